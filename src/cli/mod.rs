@@ -1,0 +1,59 @@
+//! The command line: one thin file per subcommand. Each parses its arguments, calls the library, renders, and maps
+//! the outcome to an exit code.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub mod schema;
+pub mod validate;
+
+/// Exit code when the tool itself failed (as opposed to finding problems in the input).
+pub const EXIT_TOOL_FAILURE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pimctl",
+    version,
+    about = "Privileged Identity Management as code for Microsoft Entra",
+    long_about = "pimctl keeps a Microsoft Entra tenant's privileged access exactly as declared in YAML: \
+                  role management policies, eligible and active assignments, and access reviews."
+)]
+pub struct Cli {
+    /// More logging on stderr (-v: info, -vv: debug, -vvv: trace). RUST_LOG overrides it.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check policy files offline: syntax, keys, types, templates, roles and assignment rules.
+    Validate(validate::Args),
+    /// Print the JSON Schema of the policy language, for editors (yaml-language-server).
+    Schema(schema::Args),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    init_tracing(cli.verbose);
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Schema(args) => schema::run(args),
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

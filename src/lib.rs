@@ -1,0 +1,10 @@
+//! pimctl: Privileged Identity Management as code for Microsoft Entra.
+//!
+//! See ARCHITECTURE.md for the module map and the invariants.
+
+pub mod catalog;
+pub mod cli;
+pub mod duration;
+pub mod language;
+pub mod model;
+mod suggest;

@@ -1,0 +1,265 @@
+//! The desired state: what the YAML declares, merged across files and templates, validated.
+
+use super::{PolicySettings, PrincipalRef};
+use crate::duration::Duration;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where something was declared: file, YAML path, line and column (1-based).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Origin {
+    pub file: PathBuf,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{} ({})",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.path
+        )
+    }
+}
+
+/// Which role a declaration is about.
+///
+/// The natural key of a role is its role definition id: for built-in roles the template id (which Graph uses as the
+/// definition id), for custom roles the object id when given. A custom role declared only by name is keyed by its
+/// lower-cased name until plan resolves it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RoleRef {
+    BuiltIn {
+        template_id: String,
+        display_name: String,
+    },
+    CustomById {
+        id: String,
+    },
+    CustomByName {
+        display_name: String,
+    },
+}
+
+impl RoleRef {
+    /// The natural key (lower-case).
+    pub fn key(&self) -> RoleKey {
+        RoleKey(match self {
+            RoleRef::BuiltIn { template_id, .. } => template_id.to_lowercase(),
+            RoleRef::CustomById { id } => id.to_lowercase(),
+            RoleRef::CustomByName { display_name } => format!("name:{}", display_name.to_lowercase()),
+        })
+    }
+    pub fn is_custom(&self) -> bool {
+        !matches!(self, RoleRef::BuiltIn { .. })
+    }
+    /// A display name for messages.
+    pub fn label(&self) -> &str {
+        match self {
+            RoleRef::BuiltIn { display_name, .. } => display_name,
+            RoleRef::CustomById { id } => id,
+            RoleRef::CustomByName { display_name } => display_name,
+        }
+    }
+}
+
+/// The natural key of a role: its role definition id, lower-cased (or `name:<name>` for an unresolved custom role).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RoleKey(pub String);
+
+impl fmt::Display for RoleKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Eligible or active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentKind {
+    Eligible,
+    Active,
+}
+
+impl AssignmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentKind::Eligible => "eligible",
+            AssignmentKind::Active => "active",
+        }
+    }
+}
+
+impl fmt::Display for AssignmentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The directory scope of an assignment. Only the tenant scope (`/`) is declared today.
+pub const TENANT_SCOPE: &str = "/";
+
+/// The natural key of an assignment: role + scope + principal + kind. Never a schedule id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AssignmentKey {
+    pub role: RoleKey,
+    pub scope: String,
+    pub principal: PrincipalRef,
+    pub kind: AssignmentKind,
+}
+
+/// One declared assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredAssignment {
+    pub principal: PrincipalRef,
+    /// End of the assignment; `None` is permanent.
+    pub until: Option<DateTime<Utc>>,
+    pub origin: Origin,
+}
+
+/// How often a review recurs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CadenceUnit {
+    Week,
+    Month,
+}
+
+/// `every:` of an access review: an interval of weeks or months (Graph's `weekly` / `absoluteMonthly`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cadence {
+    pub interval: u32,
+    pub unit: CadenceUnit,
+}
+
+impl Cadence {
+    /// The shortest length of one period, in days (a month is 28 days at its shortest).
+    pub fn min_days(self) -> u64 {
+        match self.unit {
+            CadenceUnit::Week => 7 * u64::from(self.interval),
+            CadenceUnit::Month => 28 * u64::from(self.interval),
+        }
+    }
+}
+
+impl fmt::Display for Cadence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.unit {
+            CadenceUnit::Week => "week",
+            CadenceUnit::Month => "month",
+        };
+        let plural = if self.interval == 1 { "" } else { "s" };
+        write!(f, "{} {unit}{plural}", self.interval)
+    }
+}
+
+/// Who reviews.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reviewer {
+    Principal(PrincipalRef),
+    /// Each member reviews their own access.
+    SelfReview,
+    /// Each member's manager.
+    Managers,
+}
+
+/// What happens to members nobody reviewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultDecision {
+    None,
+    Approve,
+    Deny,
+    Recommendation,
+}
+
+/// A declared access review of a role's members (reconciled by a later release; validated now).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessReview {
+    pub every: Cadence,
+    pub duration: Duration,
+    pub reviewers: Vec<Reviewer>,
+    pub default_decision: DefaultDecision,
+    pub auto_apply: bool,
+    pub origin: Origin,
+}
+
+/// One declared role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredRole {
+    pub role: RoleRef,
+    /// The template chain applied, nearest first (for messages).
+    pub templates: Vec<String>,
+    /// Merged settings: template chain, then the role's own overrides.
+    pub policy: PolicySettings,
+    /// `None`: unmanaged. `Some(vec![])`: nobody.
+    pub eligible: Option<Vec<DesiredAssignment>>,
+    pub active: Option<Vec<DesiredAssignment>>,
+    pub access_review: Option<AccessReview>,
+    pub origin: Origin,
+}
+
+impl DesiredRole {
+    /// The declared assignments of one kind, if that kind is managed.
+    pub fn assignments(&self, kind: AssignmentKind) -> Option<&[DesiredAssignment]> {
+        match kind {
+            AssignmentKind::Eligible => self.eligible.as_deref(),
+            AssignmentKind::Active => self.active.as_deref(),
+        }
+    }
+}
+
+/// A break-glass principal: never removed or downgraded by pimctl.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protected {
+    pub principal: PrincipalRef,
+    pub origin: Origin,
+}
+
+/// The whole desired state, merged from every file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredState {
+    pub protected: Vec<Protected>,
+    /// Declared roles by natural key. Roles not here are unmanaged.
+    pub roles: BTreeMap<RoleKey, DesiredRole>,
+    /// The files read, in the order they were merged.
+    pub files: Vec<PathBuf>,
+}
+
+impl DesiredState {
+    pub fn is_protected(&self, p: &PrincipalRef) -> bool {
+        self.protected.iter().any(|x| &x.principal == p)
+    }
+
+    /// Every declared assignment with its natural key, in key order.
+    pub fn assignments(&self) -> Vec<(AssignmentKey, &DesiredAssignment)> {
+        let mut out = Vec::new();
+        for (key, role) in &self.roles {
+            for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
+                for a in role.assignments(kind).unwrap_or_default() {
+                    out.push((
+                        AssignmentKey {
+                            role: key.clone(),
+                            scope: super::TENANT_SCOPE.to_string(),
+                            principal: a.principal.clone(),
+                            kind,
+                        },
+                        a,
+                    ));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
