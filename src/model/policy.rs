@@ -68,7 +68,9 @@ impl RuleKind {
                 "#microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule"
             }
             RuleKind::Approval => "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule",
-            RuleKind::Notification => "#microsoft.graph.unifiedRoleManagementPolicyNotificationRule",
+            RuleKind::Notification => {
+                "#microsoft.graph.unifiedRoleManagementPolicyNotificationRule"
+            }
         }
     }
 }
@@ -280,7 +282,8 @@ pub struct PolicySettings {
     pub eligible_assignment: AssignmentSettings,
     pub active_assignment: AssignmentSettings,
     /// Keyed by (event, recipient): one entry per notification rule that is managed.
-    pub notifications: std::collections::BTreeMap<(NotificationEvent, Recipient), NotificationSettings>,
+    pub notifications:
+        std::collections::BTreeMap<(NotificationEvent, Recipient), NotificationSettings>,
 }
 
 /// Rules 1–4: what an eligible member goes through to activate.
@@ -309,31 +312,54 @@ pub struct ApprovalSettings {
     pub stages: Option<Vec<ApprovalStage>>,
 }
 
-/// One approval stage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One approval stage. `None` fields are unmanaged, as everywhere else.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalStage {
     /// `primaryApprovers` (users and groups only).
-    pub approvers: Vec<PrincipalRef>,
+    pub approvers: Option<Vec<PrincipalRef>>,
     /// `approvalStageTimeOutInDays`.
-    pub timeout_days: u32,
+    pub timeout_days: Option<u32>,
     /// `isApproverJustificationRequired`.
-    pub approver_justification: bool,
-    /// `isEscalationEnabled` and `escalationTimeInMinutes`.
-    pub escalation_after_minutes: Option<u32>,
+    pub approver_justification: Option<bool>,
+    /// `isEscalationEnabled` and `escalationTimeInMinutes`: `Some(None)` switches escalation off.
+    pub escalation_after_minutes: Option<Option<u32>>,
     /// `escalationApprovers`.
-    pub escalation_approvers: Vec<PrincipalRef>,
+    pub escalation_approvers: Option<Vec<PrincipalRef>>,
 }
 
 impl ApprovalStage {
-    /// Microsoft's defaults for a stage (digest §2.1): 1 day, approver justification on, no escalation.
-    pub fn with_approvers(approvers: Vec<PrincipalRef>) -> Self {
+    fn merge_over(&self, base: &Self) -> Self {
         Self {
-            approvers,
-            timeout_days: 1,
-            approver_justification: true,
-            escalation_after_minutes: None,
-            escalation_approvers: Vec::new(),
+            approvers: pick(&self.approvers, &base.approvers),
+            timeout_days: pick(&self.timeout_days, &base.timeout_days),
+            approver_justification: pick(
+                &self.approver_justification,
+                &base.approver_justification,
+            ),
+            escalation_after_minutes: pick(
+                &self.escalation_after_minutes,
+                &base.escalation_after_minutes,
+            ),
+            escalation_approvers: pick(&self.escalation_approvers, &base.escalation_approvers),
         }
+    }
+
+    /// Whether the stage names at least one primary approver.
+    pub fn has_approvers(&self) -> bool {
+        self.approvers.as_ref().is_some_and(|a| !a.is_empty())
+    }
+}
+
+/// Stages merge stage by stage when both sides have as many; otherwise the nearer side replaces the list.
+fn merge_stages(
+    over: &Option<Vec<ApprovalStage>>,
+    base: &Option<Vec<ApprovalStage>>,
+) -> Option<Vec<ApprovalStage>> {
+    match (over, base) {
+        (Some(o), Some(b)) if o.len() == b.len() => {
+            Some(o.iter().zip(b).map(|(o, b)| o.merge_over(b)).collect())
+        }
+        _ => pick(over, base),
     }
 }
 
@@ -395,7 +421,10 @@ impl ActivationSettings {
         Self {
             max_duration: pick(&self.max_duration, &base.max_duration),
             require: pick(&self.require, &base.require),
-            authentication_context: pick(&self.authentication_context, &base.authentication_context),
+            authentication_context: pick(
+                &self.authentication_context,
+                &base.authentication_context,
+            ),
             approval: ApprovalSettings {
                 required: pick(&self.approval.required, &base.approval.required),
                 for_extension: pick(&self.approval.for_extension, &base.approval.for_extension),
@@ -403,7 +432,7 @@ impl ActivationSettings {
                     &self.approval.requestor_justification,
                     &base.approval.requestor_justification,
                 ),
-                stages: pick(&self.approval.stages, &base.approval.stages),
+                stages: merge_stages(&self.approval.stages, &base.approval.stages),
             },
         }
     }
@@ -454,10 +483,7 @@ mod tests {
             for r in Recipient::ALL {
                 let id = RuleId::notification(e, r);
                 assert_eq!(id.kind(), RuleKind::Notification);
-                assert_eq!(
-                    id.recipient_type().unwrap().to_lowercase(),
-                    r.as_str()
-                );
+                assert_eq!(id.recipient_type().unwrap().to_lowercase(), r.as_str());
             }
         }
     }

@@ -1,0 +1,273 @@
+//! The surface of the language: one YAML file, as written. These types are the single source of both decoding and
+//! the JSON Schema (`pimctl schema`); doc comments become the schema's descriptions.
+//!
+//! Values that need parsing (durations, dates, names) stay strings here and are checked in `lower`, where each
+//! problem gets its own code and position.
+
+use super::de::{Entries, Sp};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+type List<T> = Sp<Vec<Sp<T>>>;
+
+/// One pimctl policy file. A directory of files merges into one desired state.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "pimctl policy file (pimctl/v1)")]
+pub struct Document {
+    /// The language version. Always `pimctl/v1`.
+    #[schemars(required, extend("const" = "pimctl/v1"))]
+    pub version: Option<Sp<String>>,
+    /// Break-glass principals: pimctl never removes or downgrades their assignments.
+    pub protected: Option<List<PrincipalEntry>>,
+    /// Named, reusable policy settings. Roles apply one with `template:`; templates build on each other with
+    /// `extends:`. Built-in templates: `builtin:tier0`, `builtin:tier1`, `builtin:tier2`.
+    pub templates: Option<Sp<Entries<Template>>>,
+    /// Managed Entra roles, by display name or role template id (case-insensitive). Roles not declared are not
+    /// managed.
+    pub directory_roles: Option<Sp<Entries<RoleDecl>>>,
+}
+
+/// A principal: exactly one of `user`, `group` or `service_principal`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalEntry {
+    /// A user, by user principal name or object id.
+    pub user: Option<Sp<String>>,
+    /// A group, by display name or object id.
+    pub group: Option<Sp<String>>,
+    /// A service principal, by display name, appId or object id.
+    pub service_principal: Option<Sp<String>>,
+    /// A note for reviewers; pimctl ignores it.
+    pub note: Option<Sp<String>>,
+}
+
+/// An eligible or active assignment: a principal, and optionally its end.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentEntry {
+    /// A user, by user principal name or object id.
+    pub user: Option<Sp<String>>,
+    /// A group, by display name or object id (role-assignable groups).
+    pub group: Option<Sp<String>>,
+    /// A service principal, by display name, appId or object id. Active, time-bound assignments only.
+    pub service_principal: Option<Sp<String>>,
+    /// When the assignment ends: a date (`2027-06-30`, the end of that day, UTC) or an RFC 3339 timestamp.
+    /// Absent: permanent.
+    pub until: Option<Sp<String>>,
+    /// A note for reviewers (why this person holds the role); pimctl ignores it.
+    pub note: Option<Sp<String>>,
+}
+
+/// Settings shared by templates and roles.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// Another template this one builds on; its settings apply first.
+    pub extends: Option<Sp<String>>,
+    /// What the template is for.
+    pub description: Option<Sp<String>>,
+    /// Settings a role using this template must give itself, as dotted paths (e.g.
+    /// `notifications.activated.admin.recipients`).
+    pub must_set: Option<List<String>>,
+    pub activation: Option<Sp<ActivationDecl>>,
+    pub eligible_assignment: Option<Sp<AssignmentDecl>>,
+    pub active_assignment: Option<Sp<AssignmentDecl>>,
+    pub notifications: Option<Sp<NotificationsDecl>>,
+    pub access_review: Option<Sp<AccessReviewDecl>>,
+}
+
+/// One managed role: its policy settings, who holds it, and its review.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleDecl {
+    /// The template to apply (a name under `templates:`, or `builtin:tier0` / `builtin:tier1` / `builtin:tier2`).
+    pub template: Option<Sp<String>>,
+    /// A custom role declared by display name: skips the built-in catalogue check. A custom role may also be
+    /// declared by its object id, without this flag.
+    pub custom: Option<Sp<bool>>,
+    /// What the role is for, in this tenant.
+    pub description: Option<Sp<String>>,
+    /// Overrides the template's activation settings, key by key.
+    pub activation: Option<Sp<ActivationDecl>>,
+    /// Overrides the template's eligible-assignment settings, key by key.
+    pub eligible_assignment: Option<Sp<AssignmentDecl>>,
+    /// Overrides the template's active-assignment settings, key by key.
+    pub active_assignment: Option<Sp<AssignmentDecl>>,
+    /// Overrides the template's notification settings, key by key.
+    pub notifications: Option<Sp<NotificationsDecl>>,
+    /// Overrides the template's access review, key by key.
+    pub access_review: Option<Sp<AccessReviewDecl>>,
+    /// Who is eligible. Authoritative when present (`[]` means nobody); unmanaged when absent.
+    pub eligible: Option<List<AssignmentEntry>>,
+    /// Who is active. Authoritative when present (`[]` means nobody); unmanaged when absent.
+    pub active: Option<List<AssignmentEntry>>,
+}
+
+/// What an eligible member goes through to activate (rules `Expiration_EndUser_Assignment`,
+/// `Enablement_EndUser_Assignment`, `AuthenticationContext_EndUser_Assignment`, `Approval_EndUser_Assignment`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationDecl {
+    /// Longest activation, 30 minutes to 24 hours: `30m`, `1h`, `8h` or ISO 8601 (`PT8H`).
+    #[schemars(with = "Option<String>", extend("pattern" = DURATION_PATTERN))]
+    pub max_duration: Option<Sp<String>>,
+    /// What the member must provide: `mfa`, `justification`, `ticket`.
+    pub require: Option<List<RequirementName>>,
+    /// A Conditional Access authentication context (`c1` to `c99`) required on activation, or `off`.
+    pub authentication_context: Option<Sp<String>>,
+    /// Approval of activation requests.
+    pub approval: Option<Sp<ApprovalDecl>>,
+}
+
+/// Approval of activations. `approvers` and its siblings describe a single stage; `stages` describes several.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalDecl {
+    /// Whether activation needs approval.
+    pub required: Option<Sp<bool>>,
+    /// Who approves (users and groups), for a single stage.
+    pub approvers: Option<List<ApproverEntry>>,
+    /// Days an approver has before the request expires (whole days, e.g. `1d`).
+    #[schemars(with = "Option<String>")]
+    pub stage_timeout: Option<Sp<String>>,
+    /// Whether approvers must give a justification.
+    pub approver_justification: Option<Sp<bool>>,
+    /// Escalate to `escalation_approvers` after this long without a decision.
+    #[schemars(with = "Option<String>")]
+    pub escalation_after: Option<Sp<String>>,
+    /// Who receives escalated requests.
+    pub escalation_approvers: Option<List<ApproverEntry>>,
+    /// Several stages, approved in order. Use instead of `approvers`.
+    pub stages: Option<List<StageDecl>>,
+    /// Whether extending an activation also needs approval.
+    pub for_extension: Option<Sp<bool>>,
+    /// Whether the requestor must give a justification to the approvers.
+    pub requestor_justification: Option<Sp<bool>>,
+}
+
+/// One approval stage.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageDecl {
+    pub approvers: Option<List<ApproverEntry>>,
+    #[schemars(with = "Option<String>")]
+    pub timeout: Option<Sp<String>>,
+    pub approver_justification: Option<Sp<bool>>,
+    #[schemars(with = "Option<String>")]
+    pub escalation_after: Option<Sp<String>>,
+    pub escalation_approvers: Option<List<ApproverEntry>>,
+}
+
+/// An approver: exactly one of `user` or `group`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverEntry {
+    pub user: Option<Sp<String>>,
+    pub group: Option<Sp<String>>,
+}
+
+/// How an administrator may assign the role (rules `Expiration_Admin_*` and `Enablement_Admin_*`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentDecl {
+    /// Whether assignments may be permanent. When false, each needs an end within `max_duration`.
+    pub allow_permanent: Option<Sp<bool>>,
+    /// Longest assignment when an end is required: `15d`, `180d`, `365d` or ISO 8601 (`P365D`).
+    #[schemars(with = "Option<String>", extend("pattern" = DURATION_PATTERN))]
+    pub max_duration: Option<Sp<String>>,
+    /// What the assigning administrator must provide: `mfa`, `justification` (active assignments only).
+    pub require: Option<List<RequirementName>>,
+}
+
+/// The nine notification rules: three events, three recipients each.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsDecl {
+    /// When a member is assigned as eligible (`Notification_*_Admin_Eligibility`).
+    pub eligible_assigned: Option<Sp<NotificationTargets>>,
+    /// When a member is assigned as active (`Notification_*_Admin_Assignment`).
+    pub active_assigned: Option<Sp<NotificationTargets>>,
+    /// When an eligible member activates (`Notification_*_EndUser_Assignment`).
+    pub activated: Option<Sp<NotificationTargets>>,
+}
+
+/// Who is notified of one event.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationTargets {
+    /// Role administrators (the "role assignment alert" / "role activation alert").
+    pub admin: Option<Sp<NotificationDecl>>,
+    /// The assignee or activating member.
+    pub requestor: Option<Sp<NotificationDecl>>,
+    /// Approvers.
+    pub approver: Option<Sp<NotificationDecl>>,
+}
+
+/// One notification rule.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationDecl {
+    /// Additional recipients (email addresses).
+    pub recipients: Option<List<String>>,
+    /// Whether the default recipients are notified too.
+    pub default_recipients: Option<Sp<bool>>,
+    /// Whether to send only critical emails.
+    pub critical_only: Option<Sp<bool>>,
+}
+
+/// A recurring access review of the role's eligible and active members.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessReviewDecl {
+    /// How often: `1 week`, `2 weeks`, `1 month`, `3 months`, or `weekly`, `monthly`, `quarterly`,
+    /// `semiannually`, `annually`.
+    pub every: Option<Sp<String>>,
+    /// How long each review stays open, in whole days (`4d`). Default: `3d`.
+    #[schemars(with = "Option<String>")]
+    pub duration: Option<Sp<String>>,
+    /// Who reviews: users, groups, `self: true` or `managers: true`.
+    pub reviewers: Option<List<ReviewerEntry>>,
+    /// What happens to members nobody reviewed. Default: `none`.
+    pub default_decision: Option<Sp<DefaultDecisionName>>,
+    /// Whether decisions are applied automatically at the end. Default: false.
+    pub auto_apply: Option<Sp<bool>>,
+}
+
+/// A reviewer: exactly one of `user`, `group`, `self` or `managers`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewerEntry {
+    pub user: Option<Sp<String>>,
+    pub group: Option<Sp<String>>,
+    /// Members review their own access.
+    #[serde(rename = "self")]
+    pub self_review: Option<Sp<bool>>,
+    /// Each member's manager reviews.
+    pub managers: Option<Sp<bool>>,
+}
+
+/// A requirement on activation or assignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequirementName {
+    /// Multi-factor authentication (`MultiFactorAuthentication`).
+    Mfa,
+    /// A justification (`Justification`).
+    Justification,
+    /// A ticket number and system (`Ticketing`).
+    Ticket,
+}
+
+/// What happens to members nobody reviewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultDecisionName {
+    None,
+    Approve,
+    Deny,
+    Recommendation,
+}
+
+/// Short (`30m`, `8h`, `90d`, `1h30m`) or ISO 8601 (`PT8H`, `P90D`) durations.
+const DURATION_PATTERN: &str = r"^([0-9]+[dhms])+$|^P([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$";

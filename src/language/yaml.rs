@@ -1,0 +1,357 @@
+//! A YAML reader that keeps positions: events from yaml-rust2 become a tree of [`Node`]s with line and column.
+//!
+//! The language is deliberately a subset of YAML: one document per file, no anchors, aliases, merge keys or tags,
+//! and no duplicate keys. Each of those gets its own diagnostic instead of a silent surprise.
+
+use super::diagnostic::Code;
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// A 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Mark {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl From<&Marker> for Mark {
+    fn from(m: &Marker) -> Self {
+        Mark {
+            line: u32::try_from(m.line()).unwrap_or(u32::MAX),
+            column: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    /// A scalar's text, and whether it was plain (unquoted), which decides whether `true` is a boolean.
+    Scalar {
+        text: String,
+        plain: bool,
+    },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub mark: Mark,
+}
+
+impl Node {
+    /// What the node is, for "expected X, found Y" messages.
+    pub fn describe(&self) -> String {
+        match &self.value {
+            Value::Null => "an empty value".into(),
+            Value::Scalar { text, .. } => format!("`{}`", shorten(text)),
+            Value::Seq(_) => "a list".into(),
+            Value::Map(_) => "a mapping".into(),
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// A problem found while reading YAML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlProblem {
+    pub code: Code,
+    pub message: String,
+    pub mark: Mark,
+    pub help: Option<String>,
+    /// For duplicate keys: where the key first appeared.
+    pub first: Option<Mark>,
+}
+
+impl YamlProblem {
+    fn new(code: Code, message: impl Into<String>, mark: Mark) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            mark,
+            help: None,
+            first: None,
+        }
+    }
+    fn help(mut self, h: impl Into<String>) -> Self {
+        self.help = Some(h.into());
+        self
+    }
+}
+
+/// Reads one file's text. Returns the document (None for an empty file) and every problem found.
+pub fn read(text: &str) -> (Option<Node>, Vec<YamlProblem>) {
+    let mut problems = tab_indentation(text);
+    if !problems.is_empty() {
+        return (None, problems);
+    }
+    let mut builder = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    let mut documents = 0usize;
+    loop {
+        match parser.next_token() {
+            Ok((event, marker)) => {
+                let mark = Mark::from(&marker);
+                match event {
+                    Event::StreamEnd => break,
+                    Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
+                    Event::DocumentStart => {
+                        documents += 1;
+                        if documents == 2 {
+                            problems.push(
+                                YamlProblem::new(
+                                    Code::MultipleDocuments,
+                                    "this file holds more than one YAML document",
+                                    mark,
+                                )
+                                .help("split the documents into separate files; a directory of files merges into one state"),
+                            );
+                        }
+                    }
+                    other => builder.event(other, mark, &mut problems),
+                }
+            }
+            Err(e) => {
+                let marker = e.marker();
+                problems.push(YamlProblem::new(
+                    Code::Syntax,
+                    format!("YAML syntax error: {}", e.info()),
+                    Mark::from(marker),
+                ));
+                return (None, problems);
+            }
+        }
+    }
+    (builder.documents.into_iter().next(), problems)
+}
+
+/// YAML forbids tabs in indentation; say so plainly rather than relay the scanner's message.
+fn tab_indentation(text: &str) -> Vec<YamlProblem> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let indent: String = line
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect();
+        if let Some(col) = indent.find('\t') {
+            // A tab before any content on a line that has content is indentation.
+            if line.trim().is_empty() {
+                continue;
+            }
+            out.push(
+                YamlProblem::new(
+                    Code::TabIndent,
+                    "a tab is used for indentation",
+                    Mark {
+                        line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        column: u32::try_from(col + 1).unwrap_or(u32::MAX),
+                    },
+                )
+                .help("YAML indentation must use spaces; replace the tab with spaces"),
+            );
+        }
+    }
+    out
+}
+
+enum Open {
+    Seq(Mark, Vec<Node>),
+    Map(Mark, Vec<(Node, Node)>, Option<Node>),
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Open>,
+    documents: Vec<Node>,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event, mark: Mark, problems: &mut Vec<YamlProblem>) {
+        match event {
+            Event::Alias(_) => {
+                problems.push(
+                    YamlProblem::new(
+                        Code::AnchorAlias,
+                        "YAML aliases (`*name`) are not supported",
+                        mark,
+                    )
+                    .help("write the value out, or share settings through `templates:`"),
+                );
+                self.value(
+                    Node {
+                        value: Value::Null,
+                        mark,
+                    },
+                    problems,
+                );
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                self.check_anchor_tag(anchor, tag.is_some(), mark, problems);
+                let plain = matches!(style, TScalarStyle::Plain);
+                let value = if plain && is_null(&text) {
+                    Value::Null
+                } else {
+                    Value::Scalar { text, plain }
+                };
+                self.value(Node { value, mark }, problems);
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.check_anchor_tag(anchor, tag.is_some(), mark, problems);
+                self.stack.push(Open::Seq(mark, Vec::new()));
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.check_anchor_tag(anchor, tag.is_some(), mark, problems);
+                self.stack.push(Open::Map(mark, Vec::new(), None));
+            }
+            Event::SequenceEnd => {
+                if let Some(Open::Seq(m, items)) = self.stack.pop() {
+                    self.value(
+                        Node {
+                            value: Value::Seq(items),
+                            mark: m,
+                        },
+                        problems,
+                    );
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Open::Map(m, entries, _)) = self.stack.pop() {
+                    // A block mapping's start event sits at its first `:`; its first key is where a reader looks.
+                    let m = entries.first().map_or(m, |(k, _)| k.mark.min(m));
+                    self.value(
+                        Node {
+                            value: Value::Map(entries),
+                            mark: m,
+                        },
+                        problems,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_anchor_tag(
+        &self,
+        anchor: usize,
+        tagged: bool,
+        mark: Mark,
+        problems: &mut Vec<YamlProblem>,
+    ) {
+        if anchor > 0 {
+            problems.push(
+                YamlProblem::new(
+                    Code::AnchorAlias,
+                    "YAML anchors (`&name`) are not supported",
+                    mark,
+                )
+                .help("share settings through `templates:` instead of anchors and aliases"),
+            );
+        }
+        if tagged {
+            problems.push(
+                YamlProblem::new(Code::Tag, "YAML tags (`!tag`) are not supported", mark)
+                    .help("remove the tag; pimctl decides each value's type from its key"),
+            );
+        }
+    }
+
+    fn value(&mut self, node: Node, problems: &mut Vec<YamlProblem>) {
+        match self.stack.last_mut() {
+            None => self.documents.push(node),
+            Some(Open::Seq(_, items)) => items.push(node),
+            Some(Open::Map(_, entries, pending)) => match pending.take() {
+                None => {
+                    if let Value::Scalar { text, plain: true } = &node.value
+                        && text == "<<"
+                    {
+                        problems.push(
+                            YamlProblem::new(
+                                Code::MergeKey,
+                                "YAML merge keys (`<<`) are not supported",
+                                node.mark,
+                            )
+                            .help("use a template with `extends:` to share settings"),
+                        );
+                    }
+                    if let Some(first) = entries.iter().find(|(k, _)| same_key(k, &node)) {
+                        let mut p = YamlProblem::new(
+                            Code::DuplicateKey,
+                            format!("duplicate key {}", node.describe()),
+                            node.mark,
+                        )
+                        .help("each key may appear once in a mapping; merge the two entries");
+                        p.first = Some(first.0.mark);
+                        problems.push(p);
+                    }
+                    *pending = Some(node);
+                }
+                Some(key) => entries.push((key, node)),
+            },
+        }
+    }
+}
+
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Scalar { text: x, .. }, Value::Scalar { text: y, .. }) => x == y,
+        (Value::Null, Value::Null) => true,
+        _ => false,
+    }
+}
+
+/// YAML 1.2 core schema nulls.
+fn is_null(s: &str) -> bool {
+    matches!(s, "" | "~" | "null" | "Null" | "NULL")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_positions() {
+        let (doc, problems) = read("version: pimctl/v1\nroles:\n  - a\n  - b\n");
+        assert!(problems.is_empty());
+        let Value::Map(entries) = doc.unwrap().value else {
+            panic!("not a map")
+        };
+        assert_eq!(entries[1].0.mark, Mark { line: 2, column: 1 });
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!("not a seq")
+        };
+        assert_eq!(items[1].mark, Mark { line: 4, column: 5 });
+    }
+
+    #[test]
+    fn reports_yaml_features_we_refuse() {
+        let (_, p) = read("a: &x 1\nb: *x\n");
+        assert_eq!(p.iter().filter(|p| p.code == Code::AnchorAlias).count(), 2);
+        let (_, p) = read("a: 1\na: 2\n");
+        assert_eq!(p[0].code, Code::DuplicateKey);
+        assert_eq!(p[0].first, Some(Mark { line: 1, column: 1 }));
+        let (_, p) = read("a:\n\tb: 1\n");
+        assert_eq!(p[0].code, Code::TabIndent);
+        let (_, p) = read("a: [1\n");
+        assert_eq!(p[0].code, Code::Syntax);
+        let (_, p) = read("a: 1\n---\nb: 2\n");
+        assert_eq!(p[0].code, Code::MultipleDocuments);
+        let (doc, p) = read("");
+        assert!(doc.is_none() && p.is_empty());
+    }
+}
