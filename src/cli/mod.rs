@@ -43,6 +43,19 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// Writes the requested output to stdout. A closed pipe (`pimctl schema | head`) is not an error.
+pub(crate) fn write_stdout(text: &str) -> Result<(), ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: cannot write output: {e}");
+            Err(ExitCode::from(EXIT_TOOL_FAILURE))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn init_tracing(verbose: u8) {
     let default = match verbose {
         0 => "warn",

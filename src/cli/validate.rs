@@ -1,6 +1,5 @@
 //! `pimctl validate [PATH]`: check policy files offline.
 
-use super::EXIT_TOOL_FAILURE;
 use crate::language::{self, LoadOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -61,11 +60,8 @@ pub fn run(args: Args) -> ExitCode {
             text
         }
     };
-    if let Err(e) = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("error: cannot write output: {e}");
-        return ExitCode::from(EXIT_TOOL_FAILURE);
+    if let Err(code) = super::write_stdout(&out) {
+        return code;
     }
     let failed = diags.has_errors() || (args.deny_warnings && diags.warning_count() > 0);
     if failed {

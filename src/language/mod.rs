@@ -103,7 +103,9 @@ pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Loaded {
 
 /// The JSON Schema of the language, generated from the document types.
 pub fn json_schema() -> schemars::Schema {
-    schemars::schema_for!(document::Document)
+    let mut schema = schemars::schema_for!(document::Document);
+    schema.insert("$id".into(), "urn:pimctl:policy:v1".into());
+    schema
 }
 
 /// The JSON Schema of the language, pretty-printed.
