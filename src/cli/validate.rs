@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long)]
     pub deny_warnings: bool,
     /// The time that end dates are checked against (RFC 3339). Defaults to now; set it for reproducible runs.
-    #[arg(long, env = "PIMCTL_NOW", value_parser = parse_now, hide = true)]
+    #[arg(long, env = "PIMCTL_NOW", value_parser = parse_now)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 

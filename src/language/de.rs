@@ -548,6 +548,20 @@ impl<'de, 'a> de::MapAccess<'de> for MapAcc<'a> {
                 );
                 continue;
             }
+            if self.fields.is_some() && matches!(v.value, Value::Null) {
+                // `required:` with nothing after it reads as "off" to a reviewer but would mean "unmanaged".
+                self.ctx.report(
+                    Code::EmptyValue,
+                    format!("`{key_text}` has no value"),
+                    &path,
+                    k.mark,
+                    Some(
+                        "give it a value (`[]` for an empty list), or remove the key to leave the setting unmanaged"
+                            .into(),
+                    ),
+                );
+                continue;
+            }
             self.ctx.marks.borrow_mut().insert(path.clone(), k.mark);
             self.pending = Some((v, path.clone()));
             let key = seed.deserialize(NodeDe {

@@ -254,10 +254,15 @@ mod render {
     fn span(text: &str, line: u32, column: u32) -> Option<std::ops::Range<usize>> {
         let start = offset(text, line, column)?;
         let rest = &text[start..];
-        let len = rest
-            .find(['\n', '\r'])
-            .unwrap_or(rest.len())
-            .min(rest.find(": ").unwrap_or(usize::MAX));
+        let len = [
+            rest.find(['\n', '\r', ',', ']', '}']),
+            rest.find(": "),
+            rest.find(" #"),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(rest.len());
         let len = rest[..len].trim_end().len();
         Some(start..start + len.max(if rest.is_empty() { 0 } else { 1 }))
     }

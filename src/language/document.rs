@@ -129,12 +129,12 @@ pub struct ApprovalDecl {
     /// Who approves (users and groups), for a single stage.
     pub approvers: Option<List<ApproverEntry>>,
     /// Days an approver has before the request expires (whole days, e.g. `1d`).
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", extend("pattern" = DURATION_PATTERN))]
     pub stage_timeout: Option<Sp<String>>,
     /// Whether approvers must give a justification.
     pub approver_justification: Option<Sp<bool>>,
     /// Escalate to `escalation_approvers` after this long without a decision.
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", extend("pattern" = DURATION_PATTERN))]
     pub escalation_after: Option<Sp<String>>,
     /// Who receives escalated requests.
     pub escalation_approvers: Option<List<ApproverEntry>>,
@@ -151,10 +151,10 @@ pub struct ApprovalDecl {
 #[serde(deny_unknown_fields)]
 pub struct StageDecl {
     pub approvers: Option<List<ApproverEntry>>,
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", extend("pattern" = DURATION_PATTERN))]
     pub timeout: Option<Sp<String>>,
     pub approver_justification: Option<Sp<bool>>,
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", extend("pattern" = DURATION_PATTERN))]
     pub escalation_after: Option<Sp<String>>,
     pub escalation_approvers: Option<List<ApproverEntry>>,
 }
@@ -176,7 +176,7 @@ pub struct AssignmentDecl {
     /// Longest assignment when an end is required: `15d`, `180d`, `365d` or ISO 8601 (`P365D`).
     #[schemars(with = "Option<String>", extend("pattern" = DURATION_PATTERN))]
     pub max_duration: Option<Sp<String>>,
-    /// What the assigning administrator must provide: `mfa`, `justification` (active assignments only).
+    /// What the assigning administrator must provide: `mfa`, `justification`.
     pub require: Option<List<RequirementName>>,
 }
 
@@ -224,7 +224,7 @@ pub struct AccessReviewDecl {
     /// `semiannually`, `annually`.
     pub every: Option<Sp<String>>,
     /// How long each review stays open, in whole days (`4d`). Default: `3d`.
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", extend("pattern" = DURATION_PATTERN))]
     pub duration: Option<Sp<String>>,
     /// Who reviews: users, groups, `self: true` or `managers: true`.
     pub reviewers: Option<List<ReviewerEntry>>,
@@ -270,4 +270,5 @@ pub enum DefaultDecisionName {
 }
 
 /// Short (`30m`, `8h`, `90d`, `1h30m`) or ISO 8601 (`PT8H`, `P90D`) durations.
-const DURATION_PATTERN: &str = r"^([0-9]+[dhms])+$|^P([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$";
+const DURATION_PATTERN: &str =
+    r"^([0-9]+[dDhHmsS])+$|^[Pp]([0-9]+[Dd])?([Tt]([0-9]+[Hh])?([0-9]+[Mm])?([0-9]+[Ss])?)?$";

@@ -4,7 +4,7 @@
 //! through `extends:`, settings merge key by key (template chain first, then the role), and assignments are checked
 //! against the merged policy. Every problem becomes a diagnostic; nothing stops at the first.
 
-use super::de::{Ctx, Sp, join};
+use super::de::{Ctx, Sp};
 use super::diagnostic::{Code, Diagnostic, Diagnostics, Location};
 use super::document::*;
 use crate::catalog;
@@ -28,7 +28,15 @@ pub struct ParsedFile {
 struct Layer {
     policy: PolicySettings,
     review: ReviewPartial,
-    must_set: Vec<(String, Location)>,
+    must_set: Vec<MustSet>,
+}
+
+/// A `must_set` requirement: met only by a layer nearer the role than the template that declares it.
+#[derive(Debug, Clone)]
+struct MustSet {
+    path: String,
+    at: Location,
+    met: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -39,6 +47,8 @@ struct ReviewPartial {
     default_decision: Option<DefaultDecision>,
     auto_apply: Option<bool>,
     origin: Option<Origin>,
+    /// A value was given but invalid (already reported): don't also report it as missing.
+    invalid: bool,
 }
 
 impl ReviewPartial {
@@ -50,13 +60,21 @@ impl ReviewPartial {
             default_decision: self.default_decision.or(base.default_decision),
             auto_apply: self.auto_apply.or(base.auto_apply),
             origin: self.origin.clone().or_else(|| base.origin.clone()),
+            invalid: self.invalid || base.invalid,
         }
     }
 }
 
 impl Layer {
     fn merge_over(&self, base: &Layer) -> Layer {
-        let mut must_set = base.must_set.clone();
+        let mut must_set: Vec<MustSet> = base
+            .must_set
+            .iter()
+            .map(|m| MustSet {
+                met: m.met || setting_is_set(&self.policy, &self.review, &m.path) == Some(true),
+                ..m.clone()
+            })
+            .collect();
         must_set.extend(self.must_set.iter().cloned());
         Layer {
             policy: self.policy.merge_over(&base.policy),
@@ -190,7 +208,11 @@ impl Lowerer {
                                         .map(|s| format!("did you mean `{s}`?")),
                                 );
                             } else {
-                                layer.must_set.push((p.clone(), loc(&f.path, item)));
+                                layer.must_set.push(MustSet {
+                                    path: p.clone(),
+                                    at: loc(&f.path, item),
+                                    met: false,
+                                });
                             }
                         }
                     }
@@ -505,21 +527,6 @@ impl Lowerer {
             self.check_merged(role, at, &merged, &chain);
         }
 
-        for key in ["eligible", "active"] {
-            let present_empty = match key {
-                "eligible" => decl.eligible.is_none(),
-                _ => decl.active.is_none(),
-            };
-            let path = join(&at.path, key);
-            if present_empty && let Some(mark) = f.ctx.mark(&path) {
-                self.err(
-                    Code::EmptyValue,
-                    format!("`{key}` has no value"),
-                    loc_of(&f.path, &path, mark),
-                    Some(format!("write `{key}: []` to declare that nobody holds it, or remove the key to leave it unmanaged")),
-                );
-            }
-        }
         let review = self.finish_review(&merged.review, at);
         let protected = |p: &PrincipalRef| state.is_protected(p);
         let eligible = self.lower_assignments(
@@ -611,8 +618,13 @@ impl Lowerer {
                 ),
             );
         }
-        for (path, tpl_at) in &merged.must_set {
-            if setting_is_set(&merged.policy, &merged.review, path) == Some(false) {
+        for MustSet {
+            path,
+            at: tpl_at,
+            met,
+        } in &merged.must_set
+        {
+            if !met {
                 let d = Diagnostic::new(
                     Code::MustSet,
                     format!(
@@ -637,6 +649,9 @@ impl Lowerer {
             column: Some(origin.column),
         };
         let _ = role_at;
+        if r.invalid {
+            return None;
+        }
         let mut ok = true;
         if r.every.is_none() {
             self.err(
@@ -813,10 +828,10 @@ impl Lowerer {
                                 format!(
                                     "{p}'s `{key}` assignment to `{}` ends {}, beyond the policy maximum of {max} from now",
                                     role.label(),
-                                    t.format("%Y-%m-%d")
+                                    t.format("%Y-%m-%d %H:%M UTC")
                                 ),
                                 until_at,
-                                Some(format!("end it by {}, or raise `{key}_assignment.max_duration`", (self.now + max.to_chrono()).format("%Y-%m-%d"))),
+                                Some(format!("end it by {}, or raise `{key}_assignment.max_duration`", (self.now + max.to_chrono()).format("%Y-%m-%d %H:%M UTC"))),
                             );
                             continue;
                         }
@@ -1072,6 +1087,22 @@ impl Lowerer {
                     };
                     p.activation.approval.stages = Some(vec![stage]);
                 } else if let Some(stages) = ap.stages.as_ref().and_then(Sp::get) {
+                    if stages.len() > 1 {
+                        let at = ap
+                            .stages
+                            .as_ref()
+                            .map(|x| loc(file, x))
+                            .unwrap_or_default_loc(file);
+                        self.err(
+                            Code::OutOfRange,
+                            format!(
+                                "{} approval stages: Entra roles support a single approval stage",
+                                stages.len()
+                            ),
+                            at,
+                            Some("keep one stage; add approvers to it instead".into()),
+                        );
+                    }
                     let mut out = Vec::new();
                     for st in stages {
                         let Some(st) = st.get() else { continue };
@@ -1181,7 +1212,10 @@ impl Lowerer {
             {
                 match parse_cadence(text) {
                     Ok(c) => r.every = Some(c),
-                    Err(msg) => self.err(Code::BadCadence, msg, loc(file, e), Some("write `1 week`, `2 weeks`, `1 month`, `3 months`, `monthly`, `quarterly`, `semiannually` or `annually`".into())),
+                    Err(msg) => {
+                        r.invalid = true;
+                        self.err(Code::BadCadence, msg, loc(file, e), Some("write `1 week`, `2 weeks`, `1 month`, `3 months`, `monthly`, `quarterly`, `semiannually` or `annually`".into()));
+                    }
                 }
             }
             if let Some(d) = self.duration(file, &rv.duration) {

@@ -46,7 +46,10 @@ impl Node {
     pub fn describe(&self) -> String {
         match &self.value {
             Value::Null => "an empty value".into(),
-            Value::Scalar { text, .. } => format!("`{}`", shorten(text)),
+            Value::Scalar { text, plain: true } => format!("`{}`", shorten(text)),
+            Value::Scalar { text, plain: false } => {
+                format!("the quoted string \"{}\"", shorten(text))
+            }
             Value::Seq(_) => "a list".into(),
             Value::Map(_) => "a mapping".into(),
         }
