@@ -5,7 +5,7 @@
 
 use super::diagnostic::Code;
 use yaml_rust2::parser::{Event, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::scanner::{Marker, Scanner, TScalarStyle, Token, TokenType};
 
 /// A 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -137,6 +137,7 @@ pub fn read(text: &str) -> (Option<Node>, Vec<YamlProblem>) {
             }
         }
     }
+    builder.place_properties(text, &mut problems);
     (builder.documents.into_iter().next(), problems)
 }
 
@@ -171,16 +172,44 @@ fn tab_indentation(text: &str) -> Vec<YamlProblem> {
 
 enum Open {
     Seq(Mark, Vec<Node>),
-    Map(Mark, Vec<(Node, Node)>, Option<Node>),
+    /// The entries so far, and a key waiting for its value (with whether it repeats an earlier key).
+    Map(Mark, Vec<(Node, Node)>, Option<(Node, bool)>),
 }
 
 #[derive(Default)]
 struct Builder {
     stack: Vec<Open>,
     documents: Vec<Node>,
+    /// Indices into the problems of the anchors and of the tags reported, in document order.
+    anchors: Vec<usize>,
+    tags: Vec<usize>,
 }
 
 impl Builder {
+    /// Points anchor and tag problems at the `&name` or `!tag` itself. An event carries the position of its node,
+    /// which for a block mapping is its first key, on a later line; the scanner's tokens carry the property's own
+    /// position. Each anchored (tagged) node has exactly one anchor (tag) token, so the two lists pair up in order.
+    fn place_properties(&self, text: &str, problems: &mut [YamlProblem]) {
+        if self.anchors.is_empty() && self.tags.is_empty() {
+            return;
+        }
+        let (mut anchors, mut tags) = (Vec::new(), Vec::new());
+        for Token(marker, token) in Scanner::new(text.chars()) {
+            match token {
+                TokenType::Anchor(_) => anchors.push(Mark::from(&marker)),
+                TokenType::Tag(..) => tags.push(Mark::from(&marker)),
+                _ => {}
+            }
+        }
+        for (found, reported) in [(anchors, &self.anchors), (tags, &self.tags)] {
+            if found.len() == reported.len() {
+                for (mark, &i) in found.into_iter().zip(reported) {
+                    problems[i].mark = mark;
+                }
+            }
+        }
+    }
+
     fn event(&mut self, event: Event, mark: Mark, problems: &mut Vec<YamlProblem>) {
         match event {
             Event::Alias(_) => {
@@ -247,13 +276,14 @@ impl Builder {
     }
 
     fn check_anchor_tag(
-        &self,
+        &mut self,
         anchor: usize,
         tagged: bool,
         mark: Mark,
         problems: &mut Vec<YamlProblem>,
     ) {
         if anchor > 0 {
+            self.anchors.push(problems.len());
             problems.push(
                 YamlProblem::new(
                     Code::AnchorAlias,
@@ -264,6 +294,7 @@ impl Builder {
             );
         }
         if tagged {
+            self.tags.push(problems.len());
             problems.push(
                 YamlProblem::new(Code::Tag, "YAML tags (`!tag`) are not supported", mark)
                     .help("remove the tag; pimctl decides each value's type from its key"),
@@ -289,7 +320,8 @@ impl Builder {
                             .help("use a template with `extends:` to share settings"),
                         );
                     }
-                    if let Some(first) = entries.iter().find(|(k, _)| same_key(k, &node)) {
+                    let first = entries.iter().find(|(k, _)| same_key(k, &node));
+                    if let Some(first) = first {
                         let mut p = YamlProblem::new(
                             Code::DuplicateKey,
                             format!("duplicate key {}", node.describe()),
@@ -299,9 +331,14 @@ impl Builder {
                         p.first = Some(first.0.mark);
                         problems.push(p);
                     }
-                    *pending = Some(node);
+                    *pending = Some((node, first.is_some()));
                 }
-                Some(key) => entries.push((key, node)),
+                // A duplicate key (reported above) keeps its first value: the decoder must not see it twice.
+                Some((key, duplicate)) => {
+                    if !duplicate {
+                        entries.push((key, node));
+                    }
+                }
             },
         }
     }
@@ -342,9 +379,32 @@ mod tests {
     fn reports_yaml_features_we_refuse() {
         let (_, p) = read("a: &x 1\nb: *x\n");
         assert_eq!(p.iter().filter(|p| p.code == Code::AnchorAlias).count(), 2);
-        let (_, p) = read("a: 1\na: 2\n");
+        // Anchors and tags are reported where they are written, even on a block mapping that starts a line later.
+        let (_, p) = read("a: &m\n  b: 1\nc: !!map\n  d: 2\ne: [!!str x, &y z]\n");
+        let at: Vec<_> = p
+            .iter()
+            .map(|p| (p.code, p.mark.line, p.mark.column))
+            .collect();
+        assert_eq!(
+            at,
+            vec![
+                (Code::AnchorAlias, 1, 4),
+                (Code::Tag, 3, 4),
+                (Code::Tag, 5, 5),
+                (Code::AnchorAlias, 5, 14),
+            ]
+        );
+        let (doc, p) = read("a: 1\na: 2\n");
         assert_eq!(p[0].code, Code::DuplicateKey);
         assert_eq!(p[0].first, Some(Mark { line: 1, column: 1 }));
+        let Some(Value::Map(entries)) = doc.map(|d| d.value) else {
+            panic!("not a map")
+        };
+        assert_eq!(
+            entries.len(),
+            1,
+            "the duplicate is dropped, the first value kept"
+        );
         let (_, p) = read("a:\n\tb: 1\n");
         assert_eq!(p[0].code, Code::TabIndent);
         let (_, p) = read("a: [1\n");
