@@ -131,14 +131,36 @@ pub fn read(text: &str) -> (Option<Node>, Vec<YamlProblem>) {
                 problems.push(YamlProblem::new(
                     Code::Syntax,
                     format!("YAML syntax error: {}", e.info()),
-                    Mark::from(marker),
+                    within(text, Mark::from(marker)),
                 ));
                 return (None, problems);
             }
         }
     }
     builder.place_properties(text, &mut problems);
-    (builder.documents.into_iter().next(), problems)
+    let document = builder.documents.into_iter().next().map(|mut d| {
+        d.mark = within(text, d.mark);
+        d
+    });
+    for p in &mut problems {
+        p.mark = within(text, p.mark);
+    }
+    (document, problems)
+}
+
+/// The scanner puts the end of a file without a final line break on a line after the last; point at the end of
+/// the last line instead, so that the position exists in the file.
+fn within(text: &str, mark: Mark) -> Mark {
+    let last = text.rsplit('\n').next().unwrap_or_default();
+    let lines = u32::try_from(text.split('\n').count()).unwrap_or(u32::MAX);
+    if mark.line > lines {
+        Mark {
+            line: lines,
+            column: u32::try_from(last.chars().count() + 1).unwrap_or(u32::MAX),
+        }
+    } else {
+        mark
+    }
 }
 
 /// YAML forbids tabs in indentation; say so plainly rather than relay the scanner's message.
@@ -409,6 +431,12 @@ mod tests {
         assert_eq!(p[0].code, Code::TabIndent);
         let (_, p) = read("a: [1\n");
         assert_eq!(p[0].code, Code::Syntax);
+        // Without a final line break, the end of the file is the end of its last line.
+        let (_, p) = read("a: [1");
+        assert_eq!(
+            (p[0].code, p[0].mark),
+            (Code::Syntax, Mark { line: 1, column: 6 })
+        );
         let (_, p) = read("a: 1\n---\nb: 2\n");
         assert_eq!(p[0].code, Code::MultipleDocuments);
         let (doc, p) = read("");
