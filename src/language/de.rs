@@ -221,6 +221,7 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let r = match &self.node.value {
             Value::Null => visitor.visit_unit(),
+            Value::Invalid => return Err(DeError::Reported),
             Value::Scalar { text, plain: true } => {
                 if let Some(b) = parse_bool(text) {
                     visitor.visit_bool(b)
@@ -440,8 +441,8 @@ fn list(items: &[&str]) -> String {
 }
 
 struct SeqAcc<'a> {
-    items: std::slice::Iter<'a, Node>,
-    i: usize,
+    items: std::iter::Enumerate<std::slice::Iter<'a, Node>>,
+    len: usize,
     path: String,
     ctx: &'a Ctx,
 }
@@ -449,8 +450,8 @@ struct SeqAcc<'a> {
 impl<'a> SeqAcc<'a> {
     fn new(de: &NodeDe<'a>, items: &'a [Node]) -> Self {
         Self {
-            items: items.iter(),
-            i: 0,
+            items: items.iter().enumerate(),
+            len: items.len(),
             path: de.path.clone(),
             ctx: de.ctx,
         }
@@ -463,11 +464,10 @@ impl<'de, 'a> de::SeqAccess<'de> for SeqAcc<'a> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, DeError> {
-        let Some(node) = self.items.next() else {
+        let Some((i, node)) = self.items.by_ref().find(|(_, n)| n.value != Value::Invalid) else {
             return Ok(None);
         };
-        let path = index(&self.path, self.i);
-        self.i += 1;
+        let path = index(&self.path, i);
         self.ctx.marks.borrow_mut().insert(path.clone(), node.mark);
         seed.deserialize(NodeDe {
             node,
@@ -477,7 +477,7 @@ impl<'de, 'a> de::SeqAccess<'de> for SeqAcc<'a> {
         .map(Some)
     }
     fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
+        Some(self.len)
     }
 }
 
@@ -513,6 +513,9 @@ impl<'de, 'a> de::MapAccess<'de> for MapAcc<'a> {
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
         for (k, v) in self.entries.by_ref() {
+            if v.value == Value::Invalid || k.value == Value::Invalid {
+                continue;
+            }
             let key_text = match &k.value {
                 Value::Scalar { text, .. } => text.as_str(),
                 _ => {

@@ -47,8 +47,9 @@ struct ReviewPartial {
     default_decision: Option<DefaultDecision>,
     auto_apply: Option<bool>,
     origin: Option<Origin>,
-    /// A value was given but invalid (already reported): don't also report it as missing.
-    invalid: bool,
+    /// Whether `every` / `reviewers` were written, even if invalid (already reported): then they are not "missing".
+    every_written: bool,
+    reviewers_written: bool,
 }
 
 impl ReviewPartial {
@@ -60,7 +61,8 @@ impl ReviewPartial {
             default_decision: self.default_decision.or(base.default_decision),
             auto_apply: self.auto_apply.or(base.auto_apply),
             origin: self.origin.clone().or_else(|| base.origin.clone()),
-            invalid: self.invalid || base.invalid,
+            every_written: self.every_written || base.every_written,
+            reviewers_written: self.reviewers_written || base.reviewers_written,
         }
     }
 }
@@ -649,26 +651,27 @@ impl Lowerer {
             column: Some(origin.column),
         };
         let _ = role_at;
-        if r.invalid {
-            return None;
-        }
         let mut ok = true;
         if r.every.is_none() {
-            self.err(
-                Code::MissingKey,
-                "the access review has no `every:`",
-                at.clone(),
-                Some("add `every: 1 month` (or `quarterly`, `2 weeks`, …)".into()),
-            );
+            if !r.every_written {
+                self.err(
+                    Code::MissingKey,
+                    "the access review has no `every:`",
+                    at.clone(),
+                    Some("add `every: 1 month` (or `quarterly`, `2 weeks`, …)".into()),
+                );
+            }
             ok = false;
         }
         if r.reviewers.as_ref().is_none_or(|v| v.is_empty()) {
-            self.err(
-                Code::MissingKey,
-                "the access review names no reviewers",
-                at.clone(),
-                Some("add `reviewers: [{group: ...}]`".into()),
-            );
+            if !r.reviewers_written {
+                self.err(
+                    Code::MissingKey,
+                    "the access review names no reviewers",
+                    at.clone(),
+                    Some("add `reviewers: [{group: ...}]`".into()),
+                );
+            }
             ok = false;
         }
         let every = r.every?;
@@ -823,6 +826,16 @@ impl Lowerer {
                         if let Some(max) = rules.max_duration
                             && t > self.now + max.to_chrono()
                         {
+                            // A date means the end of that day, so the last date that fits may be the day before
+                            // the limit; saying "ends 2027-11-21 … end it by 2027-11-21" would contradict itself.
+                            let limit = self.now + max.to_chrono();
+                            let last_day = if parse_until(&limit.format("%Y-%m-%d").to_string())
+                                .is_ok_and(|end_of_day| end_of_day <= limit)
+                            {
+                                limit.date_naive()
+                            } else {
+                                limit.date_naive().pred_opt().unwrap_or(limit.date_naive())
+                            };
                             self.err(
                                 Code::UntilBeyondMaximum,
                                 format!(
@@ -831,7 +844,11 @@ impl Lowerer {
                                     t.format("%Y-%m-%d %H:%M UTC")
                                 ),
                                 until_at,
-                                Some(format!("end it by {}, or raise `{key}_assignment.max_duration`", (self.now + max.to_chrono()).format("%Y-%m-%d %H:%M UTC"))),
+                                Some(format!(
+                                    "end it by {} (or at {} at the latest), or raise `{key}_assignment.max_duration`",
+                                    last_day.format("%Y-%m-%d"),
+                                    limit.format("%Y-%m-%dT%H:%M:%SZ")
+                                )),
                             );
                             continue;
                         }
@@ -1072,7 +1089,9 @@ impl Lowerer {
                                 .into(),
                         ),
                     );
-                } else if shorthand {
+                }
+                // On a conflict, `stages` still applies, so that later checks don't claim that no approver is named.
+                if shorthand && ap.stages.is_none() {
                     let stage = ApprovalStage {
                         approvers: self.approvers(file, &ap.approvers),
                         timeout_days: self.whole_days(file, &ap.stage_timeout, "`stage_timeout`"),
@@ -1207,13 +1226,18 @@ impl Lowerer {
             let at = loc(file, rv_sp);
             let r = &mut layer.review;
             r.origin = Some(origin_of(&at));
+            r.every_written = rv.every.is_some();
+            // A list whose every entry was invalid (and reported) is not a missing list.
+            r.reviewers_written = rv
+                .reviewers
+                .as_ref()
+                .is_some_and(|l| l.get().is_none_or(|items| !items.is_empty()));
             if let Some(e) = &rv.every
                 && let Some(text) = e.get()
             {
                 match parse_cadence(text) {
                     Ok(c) => r.every = Some(c),
                     Err(msg) => {
-                        r.invalid = true;
                         self.err(Code::BadCadence, msg, loc(file, e), Some("write `1 week`, `2 weeks`, `1 month`, `3 months`, `monthly`, `quarterly`, `semiannually` or `annually`".into()));
                     }
                 }

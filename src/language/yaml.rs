@@ -5,7 +5,7 @@
 
 use super::diagnostic::Code;
 use yaml_rust2::parser::{Event, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::scanner::{Marker, Scanner, TScalarStyle, Token, TokenType};
 
 /// A 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -26,6 +26,8 @@ impl From<&Marker> for Mark {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
+    /// Something already reported (an alias): decoding skips it rather than report it again.
+    Invalid,
     /// A scalar's text, and whether it was plain (unquoted), which decides whether `true` is a boolean.
     Scalar {
         text: String,
@@ -46,6 +48,7 @@ impl Node {
     pub fn describe(&self) -> String {
         match &self.value {
             Value::Null => "an empty value".into(),
+            Value::Invalid => "an alias".into(),
             Value::Scalar { text, plain: true } => format!("`{}`", shorten(text)),
             Value::Scalar { text, plain: false } => {
                 format!("the quoted string \"{}\"", shorten(text))
@@ -134,13 +137,36 @@ pub fn read(text: &str) -> (Option<Node>, Vec<YamlProblem>) {
                 problems.push(YamlProblem::new(
                     Code::Syntax,
                     format!("YAML syntax error: {}", e.info()),
-                    Mark::from(marker),
+                    within(text, Mark::from(marker)),
                 ));
                 return (None, problems);
             }
         }
     }
-    (builder.documents.into_iter().next(), problems)
+    builder.place_properties(text, &mut problems);
+    let document = builder.documents.into_iter().next().map(|mut d| {
+        d.mark = within(text, d.mark);
+        d
+    });
+    for p in &mut problems {
+        p.mark = within(text, p.mark);
+    }
+    (document, problems)
+}
+
+/// The scanner puts the end of a file without a final line break on a line after the last; point at the end of
+/// the last line instead, so that the position exists in the file.
+fn within(text: &str, mark: Mark) -> Mark {
+    let last = text.rsplit('\n').next().unwrap_or_default();
+    let lines = u32::try_from(text.split('\n').count()).unwrap_or(u32::MAX);
+    if mark.line > lines {
+        Mark {
+            line: lines,
+            column: u32::try_from(last.chars().count() + 1).unwrap_or(u32::MAX),
+        }
+    } else {
+        mark
+    }
 }
 
 /// YAML forbids tabs in indentation; say so plainly rather than relay the scanner's message.
@@ -174,16 +200,44 @@ fn tab_indentation(text: &str) -> Vec<YamlProblem> {
 
 enum Open {
     Seq(Mark, Vec<Node>),
-    Map(Mark, Vec<(Node, Node)>, Option<Node>),
+    /// The entries so far, and a key waiting for its value (with whether it repeats an earlier key).
+    Map(Mark, Vec<(Node, Node)>, Option<(Node, bool)>),
 }
 
 #[derive(Default)]
 struct Builder {
     stack: Vec<Open>,
     documents: Vec<Node>,
+    /// Indices into the problems of the anchors and of the tags reported, in document order.
+    anchors: Vec<usize>,
+    tags: Vec<usize>,
 }
 
 impl Builder {
+    /// Points anchor and tag problems at the `&name` or `!tag` itself. An event carries the position of its node,
+    /// which for a block mapping is its first key, on a later line; the scanner's tokens carry the property's own
+    /// position. Each anchored (tagged) node has exactly one anchor (tag) token, so the two lists pair up in order.
+    fn place_properties(&self, text: &str, problems: &mut [YamlProblem]) {
+        if self.anchors.is_empty() && self.tags.is_empty() {
+            return;
+        }
+        let (mut anchors, mut tags) = (Vec::new(), Vec::new());
+        for Token(marker, token) in Scanner::new(text.chars()) {
+            match token {
+                TokenType::Anchor(_) => anchors.push(Mark::from(&marker)),
+                TokenType::Tag(..) => tags.push(Mark::from(&marker)),
+                _ => {}
+            }
+        }
+        for (found, reported) in [(anchors, &self.anchors), (tags, &self.tags)] {
+            if found.len() == reported.len() {
+                for (mark, &i) in found.into_iter().zip(reported) {
+                    problems[i].mark = mark;
+                }
+            }
+        }
+    }
+
     fn event(&mut self, event: Event, mark: Mark, problems: &mut Vec<YamlProblem>) {
         match event {
             Event::Alias(_) => {
@@ -197,7 +251,7 @@ impl Builder {
                 );
                 self.value(
                     Node {
-                        value: Value::Null,
+                        value: Value::Invalid,
                         mark,
                     },
                     problems,
@@ -250,13 +304,14 @@ impl Builder {
     }
 
     fn check_anchor_tag(
-        &self,
+        &mut self,
         anchor: usize,
         tagged: bool,
         mark: Mark,
         problems: &mut Vec<YamlProblem>,
     ) {
         if anchor > 0 {
+            self.anchors.push(problems.len());
             problems.push(
                 YamlProblem::new(
                     Code::AnchorAlias,
@@ -267,6 +322,7 @@ impl Builder {
             );
         }
         if tagged {
+            self.tags.push(problems.len());
             problems.push(
                 YamlProblem::new(Code::Tag, "YAML tags (`!tag`) are not supported", mark)
                     .help("remove the tag; pimctl decides each value's type from its key"),
@@ -292,7 +348,8 @@ impl Builder {
                             .help("use a template with `extends:` to share settings"),
                         );
                     }
-                    if let Some(first) = entries.iter().find(|(k, _)| same_key(k, &node)) {
+                    let first = entries.iter().find(|(k, _)| same_key(k, &node));
+                    if let Some(first) = first {
                         let mut p = YamlProblem::new(
                             Code::DuplicateKey,
                             format!("duplicate key {}", node.describe()),
@@ -302,9 +359,14 @@ impl Builder {
                         p.first = Some(first.0.mark);
                         problems.push(p);
                     }
-                    *pending = Some(node);
+                    *pending = Some((node, first.is_some()));
                 }
-                Some(key) => entries.push((key, node)),
+                // A duplicate key (reported above) keeps its first value: the decoder must not see it twice.
+                Some((key, duplicate)) => {
+                    if !duplicate {
+                        entries.push((key, node));
+                    }
+                }
             },
         }
     }
@@ -345,13 +407,42 @@ mod tests {
     fn reports_yaml_features_we_refuse() {
         let (_, p) = read("a: &x 1\nb: *x\n");
         assert_eq!(p.iter().filter(|p| p.code == Code::AnchorAlias).count(), 2);
-        let (_, p) = read("a: 1\na: 2\n");
+        // Anchors and tags are reported where they are written, even on a block mapping that starts a line later.
+        let (_, p) = read("a: &m\n  b: 1\nc: !!map\n  d: 2\ne: [!!str x, &y z]\n");
+        let at: Vec<_> = p
+            .iter()
+            .map(|p| (p.code, p.mark.line, p.mark.column))
+            .collect();
+        assert_eq!(
+            at,
+            vec![
+                (Code::AnchorAlias, 1, 4),
+                (Code::Tag, 3, 4),
+                (Code::Tag, 5, 5),
+                (Code::AnchorAlias, 5, 14),
+            ]
+        );
+        let (doc, p) = read("a: 1\na: 2\n");
         assert_eq!(p[0].code, Code::DuplicateKey);
         assert_eq!(p[0].first, Some(Mark { line: 1, column: 1 }));
+        let Some(Value::Map(entries)) = doc.map(|d| d.value) else {
+            panic!("not a map")
+        };
+        assert_eq!(
+            entries.len(),
+            1,
+            "the duplicate is dropped, the first value kept"
+        );
         let (_, p) = read("a:\n\tb: 1\n");
         assert_eq!(p[0].code, Code::TabIndent);
         let (_, p) = read("a: [1\n");
         assert_eq!(p[0].code, Code::Syntax);
+        // Without a final line break, the end of the file is the end of its last line.
+        let (_, p) = read("a: [1");
+        assert_eq!(
+            (p[0].code, p[0].mark),
+            (Code::Syntax, Mark { line: 1, column: 6 })
+        );
         let (_, p) = read("a: 1\n---\nb: 2\n");
         assert_eq!(p[0].code, Code::MultipleDocuments);
         let (doc, p) = read("");
