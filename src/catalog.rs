@@ -13,9 +13,15 @@ pub struct BuiltinRole {
     pub display_name: String,
     /// For built-in roles the role definition `id` equals the `templateId`.
     pub template_id: String,
-    /// Microsoft's PRIVILEGED label.
+    /// Microsoft's PRIVILEGED label. Hidden legacy templates (e.g. `User`, `Guest User`) carry no label and count as
+    /// not privileged.
+    #[serde(deserialize_with = "null_is_false")]
     pub is_privileged: bool,
     pub description: Option<String>,
+}
+
+fn null_is_false<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
 }
 
 #[derive(Deserialize)]
@@ -55,7 +61,10 @@ pub fn by_template_id(id: &str) -> Option<&'static BuiltinRole> {
 
 /// The closest display name to `name`, for "did you mean" help.
 pub fn suggest(name: &str) -> Option<&'static str> {
-    crate::suggest::closest(name, builtin_roles().iter().map(|r| r.display_name.as_str()))
+    crate::suggest::closest(
+        name,
+        builtin_roles().iter().map(|r| r.display_name.as_str()),
+    )
 }
 
 /// Well-known template ids used by rules and templates.

@@ -33,7 +33,7 @@ impl Duration {
     }
     /// Whole days, when the duration is a whole number of days.
     pub const fn whole_days(self) -> Option<u64> {
-        if self.secs % DAY == 0 {
+        if self.secs.is_multiple_of(DAY) {
             Some(self.secs / DAY)
         } else {
             None
@@ -261,7 +261,9 @@ mod tests {
 
     #[test]
     fn rejects_calendar_units_and_garbage() {
-        for bad in ["P1Y", "P2W", "P1M", "2w", "1y", "", "h", "8", "8x", "PT", "P", "1m1h", "PTH"] {
+        for bad in [
+            "P1Y", "P2W", "P1M", "2w", "1y", "", "h", "8", "8x", "PT", "P", "1m1h", "PTH",
+        ] {
             assert!(Duration::parse(bad).is_err(), "{bad} parsed");
         }
         assert!(matches!(

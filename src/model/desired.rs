@@ -56,7 +56,9 @@ impl RoleRef {
         RoleKey(match self {
             RoleRef::BuiltIn { template_id, .. } => template_id.to_lowercase(),
             RoleRef::CustomById { id } => id.to_lowercase(),
-            RoleRef::CustomByName { display_name } => format!("name:{}", display_name.to_lowercase()),
+            RoleRef::CustomByName { display_name } => {
+                format!("name:{}", display_name.to_lowercase())
+            }
         })
     }
     pub fn is_custom(&self) -> bool {

@@ -68,7 +68,9 @@ impl RuleKind {
                 "#microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule"
             }
             RuleKind::Approval => "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule",
-            RuleKind::Notification => "#microsoft.graph.unifiedRoleManagementPolicyNotificationRule",
+            RuleKind::Notification => {
+                "#microsoft.graph.unifiedRoleManagementPolicyNotificationRule"
+            }
         }
     }
 }
@@ -280,7 +282,8 @@ pub struct PolicySettings {
     pub eligible_assignment: AssignmentSettings,
     pub active_assignment: AssignmentSettings,
     /// Keyed by (event, recipient): one entry per notification rule that is managed.
-    pub notifications: std::collections::BTreeMap<(NotificationEvent, Recipient), NotificationSettings>,
+    pub notifications:
+        std::collections::BTreeMap<(NotificationEvent, Recipient), NotificationSettings>,
 }
 
 /// Rules 1–4: what an eligible member goes through to activate.
@@ -395,7 +398,10 @@ impl ActivationSettings {
         Self {
             max_duration: pick(&self.max_duration, &base.max_duration),
             require: pick(&self.require, &base.require),
-            authentication_context: pick(&self.authentication_context, &base.authentication_context),
+            authentication_context: pick(
+                &self.authentication_context,
+                &base.authentication_context,
+            ),
             approval: ApprovalSettings {
                 required: pick(&self.approval.required, &base.approval.required),
                 for_extension: pick(&self.approval.for_extension, &base.approval.for_extension),
@@ -454,10 +460,7 @@ mod tests {
             for r in Recipient::ALL {
                 let id = RuleId::notification(e, r);
                 assert_eq!(id.kind(), RuleKind::Notification);
-                assert_eq!(
-                    id.recipient_type().unwrap().to_lowercase(),
-                    r.as_str()
-                );
+                assert_eq!(id.recipient_type().unwrap().to_lowercase(), r.as_str());
             }
         }
     }
