@@ -154,7 +154,12 @@ fn expand_common(st: &State, v: &mut Value, e: &ExpandItem) -> bool {
     match e.name.as_str() {
         "principal" => v["principal"] = principal_json(st, &pid, e.select.as_deref()),
         "roleDefinition" => {
-            v["roleDefinition"] = st.role(&rid).map(to_json).unwrap_or(Value::Null);
+            // Nested navigation properties are not expanded inside an expansion.
+            let mut r = st.role(&rid).map(to_json).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut r {
+                m.remove("inheritsPermissionsFrom");
+            }
+            v["roleDefinition"] = r;
         }
         _ => return false,
     }
