@@ -128,19 +128,17 @@ fn convert(v: &mut Value) {
             }
             m.remove("discriminator");
             m.remove("additionalProperties");
-            if m.remove("nullable") == Some(Value::Bool(true)) {
-                if let Some(t) = m.get("type").cloned() {
-                    // `{type: object, nullable: true}` alone is OpenAPI's way of saying "or null".
-                    let only_null = t == "object" && !m.contains_key("properties");
-                    m.insert(
-                        "type".into(),
-                        if only_null {
-                            json!("null")
-                        } else {
-                            json!([t, "null"])
-                        },
-                    );
-                }
+            // `{type: object, nullable: true}` alone is OpenAPI's way of saying "or null".
+            if m.remove("nullable") == Some(Value::Bool(true))
+                && let Some(t) = m.get("type").cloned()
+            {
+                let only_null = t == "object" && !m.contains_key("properties");
+                let ty = if only_null {
+                    json!("null")
+                } else {
+                    json!([t, "null"])
+                };
+                m.insert("type".into(), ty);
             }
             for x in m.values_mut() {
                 convert(x);
