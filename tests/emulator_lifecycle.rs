@@ -558,3 +558,42 @@ async fn rules_are_updated_checked_and_enforced() {
         .await;
     assert_eq!(r.status, 400);
 }
+
+#[tokio::test]
+async fn the_contoso_tenant_loads_with_its_four_drifts() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso/tenant.yaml");
+    let emu = start_with(pimctl::emulator::EmulatorConfig::from_seed_file(path)).await;
+    let yusuf = emu.user_id("yusuf.portal@contoso.com").await;
+    let ga = emu.get(&format!("/roleManagement/directory/roleAssignmentScheduleInstances?$filter=roleDefinitionId eq '{GA}'&$expand=principal")).await;
+    let ga = ga.body["value"].as_array().unwrap();
+    assert_eq!(ga.len(), 3);
+    assert!(ga.iter().any(|i| i["principalId"] == yusuf.as_str()
+        && i["endDateTime"].is_null()
+        && i["assignmentType"] == "Assigned"));
+    let mallory = emu.user_id("mallory.contractor@contoso.com").await;
+    let e = emu
+        .get(&format!(
+            "/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '{mallory}'"
+        ))
+        .await;
+    assert!(
+        e.body["value"].as_array().unwrap().is_empty(),
+        "the contractor's eligibility expired"
+    );
+    let bob = emu.user_id("bob.secops@contoso.com").await;
+    let a = emu.get(&format!("/roleManagement/directory/roleAssignmentScheduleInstances?$filter=principalId eq '{bob}' and assignmentType eq 'Activated'")).await;
+    assert_eq!(a.body["value"][0]["roleDefinitionId"], SECURITY_ADMIN);
+    let pra = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+    let p = emu.get(&format!("/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq '{pra}'&$expand=policy($expand=rules)")).await;
+    let rules = p.body["value"][0]["policy"]["rules"].as_array().unwrap();
+    let approval = rules
+        .iter()
+        .find(|r| r["id"] == "Approval_EndUser_Assignment")
+        .unwrap();
+    assert_eq!(approval["setting"]["isApprovalRequired"], false);
+    let olivia = emu.user_id("olivia.ciso@contoso.com").await;
+    assert_eq!(
+        approval["setting"]["approvalStages"][0]["primaryApprovers"][1]["userId"],
+        olivia.as_str()
+    );
+}

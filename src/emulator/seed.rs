@@ -120,11 +120,18 @@ pub struct AssignmentSeed {
 }
 
 impl Seed {
+    /// Reads a seed. YAML merge keys (`<<: *anchor`) are applied, so roles can share policy values.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Seed, SeedError> {
-        serde_yaml::from_str(text).map_err(|e| SeedError {
+        let err = |e: serde_yaml::Error| SeedError {
             origin: origin.to_string(),
             message: e.to_string(),
-        })
+        };
+        let mut v: serde_yaml::Value = serde_yaml::from_str(text).map_err(err)?;
+        v.apply_merge().map_err(err)?;
+        if v.is_null() {
+            return Ok(Seed::default());
+        }
+        serde_yaml::from_value(v).map_err(err)
     }
 
     pub fn from_file(path: &Path) -> Result<Seed, SeedError> {
@@ -283,8 +290,15 @@ impl Seed {
                 .policy_for_role(&role_id)
                 .map(|p| p.policy.id.clone())
                 .unwrap_or_default();
+            let mut resolved = BTreeMap::new();
+            for (k, v) in rules {
+                let mut v = v.clone();
+                resolve_approvers(&s, &mut v)
+                    .map_err(|m| err(format!("policies: {role}: {k}: {m}")))?;
+                resolved.insert(k.clone(), v);
+            }
             let patches: Vec<(&str, &serde_json::Value)> =
-                rules.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                resolved.iter().map(|(k, v)| (k.as_str(), v)).collect();
             s.patch_rules(&pid, &patches, PatchMode::Seed, &Caller::App, now)
                 .map_err(|e| err(format!("policies: {role}: {}", e.message)))?;
         }
@@ -301,6 +315,37 @@ impl Seed {
             }
         }
         Ok(s)
+    }
+}
+
+/// Approvers in seed overrides may name users by UPN and groups by display name instead of object id.
+fn resolve_approvers(s: &State, v: &mut serde_json::Value) -> Result<(), String> {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (key, is_user) in [("userId", true), ("groupId", false)] {
+                let Some(serde_json::Value::String(name)) = m.get(key) else {
+                    continue;
+                };
+                if uuid::Uuid::parse_str(name).is_ok() {
+                    continue;
+                }
+                let id = if is_user {
+                    s.user(name).map(|u| u.id.clone())
+                } else {
+                    resolve_principal(s, name).filter(|id| s.group(id).is_some())
+                };
+                let id = id.ok_or_else(|| {
+                    format!(
+                        "approver '{name}' is not a {} of this seed",
+                        if is_user { "user" } else { "group" }
+                    )
+                })?;
+                m.insert(key.to_string(), id.into());
+            }
+            m.values_mut().try_for_each(|x| resolve_approvers(s, x))
+        }
+        serde_json::Value::Array(a) => a.iter_mut().try_for_each(|x| resolve_approvers(s, x)),
+        _ => Ok(()),
     }
 }
 
