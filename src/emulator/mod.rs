@@ -152,7 +152,7 @@ pub fn save_state(shared: &Shared) -> std::io::Result<()> {
     };
     let bytes = {
         let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
-        serde_json::to_vec_pretty(&*st).map_err(std::io::Error::other)?
+        serde_json::to_vec(&*st).map_err(std::io::Error::other)?
     };
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, bytes)?;

@@ -743,4 +743,15 @@ mod tests {
             "(principalId,roleDefinition(),principal())"
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_query_strings_never_panic(q in ".{0,200}", f in "[a-zA-Z0-9 ()',.$/=&%-]{0,120}") {
+            let _ = parse(&q, &SPEC);
+            let _ = parse(&format!("$filter={f}&$expand={f}&$select={f}"), &SPEC);
+            if let Ok(filter) = parse_filter(&f) {
+                let _ = eval(&filter, &json!({"scopeId": "/"}), Some("user"));
+            }
+        }
+    }
 }
