@@ -5,6 +5,8 @@
 pub mod catalog;
 pub mod cli;
 pub mod duration;
+pub mod emulator;
+pub mod graph;
 pub mod language;
 pub mod model;
 mod suggest;

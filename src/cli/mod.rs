@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod emulator;
 pub mod schema;
 pub mod validate;
 
@@ -32,6 +33,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of the policy language, for editors (yaml-language-server).
     Schema(schema::Args),
+    /// Serve a local emulator of the Microsoft Graph endpoints pimctl uses, seeded from a YAML tenant.
+    Emulator(emulator::Args),
 }
 
 /// Runs the parsed command line.
@@ -40,6 +43,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Emulator(args) => emulator::run(args),
     }
 }
 

@@ -1,0 +1,118 @@
+//! Injected faults, for tests and benchmarks: latency, throttling (a token bucket) and random failures.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// Fault settings (flags, or `POST /_emulator/faults`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultConfig {
+    /// Added to every Graph request.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// Requests per second the token bucket lets through (burst: one second's worth); beyond it, 429.
+    #[serde(default)]
+    pub throttle_rps: Option<f64>,
+    /// Share of requests, 0 to 1, that fail: half with 503, half with a dropped connection.
+    #[serde(default)]
+    pub fail_rate: f64,
+}
+
+/// What happens to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// 429, retry after this many seconds.
+    Throttled(u64),
+    /// 503, retry after this many seconds.
+    Unavailable(u64),
+    /// Close the connection without a complete answer.
+    Drop,
+}
+
+/// The live fault state.
+#[derive(Debug)]
+pub struct Faults {
+    pub config: FaultConfig,
+    tokens: f64,
+    last: Instant,
+    rng: StdRng,
+}
+
+impl Faults {
+    pub fn new(config: FaultConfig, rng_seed: u64) -> Self {
+        Self {
+            config,
+            tokens: config.throttle_rps.unwrap_or(0.0),
+            last: Instant::now(),
+            rng: StdRng::seed_from_u64(rng_seed),
+        }
+    }
+
+    pub fn set(&mut self, config: FaultConfig) {
+        self.config = config;
+        self.tokens = config.throttle_rps.unwrap_or(0.0);
+        self.last = Instant::now();
+    }
+
+    /// Decides the fate of the next request.
+    pub fn decide(&mut self) -> Fault {
+        if let Some(rps) = self.config.throttle_rps.filter(|r| *r > 0.0) {
+            let now = Instant::now();
+            let elapsed = now.duration_since(self.last).as_secs_f64();
+            self.last = now;
+            self.tokens = (self.tokens + elapsed * rps).min(rps.max(1.0));
+            if self.tokens < 1.0 {
+                let wait = ((1.0 - self.tokens) / rps).ceil().max(1.0) as u64;
+                return Fault::Throttled(wait);
+            }
+            self.tokens -= 1.0;
+        }
+        let p = self.config.fail_rate.clamp(0.0, 1.0);
+        if p > 0.0 && self.rng.random::<f64>() < p {
+            return if self.rng.random::<bool>() {
+                Fault::Unavailable(1)
+            } else {
+                Fault::Drop
+            };
+        }
+        Fault::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_lets_a_burst_through_then_throttles() {
+        let mut f = Faults::new(
+            FaultConfig {
+                throttle_rps: Some(2.0),
+                ..Default::default()
+            },
+            1,
+        );
+        assert_eq!(f.decide(), Fault::None);
+        assert_eq!(f.decide(), Fault::None);
+        assert!(matches!(f.decide(), Fault::Throttled(s) if s >= 1));
+    }
+
+    #[test]
+    fn failures_follow_the_seeded_rng() {
+        let cfg = FaultConfig {
+            fail_rate: 0.5,
+            ..Default::default()
+        };
+        let run = |seed| {
+            let mut f = Faults::new(cfg, seed);
+            (0..50).map(|_| f.decide()).collect::<Vec<_>>()
+        };
+        let a = run(7);
+        assert_eq!(a, run(7));
+        assert!(a.contains(&Fault::Drop) && a.iter().any(|f| matches!(f, Fault::Unavailable(_))));
+        assert!(a.contains(&Fault::None));
+    }
+}

@@ -1,0 +1,465 @@
+//! The tenant emulator: a local, faithful Microsoft Graph v1.0 for PIM on Microsoft Entra roles.
+//!
+//! It serves real HTTP on 127.0.0.1, follows Graph's wire formats field for field (see [`crate::graph`]) and
+//! behaves like the service, errors included. Start it in-process with [`Emulator::start`], or from the command
+//! line with `pimctl emulator --seed FILE`. Users' documentation: `docs/emulator.md`.
+//!
+//! Modules: [`seed`] (the YAML tenant), [`state`] (the tenant and its lifecycle), [`rules`] (rule updates),
+//! [`query`] (OData options), [`faults`] (latency, throttling, failures), [`control`] (`/_emulator/*`), and the
+//! private `routes` (one file per group of resources).
+
+pub mod control;
+pub mod defaults;
+pub mod faults;
+pub mod http;
+pub mod ids;
+pub mod query;
+mod routes;
+pub mod rules;
+pub mod seed;
+pub mod state;
+
+use axum::body::{Body, Bytes};
+use axum::response::Response;
+use faults::{Fault, FaultConfig, Faults};
+use http::{ApiError, GraphResponse, throttled_body};
+use seed::{Seed, SeedError};
+use serde::{Deserialize, Serialize};
+use state::{Caller, State};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// The page size where Microsoft states none (the PIM lists), and Graph's default for users, groups and
+/// service principals.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+
+/// Where the tenant comes from.
+#[derive(Debug, Clone)]
+pub enum TenantSource {
+    /// A parsed seed; `origin` names it in error messages.
+    Seed { seed: Box<Seed>, origin: String },
+    /// A seed file.
+    SeedFile(PathBuf),
+    /// A tenant built by the caller.
+    State(Box<State>),
+}
+
+/// How to start the emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    pub tenant: TenantSource,
+    /// Loaded instead of the seed when it exists; written after every write and on shutdown.
+    pub state_file: Option<PathBuf>,
+    /// 0 (the default) picks a free port.
+    pub port: u16,
+    /// The server's page size; `None` gives 100 or `$top`.
+    pub page_size: Option<usize>,
+    pub faults: FaultConfig,
+    /// Seeds the fault RNG.
+    pub rng_seed: u64,
+}
+
+impl EmulatorConfig {
+    pub fn new(tenant: TenantSource) -> Self {
+        Self {
+            tenant,
+            state_file: None,
+            port: 0,
+            page_size: None,
+            faults: FaultConfig::default(),
+            rng_seed: 0,
+        }
+    }
+    /// From YAML seed text.
+    pub fn from_seed_yaml(text: &str) -> Result<Self, EmulatorError> {
+        let seed = Seed::from_yaml(text, "<seed>")?;
+        Ok(Self::new(TenantSource::Seed {
+            seed: Box::new(seed),
+            origin: "<seed>".into(),
+        }))
+    }
+    /// From a seed file.
+    pub fn from_seed_file(path: impl Into<PathBuf>) -> Self {
+        Self::new(TenantSource::SeedFile(path.into()))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+    #[error("{path}: cannot read the state file: {message}")]
+    StateFile { path: String, message: String },
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind { port: u16, source: std::io::Error },
+    #[error("the server stopped with an error: {0}")]
+    Serve(String),
+}
+
+/// Requests counted per `METHOD /v1.0/route/{template}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub total: u64,
+    pub routes: BTreeMap<String, u64>,
+}
+
+/// What the request handlers share.
+pub struct Shared {
+    pub state: Mutex<State>,
+    pub stats: Mutex<Stats>,
+    pub faults: Mutex<Faults>,
+    /// `http://127.0.0.1:PORT/v1.0`.
+    pub root: String,
+    pub page_size: Option<usize>,
+    pub state_file: Option<PathBuf>,
+}
+
+/// The emulator.
+pub struct Emulator;
+
+/// A running emulator. Dropping it stops the server (without saving; call [`RunningEmulator::shutdown`]).
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), std::io::Error>>>,
+}
+
+fn load_state(path: &Path) -> Result<Option<State>, EmulatorError> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| EmulatorError::StateFile {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(EmulatorError::StateFile {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Writes the tenant to the state file (atomically: a temporary file, then a rename).
+pub fn save_state(shared: &Shared) -> std::io::Result<()> {
+    let Some(path) = &shared.state_file else {
+        return Ok(());
+    };
+    let bytes = {
+        let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        serde_json::to_vec(&*st).map_err(std::io::Error::other)?
+    };
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+impl Emulator {
+    /// Builds the tenant, binds 127.0.0.1 and serves in the background of the current tokio runtime.
+    pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorError> {
+        let loaded = match &config.state_file {
+            Some(p) => load_state(p)?,
+            None => None,
+        };
+        let state = match (loaded, config.tenant) {
+            (Some(s), _) => s,
+            (None, TenantSource::State(s)) => *s,
+            (None, TenantSource::Seed { seed, origin }) => seed.build(&origin)?,
+            (None, TenantSource::SeedFile(p)) => {
+                Seed::from_file(&p)?.build(&p.display().to_string())?
+            }
+        };
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .map_err(|source| EmulatorError::Bind {
+                port: config.port,
+                source,
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| EmulatorError::Bind {
+                port: config.port,
+                source,
+            })?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            stats: Mutex::new(Stats::default()),
+            faults: Mutex::new(Faults::new(config.faults, config.rng_seed)),
+            root: format!("http://{addr}/v1.0"),
+            page_size: config.page_size.filter(|p| *p > 0),
+            state_file: config.state_file.clone(),
+        });
+        let app = axum::Router::new()
+            .fallback(serve)
+            .with_state(shared.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        Ok(RunningEmulator {
+            addr,
+            shared,
+            stop: Some(tx),
+            task: Some(task),
+        })
+    }
+}
+
+impl RunningEmulator {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// `http://127.0.0.1:PORT/v1.0`: the Graph root to point a client at.
+    pub fn base_url(&self) -> String {
+        self.shared.root.clone()
+    }
+    /// `http://127.0.0.1:PORT/_emulator`.
+    pub fn control_url(&self) -> String {
+        format!("http://{}/_emulator", self.addr)
+    }
+    pub fn stats(&self) -> Stats {
+        self.shared
+            .stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+    pub fn reset_stats(&self) {
+        *self.shared.stats.lock().unwrap_or_else(|p| p.into_inner()) = Stats::default();
+    }
+    pub fn set_faults(&self, f: FaultConfig) {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .set(f);
+    }
+    /// Reads or changes the tenant directly (the clock too: `s.clock.advance(...)`).
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut st = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut st)
+    }
+    /// Stops serving, waits for the server to finish, and saves the state file if there is one.
+    pub async fn shutdown(mut self) -> Result<(), EmulatorError> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(EmulatorError::Serve(e.to_string())),
+                Err(e) => return Err(EmulatorError::Serve(e.to_string())),
+            }
+        }
+        save_state(&self.shared).map_err(|e| EmulatorError::StateFile {
+            path: self
+                .shared
+                .state_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            message: e.to_string(),
+        })
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Bodies larger than this are refused.
+const MAX_BODY: usize = 4 << 20;
+
+fn header<'a>(req: &'a axum::extract::Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Reads the caller from `Authorization`. Tokens are never logged.
+fn authenticate(shared: &Shared, auth: Option<&str>) -> Result<Caller, ApiError> {
+    let unauthenticated = |m: &str| ApiError::new(401, "InvalidAuthenticationToken", m);
+    let token = match auth.map(str::trim) {
+        None | Some("") => return Err(unauthenticated("Access token is empty.")),
+        Some(a) => {
+            let (scheme, rest) = a.split_once(' ').unwrap_or((a, ""));
+            if !scheme.eq_ignore_ascii_case("bearer") {
+                return Err(unauthenticated("Access token validation failure."));
+            }
+            rest.trim()
+        }
+    };
+    if token.is_empty() {
+        return Err(unauthenticated("Access token is empty."));
+    }
+    if let Some(rest) = token.strip_prefix("emulator:user:") {
+        let (id, mfa) = match rest.strip_suffix(":nomfa") {
+            Some(id) => (id, false),
+            None => (rest, true),
+        };
+        let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let user = st.user(id).ok_or_else(|| {
+            unauthenticated("Access token validation failure. The user does not exist.")
+        })?;
+        return Ok(Caller::User {
+            id: user.id.clone(),
+            mfa,
+        });
+    }
+    Ok(Caller::App)
+}
+
+fn fill_ids(v: &mut serde_json::Value, rid: &str, crid: &str) {
+    match v {
+        serde_json::Value::String(s) if s == "{request-id}" => *s = rid.to_string(),
+        serde_json::Value::String(s) if s == "{client-request-id}" => *s = crid.to_string(),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| fill_ids(x, rid, crid)),
+        serde_json::Value::Object(m) => m.values_mut().for_each(|x| fill_ids(x, rid, crid)),
+        _ => {}
+    }
+}
+
+fn finish(mut r: GraphResponse, rid: &str, crid: &str) -> Response {
+    let mut b = Response::builder()
+        .status(r.status)
+        .header("request-id", rid)
+        .header("client-request-id", crid);
+    for (k, v) in &r.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    let body = match r.body.as_mut() {
+        Some(v) => {
+            fill_ids(v, rid, crid);
+            b = b.header(
+                "Content-Type",
+                "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+            );
+            Body::from(serde_json::to_vec(v).unwrap_or_default())
+        }
+        None => Body::empty(),
+    };
+    b.body(body)
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+async fn serve(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    req: axum::extract::Request,
+) -> Response {
+    let rid = uuid::Uuid::new_v4().to_string();
+    let crid = header(&req, "client-request-id")
+        .filter(|c| c.len() <= 128)
+        .map(str::to_string)
+        .unwrap_or_else(|| rid.clone());
+    let method = req.method().as_str().to_ascii_uppercase();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let auth = header(&req, "authorization").map(str::to_string);
+    let now = || {
+        shared
+            .state
+            .lock()
+            .map(|s| s.now())
+            .unwrap_or_else(|_| chrono::Utc::now())
+    };
+    let body: Bytes = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            let e = ApiError::new(
+                413,
+                "RequestEntityTooLarge",
+                "The request body is too large.",
+            );
+            return finish(e.into_response(&rid, &crid, now()), &rid, &crid);
+        }
+    };
+    if path == "/_emulator" || path.starts_with("/_emulator/") {
+        let (resp, changed) = control::handle(&shared, &method, &path, &body);
+        if changed {
+            persist(&shared);
+        }
+        return finish(resp, &rid, &crid);
+    }
+    let Some(sub) = path
+        .strip_prefix("/v1.0")
+        .filter(|s| s.is_empty() || s.starts_with('/'))
+    else {
+        let e = ApiError::new(
+            404,
+            "BadRequest",
+            format!("Invalid version: the emulator serves /v1.0 only, not '{path}'."),
+        );
+        return finish(e.into_response(&rid, &crid, now()), &rid, &crid);
+    };
+    routes::count(&shared.stats, &method, sub);
+    let (latency, fault) = {
+        let mut f = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        (f.config.latency_ms, f.decide())
+    };
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency.min(60_000))).await;
+    }
+    match fault {
+        Fault::None => {}
+        Fault::Throttled(secs) => {
+            let mut r = GraphResponse::with_status(429, throttled_body(&rid, now()));
+            r.headers.push(("Retry-After".into(), secs.to_string()));
+            return finish(r, &rid, &crid);
+        }
+        Fault::Unavailable(secs) => {
+            let mut e = ApiError::new(
+                503,
+                "serviceNotAvailable",
+                "The service is temporarily unavailable. Please retry after a short delay.",
+            );
+            e.retry_after = Some(secs);
+            return finish(e.into_response(&rid, &crid, now()), &rid, &crid);
+        }
+        Fault::Drop => {
+            let stream = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other(
+                    "injected fault: dropped connection",
+                ))
+            });
+            return Response::builder()
+                .status(200)
+                .header("request-id", rid)
+                .body(Body::from_stream(stream))
+                .unwrap_or_else(|_| Response::new(Body::empty()));
+        }
+    }
+    let caller = match authenticate(&shared, auth.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return finish(e.into_response(&rid, &crid, now()), &rid, &crid),
+    };
+    tracing::debug!(%method, %path, "graph request");
+    let r = routes::Req {
+        method: &method,
+        path: sub,
+        query: &query,
+        body: &body,
+        caller,
+    };
+    let resp = routes::dispatch(&shared, &r);
+    if method != "GET" && resp.status < 300 {
+        persist(&shared);
+    }
+    finish(resp, &rid, &crid)
+}
+
+fn persist(shared: &Shared) {
+    if let Err(e) = save_state(shared) {
+        tracing::warn!("cannot save the emulator state: {e}");
+    }
+}

@@ -1,0 +1,197 @@
+//! `/users`, `/groups` (and members) and `/servicePrincipals`.
+
+use super::{Cx, Req, Route, list, parse_query, principal_json, single, to_json};
+use crate::emulator::http::{ApiError, ApiResult, GraphResponse};
+use crate::emulator::query::{ExpandItem, QuerySpec};
+use crate::emulator::state::State;
+use crate::graph::User;
+use serde_json::Value;
+
+const USER_PROPS: &[&str] = &[
+    "id",
+    "displayName",
+    "userPrincipalName",
+    "mail",
+    "businessPhones",
+    "givenName",
+    "jobTitle",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userType",
+    "onPremisesSyncEnabled",
+    "accountEnabled",
+];
+const GROUP_PROPS: &[&str] = &[
+    "id",
+    "displayName",
+    "description",
+    "groupTypes",
+    "isAssignableToRole",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "securityEnabled",
+    "onPremisesSyncEnabled",
+];
+const SP_PROPS: &[&str] = &[
+    "id",
+    "appId",
+    "displayName",
+    "appDisplayName",
+    "servicePrincipalType",
+    "accountEnabled",
+];
+
+fn spec(route: &Route) -> QuerySpec {
+    let collection = matches!(
+        route,
+        Route::Users | Route::Groups | Route::ServicePrincipals | Route::GroupMembers(_)
+    );
+    match route {
+        Route::Users | Route::User(_) => QuerySpec {
+            collection,
+            filter: &[
+                "id",
+                "userPrincipalName",
+                "displayName",
+                "mail",
+                "userType",
+                "accountEnabled",
+            ],
+            isof: false,
+            props: USER_PROPS,
+            nav: &[],
+            type_name: "user",
+        },
+        Route::Groups | Route::Group(_) => QuerySpec {
+            collection,
+            filter: &[
+                "id",
+                "displayName",
+                "isAssignableToRole",
+                "mailNickname",
+                "securityEnabled",
+            ],
+            isof: false,
+            props: GROUP_PROPS,
+            nav: &["members"],
+            type_name: "group",
+        },
+        Route::GroupMembers(_) => QuerySpec {
+            collection,
+            filter: &[],
+            isof: false,
+            props: &[
+                "id",
+                "displayName",
+                "userPrincipalName",
+                "appId",
+                "userType",
+                "onPremisesSyncEnabled",
+            ],
+            nav: &[],
+            type_name: "directoryObject",
+        },
+        _ => QuerySpec {
+            collection,
+            filter: &["id", "appId", "displayName", "servicePrincipalType"],
+            isof: false,
+            props: SP_PROPS,
+            nav: &[],
+            type_name: "servicePrincipal",
+        },
+    }
+}
+
+fn members_json(st: &State, gid: &str) -> Vec<Value> {
+    st.group(gid)
+        .map(|g| {
+            g.members
+                .iter()
+                .map(|m| principal_json(st, m, None))
+                .filter(|v| !v.is_null())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(super) fn handle(
+    st: &mut State,
+    cx: &Cx,
+    route: &Route,
+    req: &Req,
+) -> ApiResult<GraphResponse> {
+    let st: &State = st;
+    let q = parse_query(req, &spec(route))?;
+    let none = |_: &mut Value, _: &ExpandItem| {};
+    let expand_members = |v: &mut Value, e: &ExpandItem| {
+        if e.name == "members" {
+            let id = v
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            v["members"] = Value::Array(members_json(st, &id));
+        }
+    };
+    let def_user: Option<&[&str]> = Some(User::DEFAULT_PROPERTIES);
+    match route {
+        Route::Users => {
+            let items = st.users.iter().map(|u| (to_json(u), None)).collect();
+            Ok(list(cx, &q, "users", items, def_user, None, &none))
+        }
+        Route::User(id) => {
+            let u = st
+                .user(id)
+                .ok_or_else(|| ApiError::directory_not_found(id))?;
+            Ok(single(cx, &q, "users", to_json(u), def_user, &none))
+        }
+        Route::Groups => {
+            let items = st
+                .groups
+                .iter()
+                .map(|g| (to_json(&g.group), None))
+                .collect();
+            Ok(list(cx, &q, "groups", items, None, None, &expand_members))
+        }
+        Route::Group(id) => {
+            let g = st
+                .group(id)
+                .ok_or_else(|| ApiError::directory_not_found(id))?;
+            Ok(single(
+                cx,
+                &q,
+                "groups",
+                to_json(&g.group),
+                None,
+                &expand_members,
+            ))
+        }
+        Route::GroupMembers(id) => {
+            st.group(id)
+                .ok_or_else(|| ApiError::directory_not_found(id))?;
+            let items = members_json(st, id)
+                .into_iter()
+                .map(|v| (v, None))
+                .collect();
+            Ok(list(cx, &q, "directoryObjects", items, None, None, &none))
+        }
+        Route::ServicePrincipals => {
+            let items = st
+                .service_principals
+                .iter()
+                .map(|p| (to_json(p), None))
+                .collect();
+            Ok(list(cx, &q, "servicePrincipals", items, None, None, &none))
+        }
+        Route::ServicePrincipal(id) => {
+            let p = st
+                .service_principal(id)
+                .ok_or_else(|| ApiError::directory_not_found(id))?;
+            Ok(single(cx, &q, "servicePrincipals", to_json(p), None, &none))
+        }
+        _ => Err(ApiError::bad_request("unsupported")),
+    }
+}
