@@ -513,7 +513,9 @@ impl<'de, 'a> de::MapAccess<'de> for MapAcc<'a> {
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
         for (k, v) in self.entries.by_ref() {
-            if v.value == Value::Invalid || k.value == Value::Invalid {
+            // Aliases and merge keys were reported when the YAML was read.
+            let merge_key = matches!(&k.value, Value::Scalar { text, plain: true } if text == "<<");
+            if v.value == Value::Invalid || k.value == Value::Invalid || merge_key {
                 continue;
             }
             let key_text = match &k.value {
