@@ -9,4 +9,5 @@ pub mod emulator;
 pub mod graph;
 pub mod language;
 pub mod model;
+pub mod observe;
 mod suggest;
