@@ -11,11 +11,13 @@
 //! # Ok(()) }
 //! ```
 
+mod args;
 pub mod auth;
 mod batch;
 pub mod error;
 pub mod retry;
 
+pub use args::GraphArgs;
 pub use auth::{
     AuthError, AuthMethod, BearerToken, StaticToken, TokenSource, credential_for,
     credential_from_env,
