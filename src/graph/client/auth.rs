@@ -615,7 +615,6 @@ fn client_certificate(cx: &Cx) -> Result<Arc<dyn TokenSource>, AuthError> {
         Some(ClientCertificateCredentialOptions {
             client_options: cx.client_options(),
             password: cx.var("AZURE_CLIENT_CERTIFICATE_PASSWORD").map(Secret::new),
-            ..Default::default()
         }),
     );
     cx.source(CERTIFICATE, c)
