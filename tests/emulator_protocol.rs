@@ -133,6 +133,10 @@ async fn missing_or_empty_bearer_tokens_get_401() {
         )
         .await;
     assert_eq!(r.status, 401);
+    let r = emu
+        .call("GET", "/users", None, Some("emulator:noperm"))
+        .await;
+    assert_eq!((r.status, r.code()), (403, "Authorization_RequestDenied"));
     let raw = emu
         .client
         .get(format!("{}/users", emu.base))

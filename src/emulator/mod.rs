@@ -303,6 +303,13 @@ fn authenticate(shared: &Shared, auth: Option<&str>) -> Result<Caller, ApiError>
     if token.is_empty() {
         return Err(unauthenticated("Access token is empty."));
     }
+    if token == "emulator:noperm" {
+        return Err(ApiError::new(
+            403,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        ));
+    }
     if let Some(rest) = token.strip_prefix("emulator:user:") {
         let (id, mfa) = match rest.strip_suffix(":nomfa") {
             Some(id) => (id, false),

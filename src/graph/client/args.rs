@@ -1,0 +1,76 @@
+//! The command-line options of every command that talks to Graph (`#[command(flatten)]` them).
+
+use super::{
+    AuthMethod, ClientError, DEFAULT_GRAPH_URL, GraphClient, GraphConfig, RetryConfig,
+    credential_for,
+};
+
+/// `--graph-url`, `--auth`, `--tenant`, `--max-concurrency`, `--max-retries`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct GraphArgs {
+    /// Microsoft Graph's version root: a national cloud's, or the emulator's.
+    #[arg(long, env = "PIMCTL_GRAPH_URL", default_value = DEFAULT_GRAPH_URL, value_name = "URL")]
+    pub graph_url: String,
+    /// How to get an access token (auto: token, workload-identity, azure-pipelines, client-secret,
+    /// client-certificate, then managed-identity and azure-cli).
+    #[arg(long, value_enum, default_value_t = AuthMethod::Auto, value_name = "METHOD")]
+    pub auth: AuthMethod,
+    /// The Entra tenant (id or domain); default AZURE_TENANT_ID.
+    #[arg(long, value_name = "TENANT")]
+    pub tenant: Option<String>,
+    /// Graph requests in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    pub max_concurrency: u16,
+    /// Retries of a throttled or failed request before giving up.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(0..=20), value_name = "N")]
+    pub max_retries: u16,
+}
+
+impl GraphArgs {
+    /// The client these options describe, with its token source.
+    pub fn client(&self) -> Result<GraphClient, ClientError> {
+        let auth = credential_for(self.auth, self.tenant.as_deref(), &self.graph_url)?;
+        let mut config = GraphConfig::new(self.graph_url.clone(), auth);
+        config.max_concurrency = usize::from(self.max_concurrency);
+        config.retry = RetryConfig {
+            max_attempts: u32::from(self.max_retries) + 1,
+            ..RetryConfig::default()
+        };
+        GraphClient::new(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        graph: GraphArgs,
+    }
+
+    #[test]
+    fn options_parse_with_their_defaults() {
+        let a = Cli::try_parse_from(["pimctl", "--auth", "azure-cli", "--tenant", "contoso.com"])
+            .unwrap()
+            .graph;
+        assert_eq!(a.auth, AuthMethod::AzureCli);
+        assert_eq!(a.tenant.as_deref(), Some("contoso.com"));
+        assert_eq!((a.max_concurrency, a.max_retries), (4, 5));
+        assert!(Cli::try_parse_from(["pimctl", "--auth", "kerberos"]).is_err());
+        assert!(Cli::try_parse_from(["pimctl", "--max-concurrency", "0"]).is_err());
+        let a = Cli::try_parse_from([
+            "pimctl",
+            "--graph-url",
+            "http://127.0.0.1:9/v1.0",
+            "--auth",
+            "workload-identity",
+        ])
+        .unwrap()
+        .graph;
+        assert_eq!(a.graph_url, "http://127.0.0.1:9/v1.0");
+        assert_eq!(a.auth, AuthMethod::WorkloadIdentity);
+    }
+}

@@ -1,0 +1,344 @@
+//! What can go wrong talking to Graph, with messages that say what to do. No message ever holds a token.
+
+use super::auth::AuthError;
+use std::fmt;
+
+/// The least Graph application permissions `pimctl plan` needs (read only).
+pub const PLAN_PERMISSIONS: &[&str] = &[
+    "RoleManagementPolicy.Read.Directory",
+    "RoleEligibilitySchedule.Read.Directory",
+    "RoleAssignmentSchedule.Read.Directory",
+    "User.Read.All",
+    "GroupMember.Read.All",
+];
+
+/// The least Graph application permissions `pimctl apply` needs: the ReadWrite counterparts.
+pub const APPLY_PERMISSIONS: &[&str] = &[
+    "RoleManagementPolicy.ReadWrite.Directory",
+    "RoleEligibilitySchedule.ReadWrite.Directory",
+    "RoleAssignmentSchedule.ReadWrite.Directory",
+    "User.Read.All",
+    "GroupMember.Read.All",
+];
+
+/// The Graph permission a request needs, from its method and path (relative to the version root or absolute).
+/// Reads need the `Read` permission, writes the `ReadWrite` one.
+pub fn permission_for(method: &str, path: &str) -> &'static str {
+    let read = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
+    let p = path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let pick = |r: &'static str, w: &'static str| if read { r } else { w };
+    if p.contains("/policies/rolemanagementpolic") {
+        pick(
+            "RoleManagementPolicy.Read.Directory",
+            "RoleManagementPolicy.ReadWrite.Directory",
+        )
+    } else if p.contains("/rolemanagement/directory/roleeligibilityschedule") {
+        pick(
+            "RoleEligibilitySchedule.Read.Directory",
+            "RoleEligibilitySchedule.ReadWrite.Directory",
+        )
+    } else if p.contains("/rolemanagement/directory/roleassignmentschedule") {
+        pick(
+            "RoleAssignmentSchedule.Read.Directory",
+            "RoleAssignmentSchedule.ReadWrite.Directory",
+        )
+    } else if p.contains("/rolemanagement/") {
+        pick(
+            "RoleManagement.Read.Directory (or Directory.Read.All)",
+            "RoleManagement.ReadWrite.Directory",
+        )
+    } else if p.contains("/users") {
+        "User.Read.All (or Directory.Read.All)"
+    } else if p.contains("/groups") {
+        "GroupMember.Read.All (or Directory.Read.All)"
+    } else if p.contains("/serviceprincipals") {
+        "Application.Read.All (or Directory.Read.All)"
+    } else {
+        "Directory.Read.All"
+    }
+}
+
+/// Which request an error is about. `Display`: `GET /v1.0/users (request-id abc, client-request-id def)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestInfo {
+    pub method: String,
+    /// The URL path, without the query.
+    pub path: String,
+    /// The server's `request-id` (header, else `innerError.request-id`), when there was an answer.
+    pub request_id: Option<String>,
+    /// The `client-request-id` pimctl sent.
+    pub client_request_id: String,
+}
+
+impl fmt::Display for RequestInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} (", self.method, self.path)?;
+        match &self.request_id {
+            Some(r) => write!(f, "request-id {r}, ")?,
+            None => write!(f, "no request-id, ")?,
+        }
+        write!(f, "client-request-id {})", self.client_request_id)
+    }
+}
+
+fn after(attempts: &u32) -> String {
+    if *attempts > 1 {
+        format!(" (gave up after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+fn code_message(code: &str, message: &str) -> String {
+    match (code.is_empty(), message.is_empty()) {
+        (true, true) => String::new(),
+        (false, true) => format!(": {code}"),
+        (true, false) => format!(": {message}"),
+        (false, false) => format!(": {code}: {message}"),
+    }
+}
+
+/// The Graph client's errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// An error answer not covered below (400, 404, 409, 500, 503 after retries, ...).
+    #[error("{req}: HTTP {status}{}{}", code_message(.code, .message), after(.attempts))]
+    Http {
+        req: Box<RequestInfo>,
+        status: u16,
+        code: String,
+        message: String,
+        attempts: u32,
+    },
+    /// 403: the identity lacks a Graph permission (or a directory role, for delegated tokens).
+    #[error(
+        "{req}: 403 Forbidden{}. The identity pimctl runs as lacks the Graph permission {needed}. \
+         `pimctl plan` needs {}; `pimctl apply` needs {} (or Directory.Read.All in place of User.Read.All and \
+         GroupMember.Read.All). Grant them as application permissions with admin consent.",
+        code_message(.code, .message), PLAN_PERMISSIONS.join(", "), APPLY_PERMISSIONS.join(", ")
+    )]
+    Forbidden {
+        req: Box<RequestInfo>,
+        code: String,
+        message: String,
+        /// The permission this request needs.
+        needed: &'static str,
+    },
+    /// 401: the token is missing, expired, or not for Graph or this tenant.
+    #[error(
+        "{req}: 401 Unauthorized{}. Graph refused the access token (missing, expired, or issued for another \
+         audience or tenant): check --auth, --tenant and --graph-url.",
+        code_message(.code, .message)
+    )]
+    Unauthorized {
+        req: Box<RequestInfo>,
+        code: String,
+        message: String,
+    },
+    /// Still 429 after every attempt.
+    #[error(
+        "{req}: Graph is still throttling (429) after {attempts} attempts. Try again later, or lower \
+         --max-concurrency."
+    )]
+    Throttled {
+        req: Box<RequestInfo>,
+        attempts: u32,
+    },
+    /// No complete answer: connection refused or reset, timeout, truncated body. `ambiguous` is true when a write
+    /// was sent and may or may not have taken effect: re-read the state before trying again.
+    #[error(
+        "{req}: {detail}{}{}",
+        if *.ambiguous { ". The request was sent but no complete answer came back, so it may or may not have \
+            taken effect: read the current state before trying again" } else { "" },
+        after(.attempts)
+    )]
+    Network {
+        req: Box<RequestInfo>,
+        detail: String,
+        ambiguous: bool,
+        attempts: u32,
+    },
+    /// The answer is not the JSON expected.
+    #[error("{req}: the answer is not the JSON expected: {detail}")]
+    Decode {
+        req: Box<RequestInfo>,
+        detail: String,
+    },
+    /// No token.
+    #[error("cannot authenticate to Microsoft Graph: {0}")]
+    Auth(#[from] AuthError),
+    /// A request pimctl cannot make (a bad URL, a next link to another host, duplicate batch ids, ...).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ClientError {
+    /// True when a write may or may not have taken effect.
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(
+            self,
+            Self::Network {
+                ambiguous: true,
+                ..
+            }
+        )
+    }
+    /// The HTTP status, when there was an answer with one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Http { status, .. } => Some(*status),
+            Self::Forbidden { .. } => Some(403),
+            Self::Unauthorized { .. } => Some(401),
+            Self::Throttled { .. } => Some(429),
+            _ => None,
+        }
+    }
+    /// The Graph error code (`RoleAssignmentExists`, ...), when there is one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Http { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::Unauthorized { code, .. }
+                if !code.is_empty() =>
+            {
+                Some(code)
+            }
+            _ => None,
+        }
+    }
+    /// Which request failed, when the error is about one.
+    pub fn request(&self) -> Option<&RequestInfo> {
+        match self {
+            Self::Http { req, .. }
+            | Self::Forbidden { req, .. }
+            | Self::Unauthorized { req, .. }
+            | Self::Throttled { req, .. }
+            | Self::Network { req, .. }
+            | Self::Decode { req, .. } => Some(req),
+            Self::Auth(_) | Self::Invalid(_) => None,
+        }
+    }
+}
+
+/// The error for an error answer (`status` >= 400) with `body`, after `attempts` attempts.
+pub(crate) fn from_answer(
+    mut req: RequestInfo,
+    status: u16,
+    body: &[u8],
+    attempts: u32,
+) -> ClientError {
+    let (code, message, inner_id) = match serde_json::from_slice::<crate::graph::GraphError>(body) {
+        Ok(e) => (
+            e.error.code,
+            e.error.message,
+            e.error.inner_error.and_then(|i| i.request_id),
+        ),
+        Err(_) => (String::new(), String::new(), None),
+    };
+    let code = clip(&code, 200);
+    let message = clip(&message, 1000);
+    if req.request_id.is_none() {
+        req.request_id = inner_id;
+    }
+    let req = Box::new(req);
+    match status {
+        401 => ClientError::Unauthorized { req, code, message },
+        403 => {
+            let needed = permission_for(&req.method, &req.path);
+            ClientError::Forbidden {
+                req,
+                code,
+                message,
+                needed,
+            }
+        }
+        429 => ClientError::Throttled { req, attempts },
+        _ => ClientError::Http {
+            req,
+            status,
+            code,
+            message,
+            attempts,
+        },
+    }
+}
+
+/// At most `max` characters.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req() -> RequestInfo {
+        RequestInfo {
+            method: "GET".into(),
+            path: "/v1.0/users".into(),
+            request_id: None,
+            client_request_id: "c1".into(),
+        }
+    }
+
+    #[test]
+    fn permissions_follow_the_path_and_the_method() {
+        assert_eq!(
+            permission_for(
+                "GET",
+                "/v1.0/policies/roleManagementPolicies?$filter=scopeId eq '/'"
+            ),
+            "RoleManagementPolicy.Read.Directory"
+        );
+        assert_eq!(
+            permission_for("PATCH", "/policies/roleManagementPolicies/x/rules/y"),
+            "RoleManagementPolicy.ReadWrite.Directory"
+        );
+        assert_eq!(
+            permission_for(
+                "POST",
+                "/roleManagement/directory/roleEligibilityScheduleRequests"
+            ),
+            "RoleEligibilitySchedule.ReadWrite.Directory"
+        );
+        assert_eq!(
+            permission_for(
+                "GET",
+                "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances"
+            ),
+            "RoleAssignmentSchedule.Read.Directory"
+        );
+        assert!(permission_for("GET", "/groups/x/members").starts_with("GroupMember.Read.All"));
+        assert!(permission_for("GET", "/users/x").starts_with("User.Read.All"));
+    }
+
+    #[test]
+    fn error_answers_are_read_whatever_their_body() {
+        let body = br#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges.","innerError":{"request-id":"r9"}}}"#;
+        let e = from_answer(req(), 403, body, 1);
+        let text = e.to_string();
+        assert!(text.contains("request-id r9"), "{text}");
+        assert!(text.contains("User.Read.All"), "{text}");
+        assert!(
+            text.contains("RoleManagementPolicy.ReadWrite.Directory"),
+            "{text}"
+        );
+        for body in [&b""[..], b"<html>", b"{\"error\":42}", b"\xff\xfe"] {
+            let e = from_answer(req(), 500, body, 3);
+            assert_eq!(e.status(), Some(500));
+            assert!(e.to_string().contains("gave up after 3 attempts"));
+        }
+        assert!(matches!(
+            from_answer(req(), 429, b"", 6),
+            ClientError::Throttled { attempts: 6, .. }
+        ));
+        assert_eq!(clip("abcdef", 3), "abc…");
+    }
+}

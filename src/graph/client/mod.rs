@@ -1,0 +1,528 @@
+//! The Microsoft Graph client: reqwest on tokio, paging through `@odata.nextLink`, `$batch`, bounded retries
+//! (429, 503, 504, and connection errors on reads) honouring `Retry-After`, bounded concurrency, one debug event
+//! per request, and errors that say what to do.
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), pimctl::graph::client::ClientError> {
+//! use pimctl::graph::client::{AuthMethod, GraphClient, GraphConfig, credential_for, DEFAULT_GRAPH_URL};
+//! let auth = credential_for(AuthMethod::Auto, None, DEFAULT_GRAPH_URL)?;
+//! let client = GraphClient::new(GraphConfig::new(DEFAULT_GRAPH_URL, auth))?;
+//! let users: Vec<pimctl::graph::User> = client.list_all("/users?$select=id,userPrincipalName").await?;
+//! # Ok(()) }
+//! ```
+
+mod args;
+pub mod auth;
+mod batch;
+pub mod error;
+pub mod retry;
+
+pub use args::GraphArgs;
+pub use auth::{
+    AuthError, AuthMethod, BearerToken, StaticToken, TokenSource, credential_for,
+    credential_from_env,
+};
+pub use batch::decode_batch_item;
+pub use error::{APPLY_PERMISSIONS, ClientError, PLAN_PERMISSIONS, RequestInfo, permission_for};
+pub use retry::RetryConfig;
+
+use crate::graph::Page;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Microsoft Graph v1.0 in the public cloud.
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
+
+/// Answers larger than this are refused (a Graph page is far smaller).
+pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+/// `pimctl/<version>`.
+pub fn default_user_agent() -> String {
+    format!("pimctl/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// How to build a [`GraphClient`].
+#[derive(Debug, Clone)]
+pub struct GraphConfig {
+    /// The version root: `https://graph.microsoft.com/v1.0`, a national cloud's, or the emulator's.
+    pub base_url: String,
+    pub auth: Arc<dyn TokenSource>,
+    pub retry: RetryConfig,
+    /// Requests in flight at once (at least 1). Default 4.
+    pub max_concurrency: usize,
+    pub user_agent: String,
+    /// For one attempt, from sending to the last byte of the answer. Default 100 s (Graph's own limit).
+    pub timeout: Duration,
+}
+
+impl GraphConfig {
+    pub fn new(base_url: impl Into<String>, auth: Arc<dyn TokenSource>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            auth,
+            retry: RetryConfig::default(),
+            max_concurrency: 4,
+            user_agent: default_user_agent(),
+            timeout: Duration::from_secs(100),
+        }
+    }
+}
+
+/// What the client has done so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientStats {
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Of those, retries.
+    pub retries: u64,
+    /// Pages read by [`GraphClient::list_all`].
+    pub pages: u64,
+    /// `$batch` requests sent (each attempt counts).
+    pub batches: u64,
+}
+
+/// A Microsoft Graph client. Cloning is cheap and shares the connection pool, limits and counters.
+#[derive(Clone, Debug)]
+pub struct GraphClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    /// The version root, without a trailing slash.
+    base: Url,
+    auth: Arc<dyn TokenSource>,
+    retry: RetryConfig,
+    permits: tokio::sync::Semaphore,
+    requests: AtomicU64,
+    retries: AtomicU64,
+    pages: AtomicU64,
+    batches: AtomicU64,
+}
+
+/// A successful answer.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+    pub(crate) req: RequestInfo,
+}
+
+/// How one attempt ended.
+enum Outcome {
+    Answer {
+        status: u16,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        req: RequestInfo,
+    },
+    Failed {
+        req: RequestInfo,
+        detail: String,
+        /// The request may have reached the server.
+        sent: bool,
+    },
+}
+
+impl GraphClient {
+    pub fn new(config: GraphConfig) -> Result<Self, ClientError> {
+        let trimmed = config.base_url.trim().trim_end_matches('/');
+        let base = Url::parse(trimmed)
+            .map_err(|e| ClientError::Invalid(format!("--graph-url '{trimmed}': {e}")))?;
+        if !matches!(base.scheme(), "https" | "http") || base.host_str().is_none() {
+            return Err(ClientError::Invalid(format!(
+                "--graph-url '{trimmed}' is not an http(s) URL"
+            )));
+        }
+        if base.query().is_some() || base.fragment().is_some() {
+            return Err(ClientError::Invalid(format!(
+                "--graph-url '{trimmed}' must not have a query or fragment"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(30)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ClientError::Invalid(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                auth: config.auth,
+                retry: config.retry,
+                permits: tokio::sync::Semaphore::new(config.max_concurrency.max(1)),
+                requests: AtomicU64::new(0),
+                retries: AtomicU64::new(0),
+                pages: AtomicU64::new(0),
+                batches: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The version root requests are made against.
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    pub fn stats(&self) -> ClientStats {
+        let i = &self.inner;
+        ClientStats {
+            requests: i.requests.load(Ordering::Relaxed),
+            retries: i.retries.load(Ordering::Relaxed),
+            pages: i.pages.load(Ordering::Relaxed),
+            batches: i.batches.load(Ordering::Relaxed),
+        }
+    }
+
+    /// HTTP requests sent so far, retries included.
+    pub fn request_count(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// `GET` one resource (`/roleManagement/directory/roleDefinitions/{id}`) and decode it.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+    ) -> Result<T, ClientError> {
+        let url = self.url(path_and_query)?;
+        let a = self.execute(Method::GET, url, None, true).await?;
+        decode(&a)
+    }
+
+    /// `GET` a collection and every following page (`@odata.nextLink`, followed unchanged), in order.
+    pub async fn list_all<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+    ) -> Result<Vec<T>, ClientError> {
+        let mut url = self.url(path_and_query)?;
+        let mut seen = HashSet::new();
+        let mut out = vec![];
+        loop {
+            let a = self.execute(Method::GET, url.clone(), None, true).await?;
+            let page: Page<T> = decode(&a)?;
+            self.inner.pages.fetch_add(1, Ordering::Relaxed);
+            out.extend(page.value);
+            let Some(next) = page.next_link else {
+                return Ok(out);
+            };
+            seen.insert(url.to_string());
+            let next = Url::parse(&next).map_err(|e| ClientError::Decode {
+                req: Box::new(a.req.clone()),
+                detail: format!("@odata.nextLink is not a URL: {e}"),
+            })?;
+            if !self.same_origin(&next) {
+                return Err(ClientError::Decode {
+                    req: Box::new(a.req),
+                    detail: format!(
+                        "@odata.nextLink points to another host ({}); not following it with the token",
+                        next.origin().ascii_serialization()
+                    ),
+                });
+            }
+            if seen.contains(next.as_str()) {
+                return Err(ClientError::Decode {
+                    req: Box::new(a.req),
+                    detail: "@odata.nextLink repeats an earlier page".into(),
+                });
+            }
+            url = next;
+        }
+    }
+
+    /// `POST` a JSON body and decode the answer (a `204 No Content` decodes from `null`: ask for `()` or an
+    /// `Option`). Not retried once it may have reached the server, except on 429 and 503, which Graph answers
+    /// before doing anything; a connection lost after sending gives [`ClientError::is_ambiguous`].
+    pub async fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.write(Method::POST, path, body).await
+    }
+
+    /// `PATCH` a JSON body; as [`GraphClient::post_json`].
+    pub async fn patch_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.write(Method::PATCH, path, body).await
+    }
+
+    async fn write<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let url = self.url(path)?;
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            ClientError::Invalid(format!("{method} {path}: cannot encode the body: {e}"))
+        })?;
+        let a = self.execute(method, url, Some(bytes), false).await?;
+        decode(&a)
+    }
+
+    /// The absolute URL for a path relative to the version root (`/users?$top=5`), or an absolute URL on the
+    /// same host (a next link).
+    pub(crate) fn url(&self, path_and_query: &str) -> Result<Url, ClientError> {
+        let p = path_and_query.trim();
+        if p.starts_with("https://") || p.starts_with("http://") {
+            let u = Url::parse(p).map_err(|e| ClientError::Invalid(format!("'{p}': {e}")))?;
+            if !self.same_origin(&u) {
+                return Err(ClientError::Invalid(format!(
+                    "'{}' is not on the Graph host {}",
+                    u.origin().ascii_serialization(),
+                    self.inner.base.origin().ascii_serialization()
+                )));
+            }
+            return Ok(u);
+        }
+        let joined = format!(
+            "{}/{}",
+            self.inner.base.as_str().trim_end_matches('/'),
+            p.trim_start_matches('/')
+        );
+        Url::parse(&joined).map_err(|e| ClientError::Invalid(format!("'{p}': {e}")))
+    }
+
+    fn same_origin(&self, u: &Url) -> bool {
+        u.origin() == self.inner.base.origin()
+    }
+
+    /// Sends a request, retrying as the policy allows. `idempotent` requests are also retried on connection
+    /// errors and 504; others only when the server cannot have acted (not connected, 429, 503).
+    pub(crate) async fn execute(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        idempotent: bool,
+    ) -> Result<Answer, ClientError> {
+        let retry = &self.inner.retry;
+        let max = retry.attempts();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if attempt > 1 {
+                self.inner.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            let outcome = self
+                .attempt(&method, &url, body.as_deref(), attempt)
+                .await?;
+            let last = attempt >= max;
+            let retry_after = match outcome {
+                Outcome::Answer {
+                    status, body, req, ..
+                } if (200..300).contains(&status) => return Ok(Answer { status, body, req }),
+                Outcome::Answer {
+                    status,
+                    headers,
+                    body,
+                    req,
+                } => {
+                    let retryable = match status {
+                        429 | 503 => true,
+                        504 => idempotent,
+                        _ => false,
+                    };
+                    if status == 504 && !idempotent {
+                        return Err(ClientError::Network {
+                            req: Box::new(req),
+                            detail: "504 Gateway Timeout".into(),
+                            ambiguous: true,
+                            attempts: attempt,
+                        });
+                    }
+                    if !retryable || last {
+                        return Err(error::from_answer(req, status, &body, attempt));
+                    }
+                    headers
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| retry::parse_retry_after(v, chrono::Utc::now()))
+                }
+                Outcome::Failed { req, detail, sent } => {
+                    if sent && !idempotent {
+                        return Err(ClientError::Network {
+                            req: Box::new(req),
+                            detail,
+                            ambiguous: true,
+                            attempts: attempt,
+                        });
+                    }
+                    if last {
+                        return Err(ClientError::Network {
+                            req: Box::new(req),
+                            detail,
+                            ambiguous: false,
+                            attempts: attempt,
+                        });
+                    }
+                    None
+                }
+            };
+            let wait = retry.delay(attempt, retry_after);
+            tracing::debug!(
+                method = %method,
+                path = %url.path(),
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "graph request: retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt, holding a concurrency permit until the answer is read.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&[u8]>,
+        attempt: u32,
+    ) -> Result<Outcome, ClientError> {
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ClientError::Invalid("the client is shutting down".into()))?;
+        let token = self.inner.auth.token().await?;
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let mut req = RequestInfo {
+            method: method.to_string(),
+            path: url.path().to_string(),
+            request_id: None,
+            client_request_id: client_request_id.clone(),
+        };
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                ClientError::Invalid("the access token holds characters a header cannot".into())
+            })?;
+        auth.set_sensitive(true);
+        drop(token);
+        let mut rb = self
+            .inner
+            .http
+            .request(method.clone(), url.clone())
+            .header(reqwest::header::AUTHORIZATION, auth)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header("client-request-id", &client_request_id);
+        if let Some(b) = body {
+            rb = rb
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_vec());
+        }
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let log = |status: &dyn std::fmt::Display, req: &RequestInfo| {
+            tracing::debug!(
+                method = %req.method,
+                path = %req.path,
+                status = %status,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                request_id = req.request_id.as_deref().unwrap_or("-"),
+                client_request_id = %req.client_request_id,
+                attempt,
+                "graph request"
+            );
+        };
+        let mut resp = match rb.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let detail = describe(&e);
+                log(&"error", &req);
+                return Ok(Outcome::Failed {
+                    req,
+                    detail,
+                    sent: !e.is_connect(),
+                });
+            }
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        req.request_id = headers
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| error::clip(s, 100));
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(c)) => {
+                    if body.len() + c.len() > MAX_RESPONSE_BYTES {
+                        log(&status, &req);
+                        return Err(ClientError::Decode {
+                            req: Box::new(req),
+                            detail: format!("the answer is larger than {MAX_RESPONSE_BYTES} bytes"),
+                        });
+                    }
+                    body.extend_from_slice(&c);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    log(&format_args!("{status} (answer cut off)"), &req);
+                    return Ok(Outcome::Failed {
+                        detail: format!(
+                            "the connection broke while reading the answer ({})",
+                            describe(&e)
+                        ),
+                        req,
+                        sent: true,
+                    });
+                }
+            }
+        }
+        log(&status, &req);
+        Ok(Outcome::Answer {
+            status,
+            headers,
+            body,
+            req,
+        })
+    }
+}
+
+/// Decodes a successful answer; an empty body (204) decodes from `null`.
+pub(crate) fn decode<T: DeserializeOwned>(a: &Answer) -> Result<T, ClientError> {
+    let body: &[u8] = if a.body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        &a.body
+    };
+    serde_json::from_slice(body).map_err(|e| ClientError::Decode {
+        req: Box::new(a.req.clone()),
+        detail: format!("HTTP {}: {}", a.status, error::clip(&e.to_string(), 300)),
+    })
+}
+
+/// A reqwest error and its causes, without the URL (the request line is in the error already).
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else if e.is_body() || e.is_decode() {
+        "the answer was cut off"
+    } else {
+        "the request failed"
+    };
+    let mut parts = vec![kind.to_string()];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    error::clip(&parts.join(": "), 500)
+}
