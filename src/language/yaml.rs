@@ -137,8 +137,12 @@ pub fn read(text: &str) -> (Option<Node>, Vec<YamlProblem>) {
                 problems.push(YamlProblem::new(
                     Code::Syntax,
                     format!("YAML syntax error: {}", e.info()),
-                    within(text, Mark::from(marker)),
+                    Mark::from(marker),
                 ));
+                // Problems found before the syntax error (an anchor, say) may also sit past the end.
+                for p in &mut problems {
+                    p.mark = within(text, p.mark);
+                }
                 return (None, problems);
             }
         }
@@ -388,6 +392,15 @@ fn is_null(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn problems_before_a_syntax_error_stay_inside_the_file() {
+        // Found by the property test: an anchor at the very end of a one-line file, then a syntax error.
+        let text = "[&\u{1F300}";
+        let (_, problems) = read(text);
+        assert!(!problems.is_empty());
+        assert!(problems.iter().all(|p| p.mark.line == 1), "{problems:?}");
+    }
 
     #[test]
     fn keeps_positions() {
