@@ -358,68 +358,13 @@ pub(super) fn schedules(
     route: &Route,
     req: &Req,
 ) -> ApiResult<GraphResponse> {
-    let now = st.now();
-    let st: &State = st;
-    let level = match route {
-        Route::Schedules(l) | Route::Schedule(l, _) | Route::SchedulesMine(l) => *l,
+    let (level, shape) = match route {
+        Route::Schedules(l) => (*l, Shape::List),
+        Route::SchedulesMine(l) => (*l, Shape::Mine),
+        Route::Schedule(l, id) => (*l, Shape::One(id.as_str())),
         _ => unreachable!(),
     };
-    let set = set_name("Schedules", level);
-    let expand = |v: &mut Value, e: &ExpandItem| {
-        if expand_common(st, v, e) {
-            return;
-        }
-        if e.name == "activatedUsing" {
-            let id = v
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            v["activatedUsing"] = st
-                .schedules
-                .iter()
-                .find(|s| s.id == id)
-                .and_then(|s| s.activated_using.clone())
-                .and_then(|e| st.schedules.iter().find(|s| s.id == e))
-                .map(|s| schedule_json(st, s))
-                .unwrap_or(Value::Null);
-        }
-    };
-    let collect = |who: Option<&str>| -> Vec<(Value, Option<&'static str>)> {
-        st.live_schedules(level, now)
-            .filter(|s| who.is_none_or(|w| s.principal_id.eq_ignore_ascii_case(w)))
-            .map(|s| (schedule_json(st, s), st.principal_type(&s.principal_id)))
-            .collect()
-    };
-    match route {
-        Route::Schedules(_) => {
-            let q = parse_query(req, &schedule_spec(level, true))?;
-            Ok(list(cx, &q, &set, collect(None), None, None, &expand))
-        }
-        Route::SchedulesMine(_) => {
-            let who = mine(&req.caller)?;
-            let q = parse_query(req, &schedule_spec(level, true))?;
-            let t = type_name("Schedule", level);
-            Ok(list(
-                cx,
-                &q,
-                &set,
-                collect(Some(who)),
-                None,
-                Some(&t),
-                &expand,
-            ))
-        }
-        Route::Schedule(_, id) => {
-            let q = parse_query(req, &schedule_spec(level, false))?;
-            let s = st
-                .live_schedules(level, now)
-                .find(|s| s.id.eq_ignore_ascii_case(id))
-                .ok_or_else(|| ApiError::not_found("schedule", id))?;
-            Ok(single(cx, &q, &set, schedule_json(st, s), None, &expand))
-        }
-        _ => unreachable!(),
-    }
+    serve(st, cx, req, &SCHEDULES, level, shape)
 }
 
 const INSTANCE_PROPS_E: &[&str] = &[
@@ -490,20 +435,82 @@ pub(super) fn instances(
     route: &Route,
     req: &Req,
 ) -> ApiResult<GraphResponse> {
-    let now = st.now();
-    let st: &State = st;
-    let level = match route {
-        Route::Instances(l) | Route::Instance(l, _) | Route::InstancesMine(l) => *l,
+    let (level, shape) = match route {
+        Route::Instances(l) => (*l, Shape::List),
+        Route::InstancesMine(l) => (*l, Shape::Mine),
+        Route::Instance(l, id) => (*l, Shape::One(id.as_str())),
         _ => unreachable!(),
     };
-    let set = set_name("ScheduleInstances", level);
+    serve(st, cx, req, &INSTANCES, level, shape)
+}
+
+/// Which of a view's three routes was asked for.
+enum Shape<'a> {
+    List,
+    Mine,
+    One(&'a str),
+}
+
+/// Schedules and instances are two views of the same schedules; this says how each one is served.
+struct View {
+    /// Entity set suffix (`Schedules`, `ScheduleInstances`) and type suffix (`Schedule`, `ScheduleInstance`).
+    set: &'static str,
+    type_suffix: &'static str,
+    spec: fn(Level, bool) -> QuerySpec,
+    /// Which schedules the view shows at a given time.
+    shows: fn(&Schedule, chrono::DateTime<chrono::Utc>) -> bool,
+    json: fn(&State, &Schedule) -> Value,
+    id: fn(&Schedule) -> String,
+    not_found: &'static str,
+    /// The property of an item that names the schedule whose `activatedUsing` is expanded.
+    schedule_key: &'static str,
+}
+
+const SCHEDULES: View = View {
+    set: "Schedules",
+    type_suffix: "Schedule",
+    spec: schedule_spec,
+    shows: |s, now| s.live(now),
+    json: schedule_json,
+    id: |s| s.id.clone(),
+    not_found: "schedule",
+    schedule_key: "id",
+};
+
+const INSTANCES: View = View {
+    set: "ScheduleInstances",
+    type_suffix: "ScheduleInstance",
+    spec: instance_spec,
+    shows: |s, now| s.active(now),
+    json: instance_json,
+    id: Schedule::instance_id,
+    not_found: "schedule instance",
+    schedule_key: "roleAssignmentScheduleId",
+};
+
+fn serve(
+    st: &mut State,
+    cx: &Cx,
+    req: &Req,
+    view: &View,
+    level: Level,
+    shape: Shape<'_>,
+) -> ApiResult<GraphResponse> {
+    let now = st.now();
+    let st: &State = st;
+    let set = set_name(view.set, level);
+    let shown = || {
+        st.schedules
+            .iter()
+            .filter(move |s| s.level == level && (view.shows)(s, now))
+    };
     let expand = |v: &mut Value, e: &ExpandItem| {
         if expand_common(st, v, e) {
             return;
         }
         if e.name == "activatedUsing" {
             let sid = v
-                .get("roleAssignmentScheduleId")
+                .get(view.schedule_key)
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
@@ -513,25 +520,25 @@ pub(super) fn instances(
                 .find(|s| s.id == sid && s.assignment_type == Some(AssignmentType::Activated))
                 .and_then(|s| s.activated_using.clone())
                 .and_then(|e| st.schedules.iter().find(|s| s.id == e))
-                .map(|s| instance_json(st, s))
+                .map(|s| (view.json)(st, s))
                 .unwrap_or(Value::Null);
         }
     };
     let collect = |who: Option<&str>| -> Vec<(Value, Option<&'static str>)> {
-        st.active_schedules(level, now)
+        shown()
             .filter(|s| who.is_none_or(|w| s.principal_id.eq_ignore_ascii_case(w)))
-            .map(|s| (instance_json(st, s), st.principal_type(&s.principal_id)))
+            .map(|s| ((view.json)(st, s), st.principal_type(&s.principal_id)))
             .collect()
     };
-    match route {
-        Route::Instances(_) => {
-            let q = parse_query(req, &instance_spec(level, true))?;
+    match shape {
+        Shape::List => {
+            let q = parse_query(req, &(view.spec)(level, true))?;
             Ok(list(cx, &q, &set, collect(None), None, None, &expand))
         }
-        Route::InstancesMine(_) => {
+        Shape::Mine => {
             let who = mine(&req.caller)?;
-            let q = parse_query(req, &instance_spec(level, true))?;
-            let t = type_name("ScheduleInstance", level);
+            let q = parse_query(req, &(view.spec)(level, true))?;
+            let t = type_name(view.type_suffix, level);
             Ok(list(
                 cx,
                 &q,
@@ -542,14 +549,12 @@ pub(super) fn instances(
                 &expand,
             ))
         }
-        Route::Instance(_, id) => {
-            let q = parse_query(req, &instance_spec(level, false))?;
-            let s = st
-                .active_schedules(level, now)
-                .find(|s| s.instance_id().eq_ignore_ascii_case(id))
-                .ok_or_else(|| ApiError::not_found("schedule instance", id))?;
-            Ok(single(cx, &q, &set, instance_json(st, s), None, &expand))
+        Shape::One(id) => {
+            let q = parse_query(req, &(view.spec)(level, false))?;
+            let s = shown()
+                .find(|s| (view.id)(s).eq_ignore_ascii_case(id))
+                .ok_or_else(|| ApiError::not_found(view.not_found, id))?;
+            Ok(single(cx, &q, &set, (view.json)(st, s), None, &expand))
         }
-        _ => unreachable!(),
     }
 }
