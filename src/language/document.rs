@@ -5,6 +5,7 @@
 //! problem gets its own code and position.
 
 use super::de::{Entries, Sp};
+use crate::model::PrincipalKind;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -40,6 +41,33 @@ pub struct PrincipalEntry {
     pub service_principal: Option<Sp<String>>,
     /// A note for reviewers; pimctl ignores it.
     pub note: Option<Sp<String>>,
+}
+
+/// The principal fields of an entry, by kind, for the exactly-one-of check.
+pub type PrincipalFields<'a> = [(PrincipalKind, &'a Option<Sp<String>>); 3];
+
+fn principal_fields<'a>(
+    user: &'a Option<Sp<String>>,
+    group: &'a Option<Sp<String>>,
+    service_principal: &'a Option<Sp<String>>,
+) -> PrincipalFields<'a> {
+    [
+        (PrincipalKind::User, user),
+        (PrincipalKind::Group, group),
+        (PrincipalKind::ServicePrincipal, service_principal),
+    ]
+}
+
+impl PrincipalEntry {
+    pub fn principal_fields(&self) -> PrincipalFields<'_> {
+        principal_fields(&self.user, &self.group, &self.service_principal)
+    }
+}
+
+impl AssignmentEntry {
+    pub fn principal_fields(&self) -> PrincipalFields<'_> {
+        principal_fields(&self.user, &self.group, &self.service_principal)
+    }
 }
 
 /// An eligible or active assignment: a principal, and optionally its end.

@@ -250,15 +250,7 @@ impl Lowerer {
                     continue;
                 };
                 let at = loc(&f.path, entry_sp);
-                let Some(p) = self.principal(
-                    &f.path,
-                    entry_sp,
-                    &[
-                        (PrincipalKind::User, &entry.user),
-                        (PrincipalKind::Group, &entry.group),
-                        (PrincipalKind::ServicePrincipal, &entry.service_principal),
-                    ],
-                ) else {
+                let Some(p) = self.principal(&f.path, entry_sp, &entry.principal_fields()) else {
                     continue;
                 };
                 if let Some(first) = seen_protected.get(&p) {
@@ -720,15 +712,7 @@ impl Lowerer {
         for item_sp in items {
             let Some(item) = item_sp.get() else { continue };
             let at = loc(&f.path, item_sp);
-            let Some(p) = self.principal(
-                &f.path,
-                item_sp,
-                &[
-                    (PrincipalKind::User, &item.user),
-                    (PrincipalKind::Group, &item.group),
-                    (PrincipalKind::ServicePrincipal, &item.service_principal),
-                ],
-            ) else {
+            let Some(p) = self.principal(&f.path, item_sp, &item.principal_fields()) else {
                 continue;
             };
             if let Some(first) = out.iter().find(|a| a.principal == p) {
