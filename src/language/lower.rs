@@ -195,13 +195,7 @@ impl Lowerer {
                 if let Some(ms) = tpl.must_set.as_ref().and_then(Sp::get) {
                     for item in ms {
                         if let Some(p) = item.get() {
-                            if setting_is_set(
-                                &PolicySettings::default(),
-                                &ReviewPartial::default(),
-                                p,
-                            )
-                            .is_none()
-                            {
+                            if !SETTING_PATHS.contains(&p.as_str()) {
                                 self.err(
                                     Code::UnknownSetting,
                                     format!("`must_set` names an unknown setting `{p}`"),
@@ -521,7 +515,7 @@ impl Lowerer {
             self.check_merged(role, at, &merged, &chain);
         }
 
-        let review = self.finish_review(&merged.review, at);
+        let review = self.finish_review(&merged.review);
         let protected = |p: &PrincipalRef| state.is_protected(p);
         let eligible = self.lower_assignments(
             f,
@@ -634,7 +628,7 @@ impl Lowerer {
         }
     }
 
-    fn finish_review(&mut self, r: &ReviewPartial, role_at: &Location) -> Option<AccessReview> {
+    fn finish_review(&mut self, r: &ReviewPartial) -> Option<AccessReview> {
         let origin = r.origin.clone()?;
         let at = Location {
             file: origin.file.clone(),
@@ -642,7 +636,6 @@ impl Lowerer {
             line: Some(origin.line),
             column: Some(origin.column),
         };
-        let _ = role_at;
         let mut ok = true;
         if r.every.is_none() {
             if !r.every_written {
