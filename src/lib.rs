@@ -10,4 +10,5 @@ pub mod graph;
 pub mod language;
 pub mod model;
 pub mod observe;
+pub mod plan;
 mod suggest;

@@ -9,7 +9,6 @@
 //! private `routes` (one file per group of resources).
 
 pub mod control;
-pub mod defaults;
 pub mod faults;
 pub mod http;
 pub mod ids;

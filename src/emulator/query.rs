@@ -546,6 +546,13 @@ impl Parser {
                         values.push(self.literal()?);
                     }
                     self.expect(Tok::RParen)?;
+                    if values.len() > crate::graph::MAX_FILTER_IN_VALUES {
+                        return Err(invalid_filter(format!(
+                            "the 'in' operator takes at most {} values; this one has {}",
+                            crate::graph::MAX_FILTER_IN_VALUES,
+                            values.len()
+                        )));
+                    }
                     Ok(Filter::In { prop, values })
                 }
                 Some(Tok::Ident(op)) => Err(invalid_filter(format!(

@@ -224,7 +224,7 @@ fn check_rule(id: RuleId, rule: &mut PolicyRule, dir: &dyn DirectoryLookup) -> A
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::defaults::default_rule;
+    use crate::graph::defaults::default_rule;
     use serde_json::json;
 
     struct Dir;

@@ -1,11 +1,11 @@
 //! The tenant and its lifecycle: requests become schedules, schedules give instances, and the clock decides what is
 //! in effect. Everything here is plain data and pure transitions on it, so it can be tested without HTTP.
 
-use super::defaults::default_rules;
 use super::http::{ApiError, ApiResult};
 use super::ids::det_uuid;
 use super::rules::{DirectoryLookup, PatchMode, merge_rule};
 use crate::duration::Duration;
+use crate::graph::defaults::default_rules;
 use crate::graph::*;
 use crate::model::{Requirement, RuleId};
 use chrono::{DateTime, Utc};
@@ -985,6 +985,7 @@ impl State {
             status: Some("Provisioned".into()),
             member_type: Some(MemberType::Direct),
             schedule_info: Some(schedule_info(s)),
+            principal: None,
         }
     }
 
@@ -1002,6 +1003,7 @@ impl State {
             assignment_type: s.assignment_type,
             member_type: Some(MemberType::Direct),
             schedule_info: Some(schedule_info(s)),
+            principal: None,
         }
     }
 

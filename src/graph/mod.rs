@@ -15,6 +15,7 @@ mod macros;
 pub mod batch;
 pub mod client;
 pub mod common;
+pub mod defaults;
 pub mod directory;
 pub mod error;
 pub mod policy;
@@ -38,6 +39,10 @@ pub use role::{
     UnifiedRoleDefinition, UnifiedRoleEligibilitySchedule, UnifiedRoleEligibilityScheduleInstance,
     UnifiedRolePermission, UnifiedRoleScheduleRequest,
 };
+
+/// The most values one `in (...)` of a `$filter` may list: Graph limits a filter clause to 15 expressions by
+/// default (learn.microsoft.com/graph/filter-query-parameter).
+pub const MAX_FILTER_IN_VALUES: usize = 15;
 
 /// The OData namespace of every Graph type.
 pub const NAMESPACE: &str = "microsoft.graph";

@@ -1,6 +1,7 @@
 //! Role definitions, schedule requests, schedules and schedule instances (`/roleManagement/directory/...`).
 
 use super::common::{IdentitySet, RequestSchedule, TicketInfo};
+use super::directory::DirectoryObject;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -180,6 +181,13 @@ pub struct UnifiedRoleEligibilitySchedule {
     pub member_type: Option<MemberType>,
     #[serde(default)]
     pub schedule_info: Option<RequestSchedule>,
+    /// The principal, when `$expand=principal` asked for it.
+    #[serde(
+        default,
+        deserialize_with = "lenient_principal",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub principal: Option<DirectoryObject>,
 }
 
 /// `unifiedRoleAssignmentSchedule`.
@@ -207,6 +215,22 @@ pub struct UnifiedRoleAssignmentSchedule {
     pub member_type: Option<MemberType>,
     #[serde(default)]
     pub schedule_info: Option<RequestSchedule>,
+    /// The principal, when `$expand=principal` asked for it.
+    #[serde(
+        default,
+        deserialize_with = "lenient_principal",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub principal: Option<DirectoryObject>,
+}
+
+/// An expanded `principal` of a type pimctl does not model (or a malformed one) reads as absent rather than
+/// failing the whole page: the schedule still names its `principalId`.
+fn lenient_principal<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DirectoryObject>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
 }
 
 /// `unifiedRoleEligibilityScheduleInstance`: an eligibility in effect now.

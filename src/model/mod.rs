@@ -1,12 +1,14 @@
-//! The canonical model: desired (and, later, live) state, keyed by natural keys.
+//! The canonical model: desired and live state, keyed by natural keys.
 //!
 //! Nothing here does IO. Everything is ordered (`BTreeMap`, sorted `Vec`s) so that anything derived from it is
 //! deterministic.
 
 mod desired;
+mod live;
 mod policy;
 mod principal;
 
 pub use desired::*;
+pub use live::*;
 pub use policy::*;
 pub use principal::*;

@@ -1,5 +1,11 @@
-//! Observe: turning what Graph returns into the model, and the model back into what Graph accepts.
+//! Observe: reading the live tenant into the model, and turning the model back into what Graph accepts.
 //!
-//! Pure functions only; the Graph client does the reading.
+//! [`read_tenant`] is the only IO here: a handful of concurrent list calls and one `$batch` of lookups. The rest
+//! are pure conversions between wire types and the model.
 
+mod principals;
+mod read;
 pub mod rules;
+
+pub use principals::declared_principals;
+pub use read::read_tenant;

@@ -380,7 +380,7 @@ fn write_subjects(
 mod tests {
     use super::*;
     use crate::duration::Duration;
-    use crate::emulator::defaults::default_rules;
+    use crate::graph::defaults::default_rules;
 
     fn no_ids(_: &PrincipalRef) -> Option<String> {
         None

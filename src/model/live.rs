@@ -1,0 +1,214 @@
+//! The live state: what the tenant holds, as read by `observe`, in the same natural keys as the desired state.
+//!
+//! Object ids (policy ids, schedule ids) are kept only to act on and to fingerprint; nothing is keyed by them.
+
+use super::{AssignmentKind, PolicySettings, PrincipalKind, PrincipalRef, RoleKey};
+use crate::graph::policy::PolicyRule;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A directory object that holds or approves a role, as far as the tenant named it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LivePrincipal {
+    pub id: String,
+    pub kind: PrincipalKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Users only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    /// Service principals only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+}
+
+impl LivePrincipal {
+    /// How people know it: a user's UPN, else the display name, else the object id.
+    pub fn label(&self) -> &str {
+        self.user_principal_name
+            .as_deref()
+            .or(self.display_name.as_deref())
+            .unwrap_or(&self.id)
+    }
+
+    /// Whether a declared principal names this object (by object id, UPN, display name or appId, as its kind allows).
+    pub fn answers_to(&self, p: &PrincipalRef) -> bool {
+        if p.kind != self.kind {
+            return false;
+        }
+        let eq = |s: &Option<String>| {
+            s.as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(&p.name))
+        };
+        p.name.eq_ignore_ascii_case(&self.id)
+            || match self.kind {
+                PrincipalKind::User => eq(&self.user_principal_name),
+                PrincipalKind::Group => eq(&self.display_name),
+                PrincipalKind::ServicePrincipal => eq(&self.app_id) || eq(&self.display_name),
+            }
+    }
+}
+
+/// What a declared principal turned out to be in the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Resolution {
+    /// Exactly one object: its id.
+    Found { id: String },
+    /// No such object.
+    Missing,
+    /// Several objects answer to the name (group and service principal display names are not unique).
+    Ambiguous { candidates: Vec<LivePrincipal> },
+}
+
+/// A role definition in the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveRole {
+    /// The role definition id (for built-in roles, the template id), lower-cased: the role's natural key.
+    pub key: RoleKey,
+    /// The id exactly as Graph spells it, for requests.
+    pub id: String,
+    pub display_name: String,
+    pub is_built_in: bool,
+    /// Microsoft's PRIVILEGED label (from the catalogue; custom roles count as not privileged).
+    pub is_privileged: bool,
+}
+
+/// A role's management policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LivePolicy {
+    pub id: String,
+    /// The rules exactly as read: the base of every update.
+    pub rules: Vec<PolicyRule>,
+    /// The rules read into the model.
+    pub settings: PolicySettings,
+}
+
+/// An assignment schedule (eligible or active) made by an administrator. Activations are not here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveAssignment {
+    pub role: RoleKey,
+    pub scope: String,
+    pub principal_id: String,
+    pub kind: AssignmentKind,
+    /// The schedule id, to act on and to fingerprint; never a key.
+    pub schedule_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<DateTime<Utc>>,
+    /// `None`: permanent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<DateTime<Utc>>,
+    /// `Direct`, `Group` or `Inherited`; only direct assignments are managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_type: Option<String>,
+}
+
+/// A just-in-time activation in effect: an eligible member holds the role until `end`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveActivation {
+    pub role: RoleKey,
+    pub scope: String,
+    pub principal_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// Everything a plan is computed from on the tenant side.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiveState {
+    /// When the tenant was read (the tenant's clock when it said, else the local one): the plan's "now".
+    pub read_at: DateTime<Utc>,
+    /// Where it was read from (the Graph root).
+    pub source: String,
+    /// Role definitions by natural key.
+    pub roles: BTreeMap<RoleKey, LiveRole>,
+    /// Policies by the role they govern.
+    pub policies: BTreeMap<RoleKey, LivePolicy>,
+    /// Admin-made assignment schedules, sorted by (role, scope, principal, kind).
+    pub assignments: Vec<LiveAssignment>,
+    /// Activations in effect, sorted.
+    pub activations: Vec<LiveActivation>,
+    /// Directory objects seen (expanded on schedules or looked up), by lower-cased object id.
+    pub principals: BTreeMap<String, LivePrincipal>,
+    /// What each declared principal (assignee or approver) resolved to.
+    pub resolved: BTreeMap<PrincipalRef, Resolution>,
+}
+
+impl LiveState {
+    /// The object a principal id names, when the tenant said.
+    pub fn principal(&self, id: &str) -> Option<&LivePrincipal> {
+        self.principals.get(&id.to_lowercase())
+    }
+
+    /// A principal id's label for people: UPN or display name when known, else the id.
+    pub fn label<'a>(&'a self, id: &'a str) -> &'a str {
+        self.principal(id).map_or(id, LivePrincipal::label)
+    }
+
+    /// The object id a declared principal resolved to.
+    pub fn id_of(&self, p: &PrincipalRef) -> Option<&str> {
+        match self.resolved.get(p) {
+            Some(Resolution::Found { id }) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Puts the collections in their canonical order (observe calls it; tests that build states may too).
+    pub fn normalize(&mut self) {
+        self.assignments.sort_by(|a, b| {
+            (
+                &a.role,
+                &a.scope,
+                a.principal_id.to_lowercase(),
+                a.kind,
+                &a.schedule_id,
+            )
+                .cmp(&(
+                    &b.role,
+                    &b.scope,
+                    b.principal_id.to_lowercase(),
+                    b.kind,
+                    &b.schedule_id,
+                ))
+        });
+        self.activations.sort_by(|a, b| {
+            (&a.role, &a.scope, a.principal_id.to_lowercase(), a.start).cmp(&(
+                &b.role,
+                &b.scope,
+                b.principal_id.to_lowercase(),
+                b.start,
+            ))
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principals_answer_to_the_names_their_kind_allows() {
+        let sp = LivePrincipal {
+            id: "11111111-1111-1111-1111-111111111111".into(),
+            kind: PrincipalKind::ServicePrincipal,
+            display_name: Some("Contoso Provisioning".into()),
+            user_principal_name: None,
+            app_id: Some("7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into()),
+        };
+        let by = |k, n: &str| sp.answers_to(&PrincipalRef::new(k, n));
+        assert!(by(PrincipalKind::ServicePrincipal, "contoso provisioning"));
+        assert!(by(
+            PrincipalKind::ServicePrincipal,
+            "7A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"
+        ));
+        assert!(by(
+            PrincipalKind::ServicePrincipal,
+            "11111111-1111-1111-1111-111111111111"
+        ));
+        assert!(!by(PrincipalKind::Group, "Contoso Provisioning"));
+        assert_eq!(sp.label(), "Contoso Provisioning");
+    }
+}

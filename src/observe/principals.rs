@@ -1,0 +1,242 @@
+//! Resolving declared principals (assignees, approvers, break-glass accounts) to object ids, in bulk.
+//!
+//! A principal that a schedule already named (`$expand=principal`) costs nothing. The rest are looked up with
+//! `$filter=<property> in (...)` (15 values per clause, Graph's limit), 20 lookups to a `$batch`. Live approver ids
+//! that nothing named are looked up the same way, so that plans show names rather than GUIDs.
+
+use crate::graph::client::{ClientError, GraphClient, decode_batch_item};
+use crate::graph::{BatchRequestItem, Group, MAX_FILTER_IN_VALUES, Page, ServicePrincipal, User};
+use crate::model::{
+    DesiredState, LivePrincipal, LiveState, PrincipalKind, PrincipalRef, Resolution, is_guid,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every principal the desired state names: protected accounts, assignees and approvers.
+pub fn declared_principals(desired: &DesiredState) -> BTreeSet<PrincipalRef> {
+    let mut out: BTreeSet<PrincipalRef> = desired
+        .protected
+        .iter()
+        .map(|p| p.principal.clone())
+        .collect();
+    for (_, a) in desired.assignments() {
+        out.insert(a.principal.clone());
+    }
+    for role in desired.roles.values() {
+        for stage in role.policy.activation.approval.stages.iter().flatten() {
+            for p in stage.approvers.iter().chain(&stage.escalation_approvers) {
+                out.extend(p.iter().cloned());
+            }
+        }
+    }
+    out
+}
+
+/// Object ids that live policies name as approvers.
+fn live_approver_ids(live: &LiveState) -> BTreeSet<PrincipalRef> {
+    let mut out = BTreeSet::new();
+    for p in live.policies.values() {
+        for stage in p.settings.activation.approval.stages.iter().flatten() {
+            for a in stage.approvers.iter().chain(&stage.escalation_approvers) {
+                out.extend(a.iter().cloned());
+            }
+        }
+    }
+    out
+}
+
+/// Which collection and property a lookup filters on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Lookup {
+    UserId,
+    UserUpn,
+    GroupId,
+    GroupName,
+    SpId,
+    SpAppId,
+    SpName,
+}
+
+impl Lookup {
+    fn for_ref(p: &PrincipalRef) -> &'static [Lookup] {
+        let guid = is_guid(&p.name);
+        match (p.kind, guid) {
+            (PrincipalKind::User, true) => &[Lookup::UserId],
+            (PrincipalKind::User, false) => &[Lookup::UserUpn],
+            (PrincipalKind::Group, true) => &[Lookup::GroupId],
+            (PrincipalKind::Group, false) => &[Lookup::GroupName],
+            // A GUID may be the object id or the application id.
+            (PrincipalKind::ServicePrincipal, true) => &[Lookup::SpId, Lookup::SpAppId],
+            (PrincipalKind::ServicePrincipal, false) => &[Lookup::SpName],
+        }
+    }
+    fn path(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Lookup::UserId => ("users", "id", "id,displayName,userPrincipalName"),
+            Lookup::UserUpn => (
+                "users",
+                "userPrincipalName",
+                "id,displayName,userPrincipalName",
+            ),
+            Lookup::GroupId => ("groups", "id", "id,displayName"),
+            Lookup::GroupName => ("groups", "displayName", "id,displayName"),
+            Lookup::SpId => ("servicePrincipals", "id", "id,appId,displayName"),
+            Lookup::SpAppId => ("servicePrincipals", "appId", "id,appId,displayName"),
+            Lookup::SpName => ("servicePrincipals", "displayName", "id,appId,displayName"),
+        }
+    }
+    fn url(self, names: &[String]) -> String {
+        let (collection, property, select) = self.path();
+        let values: Vec<String> = names
+            .iter()
+            .map(|n| format!("'{}'", n.replace('\'', "''")))
+            .collect();
+        let filter = format!("{property} in ({})", values.join(","));
+        format!(
+            "/{collection}?$filter={}&$select={select}",
+            percent_encoding::utf8_percent_encode(&filter, QUERY_VALUE)
+        )
+    }
+}
+
+/// Characters escaped in a query value.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@')
+    .remove(b',');
+
+/// Fills `live.resolved` for every declared principal, looking up in bulk what the schedules did not name.
+pub async fn resolve(
+    client: &GraphClient,
+    desired: &[&DesiredState],
+    live: &mut LiveState,
+) -> Result<(), ClientError> {
+    let declared: BTreeSet<PrincipalRef> = desired
+        .iter()
+        .flat_map(|d| declared_principals(d))
+        .collect();
+    let mut wanted: BTreeMap<Lookup, BTreeSet<String>> = BTreeMap::new();
+    for p in declared.iter().chain(&live_approver_ids(live)) {
+        if matches(live, p).is_empty() {
+            for l in Lookup::for_ref(p) {
+                wanted.entry(*l).or_default().insert(p.name.to_lowercase());
+            }
+        }
+    }
+    let mut requests = vec![];
+    for (lookup, names) in &wanted {
+        let names: Vec<String> = names.iter().cloned().collect();
+        for chunk in names.chunks(MAX_FILTER_IN_VALUES) {
+            requests.push((
+                *lookup,
+                BatchRequestItem {
+                    id: (requests.len() + 1).to_string(),
+                    method: "GET".into(),
+                    url: lookup.url(chunk),
+                    headers: None,
+                    body: None,
+                    depends_on: None,
+                },
+            ));
+        }
+    }
+    if !requests.is_empty() {
+        tracing::info!(
+            "looking up {} principals in {} $batch sub-requests",
+            wanted.values().map(BTreeSet::len).sum::<usize>(),
+            requests.len()
+        );
+        let items: Vec<BatchRequestItem> = requests.iter().map(|(_, r)| r.clone()).collect();
+        let answers = client.batch(items).await?;
+        for ((lookup, request), answer) in requests.iter().zip(&answers) {
+            for p in found(*lookup, request, answer)? {
+                live.principals.insert(p.id.to_lowercase(), p);
+            }
+        }
+    }
+    for p in declared {
+        let m = matches(live, &p);
+        let r = match m.as_slice() {
+            [] => Resolution::Missing,
+            [one] => Resolution::Found { id: one.id.clone() },
+            _ => Resolution::Ambiguous {
+                candidates: m.into_iter().cloned().collect(),
+            },
+        };
+        live.resolved.insert(p, r);
+    }
+    Ok(())
+}
+
+fn matches<'a>(live: &'a LiveState, p: &PrincipalRef) -> Vec<&'a LivePrincipal> {
+    live.principals
+        .values()
+        .filter(|lp| lp.answers_to(p))
+        .collect()
+}
+
+fn found(
+    lookup: Lookup,
+    request: &BatchRequestItem,
+    answer: &crate::graph::BatchResponseItem,
+) -> Result<Vec<LivePrincipal>, ClientError> {
+    Ok(match lookup {
+        Lookup::UserId | Lookup::UserUpn => decode_batch_item::<Page<User>>(request, answer)?
+            .value
+            .into_iter()
+            .map(|u| LivePrincipal {
+                id: u.id,
+                kind: PrincipalKind::User,
+                display_name: u.display_name,
+                user_principal_name: u.user_principal_name,
+                app_id: None,
+            })
+            .collect(),
+        Lookup::GroupId | Lookup::GroupName => decode_batch_item::<Page<Group>>(request, answer)?
+            .value
+            .into_iter()
+            .map(|g| LivePrincipal {
+                id: g.id,
+                kind: PrincipalKind::Group,
+                display_name: g.display_name,
+                user_principal_name: None,
+                app_id: None,
+            })
+            .collect(),
+        Lookup::SpId | Lookup::SpAppId | Lookup::SpName => {
+            decode_batch_item::<Page<ServicePrincipal>>(request, answer)?
+                .value
+                .into_iter()
+                .map(|s| LivePrincipal {
+                    id: s.id,
+                    kind: PrincipalKind::ServicePrincipal,
+                    display_name: s.display_name,
+                    user_principal_name: None,
+                    app_id: s.app_id,
+                })
+                .collect()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_urls_quote_escape_and_encode() {
+        let url = Lookup::UserUpn.url(&["o'brien@contoso.com".into(), "a@contoso.com".into()]);
+        assert_eq!(
+            url,
+            "/users?$filter=userPrincipalName%20in%20%28%27o%27%27brien@contoso.com%27,%27a@contoso.com%27%29&$select=id,displayName,userPrincipalName"
+        );
+        let decoded: Vec<(String, String)> =
+            serde_urlencoded::from_str(url.split_once('?').unwrap().1).unwrap();
+        assert_eq!(
+            decoded[0].1,
+            "userPrincipalName in ('o''brien@contoso.com','a@contoso.com')"
+        );
+    }
+}

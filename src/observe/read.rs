@@ -1,0 +1,199 @@
+//! Reading the live tenant in bulk: a handful of list calls, run concurrently, plus `$batch` lookups for declared
+//! principals that no schedule named.
+//!
+//! The calls (each may take several pages):
+//! 1. `roleDefinitions`;
+//! 2. `roleManagementPolicyAssignments` with `$expand=policy($expand=rules)`: every role's policy and its 17 rules
+//!    in one list (the docs state this expansion);
+//! 3. `roleEligibilitySchedules?$expand=principal`;
+//! 4. `roleAssignmentSchedules?$expand=principal`;
+//! 5. `roleAssignmentScheduleInstances?$filter=assignmentType eq 'Activated'`: the activations in effect.
+//!
+//! Requests are never read: Graph purges them after about 45 days (azuread#1306). No `$top` is sent: the docs
+//! state no page size for these lists.
+
+use super::principals;
+use super::rules::observed_settings;
+use crate::catalog;
+use crate::graph::client::{ClientError, GraphClient};
+use crate::graph::{
+    AssignmentType, DirectoryObject, MemberType, UnifiedRoleAssignmentSchedule,
+    UnifiedRoleAssignmentScheduleInstance, UnifiedRoleDefinition, UnifiedRoleEligibilitySchedule,
+    UnifiedRoleManagementPolicyAssignment,
+};
+use crate::model::{
+    AssignmentKind, DesiredState, LiveActivation, LiveAssignment, LivePolicy, LivePrincipal,
+    LiveRole, LiveState, PrincipalKind, RoleKey,
+};
+use chrono::{DateTime, Utc};
+
+pub(crate) const ROLE_DEFINITIONS: &str =
+    "/roleManagement/directory/roleDefinitions?$select=id,displayName,isBuiltIn,templateId";
+pub(crate) const POLICY_ASSIGNMENTS: &str = "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)";
+pub(crate) const ELIGIBILITY_SCHEDULES: &str =
+    "/roleManagement/directory/roleEligibilitySchedules?$expand=principal";
+pub(crate) const ASSIGNMENT_SCHEDULES: &str =
+    "/roleManagement/directory/roleAssignmentSchedules?$expand=principal";
+pub(crate) const ACTIVATIONS: &str = "/roleManagement/directory/roleAssignmentScheduleInstances?$filter=assignmentType eq 'Activated'";
+
+/// Reads everything a plan for `desired` needs (several desired states: the principals of each are resolved, for a
+/// plan compared with a base declaration). `now` is the plan's clock (the tenant's, when known).
+pub async fn read_tenant(
+    client: &GraphClient,
+    desired: &[&DesiredState],
+    now: DateTime<Utc>,
+) -> Result<LiveState, ClientError> {
+    tracing::info!("reading the tenant at {}", client.base_url());
+    let (definitions, policy_assignments, eligible, active, activations) = tokio::try_join!(
+        client.list_all::<UnifiedRoleDefinition>(ROLE_DEFINITIONS),
+        client.list_all::<UnifiedRoleManagementPolicyAssignment>(POLICY_ASSIGNMENTS),
+        client.list_all::<UnifiedRoleEligibilitySchedule>(ELIGIBILITY_SCHEDULES),
+        client.list_all::<UnifiedRoleAssignmentSchedule>(ASSIGNMENT_SCHEDULES),
+        client.list_all::<UnifiedRoleAssignmentScheduleInstance>(ACTIVATIONS),
+    )?;
+    let mut live = LiveState {
+        read_at: now,
+        source: client.base_url().to_string(),
+        ..LiveState::default()
+    };
+    for d in definitions {
+        let key = RoleKey(d.id.to_lowercase());
+        let is_built_in = d.is_built_in.unwrap_or(false);
+        let is_privileged = is_built_in
+            && catalog::by_template_id(d.template_id.as_deref().unwrap_or(&d.id))
+                .is_some_and(|r| r.is_privileged);
+        live.roles.insert(
+            key.clone(),
+            LiveRole {
+                key,
+                display_name: d.display_name.clone().unwrap_or_else(|| d.id.clone()),
+                id: d.id,
+                is_built_in,
+                is_privileged,
+            },
+        );
+    }
+    for a in policy_assignments {
+        let (Some(role), Some(policy)) = (a.role_definition_id, a.policy) else {
+            continue;
+        };
+        let rules = policy.rules.unwrap_or_default();
+        live.policies.insert(
+            RoleKey(role.to_lowercase()),
+            LivePolicy {
+                id: policy.id,
+                settings: observed_settings(&rules),
+                rules,
+            },
+        );
+    }
+    for s in eligible {
+        remember(&mut live, s.principal.as_ref());
+        live.assignments.push(assignment(
+            AssignmentKind::Eligible,
+            Schedule {
+                id: s.id,
+                principal_id: s.principal_id,
+                role: s.role_definition_id,
+                scope: s.directory_scope_id,
+                member_type: s.member_type,
+                info: s.schedule_info,
+            },
+        ));
+    }
+    for s in active {
+        remember(&mut live, s.principal.as_ref());
+        // Activated schedules are just-in-time activations of an eligibility, read from the instances below.
+        if s.assignment_type == Some(AssignmentType::Activated) {
+            continue;
+        }
+        live.assignments.push(assignment(
+            AssignmentKind::Active,
+            Schedule {
+                id: s.id,
+                principal_id: s.principal_id,
+                role: s.role_definition_id,
+                scope: s.directory_scope_id,
+                member_type: s.member_type,
+                info: s.schedule_info,
+            },
+        ));
+    }
+    for i in activations {
+        if i.assignment_type == Some(AssignmentType::Assigned) {
+            continue;
+        }
+        live.activations.push(LiveActivation {
+            role: RoleKey(i.role_definition_id.to_lowercase()),
+            scope: i.directory_scope_id.unwrap_or_else(|| "/".into()),
+            principal_id: i.principal_id,
+            start: i.start_date_time,
+            end: i.end_date_time,
+        });
+    }
+    live.normalize();
+    principals::resolve(client, desired, &mut live).await?;
+    tracing::info!(
+        "read {} roles, {} policies, {} assignments, {} activations, {} principals in {} requests",
+        live.roles.len(),
+        live.policies.len(),
+        live.assignments.len(),
+        live.activations.len(),
+        live.principals.len(),
+        client.request_count()
+    );
+    Ok(live)
+}
+
+struct Schedule {
+    id: String,
+    principal_id: String,
+    role: String,
+    scope: Option<String>,
+    member_type: Option<MemberType>,
+    info: Option<crate::graph::RequestSchedule>,
+}
+
+fn assignment(kind: AssignmentKind, s: Schedule) -> LiveAssignment {
+    let info = s.info.unwrap_or_default();
+    let end = info.expiration.and_then(|e| e.end_date_time);
+    LiveAssignment {
+        role: RoleKey(s.role.to_lowercase()),
+        scope: s.scope.unwrap_or_else(|| "/".into()),
+        principal_id: s.principal_id,
+        kind,
+        schedule_id: s.id,
+        start: info.start_date_time,
+        end,
+        member_type: s.member_type.map(|m| m.as_str().to_string()),
+    }
+}
+
+/// Keeps what an expanded principal tells (kind, UPN, display name, appId).
+pub(crate) fn remember(live: &mut LiveState, p: Option<&DirectoryObject>) {
+    let Some(p) = p else { return };
+    let lp = match p {
+        DirectoryObject::User(u) => LivePrincipal {
+            id: u.id.clone(),
+            kind: PrincipalKind::User,
+            display_name: u.display_name.clone(),
+            user_principal_name: u.user_principal_name.clone(),
+            app_id: None,
+        },
+        DirectoryObject::Group(g) => LivePrincipal {
+            id: g.id.clone(),
+            kind: PrincipalKind::Group,
+            display_name: g.display_name.clone(),
+            user_principal_name: None,
+            app_id: None,
+        },
+        DirectoryObject::ServicePrincipal(s) => LivePrincipal {
+            id: s.id.clone(),
+            kind: PrincipalKind::ServicePrincipal,
+            display_name: s.display_name.clone(),
+            user_principal_name: None,
+            app_id: s.app_id.clone(),
+        },
+    };
+    live.principals.insert(lp.id.to_lowercase(), lp);
+}

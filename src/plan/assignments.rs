@@ -1,0 +1,525 @@
+//! Assignment changes: create, update (dates), convert (eligible ↔ active, new before old) and remove, for the
+//! kinds a role manages. Protected principals are never removed or downgraded; activations are never drift.
+
+use super::posture::{self, AssignmentFacts};
+use super::{
+    Action, Change, ChangeKey, Context, NoteKind, NoteSeverity, Operation, PlanError,
+    PlanErrorCode, fingerprint,
+};
+use crate::catalog::well_known;
+use crate::graph::{ExpirationPattern, NewScheduleRequest, RequestSchedule, ScheduleRequestAction};
+use crate::model::{
+    AssignmentKind, DesiredAssignment, DesiredRole, LiveAssignment, LiveRole, PrincipalKind,
+    TENANT_SCOPE,
+};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(crate) fn plan_assignments(cx: &mut Context<'_>) {
+    let protected: BTreeSet<String> = cx
+        .desired
+        .protected
+        .iter()
+        .filter_map(|p| cx.live.id_of(&p.principal))
+        .map(str::to_lowercase)
+        .collect();
+    for (key, role) in &cx.desired.roles {
+        let Some(live_role) = cx.live_role(key).cloned() else {
+            continue;
+        };
+        let mut rp = RolePlan {
+            role,
+            live_role: &live_role,
+            protected: &protected,
+            out: Out::default(),
+        };
+        rp.plan(cx);
+        cx.changes.extend(rp.out.changes);
+        cx.notes.extend(rp.out.notes);
+        cx.errors.extend(rp.out.errors);
+        cx.fingerprints.extend(rp.out.fingerprints);
+    }
+}
+
+#[derive(Default)]
+struct Out {
+    changes: Vec<Change>,
+    notes: Vec<super::Note>,
+    errors: Vec<PlanError>,
+    fingerprints: BTreeMap<String, String>,
+}
+
+struct RolePlan<'a> {
+    role: &'a DesiredRole,
+    live_role: &'a LiveRole,
+    protected: &'a BTreeSet<String>,
+    out: Out,
+}
+
+type ByPrincipal<'a, T> = BTreeMap<String, &'a T>;
+
+impl RolePlan<'_> {
+    fn plan(&mut self, cx: &Context<'_>) {
+        let now = cx.live.read_at;
+        let role_key = &self.live_role.key;
+        // Declared, by resolved object id. Declarations that already ended count as absent.
+        let mut want: BTreeMap<AssignmentKind, ByPrincipal<DesiredAssignment>> = BTreeMap::new();
+        let mut have: BTreeMap<AssignmentKind, ByPrincipal<LiveAssignment>> = BTreeMap::new();
+        for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
+            let mut w = BTreeMap::new();
+            for a in self.role.assignments(kind).unwrap_or_default() {
+                if a.until.is_some_and(|u| u <= now) {
+                    continue;
+                }
+                if let Some(id) = cx.live.id_of(&a.principal) {
+                    w.insert(id.to_lowercase(), a);
+                }
+            }
+            want.insert(kind, w);
+            let mut h = BTreeMap::new();
+            for a in cx.live.assignments.iter().filter(|a| {
+                &a.role == role_key
+                    && a.kind == kind
+                    && a.scope == TENANT_SCOPE
+                    && a.member_type
+                        .as_deref()
+                        .is_none_or(|m| m.eq_ignore_ascii_case("Direct"))
+            }) {
+                h.entry(a.principal_id.to_lowercase()).or_insert(a);
+            }
+            have.insert(kind, h);
+        }
+        let managed = |k: AssignmentKind| self.role.assignments(k).is_some();
+        let mut converted: BTreeSet<(AssignmentKind, String)> = BTreeSet::new();
+
+        for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
+            if !managed(kind) {
+                continue;
+            }
+            let other = other_kind(kind);
+            for (pid, d) in &want[&kind] {
+                match have[&kind].get(pid) {
+                    Some(l) => self.compare_dates(cx, kind, pid, d, l),
+                    None => {
+                        let from = have[&other]
+                            .get(pid)
+                            .filter(|_| managed(other) && !want[&other].contains_key(pid));
+                        match from {
+                            Some(_)
+                                if self.is_protected(pid) && kind == AssignmentKind::Eligible =>
+                            {
+                                self.keep_protected(
+                                    cx,
+                                    pid,
+                                    "the declaration makes it eligible; it stays active",
+                                    d,
+                                );
+                                converted.insert((other, pid.clone()));
+                            }
+                            Some(old) => {
+                                converted.insert((other, pid.clone()));
+                                self.convert(cx, kind, pid, d, old);
+                            }
+                            None => self.create(cx, kind, pid, d),
+                        }
+                    }
+                }
+            }
+            for (pid, l) in &have[&kind] {
+                if want[&kind].contains_key(pid) || converted.contains(&(kind, pid.clone())) {
+                    continue;
+                }
+                if self.is_protected(pid) {
+                    self.keep_protected_undeclared(cx, pid, kind);
+                    continue;
+                }
+                self.remove(cx, kind, pid, l);
+            }
+        }
+    }
+
+    fn is_protected(&self, pid: &str) -> bool {
+        self.protected.contains(pid)
+    }
+
+    fn facts(&self, cx: &Context<'_>, kind: AssignmentKind, pid: &str) -> AssignmentFacts {
+        AssignmentFacts {
+            kind,
+            role_is_privileged: self.live_role.is_privileged,
+            role_is_tier0: posture::is_tier0(&self.live_role.key.0),
+            role_is_ga: self.live_role.key.0 == well_known::GLOBAL_ADMINISTRATOR,
+            principal_is_sp: cx
+                .live
+                .principal(pid)
+                .is_some_and(|p| p.kind == PrincipalKind::ServicePrincipal),
+            protected: self.is_protected(pid),
+        }
+    }
+
+    fn key(&self, kind: AssignmentKind, pid: &str) -> ChangeKey {
+        ChangeKey::Assignment {
+            role: self.live_role.key.clone(),
+            scope: TENANT_SCOPE.to_string(),
+            principal: pid.to_string(),
+            kind,
+        }
+    }
+
+    fn object(&self, kind: AssignmentKind, pid: &str) -> String {
+        fingerprint::assignment_object(&self.live_role.key, TENANT_SCOPE, pid, kind)
+    }
+
+    fn request(
+        &self,
+        action: ScheduleRequestAction,
+        pid: &str,
+        until: Option<Option<DateTime<Utc>>>,
+        justification: String,
+    ) -> NewScheduleRequest {
+        let principal_id = pid.to_string();
+        NewScheduleRequest {
+            action,
+            principal_id,
+            role_definition_id: self.live_role.id.clone(),
+            directory_scope_id: Some(TENANT_SCOPE.to_string()),
+            app_scope_id: None,
+            justification: Some(justification),
+            schedule_info: until.map(|u| RequestSchedule {
+                start_date_time: None,
+                recurrence: None,
+                expiration: Some(match u {
+                    Some(end) => ExpirationPattern::after_date_time(end),
+                    None => ExpirationPattern::no_expiration(),
+                }),
+            }),
+            ticket_info: None,
+            is_validation_only: None,
+            custom_data: None,
+        }
+    }
+
+    /// Checks a new or changed assignment against the policy as it will stand after this plan.
+    fn precheck(
+        &mut self,
+        cx: &Context<'_>,
+        kind: AssignmentKind,
+        d: &DesiredAssignment,
+        label: &str,
+    ) -> bool {
+        let live_settings = cx
+            .live
+            .policies
+            .get(&self.live_role.key)
+            .map(|p| p.settings.clone())
+            .unwrap_or_default();
+        let post = self.role.policy.merge_over(&live_settings);
+        let rules = match kind {
+            AssignmentKind::Eligible => &post.eligible_assignment,
+            AssignmentKind::Active => &post.active_assignment,
+        };
+        let section = match kind {
+            AssignmentKind::Eligible => "eligible_assignment",
+            AssignmentKind::Active => "active_assignment",
+        };
+        let problem = match d.until {
+            None if rules.allow_permanent == Some(false) => Some((
+                format!(
+                    "the tenant would refuse a permanent {kind} assignment of {label} to {}: its policy requires an end date",
+                    self.live_role.display_name
+                ),
+                format!(
+                    "give the assignment an `until:`, or set `{section}.allow_permanent: true` for this role"
+                ),
+            )),
+            Some(until) => rules.max_duration.and_then(|max| {
+                let length = until - cx.live.read_at;
+                (length > max.to_chrono()).then(|| {
+                    (
+                        format!(
+                            "the tenant would refuse {label}'s {kind} assignment to {} until {}: that is {} days from now, and the policy allows at most {max}",
+                            self.live_role.display_name,
+                            until.format("%Y-%m-%d"),
+                            length.num_days()
+                        ),
+                        format!(
+                            "bring `until:` forward, or raise `{section}.max_duration` for this role"
+                        ),
+                    )
+                })
+            }),
+            None => None,
+        };
+        match problem {
+            Some((message, help)) => {
+                self.out.errors.push(PlanError {
+                    code: PlanErrorCode::PolicyConflict,
+                    message,
+                    origin: Some(d.origin.clone()),
+                    help: Some(help),
+                });
+                false
+            }
+            None => true,
+        }
+    }
+
+    fn create(&mut self, cx: &Context<'_>, kind: AssignmentKind, pid: &str, d: &DesiredAssignment) {
+        let info = cx.principal_info(pid);
+        if !self.precheck(cx, kind, d, &info.label) {
+            return;
+        }
+        let facts = self.facts(cx, kind, pid);
+        self.out
+            .fingerprints
+            .insert(self.object(kind, pid), fingerprint::ABSENT.to_string());
+        let reason = "declared but missing".to_string();
+        self.out.changes.push(Change {
+            action: Action::Create,
+            key: self.key(kind, pid),
+            role_name: self.live_role.display_name.clone(),
+            principal: Some(info),
+            before: Value::Null,
+            after: shape(kind, None, d.until),
+            fields: vec![],
+            posture: posture::of_create(&facts, d.until),
+            cause: None,
+            origin: Some(d.origin.clone()),
+            operations: vec![Operation::ScheduleRequest {
+                kind,
+                request: self.request(
+                    ScheduleRequestAction::AdminAssign,
+                    pid,
+                    Some(d.until),
+                    justification(&reason, d),
+                ),
+            }],
+            reason,
+        });
+    }
+
+    fn compare_dates(
+        &mut self,
+        cx: &Context<'_>,
+        kind: AssignmentKind,
+        pid: &str,
+        d: &DesiredAssignment,
+        l: &LiveAssignment,
+    ) {
+        if same_instant(d.until, l.end) {
+            return;
+        }
+        let info = cx.principal_info(pid);
+        if self.is_protected(pid) && l.end.is_none() {
+            self.keep_protected(
+                cx,
+                pid,
+                "the declaration gives it an end date; it stays permanent",
+                d,
+            );
+            return;
+        }
+        if !self.precheck(cx, kind, d, &info.label) {
+            return;
+        }
+        let reason = match (l.end, d.until) {
+            (None, Some(u)) => format!("permanent in the tenant; declared until {}", day(u)),
+            (Some(e), None) => format!("ends {} in the tenant; declared permanent", day(e)),
+            (Some(e), Some(u)) => format!(
+                "end date differs: {} in the tenant, {} declared",
+                day(e),
+                day(u)
+            ),
+            (None, None) => unreachable!("equal dates return early"),
+        };
+        let facts = self.facts(cx, kind, pid);
+        self.out
+            .fingerprints
+            .insert(self.object(kind, pid), fingerprint::assignment(l));
+        self.out.changes.push(Change {
+            action: Action::Update,
+            key: self.key(kind, pid),
+            role_name: self.live_role.display_name.clone(),
+            principal: Some(info),
+            before: shape(kind, l.start, l.end),
+            after: shape(kind, l.start, d.until),
+            fields: vec![],
+            posture: posture::of_update(&facts, l.end, d.until),
+            cause: None,
+            origin: Some(d.origin.clone()),
+            operations: vec![Operation::ScheduleRequest {
+                kind,
+                request: self.request(
+                    ScheduleRequestAction::AdminUpdate,
+                    pid,
+                    Some(d.until),
+                    justification(&reason, d),
+                ),
+            }],
+            reason,
+        });
+    }
+
+    fn convert(
+        &mut self,
+        cx: &Context<'_>,
+        kind: AssignmentKind,
+        pid: &str,
+        d: &DesiredAssignment,
+        old: &LiveAssignment,
+    ) {
+        let info = cx.principal_info(pid);
+        if !self.precheck(cx, kind, d, &info.label) {
+            return;
+        }
+        let from = old.kind;
+        let reason = format!("{from} in the tenant; declared {kind}");
+        let facts = self.facts(cx, kind, pid);
+        self.out
+            .fingerprints
+            .insert(self.object(kind, pid), fingerprint::ABSENT.to_string());
+        self.out
+            .fingerprints
+            .insert(self.object(from, pid), fingerprint::assignment(old));
+        self.out.changes.push(Change {
+            action: Action::Convert,
+            key: self.key(kind, pid),
+            role_name: self.live_role.display_name.clone(),
+            principal: Some(info),
+            before: shape(from, old.start, old.end),
+            after: shape(kind, None, d.until),
+            fields: vec![],
+            posture: posture::of_convert(&facts),
+            cause: None,
+            origin: Some(d.origin.clone()),
+            operations: vec![
+                Operation::ScheduleRequest {
+                    kind,
+                    request: self.request(
+                        ScheduleRequestAction::AdminAssign,
+                        pid,
+                        Some(d.until),
+                        justification(&reason, d),
+                    ),
+                },
+                Operation::ScheduleRequest {
+                    kind: from,
+                    request: self.request(
+                        ScheduleRequestAction::AdminRemove,
+                        pid,
+                        None,
+                        justification(&reason, d),
+                    ),
+                },
+            ],
+            reason,
+        });
+    }
+
+    fn remove(&mut self, cx: &Context<'_>, kind: AssignmentKind, pid: &str, l: &LiveAssignment) {
+        let info = cx.principal_info(pid);
+        let facts = self.facts(cx, kind, pid);
+        let mut reason = "not declared in a managed role".to_string();
+        if kind == AssignmentKind::Eligible
+            && let Some(act) =
+                cx.live.activations.iter().find(|a| {
+                    a.role == self.live_role.key && a.principal_id.eq_ignore_ascii_case(pid)
+                })
+        {
+            reason.push_str(&format!(
+                "; its activation in progress{} is not ended by this",
+                act.end
+                    .map(|e| format!(" (until {})", e.format("%Y-%m-%d %H:%M UTC")))
+                    .unwrap_or_default()
+            ));
+        }
+        self.out
+            .fingerprints
+            .insert(self.object(kind, pid), fingerprint::assignment(l));
+        self.out.changes.push(Change {
+            action: Action::Remove,
+            key: self.key(kind, pid),
+            role_name: self.live_role.display_name.clone(),
+            principal: Some(info),
+            before: shape(kind, l.start, l.end),
+            after: Value::Null,
+            fields: vec![],
+            posture: posture::of_remove(&facts),
+            cause: None,
+            origin: None,
+            operations: vec![Operation::ScheduleRequest {
+                kind,
+                request: self.request(
+                    ScheduleRequestAction::AdminRemove,
+                    pid,
+                    None,
+                    format!("pimctl: {reason}"),
+                ),
+            }],
+            reason,
+        });
+    }
+
+    fn keep_protected(&mut self, cx: &Context<'_>, pid: &str, why: &str, d: &DesiredAssignment) {
+        self.out.notes.push(super::Note {
+            kind: NoteKind::KeptProtected,
+            severity: NoteSeverity::Warning,
+            role: Some(self.live_role.key.clone()),
+            role_name: self.live_role.display_name.clone(),
+            principal: Some(cx.live.label(pid).to_string()),
+            message: format!("kept: protected ({why})"),
+            origin: Some(d.origin.clone()),
+        });
+    }
+
+    fn keep_protected_undeclared(&mut self, cx: &Context<'_>, pid: &str, kind: AssignmentKind) {
+        self.out.notes.push(super::Note {
+            kind: NoteKind::KeptProtected,
+            severity: NoteSeverity::Warning,
+            role: Some(self.live_role.key.clone()),
+            role_name: self.live_role.display_name.clone(),
+            principal: Some(cx.live.label(pid).to_string()),
+            message: format!(
+                "kept: protected (its {kind} assignment is not declared in this role; pimctl never removes a protected principal)"
+            ),
+            origin: Some(self.role.origin.clone()),
+        });
+    }
+}
+
+fn other_kind(k: AssignmentKind) -> AssignmentKind {
+    match k {
+        AssignmentKind::Eligible => AssignmentKind::Active,
+        AssignmentKind::Active => AssignmentKind::Eligible,
+    }
+}
+
+/// Dates compare to the second (Graph keeps no more).
+fn same_instant(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.timestamp() == b.timestamp(),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn day(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// An assignment as a plan shows it: kind, start and end (`null`: permanent).
+fn shape(kind: AssignmentKind, start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> Value {
+    let mut v = json!({"kind": kind, "end": end});
+    if let Some(s) = start {
+        v["start"] = json!(s);
+    }
+    v
+}
+
+fn justification(reason: &str, d: &DesiredAssignment) -> String {
+    format!(
+        "pimctl: {reason} ({}:{})",
+        d.origin.file.display(),
+        d.origin.line
+    )
+}

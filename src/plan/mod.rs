@@ -1,0 +1,590 @@
+//! Plan: a pure function of (desired, live).
+//!
+//! [`build`] compares the desired state with the live state and returns a [`Plan`]: every change keyed by natural
+//! keys (role + rule, or role + scope + principal + kind), with its reason, its posture effect and the exact Graph
+//! operations that carry it out; information that is not a change (activations, protected principals kept,
+//! unmanaged settings and roles, assignments about to expire); and errors that make the plan unusable (a principal
+//! that does not exist, an assignment the tenant would refuse).
+//!
+//! No IO, no clock, no randomness: the same inputs give the same plan, byte for byte.
+
+mod assignments;
+mod fields;
+pub mod fingerprint;
+mod posture;
+mod reports;
+mod rules;
+
+use crate::graph::{NewScheduleRequest, PolicyRule};
+use crate::model::{
+    AssignmentKind, DesiredState, LiveState, Origin, PrincipalKind, RoleKey, RuleId,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub use posture::{Effect, Posture};
+
+/// The version of the saved-plan and `--format json` layout (docs/plan-format.md).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Options of a plan that are not part of either state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Assignments ending within this window are reported.
+    pub expiring_within: chrono::Duration,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        Self {
+            expiring_within: chrono::Duration::days(30),
+        }
+    }
+}
+
+/// A plan: what would change, why, and what it was built from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    /// The pimctl version that made the plan.
+    pub tool_version: String,
+    /// When the tenant was read; every date comparison in the plan uses this instant.
+    pub read_at: DateTime<Utc>,
+    /// The Graph root the tenant was read from.
+    pub source: String,
+    /// `sha256:<hex>` of the desired state (every declared setting, assignment and origin).
+    pub desired_digest: String,
+    /// The policy files read.
+    pub files: Vec<String>,
+    /// The changes, in the order apply carries them out.
+    pub changes: Vec<Change>,
+    /// What is worth knowing but is not a change.
+    pub notes: Vec<Note>,
+    /// Why the plan cannot be applied. A plan with errors has no changes.
+    pub errors: Vec<PlanError>,
+    pub summary: Summary,
+    /// `object → sha256` of every live object the plan read and would touch (`absent` for one it would create).
+    /// Apply reads them again and refuses a plan whose objects changed.
+    pub fingerprints: BTreeMap<String, String>,
+}
+
+impl Plan {
+    /// Whether applying would change anything.
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+    /// Whether some pending change weakens posture.
+    pub fn has_weakening(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.posture.effect == Effect::Weakens)
+    }
+}
+
+/// What a change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Update one policy rule (`PATCH .../rules/{ruleId}`).
+    UpdateRule,
+    /// Create an assignment (`adminAssign`).
+    Create,
+    /// Change an assignment's dates (`adminUpdate`).
+    Update,
+    /// Replace an assignment by one of the other kind: the new one is created before the old one is removed.
+    Convert,
+    /// Remove an assignment (`adminRemove`).
+    Remove,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::UpdateRule => "update_rule",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Convert => "convert",
+            Action::Remove => "remove",
+        }
+    }
+    /// The Terraform-style sign.
+    pub fn sign(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Remove => "-",
+            Action::UpdateRule | Action::Update => "~",
+            Action::Convert => "-/+",
+        }
+    }
+}
+
+/// The natural key of a change. Never a policy id or a schedule id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChangeKey {
+    Rule {
+        role: RoleKey,
+        rule: RuleId,
+    },
+    Assignment {
+        role: RoleKey,
+        scope: String,
+        /// The principal's object id, lower-cased.
+        principal: String,
+        /// The kind the change leaves (for a conversion, the new kind).
+        kind: AssignmentKind,
+    },
+}
+
+impl ChangeKey {
+    pub fn role(&self) -> &RoleKey {
+        match self {
+            ChangeKey::Rule { role, .. } | ChangeKey::Assignment { role, .. } => role,
+        }
+    }
+}
+
+/// A principal as a plan shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrincipalInfo {
+    pub id: String,
+    pub kind: PrincipalKind,
+    /// UPN for users, display name for groups and service principals; the id when the tenant did not say.
+    pub label: String,
+}
+
+/// One setting of a rule, before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// The setting as the policy language names it (`activation.approval.required`).
+    pub field: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+/// Whether a change undoes a change made to the tenant by hand, or carries out a change of the declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The declaration did not change; the tenant did (the change is also planned against the base declaration).
+    Drift,
+    /// The declaration changed (the change is not planned against the base declaration).
+    Declared,
+}
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub action: Action,
+    pub key: ChangeKey,
+    /// The role's display name.
+    pub role_name: String,
+    /// For assignment changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<PrincipalInfo>,
+    /// The managed fields, or the assignment's kind and dates, as they are (`null` when absent).
+    pub before: serde_json::Value,
+    /// As they will be (`null` when removed).
+    pub after: serde_json::Value,
+    /// Field by field, for rule updates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+    /// Why: "declared but missing", "not declared in a managed role", "end date differs", ...
+    pub reason: String,
+    pub posture: Posture,
+    /// Set when the plan was compared with a base declaration (`--base`); see [`mark_causes`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+    /// Where the declaration behind the change is (none for a removal of something undeclared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    /// The Graph operations that carry the change out, in order. Apply sends exactly these.
+    pub operations: Vec<Operation>,
+}
+
+/// One Graph write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Operation {
+    /// `PATCH /policies/roleManagementPolicies/{policy_id}/rules/{rule.id}` with the whole rule.
+    PatchRule { policy_id: String, rule: PolicyRule },
+    /// `POST /roleManagement/directory/role{Eligibility|Assignment}ScheduleRequests`.
+    ScheduleRequest {
+        kind: AssignmentKind,
+        request: NewScheduleRequest,
+    },
+}
+
+/// Information that is not a change.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Note {
+    pub kind: NoteKind,
+    pub severity: NoteSeverity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<RoleKey>,
+    pub role_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// A protected principal the declaration would remove or downgrade, kept as it is.
+    KeptProtected,
+    /// A just-in-time activation in effect: not drift.
+    Activation,
+    /// A setting the declaration does not manage, whose live value differs from Microsoft's default.
+    UnmanagedSetting,
+    /// A role not declared that holds permanent active assignments, or any assignment to a privileged role.
+    UnmanagedRole,
+    /// An assignment ending within `--expiring-within`.
+    Expiring,
+    /// An assignment the plan does not manage (inherited, through a group, or scoped below the tenant).
+    NotManaged,
+}
+
+impl NoteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::KeptProtected => "kept_protected",
+            NoteKind::Activation => "activation",
+            NoteKind::UnmanagedSetting => "unmanaged_setting",
+            NoteKind::UnmanagedRole => "unmanaged_role",
+            NoteKind::Expiring => "expiring",
+            NoteKind::NotManaged => "not_managed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteSeverity {
+    Warning,
+    Info,
+}
+
+/// Why a plan cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PlanError {
+    pub code: PlanErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanErrorCode {
+    /// A declared principal does not exist in the tenant.
+    PrincipalNotFound,
+    /// A declared group or service principal name matches several objects.
+    PrincipalAmbiguous,
+    /// A declared custom role does not exist in the tenant.
+    RoleNotFound,
+    /// A declared role has no management policy in the tenant.
+    PolicyNotFound,
+    /// The tenant would refuse an assignment under the policy as it will stand after this plan.
+    PolicyConflict,
+}
+
+impl PlanErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanErrorCode::PrincipalNotFound => "principal_not_found",
+            PlanErrorCode::PrincipalAmbiguous => "principal_ambiguous",
+            PlanErrorCode::RoleNotFound => "role_not_found",
+            PlanErrorCode::PolicyNotFound => "policy_not_found",
+            PlanErrorCode::PolicyConflict => "policy_conflict",
+        }
+    }
+}
+
+/// Counts, for the summary line and table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub rule_updates: usize,
+    pub creates: usize,
+    pub updates: usize,
+    pub conversions: usize,
+    pub removes: usize,
+    pub weakens: usize,
+    pub strengthens: usize,
+    pub neutral: usize,
+    /// Only when causes were marked (`--base`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<usize>,
+    pub warnings: usize,
+    pub errors: usize,
+}
+
+impl Summary {
+    fn of(changes: &[Change], notes: &[Note], errors: &[PlanError]) -> Summary {
+        let count = |a: Action| changes.iter().filter(|c| c.action == a).count();
+        let effect = |e: Effect| changes.iter().filter(|c| c.posture.effect == e).count();
+        let marked = changes.iter().any(|c| c.cause.is_some());
+        let cause =
+            |k: Cause| marked.then(|| changes.iter().filter(|c| c.cause == Some(k)).count());
+        Summary {
+            rule_updates: count(Action::UpdateRule),
+            creates: count(Action::Create),
+            updates: count(Action::Update),
+            conversions: count(Action::Convert),
+            removes: count(Action::Remove),
+            weakens: effect(Effect::Weakens),
+            strengthens: effect(Effect::Strengthens),
+            neutral: effect(Effect::Neutral),
+            drift: cause(Cause::Drift),
+            declared: cause(Cause::Declared),
+            warnings: notes
+                .iter()
+                .filter(|n| n.severity == NoteSeverity::Warning)
+                .count(),
+            errors: errors.len(),
+        }
+    }
+}
+
+/// Computes the plan that brings `live` to `desired`.
+pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) -> Plan {
+    let mut cx = Context {
+        desired,
+        live,
+        options,
+        changes: vec![],
+        notes: vec![],
+        errors: vec![],
+        fingerprints: BTreeMap::new(),
+    };
+    cx.check_roles();
+    cx.check_principals();
+    rules::plan_rules(&mut cx);
+    assignments::plan_assignments(&mut cx);
+    reports::report(&mut cx);
+
+    let Context {
+        mut changes,
+        mut notes,
+        mut errors,
+        mut fingerprints,
+        ..
+    } = cx;
+    errors.sort();
+    errors.dedup();
+    if !errors.is_empty() {
+        changes.clear();
+        fingerprints.clear();
+    }
+    changes.sort_by(|a, b| (phase(a.action), &a.key).cmp(&(phase(b.action), &b.key)));
+    notes.sort();
+    notes.dedup();
+    let summary = Summary::of(&changes, &notes, &errors);
+    Plan {
+        format_version: FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        read_at: live.read_at,
+        source: live.source.clone(),
+        desired_digest: fingerprint::of(desired),
+        files: desired
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect(),
+        changes,
+        notes,
+        errors,
+        summary,
+        fingerprints,
+    }
+}
+
+/// Policy rules first (an assignment may need the new policy), then creates, conversions and updates, then
+/// removals.
+fn phase(a: Action) -> u8 {
+    match a {
+        Action::UpdateRule => 0,
+        Action::Create | Action::Convert | Action::Update => 1,
+        Action::Remove => 2,
+    }
+}
+
+/// Marks each change of `plan` as drift when `base` (the plan of the base declaration against the same tenant)
+/// has the same change, and as declared otherwise.
+pub fn mark_causes(plan: &mut Plan, base: &Plan) {
+    let same = |c: &Change| {
+        base.changes
+            .iter()
+            .any(|b| b.key == c.key && b.action == c.action && b.after == c.after)
+    };
+    for c in &mut plan.changes {
+        c.cause = Some(if same(c) {
+            Cause::Drift
+        } else {
+            Cause::Declared
+        });
+    }
+    plan.summary = Summary::of(&plan.changes, &plan.notes, &plan.errors);
+}
+
+/// Marks every change as drift (`pimctl drift`: the declaration is the reviewed truth).
+pub fn mark_all_drift(plan: &mut Plan) {
+    for c in &mut plan.changes {
+        c.cause = Some(Cause::Drift);
+    }
+    plan.summary = Summary::of(&plan.changes, &plan.notes, &plan.errors);
+}
+
+/// The planner's working state.
+pub(crate) struct Context<'a> {
+    pub desired: &'a DesiredState,
+    pub live: &'a LiveState,
+    pub options: &'a PlanOptions,
+    pub changes: Vec<Change>,
+    pub notes: Vec<Note>,
+    pub errors: Vec<PlanError>,
+    pub fingerprints: BTreeMap<String, String>,
+}
+
+impl Context<'_> {
+    /// The live role a declared role key names (custom roles declared by name are found by display name).
+    pub fn live_role(&self, key: &RoleKey) -> Option<&crate::model::LiveRole> {
+        if let Some(r) = self.live.roles.get(key) {
+            return Some(r);
+        }
+        let name = key.0.strip_prefix("name:")?;
+        let mut found = self
+            .live
+            .roles
+            .values()
+            .filter(|r| !r.is_built_in && r.display_name.eq_ignore_ascii_case(name));
+        let first = found.next()?;
+        found.next().is_none().then_some(first)
+    }
+
+    /// A role's display name: the tenant's, else the declared one, else the key.
+    pub fn role_name(&self, key: &RoleKey) -> String {
+        if let Some(r) = self.live_role(key) {
+            return r.display_name.clone();
+        }
+        if let Some(d) = self.desired.roles.get(key) {
+            return d.role.label().to_string();
+        }
+        crate::catalog::by_template_id(&key.0)
+            .map(|r| r.display_name.clone())
+            .unwrap_or_else(|| key.0.clone())
+    }
+
+    /// How a principal id shows in a plan.
+    pub fn principal_info(&self, id: &str) -> PrincipalInfo {
+        match self.live.principal(id) {
+            Some(p) => PrincipalInfo {
+                id: p.id.clone(),
+                kind: p.kind,
+                label: p.label().to_string(),
+            },
+            None => PrincipalInfo {
+                id: id.to_string(),
+                kind: PrincipalKind::User,
+                label: id.to_string(),
+            },
+        }
+    }
+
+    fn check_roles(&mut self) {
+        for (key, role) in &self.desired.roles {
+            match self.live_role(key) {
+                None if role.role.is_custom() => self.errors.push(PlanError {
+                    code: PlanErrorCode::RoleNotFound,
+                    message: format!(
+                        "the custom role '{}' does not exist in the tenant",
+                        role.role.label()
+                    ),
+                    origin: Some(role.origin.clone()),
+                    help: Some(
+                        "create the role definition first, or check the name or id".to_string(),
+                    ),
+                }),
+                Some(live)
+                    if !role.policy.is_empty() && !self.live.policies.contains_key(&live.key) =>
+                {
+                    self.errors.push(PlanError {
+                        code: PlanErrorCode::PolicyNotFound,
+                        message: format!(
+                            "the tenant has no role management policy for '{}'",
+                            live.display_name
+                        ),
+                        origin: Some(role.origin.clone()),
+                        help: Some("PIM needs Microsoft Entra ID P2 or ID Governance".to_string()),
+                    })
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check_principals(&mut self) {
+        use crate::model::Resolution;
+        let mut origins: BTreeMap<&crate::model::PrincipalRef, &Origin> = BTreeMap::new();
+        for p in &self.desired.protected {
+            origins.entry(&p.principal).or_insert(&p.origin);
+        }
+        for (_, a) in self.desired.assignments() {
+            origins.entry(&a.principal).or_insert(&a.origin);
+        }
+        for role in self.desired.roles.values() {
+            for st in role.policy.activation.approval.stages.iter().flatten() {
+                for p in st
+                    .approvers
+                    .iter()
+                    .chain(&st.escalation_approvers)
+                    .flatten()
+                {
+                    origins.entry(p).or_insert(&role.origin);
+                }
+            }
+        }
+        for (p, origin) in origins {
+            match self.live.resolved.get(p) {
+                Some(Resolution::Found { .. }) => {}
+                Some(Resolution::Ambiguous { candidates }) => {
+                    let list: Vec<String> = candidates
+                        .iter()
+                        .map(|c| format!("{} ({})", c.label(), c.id))
+                        .collect();
+                    self.errors.push(PlanError {
+                        code: PlanErrorCode::PrincipalAmbiguous,
+                        message: format!(
+                            "{} '{}' matches {} objects: {}",
+                            p.kind,
+                            p.name,
+                            candidates.len(),
+                            list.join(", ")
+                        ),
+                        origin: Some(origin.clone()),
+                        help: Some("name it by object id instead".to_string()),
+                    });
+                }
+                Some(Resolution::Missing) | None => self.errors.push(PlanError {
+                    code: PlanErrorCode::PrincipalNotFound,
+                    message: format!("{} '{}' does not exist in the tenant", p.kind, p.name),
+                    origin: Some(origin.clone()),
+                    help: Some(match p.kind {
+                        PrincipalKind::User => "check the user principal name".to_string(),
+                        PrincipalKind::Group => "check the group's display name".to_string(),
+                        PrincipalKind::ServicePrincipal => {
+                            "check the service principal's display name or appId".to_string()
+                        }
+                    }),
+                }),
+            }
+        }
+    }
+}

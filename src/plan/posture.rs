@@ -1,0 +1,557 @@
+//! Posture: does a change weaken or strengthen privileged access, and which baseline does it touch.
+//!
+//! The rules follow `pim-baselines.md` §6.3 (changes that weaken posture), whose basis is Microsoft's SecOps guide
+//! for PIM ("changes to PIM settings", "add or bulk changes to privileged account permissions") and the CISA
+//! (MS.AAD.7.x) and CIS (5.3.x, 1.1.2) controls.
+
+use super::FieldChange;
+use crate::model::AssignmentKind;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    Weakens,
+    Strengthens,
+    Neutral,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Weakens => "weakens",
+            Effect::Strengthens => "strengthens",
+            Effect::Neutral => "neutral",
+        }
+    }
+}
+
+/// A change's effect on posture, why, and the baseline controls it touches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posture {
+    pub effect: Effect,
+    pub why: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub baselines: Vec<String>,
+}
+
+impl Posture {
+    fn new(effect: Effect, why: impl Into<String>, baselines: &[&str]) -> Self {
+        Self {
+            effect,
+            why: why.into(),
+            baselines: baselines.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+    pub fn neutral(why: impl Into<String>) -> Self {
+        Self::new(Effect::Neutral, why, &[])
+    }
+}
+
+const SECOPS: &str = "MSL-SECOPS-2";
+
+/// The effect of a rule update: the weakest of its fields' effects leads (one weakening field makes the change
+/// weaken), then strengthening, else neutral.
+pub(crate) fn of_rule(role_is_ga: bool, fields: &[FieldChange]) -> Posture {
+    let each: Vec<Posture> = fields.iter().map(|f| of_field(role_is_ga, f)).collect();
+    for effect in [Effect::Weakens, Effect::Strengthens] {
+        let hits: Vec<&Posture> = each.iter().filter(|p| p.effect == effect).collect();
+        if let Some(first) = hits.first() {
+            let mut baselines: Vec<String> =
+                hits.iter().flat_map(|p| p.baselines.clone()).collect();
+            baselines.sort();
+            baselines.dedup();
+            let why = if hits.len() == 1 {
+                first.why.clone()
+            } else {
+                format!("{} (and {} more)", first.why, hits.len() - 1)
+            };
+            return Posture {
+                effect,
+                why,
+                baselines,
+            };
+        }
+    }
+    Posture::neutral(
+        each.first()
+            .map_or_else(|| "no effect on posture".to_string(), |p| p.why.clone()),
+    )
+}
+
+fn of_field(role_is_ga: bool, f: &FieldChange) -> Posture {
+    use Effect::*;
+    let name = f.field.as_str();
+    let (b, a) = (&f.before, &f.after);
+    let tail = name.rsplit('.').next().unwrap_or(name);
+    let up_down = |weaker_when_up: bool, what: &str, baselines: &[&str]| match cmp_duration(b, a) {
+        Some(std::cmp::Ordering::Less) if weaker_when_up => Posture::new(
+            Weakens,
+            format!("{what} longer: {} → {}", show(b), show(a)),
+            baselines,
+        ),
+        Some(std::cmp::Ordering::Greater) if weaker_when_up => Posture::new(
+            Strengthens,
+            format!("{what} shorter: {} → {}", show(b), show(a)),
+            baselines,
+        ),
+        _ => Posture::neutral(format!("{what}: {} → {}", show(b), show(a))),
+    };
+    let flag = |on_is_stronger: bool, what: &str, baselines: &[&str]| {
+        let (was, now) = (b.as_bool(), a.as_bool());
+        match (was, now) {
+            (Some(x), Some(y)) if x != y => {
+                let stronger = y == on_is_stronger;
+                Posture::new(
+                    if stronger { Strengthens } else { Weakens },
+                    format!("{what} {}", if y { "on" } else { "off" }),
+                    baselines,
+                )
+            }
+            _ => Posture::new(
+                if a.as_bool() == Some(on_is_stronger) {
+                    Strengthens
+                } else {
+                    Neutral
+                },
+                format!("{what} set to {}", show(a)),
+                baselines,
+            ),
+        }
+    };
+    match name {
+        "activation.max_duration" => up_down(true, "activation window", &[SECOPS, "PIM-037"]),
+        "activation.require" | "eligible_assignment.require" | "active_assignment.require" => {
+            let (lost, gained) = set_diff(b, a);
+            let what = if name.starts_with("activation") {
+                "activation"
+            } else {
+                "direct assignment"
+            };
+            if !lost.is_empty() {
+                Posture::new(
+                    Weakens,
+                    format!("{what} no longer requires {}", lost.join(", ")),
+                    &[SECOPS],
+                )
+            } else if !gained.is_empty() {
+                Posture::new(
+                    Strengthens,
+                    format!("{what} now requires {}", gained.join(", ")),
+                    &[SECOPS],
+                )
+            } else {
+                Posture::neutral(format!("{what} requirements unchanged"))
+            }
+        }
+        "activation.authentication_context" => match (b.is_null(), a.is_null()) {
+            (false, true) => Posture::new(
+                Weakens,
+                "authentication context switched off",
+                &[SECOPS, "MSL-CFG-2"],
+            ),
+            (true, false) => Posture::new(
+                Strengthens,
+                format!("authentication context {} required", show(a)),
+                &["MSL-CFG-2"],
+            ),
+            _ => Posture::new(
+                Weakens,
+                format!("authentication context changed: {} → {}", show(b), show(a)),
+                &[SECOPS],
+            ),
+        },
+        "activation.approval.required" => {
+            let mut baselines = vec!["CIS 5.3.4", "CIS 5.3.5"];
+            if role_is_ga {
+                baselines.insert(0, "MS.AAD.7.6v1");
+            }
+            flag(true, "approval", &baselines)
+        }
+        "activation.approval.for_extension" => flag(true, "approval of extensions", &[]),
+        "activation.approval.requestor_justification" => {
+            flag(true, "requestor justification on approval", &[])
+        }
+        "activation.approval.approver_justification" => flag(true, "approver justification", &[]),
+        _ if tail == "approvers" && !name.ends_with("escalation_approvers") => {
+            let (lost, gained) = set_diff(b, a);
+            let count = a.as_array().map_or(0, Vec::len);
+            if !lost.is_empty() {
+                Posture::new(
+                    Weakens,
+                    format!(
+                        "approver{} removed: {}",
+                        plural(lost.len()),
+                        lost.join(", ")
+                    ),
+                    &["CIS 5.3.4", "MSL-CFG-1"],
+                )
+            } else if count < 2 {
+                Posture::new(
+                    Weakens,
+                    format!("fewer than 2 approvers ({count})"),
+                    &["CIS 5.3.4", "MSL-CFG-1"],
+                )
+            } else {
+                Posture::new(
+                    Strengthens,
+                    format!(
+                        "approver{} added: {}",
+                        plural(gained.len()),
+                        gained.join(", ")
+                    ),
+                    &["MSL-CFG-1"],
+                )
+            }
+        }
+        _ if tail == "escalation_approvers"
+            || tail == "escalation_after"
+            || tail == "stage_timeout" =>
+        {
+            Posture::neutral(format!("{name}: {} → {}", show(b), show(a)))
+        }
+        "eligible_assignment.allow_permanent" | "active_assignment.allow_permanent" => {
+            let active = name.starts_with("active");
+            flag(
+                false,
+                if active {
+                    "permanent active assignments allowed:"
+                } else {
+                    "permanent eligible assignments allowed:"
+                },
+                if active {
+                    &["MS.AAD.7.4v1", "MSL-PIM-DP-1"]
+                } else {
+                    &["PIM-023"]
+                },
+            )
+        }
+        "eligible_assignment.max_duration" | "active_assignment.max_duration" => up_down(
+            true,
+            if name.starts_with("active") {
+                "longest active assignment"
+            } else {
+                "longest eligible assignment"
+            },
+            &["MS.AAD.7.4v1"],
+        ),
+        _ if name.starts_with("notifications.") => {
+            let baselines = notification_baselines(name, role_is_ga);
+            match tail {
+                "recipients" => {
+                    let (lost, gained) = set_diff(b, a);
+                    if !lost.is_empty() {
+                        Posture::new(
+                            Weakens,
+                            format!(
+                                "notification recipient{} removed: {}",
+                                plural(lost.len()),
+                                lost.join(", ")
+                            ),
+                            &baselines,
+                        )
+                    } else if !gained.is_empty() {
+                        Posture::new(
+                            Strengthens,
+                            format!(
+                                "notification recipient{} added: {}",
+                                plural(gained.len()),
+                                gained.join(", ")
+                            ),
+                            &baselines,
+                        )
+                    } else {
+                        Posture::neutral("notification recipients reordered")
+                    }
+                }
+                "default_recipients" => flag(true, "default notification recipients", &baselines),
+                "critical_only" => flag(false, "critical-only notifications", &baselines),
+                _ => Posture::neutral(name.to_string()),
+            }
+        }
+        _ => Posture::neutral(format!("{name}: {} → {}", show(b), show(a))),
+    }
+}
+
+fn notification_baselines(name: &str, role_is_ga: bool) -> Vec<&'static str> {
+    if name.starts_with("notifications.eligible_assigned.admin")
+        || name.starts_with("notifications.active_assigned.admin")
+    {
+        vec!["MS.AAD.7.7v1"]
+    } else if name.starts_with("notifications.activated.admin") {
+        vec![if role_is_ga {
+            "MS.AAD.7.8v1"
+        } else {
+            "MS.AAD.7.9v1"
+        }]
+    } else {
+        vec![SECOPS]
+    }
+}
+
+/// The tier-0 roles of `pim-baselines.md` §4.3: the union of CISA's highly privileged roles, Microsoft's
+/// phishing-resistant-MFA list and the PRIVILEGED label, narrowed to the control plane.
+const TIER0: &[&str] = &[
+    "Global Administrator",
+    "Privileged Role Administrator",
+    "Privileged Authentication Administrator",
+    "Security Administrator",
+    "Conditional Access Administrator",
+    "Hybrid Identity Administrator",
+    "Application Administrator",
+    "Cloud Application Administrator",
+    "User Administrator",
+    "Authentication Administrator",
+    "Exchange Administrator",
+    "SharePoint Administrator",
+];
+
+/// Whether a role (by template id) is tier 0.
+pub fn is_tier0(template_id: &str) -> bool {
+    TIER0.iter().any(|name| {
+        crate::catalog::lookup(name)
+            .is_some_and(|r| r.template_id.eq_ignore_ascii_case(template_id))
+    })
+}
+
+/// Facts about an assignment change that decide its effect.
+pub(crate) struct AssignmentFacts {
+    pub kind: AssignmentKind,
+    pub role_is_privileged: bool,
+    pub role_is_tier0: bool,
+    pub role_is_ga: bool,
+    pub principal_is_sp: bool,
+    pub protected: bool,
+}
+
+pub(crate) fn of_create(f: &AssignmentFacts, until: Option<DateTime<Utc>>) -> Posture {
+    use Effect::*;
+    let permanent = until.is_none();
+    match f.kind {
+        AssignmentKind::Active if f.protected => {
+            Posture::new(Neutral, "break-glass account restored", &["CIS 1.1.2"])
+        }
+        AssignmentKind::Active if f.role_is_privileged && permanent => Posture::new(
+            Weakens,
+            "new permanent active assignment to a privileged role",
+            &["MS.AAD.7.4v1", "CIS 5.3.1", "MSL-PIM-DP-1"],
+        ),
+        AssignmentKind::Active if f.role_is_privileged => Posture::new(
+            Weakens,
+            "new standing (active) access to a privileged role",
+            &["MSL-PIM-DP-1", SECOPS],
+        ),
+        _ if f.principal_is_sp && f.role_is_privileged => Posture::new(
+            Weakens,
+            "a service principal added to a privileged role",
+            &["PIM-016"],
+        ),
+        _ if f.role_is_tier0 => Posture::new(
+            Weakens,
+            format!(
+                "new principal in a tier-0 role{}",
+                if f.role_is_ga {
+                    " (Global Administrator count grows)"
+                } else {
+                    ""
+                }
+            ),
+            if f.role_is_ga {
+                &["MS.AAD.7.1v1", "CIS 1.1.3", SECOPS]
+            } else {
+                &[SECOPS]
+            },
+        ),
+        AssignmentKind::Active if permanent => Posture::new(
+            Weakens,
+            "new permanent active assignment",
+            &["MSL-PIM-DP-1"],
+        ),
+        _ => Posture::neutral(format!("new {} assignment", f.kind)),
+    }
+}
+
+pub(crate) fn of_remove(f: &AssignmentFacts) -> Posture {
+    Posture::new(
+        Effect::Strengthens,
+        format!("{} access removed", f.kind),
+        if f.role_is_privileged { &[SECOPS] } else { &[] },
+    )
+}
+
+pub(crate) fn of_update(
+    f: &AssignmentFacts,
+    before: Option<DateTime<Utc>>,
+    after: Option<DateTime<Utc>>,
+) -> Posture {
+    use Effect::*;
+    match (before, after) {
+        (Some(_), None) => Posture::new(
+            Weakens,
+            "time-bound → permanent",
+            if f.kind == AssignmentKind::Active {
+                &["MS.AAD.7.4v1", "MSL-PIM-DP-1"]
+            } else {
+                &["PIM-023"]
+            },
+        ),
+        (None, Some(_)) => Posture::new(Strengthens, "permanent → time-bound", &[]),
+        (Some(b), Some(a)) if a > b => Posture::new(
+            if f.kind == AssignmentKind::Active || f.role_is_tier0 {
+                Weakens
+            } else {
+                Neutral
+            },
+            "end date extended",
+            &[],
+        ),
+        (Some(_), Some(_)) => Posture::new(Strengthens, "end date brought forward", &[]),
+        (None, None) => Posture::neutral("dates unchanged"),
+    }
+}
+
+pub(crate) fn of_convert(f: &AssignmentFacts) -> Posture {
+    match f.kind {
+        AssignmentKind::Eligible => Posture::new(
+            Effect::Strengthens,
+            "active → eligible: standing access becomes just-in-time",
+            &["MSL-PIM-DP-1"],
+        ),
+        AssignmentKind::Active => Posture::new(
+            Effect::Weakens,
+            "eligible → active: more standing privilege",
+            &["MS.AAD.7.4v1", "MSL-PIM-DP-1"],
+        ),
+    }
+}
+
+fn cmp_duration(b: &Value, a: &Value) -> Option<std::cmp::Ordering> {
+    let parse = |v: &Value| {
+        v.as_str()
+            .and_then(|s| crate::duration::Duration::parse(s).ok())
+    };
+    Some(parse(b)?.cmp(&parse(a)?))
+}
+
+fn set_diff(b: &Value, a: &Value) -> (Vec<String>, Vec<String>) {
+    let items = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|x| x.iter().map(show).collect())
+            .unwrap_or_default()
+    };
+    let (b, a) = (items(b), items(a));
+    let lost = b
+        .iter()
+        .filter(|x| !a.iter().any(|y| y.eq_ignore_ascii_case(x)))
+        .cloned()
+        .collect();
+    let gained = a
+        .iter()
+        .filter(|x| !b.iter().any(|y| y.eq_ignore_ascii_case(x)))
+        .cloned()
+        .collect();
+    (lost, gained)
+}
+
+/// A JSON value as a short string (strings without quotes, `null` as "off").
+pub(crate) fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "off".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => "none".into(),
+        Value::Array(a) => a.iter().map(show).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(name: &str, before: Value, after: Value) -> FieldChange {
+        FieldChange {
+            field: name.into(),
+            before,
+            after,
+        }
+    }
+
+    #[test]
+    fn switching_approval_off_weakens_and_cites_cisa_for_ga() {
+        let p = of_rule(
+            true,
+            &[field(
+                "activation.approval.required",
+                json!(true),
+                json!(false),
+            )],
+        );
+        assert_eq!(p.effect, Effect::Weakens);
+        assert!(p.baselines.contains(&"MS.AAD.7.6v1".to_string()));
+        let p = of_rule(
+            false,
+            &[field(
+                "activation.approval.required",
+                json!(false),
+                json!(true),
+            )],
+        );
+        assert_eq!(p.effect, Effect::Strengthens);
+    }
+
+    #[test]
+    fn one_weakening_field_makes_the_rule_weaken() {
+        let p = of_rule(
+            false,
+            &[
+                field("activation.max_duration", json!("8h"), json!("1h")),
+                field(
+                    "activation.require",
+                    json!(["mfa", "justification"]),
+                    json!(["justification"]),
+                ),
+            ],
+        );
+        assert_eq!(p.effect, Effect::Weakens);
+        assert_eq!(
+            p.why,
+            "activation no longer requires mfa (and 0 more)".replace(" (and 0 more)", "")
+        );
+        let p = of_rule(
+            false,
+            &[field("activation.max_duration", json!("1h"), json!("8h"))],
+        );
+        assert_eq!(p.effect, Effect::Weakens);
+        assert_eq!(p.why, "activation window longer: 1h → 8h");
+    }
+
+    #[test]
+    fn every_tier0_role_is_in_the_catalogue() {
+        for name in TIER0 {
+            assert!(crate::catalog::lookup(name).is_some(), "{name}");
+        }
+        assert!(is_tier0("62e90394-69f5-4237-9190-012177145e10"));
+        assert!(!is_tier0("f2ef992c-3afb-46b9-b7cf-a126ee74c451"));
+    }
+
+    #[test]
+    fn notification_recipients_removed_weaken() {
+        let p = of_rule(
+            true,
+            &[field(
+                "notifications.activated.admin.recipients",
+                json!(["secops@contoso.com"]),
+                json!([]),
+            )],
+        );
+        assert_eq!(p.effect, Effect::Weakens);
+        assert_eq!(p.baselines, vec!["MS.AAD.7.8v1"]);
+    }
+}

@@ -1,0 +1,233 @@
+//! Information that is not a change: activations in effect, unmanaged settings and roles, assignments about to
+//! expire, and assignments the plan leaves alone.
+
+use super::fields::{Field, fields};
+use super::{ChangeKey, Context, Note, NoteKind, NoteSeverity};
+use crate::graph::defaults::default_rules;
+use crate::model::{AssignmentKind, PrincipalRef, RoleKey, RuleId, TENANT_SCOPE};
+use crate::observe::rules::observed_settings;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(crate) fn report(cx: &mut Context<'_>) {
+    let declared: BTreeSet<RoleKey> = cx
+        .desired
+        .roles
+        .keys()
+        .filter_map(|k| cx.live_role(k).map(|r| r.key.clone()))
+        .collect();
+    let mut notes = vec![];
+    activations(cx, &declared, &mut notes);
+    unmanaged_settings(cx, &mut notes);
+    unmanaged_roles(cx, &declared, &mut notes);
+    expiring(cx, &mut notes);
+    not_managed(cx, &declared, &mut notes);
+    cx.notes.extend(notes);
+}
+
+fn note(
+    cx: &Context<'_>,
+    kind: NoteKind,
+    severity: NoteSeverity,
+    role: &RoleKey,
+    principal: Option<&str>,
+    message: String,
+) -> Note {
+    Note {
+        kind,
+        severity,
+        role: Some(role.clone()),
+        role_name: cx.role_name(role),
+        principal: principal.map(|p| cx.live.label(p).to_string()),
+        message,
+        origin: None,
+    }
+}
+
+fn activations(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec<Note>) {
+    for a in &cx.live.activations {
+        if !declared.contains(&a.role) {
+            continue;
+        }
+        let until = a.end.map_or_else(
+            || "with no end".to_string(),
+            |e| {
+                if e.date_naive() == cx.live.read_at.date_naive() {
+                    format!("until {} UTC", e.format("%H:%M"))
+                } else {
+                    format!("until {}", e.format("%Y-%m-%d %H:%M UTC"))
+                }
+            },
+        );
+        out.push(note(
+            cx,
+            NoteKind::Activation,
+            NoteSeverity::Info,
+            &a.role,
+            Some(&a.principal_id),
+            format!("activated {until} (just-in-time; not drift)"),
+        ));
+    }
+}
+
+fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
+    let none = |p: &PrincipalRef| (p.name.to_lowercase(), p.name.clone());
+    let defaults: BTreeMap<(RuleId, String), Field> =
+        fields(&observed_settings(&default_rules()), &none)
+            .into_iter()
+            .map(|f| ((f.rule, f.name.clone()), f))
+            .collect();
+    for (key, role) in &cx.desired.roles {
+        let Some(live_role) = cx.live_role(key) else {
+            continue;
+        };
+        let Some(policy) = cx.live.policies.get(&live_role.key) else {
+            continue;
+        };
+        let managed: BTreeSet<String> = fields(&role.policy, &none)
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        let live_view =
+            |p: &PrincipalRef| (p.name.to_lowercase(), cx.live.label(&p.name).to_string());
+        for f in fields(&policy.settings, &live_view) {
+            if managed.contains(&f.name) {
+                continue;
+            }
+            let Some(default) = defaults.get(&(f.rule, f.name.clone())) else {
+                continue;
+            };
+            if default.cmp == f.cmp {
+                continue;
+            }
+            let mut n = note(
+                cx,
+                NoteKind::UnmanagedSetting,
+                NoteSeverity::Info,
+                &live_role.key,
+                None,
+                format!(
+                    "unmanaged: {} is {} in the tenant (Microsoft's default: {}); declare it to manage it",
+                    f.name,
+                    super::posture::show(&f.show),
+                    super::posture::show(&default.show)
+                ),
+            );
+            n.origin = Some(role.origin.clone());
+            out.push(n);
+        }
+    }
+}
+
+fn unmanaged_roles(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec<Note>) {
+    let mut by_role: BTreeMap<&RoleKey, Vec<&crate::model::LiveAssignment>> = BTreeMap::new();
+    for a in &cx.live.assignments {
+        if !declared.contains(&a.role) {
+            by_role.entry(&a.role).or_default().push(a);
+        }
+    }
+    for (role, list) in by_role {
+        let privileged = cx.live.roles.get(role).is_some_and(|r| r.is_privileged);
+        let permanent_active: Vec<&str> = list
+            .iter()
+            .filter(|a| a.kind == AssignmentKind::Active && a.end.is_none())
+            .map(|a| cx.live.label(&a.principal_id))
+            .collect();
+        if permanent_active.is_empty() && !privileged {
+            continue;
+        }
+        let count = |k: AssignmentKind| list.iter().filter(|a| a.kind == k).count();
+        let mut message = format!(
+            "unmanaged role{}: {} eligible, {} active",
+            if privileged { " (privileged)" } else { "" },
+            count(AssignmentKind::Eligible),
+            count(AssignmentKind::Active)
+        );
+        if !permanent_active.is_empty() {
+            message.push_str(&format!(
+                "; permanent active: {}",
+                permanent_active.join(", ")
+            ));
+        }
+        out.push(note(
+            cx,
+            NoteKind::UnmanagedRole,
+            if permanent_active.is_empty() {
+                NoteSeverity::Info
+            } else {
+                NoteSeverity::Warning
+            },
+            role,
+            None,
+            message,
+        ));
+    }
+}
+
+fn expiring(cx: &Context<'_>, out: &mut Vec<Note>) {
+    let now = cx.live.read_at;
+    let horizon = now + cx.options.expiring_within;
+    let touched: BTreeSet<(RoleKey, String, AssignmentKind)> = cx
+        .changes
+        .iter()
+        .filter_map(|c| match &c.key {
+            ChangeKey::Assignment {
+                role,
+                principal,
+                kind,
+                ..
+            } => Some((role.clone(), principal.clone(), *kind)),
+            ChangeKey::Rule { .. } => None,
+        })
+        .collect();
+    for a in &cx.live.assignments {
+        let Some(end) = a.end else { continue };
+        if end <= now || end > horizon {
+            continue;
+        }
+        if touched.contains(&(a.role.clone(), a.principal_id.to_lowercase(), a.kind)) {
+            continue;
+        }
+        let days = (end - now).num_days();
+        out.push(note(
+            cx,
+            NoteKind::Expiring,
+            NoteSeverity::Info,
+            &a.role,
+            Some(&a.principal_id),
+            format!(
+                "{} assignment ends {} (in {} day{})",
+                a.kind,
+                end.format("%Y-%m-%d"),
+                days,
+                if days == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+}
+
+fn not_managed(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec<Note>) {
+    for a in &cx.live.assignments {
+        if !declared.contains(&a.role) {
+            continue;
+        }
+        let why = if a.scope != TENANT_SCOPE {
+            format!("scoped to {}", a.scope)
+        } else if let Some(m) = a
+            .member_type
+            .as_deref()
+            .filter(|m| !m.eq_ignore_ascii_case("Direct"))
+        {
+            format!("held through membership ({m})")
+        } else {
+            continue;
+        };
+        out.push(note(
+            cx,
+            NoteKind::NotManaged,
+            NoteSeverity::Info,
+            &a.role,
+            Some(&a.principal_id),
+            format!("{} assignment {why}: left as it is", a.kind),
+        ));
+    }
+}

@@ -1,0 +1,104 @@
+//! Policy rule updates: one change per rule whose managed fields differ.
+
+use super::fields::{Field, fields};
+use super::{Action, Change, ChangeKey, Context, FieldChange, Operation, fingerprint, posture};
+use crate::catalog::well_known;
+use crate::model::{PrincipalRef, RuleId};
+use crate::observe::rules::updated_rule;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+pub(crate) fn plan_rules(cx: &mut Context<'_>) {
+    let mut out = vec![];
+    let mut prints = vec![];
+    for (key, role) in &cx.desired.roles {
+        if role.policy.is_empty() {
+            continue;
+        }
+        let Some(live_role) = cx.live_role(key) else {
+            continue;
+        };
+        let Some(policy) = cx.live.policies.get(&live_role.key) else {
+            continue;
+        };
+        let desired_view = |p: &PrincipalRef| match cx.live.id_of(p) {
+            Some(id) => (id.to_lowercase(), cx.live.label(id).to_string()),
+            None => (
+                format!("unresolved:{}", p.name.to_lowercase()),
+                p.name.clone(),
+            ),
+        };
+        let live_view =
+            |p: &PrincipalRef| (p.name.to_lowercase(), cx.live.label(&p.name).to_string());
+        let want = fields(&role.policy, &desired_view);
+        let have: BTreeMap<(RuleId, String), Field> = fields(&policy.settings, &live_view)
+            .into_iter()
+            .map(|f| ((f.rule, f.name.clone()), f))
+            .collect();
+        let mut by_rule: BTreeMap<RuleId, Vec<FieldChange>> = BTreeMap::new();
+        for f in want {
+            let before = have.get(&(f.rule, f.name.clone()));
+            if before.is_some_and(|b| b.cmp == f.cmp) {
+                continue;
+            }
+            by_rule.entry(f.rule).or_default().push(FieldChange {
+                field: f.name,
+                before: before.map_or(Value::Null, |b| b.show.clone()),
+                after: f.show,
+            });
+        }
+        let approver_id = |p: &PrincipalRef| cx.live.id_of(p).map(str::to_string);
+        for (rule_id, changed) in by_rule {
+            let Some(live_rule) = policy.rules.iter().find(|r| r.id() == rule_id.as_str()) else {
+                continue;
+            };
+            // Unresolved approvers are plan errors already; the change can't be computed without them.
+            let Ok(Some(body)) = updated_rule(live_rule, &role.policy, &approver_id) else {
+                continue;
+            };
+            let is_ga = live_role.key.0 == well_known::GLOBAL_ADMINISTRATOR;
+            let posture = posture::of_rule(is_ga, &changed);
+            let object = |side: fn(&FieldChange) -> &Value| {
+                Value::Object(
+                    changed
+                        .iter()
+                        .map(|c| (c.field.clone(), side(c).clone()))
+                        .collect::<Map<String, Value>>(),
+                )
+            };
+            prints.push((
+                fingerprint::rule_object(&policy.id, rule_id.as_str()),
+                fingerprint::rule(live_rule),
+            ));
+            out.push(Change {
+                action: Action::UpdateRule,
+                key: ChangeKey::Rule {
+                    role: live_role.key.clone(),
+                    rule: rule_id,
+                },
+                role_name: live_role.display_name.clone(),
+                principal: None,
+                before: object(|c| &c.before),
+                after: object(|c| &c.after),
+                reason: if changed.len() == 1 {
+                    format!("{} differs from the declaration", changed[0].field)
+                } else {
+                    format!(
+                        "{} managed settings differ from the declaration",
+                        changed.len()
+                    )
+                },
+                fields: changed,
+                posture,
+                cause: None,
+                origin: Some(role.origin.clone()),
+                operations: vec![Operation::PatchRule {
+                    policy_id: policy.id.clone(),
+                    rule: body,
+                }],
+            });
+        }
+    }
+    cx.changes.extend(out);
+    cx.fingerprints.extend(prints);
+}
