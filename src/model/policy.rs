@@ -282,8 +282,44 @@ pub struct PolicySettings {
     pub eligible_assignment: AssignmentSettings,
     pub active_assignment: AssignmentSettings,
     /// Keyed by (event, recipient): one entry per notification rule that is managed.
+    #[serde(with = "notification_entries")]
     pub notifications:
         std::collections::BTreeMap<(NotificationEvent, Recipient), NotificationSettings>,
+}
+
+/// JSON objects need string keys: the notification map travels as a list of `{event, recipient, settings}`.
+mod notification_entries {
+    use super::{NotificationEvent, NotificationSettings, Recipient};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    #[derive(Serialize, Deserialize)]
+    struct Entry {
+        event: NotificationEvent,
+        recipient: Recipient,
+        settings: NotificationSettings,
+    }
+
+    type Map = BTreeMap<(NotificationEvent, Recipient), NotificationSettings>;
+
+    pub fn serialize<S: Serializer>(map: &Map, s: S) -> Result<S::Ok, S::Error> {
+        let entries: Vec<Entry> = map
+            .iter()
+            .map(|((event, recipient), settings)| Entry {
+                event: *event,
+                recipient: *recipient,
+                settings: settings.clone(),
+            })
+            .collect();
+        entries.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+        Ok(Vec::<Entry>::deserialize(d)?
+            .into_iter()
+            .map(|e| ((e.event, e.recipient), e.settings))
+            .collect())
+    }
 }
 
 /// Rules 1–4: what an eligible member goes through to activate.
@@ -486,6 +522,20 @@ mod tests {
                 assert_eq!(id.recipient_type().unwrap().to_lowercase(), r.as_str());
             }
         }
+    }
+
+    #[test]
+    fn settings_with_notifications_round_trip_through_json() {
+        let mut s = PolicySettings::default();
+        s.notifications.insert(
+            (NotificationEvent::Activated, Recipient::Admin),
+            NotificationSettings {
+                recipients: Some(vec!["secops@contoso.com".into()]),
+                ..Default::default()
+            },
+        );
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<PolicySettings>(&json).unwrap(), s);
     }
 
     #[test]

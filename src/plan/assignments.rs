@@ -283,6 +283,7 @@ impl RolePlan<'_> {
             after: shape(kind, None, d.until),
             fields: vec![],
             posture: posture::of_create(&facts, d.until),
+            drift_posture: posture::of_remove(&facts),
             cause: None,
             origin: Some(d.origin.clone()),
             operations: vec![Operation::ScheduleRequest {
@@ -345,6 +346,7 @@ impl RolePlan<'_> {
             after: shape(kind, l.start, d.until),
             fields: vec![],
             posture: posture::of_update(&facts, l.end, d.until),
+            drift_posture: posture::of_update(&facts, d.until, l.end),
             cause: None,
             origin: Some(d.origin.clone()),
             operations: vec![Operation::ScheduleRequest {
@@ -390,6 +392,7 @@ impl RolePlan<'_> {
             after: shape(kind, None, d.until),
             fields: vec![],
             posture: posture::of_convert(&facts),
+            drift_posture: posture::of_convert(&self.facts(cx, from, pid)),
             cause: None,
             origin: Some(d.origin.clone()),
             operations: vec![
@@ -445,6 +448,7 @@ impl RolePlan<'_> {
             after: Value::Null,
             fields: vec![],
             posture: posture::of_remove(&facts),
+            drift_posture: posture::of_create(&facts, l.end),
             cause: None,
             origin: None,
             operations: vec![Operation::ScheduleRequest {

@@ -9,10 +9,13 @@ use sha2::{Digest, Sha256};
 /// The fingerprint of an object that does not exist.
 pub const ABSENT: &str = "absent";
 
-/// `sha256:<hex>` of the JSON form of `value`.
+/// `sha256:<hex>` of the JSON form of `value`. Every type digested here serializes to JSON (tests check the
+/// desired state and the wire types); should one ever fail, the digest says so rather than colliding.
 pub fn of<T: Serialize + ?Sized>(value: &T) -> String {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    format!("sha256:{:x}", Sha256::digest(&bytes))
+    match serde_json::to_vec(value) {
+        Ok(bytes) => format!("sha256:{:x}", Sha256::digest(&bytes)),
+        Err(e) => format!("unserializable:{e}"),
+    }
 }
 
 /// The object name of a policy rule.

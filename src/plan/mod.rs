@@ -80,6 +80,12 @@ impl Plan {
             .iter()
             .any(|c| c.posture.effect == Effect::Weakens)
     }
+    /// Whether the tenant differs from the declaration in a way that weakens posture.
+    pub fn has_weakening_drift(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.drift_posture.effect == Effect::Weakens)
+    }
 }
 
 /// What a change does.
@@ -192,7 +198,11 @@ pub struct Change {
     pub fields: Vec<FieldChange>,
     /// Why: "declared but missing", "not declared in a managed role", "end date differs", ...
     pub reason: String,
+    /// The effect of carrying the change out.
     pub posture: Posture,
+    /// The effect the difference has now: the change reversed. When the tenant was changed by hand, this is how
+    /// the drift moved posture (`pimctl drift --fail-on weakening` reads it).
+    pub drift_posture: Posture,
     /// Set when the plan was compared with a base declaration (`--base`); see [`mark_causes`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<Cause>,

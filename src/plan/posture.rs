@@ -374,6 +374,13 @@ pub(crate) fn of_create(f: &AssignmentFacts, until: Option<DateTime<Utc>>) -> Po
 }
 
 pub(crate) fn of_remove(f: &AssignmentFacts) -> Posture {
+    if f.protected {
+        return Posture::new(
+            Effect::Weakens,
+            "break-glass account removed: lockout risk",
+            &["CIS 1.1.2", "MSL-EA"],
+        );
+    }
     Posture::new(
         Effect::Strengthens,
         format!("{} access removed", f.kind),

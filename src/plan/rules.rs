@@ -58,6 +58,15 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
             };
             let is_ga = live_role.key.0 == well_known::GLOBAL_ADMINISTRATOR;
             let posture = posture::of_rule(is_ga, &changed);
+            let reversed: Vec<FieldChange> = changed
+                .iter()
+                .map(|c| FieldChange {
+                    field: c.field.clone(),
+                    before: c.after.clone(),
+                    after: c.before.clone(),
+                })
+                .collect();
+            let drift_posture = posture::of_rule(is_ga, &reversed);
             let object = |side: fn(&FieldChange) -> &Value| {
                 Value::Object(
                     changed
@@ -90,6 +99,7 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
                 },
                 fields: changed,
                 posture,
+                drift_posture,
                 cause: None,
                 origin: Some(role.origin.clone()),
                 operations: vec![Operation::PatchRule {

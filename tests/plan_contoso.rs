@@ -1,0 +1,165 @@
+//! `pimctl plan` of the Contoso example against the emulator seeded with its tenant: every drift that
+//! `examples/contoso/tenant.yaml` describes appears, classified right, and nothing else does.
+
+mod planning;
+use pimctl::model::AssignmentKind;
+use pimctl::plan::{Action, ChangeKey, Effect, NoteKind};
+use planning::*;
+
+#[tokio::test]
+async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
+    let p = contoso_plan(&Setup::default()).await;
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(
+        lines(&p),
+        [
+            "update_rule Privileged Role Administrator Approval_EndUser_Assignment",
+            "create Exchange Administrator mallory.contractor@contoso.com",
+            "remove Global Administrator yusuf.portal@contoso.com",
+        ]
+    );
+
+    // Drift 2: approval switched off on PRA. Turning it back on strengthens; the drift itself weakened.
+    let approval = &p.changes[0];
+    assert_eq!(approval.fields.len(), 1);
+    assert_eq!(approval.fields[0].field, "activation.approval.required");
+    assert_eq!(approval.fields[0].before, serde_json::json!(false));
+    assert_eq!(approval.fields[0].after, serde_json::json!(true));
+    assert_eq!(approval.posture.effect, Effect::Strengthens);
+    assert_eq!(approval.drift_posture.effect, Effect::Weakens);
+    assert!(
+        approval
+            .drift_posture
+            .baselines
+            .iter()
+            .any(|b| b == "CIS 5.3.5")
+    );
+    assert_eq!(
+        approval.origin.as_ref().unwrap().file,
+        std::path::Path::new("examples/contoso/tier0.yaml")
+    );
+
+    // Drift 3: the contractor's eligibility expired; the declaration runs to 2027-02-28.
+    let mallory = &p.changes[1];
+    assert_eq!(mallory.reason, "declared but missing");
+    assert!(matches!(
+        mallory.key,
+        ChangeKey::Assignment {
+            kind: AssignmentKind::Eligible,
+            ..
+        }
+    ));
+    assert_eq!(mallory.after["end"], "2027-02-28T23:59:59Z");
+    assert_eq!(
+        mallory.posture.effect,
+        Effect::Weakens,
+        "a new principal in a tier-0 role"
+    );
+
+    // Drift 1: a permanent Global Administrator made in the portal.
+    let yusuf = &p.changes[2];
+    assert_eq!(yusuf.reason, "not declared in a managed role");
+    assert_eq!(yusuf.before["end"], serde_json::Value::Null, "permanent");
+    assert_eq!(yusuf.posture.effect, Effect::Strengthens);
+    assert_eq!(yusuf.drift_posture.effect, Effect::Weakens);
+    assert!(
+        yusuf
+            .drift_posture
+            .baselines
+            .iter()
+            .any(|b| b == "MS.AAD.7.4v1")
+    );
+
+    assert_eq!(p.summary.rule_updates, 1);
+    assert_eq!((p.summary.creates, p.summary.removes), (1, 1));
+    assert!(p.has_weakening_drift());
+}
+
+#[tokio::test]
+async fn an_activation_in_progress_is_information_not_drift() {
+    let p = contoso_plan(&Setup::default()).await;
+    // Drift 4: bob.secops activated Security Administrator at 08:15 for two hours.
+    assert!(
+        p.changes.iter().all(|c| c
+            .principal
+            .as_ref()
+            .is_none_or(|x| x.label != "bob.secops@contoso.com")),
+        "{:#?}",
+        lines(&p)
+    );
+    let notes: Vec<_> = p
+        .notes
+        .iter()
+        .filter(|n| n.kind == NoteKind::Activation)
+        .collect();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(
+        notes[0].principal.as_deref(),
+        Some("bob.secops@contoso.com")
+    );
+    assert_eq!(notes[0].role_name, "Security Administrator");
+    assert!(
+        notes[0].message.starts_with("activated until 10:15 UTC"),
+        "{}",
+        notes[0].message
+    );
+}
+
+#[tokio::test]
+async fn the_break_glass_accounts_are_never_touched() {
+    let p = contoso_plan(&Setup::default()).await;
+    for c in &p.changes {
+        let label = c.principal.as_ref().map(|x| x.label.as_str()).unwrap_or("");
+        assert!(!label.starts_with("bg-0"), "{}", label);
+    }
+}
+
+#[tokio::test]
+async fn a_page_size_of_one_gives_the_same_plan() {
+    let normal = contoso_plan(&Setup::default()).await;
+    let tiny = contoso_plan(&Setup {
+        page_size: Some(1),
+        ..Setup::default()
+    })
+    .await;
+    assert_eq!(comparable(&normal), comparable(&tiny));
+}
+
+#[tokio::test]
+async fn throttling_and_server_errors_still_give_the_same_plan() {
+    let normal = contoso_plan(&Setup::default()).await;
+    let stormy = contoso_plan(&Setup {
+        page_size: Some(20),
+        faults: pimctl::emulator::faults::FaultConfig {
+            latency_ms: 0,
+            throttle_rps: Some(40.0),
+            fail_rate: 0.2,
+        },
+    })
+    .await;
+    assert_eq!(comparable(&normal), comparable(&stormy));
+}
+
+#[tokio::test]
+async fn plans_are_deterministic_and_ordered_policy_first() {
+    let a = contoso_plan(&Setup::default()).await;
+    let b = contoso_plan(&Setup::default()).await;
+    assert_eq!(comparable(&a), comparable(&b));
+    let phases: Vec<u8> = a
+        .changes
+        .iter()
+        .map(|c| match c.action {
+            Action::UpdateRule => 0,
+            Action::Remove => 2,
+            _ => 1,
+        })
+        .collect();
+    assert!(phases.windows(2).all(|w| w[0] <= w[1]), "{phases:?}");
+    assert!(a.desired_digest.starts_with("sha256:"));
+    assert_ne!(
+        a.desired_digest, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "the digest of nothing"
+    );
+    assert!(a.fingerprints.keys().any(|k| k.starts_with("policy/")));
+    assert!(a.fingerprints.values().any(|v| v == "absent"));
+}
