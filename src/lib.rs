@@ -11,4 +11,5 @@ pub mod language;
 pub mod model;
 pub mod observe;
 pub mod plan;
+pub mod render;
 mod suggest;
