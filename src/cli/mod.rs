@@ -4,8 +4,12 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod drift;
 pub mod emulator;
+pub mod plan;
+mod progress;
 pub mod schema;
+pub mod tenant;
 pub mod validate;
 
 /// Exit code when the tool itself failed (as opposed to finding problems in the input).
@@ -33,6 +37,10 @@ pub enum Command {
     Validate(validate::Args),
     /// Print the JSON Schema of the policy language, for editors (yaml-language-server).
     Schema(schema::Args),
+    /// Read the tenant, compare it with the declaration, and show what apply would change.
+    Plan(plan::Args),
+    /// Plan for scheduled jobs: exit 2 when the tenant drifted from the declaration.
+    Drift(drift::Args),
     /// Serve a local emulator of the Microsoft Graph endpoints pimctl uses, seeded from a YAML tenant.
     Emulator(emulator::Args),
 }
@@ -42,6 +50,8 @@ pub fn run(cli: Cli) -> ExitCode {
     init_tracing(cli.verbose);
     match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Drift(args) => drift::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Emulator(args) => emulator::run(args),
     }

@@ -287,7 +287,33 @@ impl State {
             .map(|s| DirectoryObject::ServicePrincipal(s.clone()))
     }
     pub fn principal_type(&self, id: &str) -> Option<&'static str> {
-        self.principal(id).map(|p| p.type_name())
+        if self.users.iter().any(|u| eq(&u.id, id)) {
+            return Some("user");
+        }
+        if self.group(id).is_some() {
+            return Some("group");
+        }
+        self.service_principal(id).map(|_| "servicePrincipal")
+    }
+    /// Every principal by lower-cased id: one pass, for requests that type or expand many schedules.
+    pub fn principal_index(&self) -> std::collections::HashMap<String, DirectoryObject> {
+        let users = self
+            .users
+            .iter()
+            .map(|u| (u.id.to_lowercase(), DirectoryObject::User(u.clone())));
+        let groups = self.groups.iter().map(|g| {
+            (
+                g.group.id.to_lowercase(),
+                DirectoryObject::Group(g.group.clone()),
+            )
+        });
+        let sps = self.service_principals.iter().map(|s| {
+            (
+                s.id.to_lowercase(),
+                DirectoryObject::ServicePrincipal(s.clone()),
+            )
+        });
+        users.chain(groups).chain(sps).collect()
     }
     pub fn policy(&self, id: &str) -> Option<&PolicyRec> {
         self.policies.iter().find(|p| eq(&p.policy.id, id))

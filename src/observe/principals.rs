@@ -118,8 +118,9 @@ pub async fn resolve(
         .flat_map(|d| declared_principals(d))
         .collect();
     let mut wanted: BTreeMap<Lookup, BTreeSet<String>> = BTreeMap::new();
+    let names = Names::of(live);
     for p in declared.iter().chain(&live_approver_ids(live)) {
-        if matches(live, p).is_empty() {
+        if names.matches(p).is_empty() {
             for l in Lookup::for_ref(p) {
                 wanted.entry(*l).or_default().insert(p.name.to_lowercase());
             }
@@ -156,8 +157,10 @@ pub async fn resolve(
             }
         }
     }
+    let names = Names::of(live);
+    let mut resolved = BTreeMap::new();
     for p in declared {
-        let m = matches(live, &p);
+        let m = names.matches(&p);
         let r = match m.as_slice() {
             [] => Resolution::Missing,
             [one] => Resolution::Found { id: one.id.clone() },
@@ -165,16 +168,43 @@ pub async fn resolve(
                 candidates: m.into_iter().cloned().collect(),
             },
         };
-        live.resolved.insert(p, r);
+        resolved.insert(p, r);
     }
+    live.resolved = resolved;
     Ok(())
 }
 
-fn matches<'a>(live: &'a LiveState, p: &PrincipalRef) -> Vec<&'a LivePrincipal> {
-    live.principals
-        .values()
-        .filter(|lp| lp.answers_to(p))
-        .collect()
+/// The live principals by every name they answer to: (kind, lower-cased id, UPN, display name or appId).
+struct Names<'a>(BTreeMap<(PrincipalKind, String), Vec<&'a LivePrincipal>>);
+
+impl<'a> Names<'a> {
+    fn of(live: &'a LiveState) -> Self {
+        let mut map: BTreeMap<(PrincipalKind, String), Vec<&'a LivePrincipal>> = BTreeMap::new();
+        for lp in live.principals.values() {
+            let names = [
+                Some(&lp.id),
+                lp.user_principal_name.as_ref(),
+                lp.display_name.as_ref(),
+                lp.app_id.as_ref(),
+            ];
+            let mut seen = BTreeSet::new();
+            for n in names.into_iter().flatten() {
+                let key = (lp.kind, n.to_lowercase());
+                if seen.insert(key.clone()) {
+                    map.entry(key).or_default().push(lp);
+                }
+            }
+        }
+        Names(map)
+    }
+    /// The objects a declared principal names (checked with [`LivePrincipal::answers_to`], which knows which names
+    /// each kind answers to).
+    fn matches(&self, p: &PrincipalRef) -> Vec<&'a LivePrincipal> {
+        self.0
+            .get(&(p.kind, p.name.to_lowercase()))
+            .map(|v| v.iter().copied().filter(|lp| lp.answers_to(p)).collect())
+            .unwrap_or_default()
+    }
 }
 
 fn found(

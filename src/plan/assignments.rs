@@ -39,6 +39,7 @@ pub(crate) fn plan_assignments(cx: &mut Context<'_>) {
         cx.notes.extend(rp.out.notes);
         cx.errors.extend(rp.out.errors);
         cx.fingerprints.extend(rp.out.fingerprints);
+        cx.early.extend(rp.out.early);
     }
 }
 
@@ -48,6 +49,7 @@ struct Out {
     notes: Vec<super::Note>,
     errors: Vec<PlanError>,
     fingerprints: BTreeMap<String, String>,
+    early: BTreeSet<ChangeKey>,
 }
 
 struct RolePlan<'a> {
@@ -199,14 +201,18 @@ impl RolePlan<'_> {
         }
     }
 
-    /// Checks a new or changed assignment against the policy as it will stand after this plan.
+    /// Checks a new or changed assignment against the policy as it will stand after this plan. `Some(false)`: it
+    /// fits; `Some(true)`: only the policy as it stands now allows it (a protected principal's permanent assignment
+    /// under a policy this plan tightens), so it goes before the policy updates; `None`: the tenant would refuse it
+    /// (a plan error is recorded).
     fn precheck(
         &mut self,
         cx: &Context<'_>,
         kind: AssignmentKind,
         d: &DesiredAssignment,
-        label: &str,
-    ) -> bool {
+        pid: &str,
+    ) -> Option<bool> {
+        let label = cx.principal_info(pid).label;
         let live_settings = cx
             .live
             .policies
@@ -214,15 +220,43 @@ impl RolePlan<'_> {
             .map(|p| p.settings.clone())
             .unwrap_or_default();
         let post = self.role.policy.merge_over(&live_settings);
-        let rules = match kind {
-            AssignmentKind::Eligible => &post.eligible_assignment,
-            AssignmentKind::Active => &post.active_assignment,
+        let pick = |s: &crate::model::PolicySettings| match kind {
+            AssignmentKind::Eligible => s.eligible_assignment.clone(),
+            AssignmentKind::Active => s.active_assignment.clone(),
         };
+        let Some((message, help)) = self.refusal(cx, kind, &pick(&post), d, &label) else {
+            return Some(false);
+        };
+        if self.is_protected(pid)
+            && self
+                .refusal(cx, kind, &pick(&live_settings), d, &label)
+                .is_none()
+        {
+            return Some(true);
+        }
+        self.out.errors.push(PlanError {
+            code: PlanErrorCode::PolicyConflict,
+            message,
+            origin: Some(d.origin.clone()),
+            help: Some(help),
+        });
+        None
+    }
+
+    /// Why the tenant would refuse the assignment under `rules`, if it would.
+    fn refusal(
+        &self,
+        cx: &Context<'_>,
+        kind: AssignmentKind,
+        rules: &crate::model::AssignmentSettings,
+        d: &DesiredAssignment,
+        label: &str,
+    ) -> Option<(String, String)> {
         let section = match kind {
             AssignmentKind::Eligible => "eligible_assignment",
             AssignmentKind::Active => "active_assignment",
         };
-        let problem = match d.until {
+        match d.until {
             None if rules.allow_permanent == Some(false) => Some((
                 format!(
                     "the tenant would refuse a permanent {kind} assignment of {label} to {}: its policy requires an end date",
@@ -249,24 +283,31 @@ impl RolePlan<'_> {
                 })
             }),
             None => None,
-        };
-        match problem {
-            Some((message, help)) => {
-                self.out.errors.push(PlanError {
-                    code: PlanErrorCode::PolicyConflict,
-                    message,
-                    origin: Some(d.origin.clone()),
-                    help: Some(help),
-                });
-                false
+        }
+    }
+
+    /// Runs the pre-check and records an early change; false when the tenant would refuse it.
+    fn admit(
+        &mut self,
+        cx: &Context<'_>,
+        kind: AssignmentKind,
+        d: &DesiredAssignment,
+        pid: &str,
+    ) -> bool {
+        match self.precheck(cx, kind, d, pid) {
+            None => false,
+            Some(early) => {
+                if early {
+                    self.out.early.insert(self.key(kind, pid));
+                }
+                true
             }
-            None => true,
         }
     }
 
     fn create(&mut self, cx: &Context<'_>, kind: AssignmentKind, pid: &str, d: &DesiredAssignment) {
         let info = cx.principal_info(pid);
-        if !self.precheck(cx, kind, d, &info.label) {
+        if !self.admit(cx, kind, d, pid) {
             return;
         }
         let facts = self.facts(cx, kind, pid);
@@ -320,7 +361,7 @@ impl RolePlan<'_> {
             );
             return;
         }
-        if !self.precheck(cx, kind, d, &info.label) {
+        if !self.admit(cx, kind, d, pid) {
             return;
         }
         let reason = match (l.end, d.until) {
@@ -371,7 +412,7 @@ impl RolePlan<'_> {
         old: &LiveAssignment,
     ) {
         let info = cx.principal_info(pid);
-        if !self.precheck(cx, kind, d, &info.label) {
+        if !self.admit(cx, kind, d, pid) {
             return;
         }
         let from = old.kind;

@@ -57,7 +57,9 @@ pub struct Plan {
     pub desired_digest: String,
     /// The policy files read.
     pub files: Vec<String>,
-    /// The changes, in the order apply carries them out.
+    /// The changes, in the order apply carries them out: a protected principal's assignment that only the current
+    /// policy allows, then policy rules (an assignment may need the new policy), then creates, conversions and
+    /// updates, then removals; by natural key within each.
     pub changes: Vec<Change>,
     /// What is worth knowing but is not a change.
     pub notes: Vec<Note>,
@@ -373,6 +375,7 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         notes: vec![],
         errors: vec![],
         fingerprints: BTreeMap::new(),
+        early: std::collections::BTreeSet::new(),
     };
     cx.check_roles();
     cx.check_principals();
@@ -385,6 +388,7 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         mut notes,
         mut errors,
         mut fingerprints,
+        early,
         ..
     } = cx;
     errors.sort();
@@ -393,7 +397,18 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         changes.clear();
         fingerprints.clear();
     }
-    changes.sort_by(|a, b| (phase(a.action), &a.key).cmp(&(phase(b.action), &b.key)));
+    let phase = |c: &Change| {
+        if early.contains(&c.key) {
+            0
+        } else {
+            match c.action {
+                Action::UpdateRule => 1,
+                Action::Create | Action::Convert | Action::Update => 2,
+                Action::Remove => 3,
+            }
+        }
+    };
+    changes.sort_by(|a, b| (phase(a), &a.key).cmp(&(phase(b), &b.key)));
     notes.sort();
     notes.dedup();
     let summary = Summary::of(&changes, &notes, &errors);
@@ -413,16 +428,6 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         errors,
         summary,
         fingerprints,
-    }
-}
-
-/// Policy rules first (an assignment may need the new policy), then creates, conversions and updates, then
-/// removals.
-fn phase(a: Action) -> u8 {
-    match a {
-        Action::UpdateRule => 0,
-        Action::Create | Action::Convert | Action::Update => 1,
-        Action::Remove => 2,
     }
 }
 
@@ -461,6 +466,8 @@ pub(crate) struct Context<'a> {
     pub notes: Vec<Note>,
     pub errors: Vec<PlanError>,
     pub fingerprints: BTreeMap<String, String>,
+    /// Assignments that only the policy as it stands allows: they go before the policy updates.
+    pub early: std::collections::BTreeSet<ChangeKey>,
 }
 
 impl Context<'_> {

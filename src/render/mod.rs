@@ -198,7 +198,16 @@ fn count(n: usize, one: &str, many: &str) -> String {
 
 /// Whether a change undoes drift that weakened posture (the tenant was weakened outside pimctl).
 fn drift_weakened(c: &Change) -> bool {
-    c.cause == Some(Cause::Drift) && c.drift_posture.effect == Effect::Weakens
+    c.cause != Some(Cause::Declared) && c.drift_posture.effect == Effect::Weakens
+}
+
+/// How a weakening difference is introduced: drift when the plan knows it is, else a plain statement.
+fn weaker_label(c: &Change) -> &'static str {
+    if c.cause == Some(Cause::Drift) {
+        "! drift weakened posture:"
+    } else {
+        "! the tenant is weaker than declared:"
+    }
 }
 
 /// Whether the plan mixes drift and declared changes, so that each change is worth marking.

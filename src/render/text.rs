@@ -3,7 +3,7 @@
 
 use super::{
     Item, count, dates, drift_weakened, kind_title, list_diff, mixed_causes, principal, show,
-    wants_list_layout, what,
+    wants_list_layout, weaker_label, what,
 };
 use crate::plan::{
     Action, Cause, Change, Effect, FieldChange, Note, NoteSeverity, Plan, PlanError, Posture,
@@ -13,7 +13,14 @@ use std::collections::BTreeMap;
 /// Renders `plan` as text, with ANSI colours when `color` is true.
 pub fn render(plan: &Plan, color: bool) -> String {
     let paint = Paint(color);
+    let header = vec![paint.bold(&format!(
+        "pimctl plan of {} against {} (read {})",
+        declaration(&plan.files),
+        plan.source,
+        plan.read_at.format("%Y-%m-%d %H:%M UTC")
+    ))];
     let sections = [
+        header,
         changes(plan, paint),
         errors(plan, paint),
         notes(plan, NoteSeverity::Warning, paint),
@@ -28,6 +35,24 @@ pub fn render(plan: &Plan, color: bool) -> String {
         .join("\n\n");
     out.push('\n');
     out
+}
+
+/// The declaration a plan read: its one file, or the directory its files share.
+fn declaration(files: &[String]) -> String {
+    let parent = |f: &String| {
+        std::path::Path::new(f)
+            .parent()
+            .map(|p| p.display().to_string())
+    };
+    match files {
+        [one] => one.clone(),
+        [first, rest @ ..] if rest.iter().all(|f| parent(f) == parent(first)) => format!(
+            "{} ({} files)",
+            parent(first).unwrap_or_default(),
+            files.len()
+        ),
+        _ => format!("{} files", files.len()),
+    }
 }
 
 /// The last line: what the plan would do, or why it cannot.
@@ -133,7 +158,7 @@ fn change(c: &Change, mark_drift: bool, paint: Paint) -> Vec<String> {
     if drift_weakened(c) {
         lines.push(format!(
             "      {} {}",
-            paint.bold_red("! drift weakened posture:"),
+            paint.bold_red(weaker_label(c)),
             why(&c.drift_posture)
         ));
     }
@@ -388,10 +413,11 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_plan_is_one_line() {
+    fn an_empty_plan_is_a_header_and_one_line() {
         assert_eq!(
             render(&empty(), false),
-            "No changes. The tenant matches the declaration.\n"
+            "pimctl plan of policies (2 files) against https://graph.microsoft.com/v1.0 (read 2026-05-28 20:26 UTC)\n\n\
+             No changes. The tenant matches the declaration.\n"
         );
     }
 }

@@ -25,7 +25,7 @@ pub struct Setup {
 pub async fn emulator(seed: TenantSource, setup: &Setup) -> RunningEmulator {
     let mut config = EmulatorConfig::new(seed);
     config.page_size = setup.page_size;
-    config.faults = setup.faults.clone();
+    config.faults = setup.faults;
     config.rng_seed = 7;
     Emulator::start(config).await.expect("the emulator starts")
 }

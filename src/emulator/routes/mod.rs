@@ -391,13 +391,7 @@ pub(crate) fn list(
         .filter(|(v, pt)| q.filter.as_ref().is_none_or(|f| query::eval(f, v, *pt)))
         .map(|(v, _)| v)
         .collect();
-    let size = match (q.top, cx.page_size) {
-        (Some(t), Some(p)) => t.min(p),
-        (Some(t), None) => t,
-        (None, Some(p)) => p,
-        (None, None) => super::DEFAULT_PAGE_SIZE,
-    }
-    .max(1);
+    let size = page_size(cx, q);
     let (mut page, next) = query::page(filtered, q.skip, size);
     for v in &mut page {
         project(v, q, default_select, expand);
@@ -423,6 +417,17 @@ pub(crate) fn list(
     }
     body.insert("value".into(), Value::Array(page));
     GraphResponse::ok(Value::Object(body))
+}
+
+/// The items one page holds: `$top`, the server's page size, or the default, whichever is smallest.
+pub(crate) fn page_size(cx: &Cx, q: &QueryOptions) -> usize {
+    match (q.top, cx.page_size) {
+        (Some(t), Some(p)) => t.min(p),
+        (Some(t), None) => t,
+        (None, Some(p)) => p,
+        (None, None) => super::DEFAULT_PAGE_SIZE,
+    }
+    .max(1)
 }
 
 fn with_type_first(v: Value, type_name: &str) -> Value {
@@ -482,11 +487,19 @@ pub(crate) fn parse_query(req: &Req, spec: &QuerySpec) -> ApiResult<QueryOptions
 
 /// A directory object as `principal`: Graph's default projection, or the nested `$select`.
 pub(crate) fn principal_json(st: &State, id: &str, select: Option<&[String]>) -> Value {
-    let Some(p) = st.principal(id) else {
+    object_json(st.principal(id).as_ref(), select)
+}
+
+/// A directory object as `principal` (see [`principal_json`]), when it has been looked up already.
+pub(crate) fn object_json(
+    p: Option<&crate::graph::DirectoryObject>,
+    select: Option<&[String]>,
+) -> Value {
+    let Some(p) = p else {
         return Value::Null;
     };
-    let mut v = to_json(&p);
-    let default: Option<&[&str]> = match &p {
+    let mut v = to_json(p);
+    let default: Option<&[&str]> = match p {
         crate::graph::DirectoryObject::User(_) => Some(crate::graph::User::DEFAULT_PROPERTIES),
         _ => None,
     };

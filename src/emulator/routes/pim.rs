@@ -1,12 +1,13 @@
 //! `/roleManagement/directory/...`: role definitions, schedule requests, schedules and instances.
 
 use super::{
-    Cx, Req, Route, json_body, list, parse_query, principal_json, single, to_json, with_context,
+    Cx, Req, Route, json_body, list, object_json, page_size, parse_query, principal_json, single,
+    to_json, with_context,
 };
 use crate::emulator::http::{ApiError, ApiResult, GraphResponse};
-use crate::emulator::query::{ExpandItem, QuerySpec};
+use crate::emulator::query::{ExpandItem, QueryOptions, QuerySpec};
 use crate::emulator::state::{Caller, Level, RequestRec, Schedule, State};
-use crate::graph::{AssignmentType, NewScheduleRequest};
+use crate::graph::{AssignmentType, DirectoryObject, NewScheduleRequest};
 use serde_json::Value;
 
 const ROLE_PROPS: &[&str] = &[
@@ -504,7 +505,17 @@ fn serve(
             .iter()
             .filter(move |s| s.level == level && (view.shows)(s, now))
     };
+    let index = st.principal_index();
     let expand = |v: &mut Value, e: &ExpandItem| {
+        if e.name == "principal" {
+            let pid = v
+                .get("principalId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_lowercase();
+            v["principal"] = object_json(index.get(&pid), e.select.as_deref());
+            return;
+        }
         if expand_common(st, v, e) {
             return;
         }
@@ -524,16 +535,31 @@ fn serve(
                 .unwrap_or(Value::Null);
         }
     };
-    let collect = |who: Option<&str>| -> Vec<(Value, Option<&'static str>)> {
+    // Without a `$filter`, only the page's items are rendered (the others are placeholders `list` skips): a list of
+    // many pages costs one render per item, not one per item per page.
+    let collect = |who: Option<&str>, q: &QueryOptions| -> Vec<(Value, Option<&'static str>)> {
+        let window = match q.filter {
+            None => q.skip..q.skip.saturating_add(page_size(cx, q)),
+            Some(_) => 0..usize::MAX,
+        };
         shown()
             .filter(|s| who.is_none_or(|w| s.principal_id.eq_ignore_ascii_case(w)))
-            .map(|s| ((view.json)(st, s), st.principal_type(&s.principal_id)))
+            .enumerate()
+            .map(|(i, s)| {
+                if !window.contains(&i) {
+                    return (Value::Null, None);
+                }
+                let t = index
+                    .get(&s.principal_id.to_lowercase())
+                    .map(DirectoryObject::type_name);
+                ((view.json)(st, s), t)
+            })
             .collect()
     };
     match shape {
         Shape::List => {
             let q = parse_query(req, &(view.spec)(level, true))?;
-            Ok(list(cx, &q, &set, collect(None), None, None, &expand))
+            Ok(list(cx, &q, &set, collect(None, &q), None, None, &expand))
         }
         Shape::Mine => {
             let who = mine(&req.caller)?;
@@ -543,7 +569,7 @@ fn serve(
                 cx,
                 &q,
                 &set,
-                collect(Some(who)),
+                collect(Some(who), &q),
                 None,
                 Some(&t),
                 &expand,

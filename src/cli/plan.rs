@@ -1,0 +1,174 @@
+//! `pimctl plan [PATH]`: read the tenant, compare it with the declaration, and show what apply would change.
+
+use super::progress::Spinner;
+use super::tenant::TenantArgs;
+use crate::duration::Duration;
+use crate::language::{self, LoadOptions};
+use crate::model::DesiredState;
+use crate::observe::read_tenant;
+use crate::plan::{self, Plan, PlanOptions};
+use crate::render::{self, Format};
+use chrono::{DateTime, Utc};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit code: the plan could not be made, or has errors.
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code of `--detailed-exitcode` and `drift`: changes pending.
+pub const EXIT_CHANGES: u8 = 2;
+
+/// What `plan` and `drift` share.
+#[derive(Debug, clap::Args)]
+pub struct CommonArgs {
+    /// A policy file, or a directory searched recursively for *.yaml and *.yml.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub tenant: TenantArgs,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also save the plan (JSON, with the fingerprints apply checks) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Report assignments that end within this window (30d, 2w is not accepted: use days or hours).
+    #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_window)]
+    pub expiring_within: Duration,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The declaration before this change (e.g. the target branch's policies): changes planned against it too
+    /// are drift (the tenant changed by hand), the others come from this change.
+    #[arg(long, value_name = "PATH")]
+    pub base: Option<PathBuf>,
+    /// Exit 0 when there are no changes, 1 on error, 2 when there are changes.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+fn parse_window(s: &str) -> Result<Duration, String> {
+    Duration::parse(s).map_err(|e| e.to_string())
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let base = args.base.clone();
+    let outcome = make_plan(&args.common, |now| match &base {
+        Some(b) => load(b, now, "base declaration").map(Some),
+        None => Ok(None),
+    });
+    let plan = match outcome {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if let Err(code) = emit(&args.common, &plan) {
+        return code;
+    }
+    if !plan.errors.is_empty() {
+        ExitCode::from(EXIT_ERROR)
+    } else if args.detailed_exitcode && plan.has_changes() {
+        ExitCode::from(EXIT_CHANGES)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Loads the declaration, reads the tenant and builds the plan. `base` loads a base declaration (or none) once the
+/// plan's clock is known. Problems are reported on stderr; the error is the exit code.
+pub(crate) fn make_plan(
+    args: &CommonArgs,
+    base: impl FnOnce(DateTime<Utc>) -> Result<Option<DesiredState>, ExitCode>,
+) -> Result<Plan, ExitCode> {
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| fail(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(async {
+        let tenant = args
+            .tenant
+            .connect(&args.path)
+            .await
+            .map_err(fail)?;
+        let outcome = async {
+            let desired = load(&args.path, tenant.now, "declaration")?;
+            let base = base(tenant.now)?;
+            let mut states = vec![&desired];
+            states.extend(base.as_ref());
+            let spinner = Spinner::start("reading the tenant", &tenant.client);
+            let live = read_tenant(&tenant.client, &states, tenant.now).await;
+            spinner.finish();
+            let live = live.map_err(|e| fail(e.to_string()))?;
+            let stats = tenant.client.stats();
+            tracing::info!(
+                "read the tenant in {} requests ({} pages, {} retries)",
+                stats.requests,
+                stats.pages,
+                stats.retries
+            );
+            let options = PlanOptions {
+                expiring_within: args.expiring_within.to_chrono(),
+            };
+            let mut p = plan::build(&desired, &live, &options);
+            if let Some(base) = &base {
+                let b = plan::build(base, &live, &options);
+                if b.errors.is_empty() {
+                    plan::mark_causes(&mut p, &b);
+                } else {
+                    eprintln!(
+                        "warning: the base declaration does not plan cleanly ({} errors); drift is not told apart from this change",
+                        b.errors.len()
+                    );
+                }
+            }
+            Ok(p)
+        }
+        .await;
+        tenant.close().await;
+        outcome
+    })
+}
+
+/// Loads and validates a declaration; diagnostics go to stderr.
+fn load(path: &Path, now: DateTime<Utc>, what: &str) -> Result<DesiredState, ExitCode> {
+    let loaded = language::load(path, &LoadOptions { now });
+    let diags = &loaded.diagnostics;
+    if diags.has_errors() || diags.warning_count() > 0 {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        eprint!("{}", diags.render_text(color));
+    }
+    if diags.has_errors() {
+        eprintln!(
+            "error: the {what} in {} has errors; nothing was read from the tenant",
+            path.display()
+        );
+        return Err(ExitCode::from(EXIT_ERROR));
+    }
+    Ok(loaded.state)
+}
+
+/// Writes the plan to stdout in the chosen format, and saves it when asked.
+pub(crate) fn emit(args: &CommonArgs, plan: &Plan) -> Result<(), ExitCode> {
+    if let Some(out) = &args.out {
+        let json = render::render(plan, Format::Json, false);
+        write_file(out, &json)
+            .map_err(|e| fail(format!("cannot save the plan to {}: {e}", out.display())))?;
+        eprintln!("Saved the plan to {}.", out.display());
+    }
+    let color = args.format == Format::Text
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    super::write_stdout(&render::render(plan, args.format, color))
+}
+
+/// Writes a file whole or not at all (a temporary file beside it, then a rename).
+fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp~");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_ERROR)
+}

@@ -1,0 +1,102 @@
+//! The options of every command that reads a tenant (`plan`, `drift`): Microsoft Graph, or the in-process emulator.
+
+use crate::emulator::{Emulator, EmulatorConfig, RunningEmulator, TenantSource};
+use crate::graph::client::{GraphArgs, GraphClient, GraphConfig, RetryConfig, StaticToken};
+use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct TenantArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// Read an in-process emulator instead of Microsoft Graph, seeded from TENANT_FILE (default: tenant.yaml beside
+    /// the policies). Nothing is persisted unless --emulator-state is given.
+    #[arg(long, value_name = "TENANT_FILE", num_args = 0..=1, require_equals = false)]
+    pub emulator: Option<Option<PathBuf>>,
+    /// With --emulator: load the emulator's tenant from FILE when it exists, and save it there.
+    #[arg(long, value_name = "FILE", requires = "emulator")]
+    pub emulator_state: Option<PathBuf>,
+    /// The plan's clock (RFC 3339): end dates and expiry are judged against it. Defaults to now, or to the
+    /// emulator's clock.
+    #[arg(long, env = "PIMCTL_NOW", value_parser = super::validate::parse_now)]
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// A tenant to read: a client, the plan's clock, and the emulator behind it when there is one.
+pub struct Tenant {
+    pub client: GraphClient,
+    pub now: DateTime<Utc>,
+    pub emulator: Option<RunningEmulator>,
+}
+
+impl Tenant {
+    /// Stops the emulator, saving its state when asked to.
+    pub async fn close(self) {
+        if let Some(e) = self.emulator
+            && let Err(err) = e.shutdown().await
+        {
+            eprintln!("warning: the emulator did not stop cleanly: {err}");
+        }
+    }
+}
+
+/// The seed file `--emulator` uses when none is given: `tenant.yaml` (or `.yml`) in the policy directory, or
+/// beside the policy file.
+pub fn default_tenant_file(policies: &Path) -> PathBuf {
+    let dir = if policies.is_dir() {
+        policies.to_path_buf()
+    } else {
+        policies
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let yml = dir.join("tenant.yml");
+    if !dir.join("tenant.yaml").exists() && yml.exists() {
+        return yml;
+    }
+    dir.join("tenant.yaml")
+}
+
+impl TenantArgs {
+    /// Connects: starts the emulator when asked, else builds a Graph client with the chosen credential.
+    pub async fn connect(&self, policies: &Path) -> Result<Tenant, String> {
+        let Some(seed) = &self.emulator else {
+            let client = self.graph.client().map_err(|e| e.to_string())?;
+            return Ok(Tenant {
+                client,
+                now: self.now.unwrap_or_else(Utc::now),
+                emulator: None,
+            });
+        };
+        let seed = seed
+            .clone()
+            .unwrap_or_else(|| default_tenant_file(policies));
+        let state_exists = self.emulator_state.as_ref().is_some_and(|s| s.exists());
+        if !state_exists && !seed.exists() {
+            return Err(format!(
+                "{}: no such tenant file for --emulator (give one: --emulator FILE)",
+                seed.display()
+            ));
+        }
+        let mut config = EmulatorConfig::new(TenantSource::SeedFile(seed));
+        config.state_file = self.emulator_state.clone();
+        let emulator = Emulator::start(config)
+            .await
+            .map_err(|e| format!("cannot start the emulator: {e}"))?;
+        let mut gc = GraphConfig::new(emulator.base_url(), Arc::new(StaticToken::new("emulator")));
+        gc.max_concurrency = usize::from(self.graph.max_concurrency);
+        gc.retry = RetryConfig {
+            max_attempts: u32::from(self.graph.max_retries) + 1,
+            ..RetryConfig::default()
+        };
+        let client = GraphClient::new(gc).map_err(|e| e.to_string())?;
+        let now = self.now.unwrap_or_else(|| emulator.with_state(|s| s.now()));
+        Ok(Tenant {
+            client,
+            now,
+            emulator: Some(emulator),
+        })
+    }
+}
