@@ -198,7 +198,7 @@ fn count(n: usize, one: &str, many: &str) -> String {
 
 /// Whether a change undoes drift that weakened posture (the tenant was weakened outside pimctl).
 fn drift_weakened(c: &Change) -> bool {
-    c.cause != Some(Cause::Declared) && c.drift_posture.effect == Effect::Weakens
+    c.cause == Some(Cause::Drift) && c.drift_posture.effect == Effect::Weakens
 }
 
 /// How a weakening difference is introduced: drift when the plan knows it is, else a plain statement.

@@ -1,0 +1,297 @@
+//! `pimctl plan` and `pimctl drift` as users run them: the binary, the in-process emulator, exit codes, stdout
+//! carrying only the requested output, saved plans, and the full plan of Contoso on a fresh tenant (snapshots).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-11-21T09:00:00Z";
+const FRESH: &str = "tests/fixtures/tenants/fresh.yaml";
+
+fn pimctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pimctl"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("PIMCTL_GRAPH_URL")
+        .env_remove("PIMCTL_NOW")
+        .output()
+        .expect("pimctl runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The emulator listens on a random port; snapshots name it `<emulator>`.
+fn stable(text: &str) -> String {
+    let re_start = "http://127.0.0.1:";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(re_start) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + re_start.len()..];
+        let end = after.find("/v1.0").map_or(0, |e| e + "/v1.0".len());
+        out.push_str("<emulator>");
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn the_readme_command_prints_the_contoso_drift_and_exits_0() {
+    let o = pimctl(&["plan", "examples/contoso", "--emulator", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("~ rule Approval_EndUser_Assignment"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+ eligible  mallory.contractor@contoso.com  until 2027-02-28"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- active  yusuf.portal@contoso.com  (permanent)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("bob.secops@contoso.com: activated until 10:15 UTC"),
+        "{text}"
+    );
+    assert!(text.ends_with(
+        "Plan: 1 rule update, 1 to create, 0 to update, 0 to convert, 1 to remove. Posture: 1 weaken, 2 strengthen, 0 neutral.\n"
+    ));
+}
+
+#[test]
+fn json_on_stdout_is_only_json_and_detailed_exitcode_says_changes() {
+    let o = pimctl(&[
+        "plan",
+        "examples/contoso",
+        "--emulator",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).expect("stdout is one JSON document");
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["read_at"], NOW);
+    assert_eq!(v["summary"]["creates"], 1);
+    assert_eq!(v["changes"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_saved_plan_records_what_it_was_built_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan.json");
+    let o = pimctl(&[
+        "plan",
+        "examples/contoso",
+        "--emulator",
+        "--now",
+        NOW,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Saved the plan to"));
+    let saved: pimctl::plan::Plan =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(saved.tool_version, env!("CARGO_PKG_VERSION"));
+    assert!(saved.desired_digest.starts_with("sha256:"));
+    assert_eq!(saved.fingerprints.len(), 3, "{:?}", saved.fingerprints);
+    assert!(saved.changes.iter().all(|c| !c.operations.is_empty()));
+}
+
+#[test]
+fn drift_exits_2_and_fails_on_weakening_drift() {
+    let o = pimctl(&["drift", "examples/contoso", "--emulator", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = pimctl(&[
+        "drift",
+        "examples/contoso",
+        "--emulator",
+        "--now",
+        NOW,
+        "--fail-on",
+        "weakening",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.contains("Drift"), "{md}");
+}
+
+#[test]
+fn no_drift_exits_0_and_drift_that_only_strengthens_passes_fail_on_weakening() {
+    let dir = tempfile::tempdir().unwrap();
+    // The fresh tenant has nobody eligible for Global Reader; declaring nobody is no drift.
+    write(
+        dir.path(),
+        "policies.yaml",
+        "version: pimctl/v1\ndirectory_roles:\n  Global Reader:\n    eligible: []\n",
+    );
+    let p = dir.path().to_str().unwrap();
+    let o = pimctl(&["drift", p, "--emulator", FRESH, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("No changes."), "{}", stdout(&o));
+
+    // Declaring someone the tenant lacks: the tenant has less access than declared, which is not weaker.
+    write(
+        dir.path(),
+        "policies.yaml",
+        "version: pimctl/v1\ndirectory_roles:\n  Global Reader:\n    eligible:\n      - user: ivan.audit@contoso.com\n",
+    );
+    let o = pimctl(&[
+        "drift",
+        p,
+        "--emulator",
+        FRESH,
+        "--now",
+        NOW,
+        "--fail-on",
+        "weakening",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let o = pimctl(&["drift", p, "--emulator", FRESH, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn a_declaration_with_errors_reads_nothing_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "policies.yaml",
+        "version: pimctl/v1\ndirectory_roles:\n  Global Reader:\n    eligible:\n      - usr: ivan.audit@contoso.com\n",
+    );
+    let o = pimctl(&[
+        "plan",
+        dir.path().to_str().unwrap(),
+        "--emulator",
+        FRESH,
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("policies.yaml:5"), "{err}");
+    assert!(err.contains("nothing was read from the tenant"), "{err}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn a_missing_tenant_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "policies.yaml", "version: pimctl/v1\n");
+    let o = pimctl(&["plan", dir.path().to_str().unwrap(), "--emulator"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("tenant.yaml: no such tenant file for --emulator"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_unknown_principal_fails_the_plan_at_its_yaml_location() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "policies.yaml",
+        "version: pimctl/v1\ndirectory_roles:\n  Global Reader:\n    eligible:\n      - user: ivan.audti@contoso.com\n",
+    );
+    let o = pimctl(&[
+        "plan",
+        dir.path().to_str().unwrap(),
+        "--emulator",
+        FRESH,
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("user 'ivan.audti@contoso.com' does not exist in the tenant"),
+        "{text}"
+    );
+    assert!(text.contains("policies.yaml:5:9"), "{text}");
+    assert!(text.contains("nothing would be changed"), "{text}");
+}
+
+#[test]
+fn base_tells_drift_from_the_change_under_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    std::fs::create_dir(&base).unwrap();
+    for f in std::fs::read_dir("examples/contoso").unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, base.join(f.file_name().unwrap())).unwrap();
+    }
+    let head = dir.path().join("head");
+    std::fs::create_dir(&head).unwrap();
+    for f in std::fs::read_dir(&base).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, head.join(f.file_name().unwrap())).unwrap();
+    }
+    // The change under review: Global Reader activations may last 2 hours instead of 4.
+    let tier2 = std::fs::read_to_string(head.join("tier2.yaml")).unwrap();
+    std::fs::write(
+        head.join("tier2.yaml"),
+        tier2.replace("max_duration: 4h", "max_duration: 2h"),
+    )
+    .unwrap();
+    let o = pimctl(&[
+        "plan",
+        head.to_str().unwrap(),
+        "--base",
+        base.to_str().unwrap(),
+        "--emulator",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["drift"], 3, "{v:#}");
+    assert_eq!(v["summary"]["declared"], 1, "{v:#}");
+    let declared: Vec<&serde_json::Value> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["cause"] == "declared")
+        .collect();
+    assert_eq!(declared[0]["role_name"], "Global Reader");
+    assert_eq!(declared[0]["fields"][0]["field"], "activation.max_duration");
+}
+
+#[test]
+fn the_full_plan_of_contoso_on_a_fresh_tenant() {
+    for (format, ext) in [("text", "txt"), ("markdown", "md"), ("json", "json")] {
+        let o = pimctl(&[
+            "plan",
+            "examples/contoso",
+            "--emulator",
+            FRESH,
+            "--now",
+            NOW,
+            "--format",
+            format,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        insta::assert_snapshot!(format!("fresh-contoso-{ext}"), stable(&stdout(&o)));
+    }
+}
