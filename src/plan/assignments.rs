@@ -108,16 +108,26 @@ impl RolePlan<'_> {
                             .get(pid)
                             .filter(|_| managed(other) && !want[&other].contains_key(pid));
                         match from {
-                            Some(_)
-                                if self.is_protected(pid) && kind == AssignmentKind::Eligible =>
-                            {
-                                self.keep_protected(
-                                    cx,
-                                    pid,
-                                    "the declaration makes it eligible; it stays active",
-                                    d,
-                                );
+                            // pimctl never sends a removal for a protected principal, not even the second
+                            // half of a conversion.
+                            Some(_) if self.is_protected(pid) => {
                                 converted.insert((other, pid.clone()));
+                                if kind == AssignmentKind::Eligible {
+                                    self.keep_protected(
+                                        cx,
+                                        pid,
+                                        "the declaration makes it eligible; it stays active",
+                                        d,
+                                    );
+                                } else {
+                                    self.keep_protected(
+                                        cx,
+                                        pid,
+                                        "its eligible assignment stays beside the declared active one",
+                                        d,
+                                    );
+                                    self.create(cx, kind, pid, d);
+                                }
                             }
                             Some(old) => {
                                 converted.insert((other, pid.clone()));
