@@ -42,11 +42,14 @@ fn end() -> impl Strategy<Value = Option<i64>> {
     prop_oneof![Just(None), (1i64..400).prop_map(Some)]
 }
 
+/// One role's declared people of one kind, with their ends; `None`: the kind is unmanaged.
+type Declared = Option<Vec<(usize, Option<i64>)>>;
+
 #[derive(Debug, Clone)]
 struct Case {
     protected: Vec<bool>,
     /// Per role and kind: unmanaged (None) or the declared people with their ends.
-    declared: Vec<[Option<Vec<(usize, Option<i64>)>>; 2]>,
+    declared: Vec<[Declared; 2]>,
     /// (role, person, kind, end)
     live: Vec<(usize, usize, bool, Option<i64>)>,
     activations: Vec<(usize, usize)>,
@@ -63,17 +66,24 @@ fn case() -> impl Strategy<Value = Case> {
         proptest::collection::vec((0..ROLES.len(), 0..PEOPLE, any::<bool>(), end()), 0..12),
         proptest::collection::vec((0..ROLES.len(), 0..PEOPLE), 0..4),
         proptest::collection::vec(
-            (any::<Option<bool>>(), any::<Option<bool>>(), any::<bool>(), any::<bool>()),
+            (
+                any::<Option<bool>>(),
+                any::<Option<bool>>(),
+                any::<bool>(),
+                any::<bool>(),
+            ),
             ROLES.len(),
         ),
     )
-        .prop_map(|(protected, declared, live, activations, permanence)| Case {
-            protected,
-            declared,
-            live,
-            activations,
-            permanence,
-        })
+        .prop_map(
+            |(protected, declared, live, activations, permanence)| Case {
+                protected,
+                declared,
+                live,
+                activations,
+                permanence,
+            },
+        )
 }
 
 fn states(c: &Case) -> (DesiredState, LiveState) {
@@ -177,7 +187,11 @@ fn states(c: &Case) -> (DesiredState, LiveState) {
             role: RoleKey(ROLES[*r].to_string()),
             scope: "/".into(),
             principal_id: id(*p),
-            kind: if *active { AssignmentKind::Active } else { AssignmentKind::Eligible },
+            kind: if *active {
+                AssignmentKind::Active
+            } else {
+                AssignmentKind::Eligible
+            },
             schedule_id: format!("s{n}"),
             start: Some(now() - Duration::days(10)),
             end: at(*e),
