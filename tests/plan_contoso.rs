@@ -163,3 +163,50 @@ async fn plans_are_deterministic_and_ordered_policy_first() {
     assert!(a.fingerprints.keys().any(|k| k.starts_with("policy/")));
     assert!(a.fingerprints.values().any(|v| v == "absent"));
 }
+
+#[tokio::test]
+async fn reports_unmanaged_settings_and_roles_and_expiring_assignments() {
+    let seed = format!(
+        "{}\nactive:\n  - {{role: Intune Administrator, user: judy.reader@contoso.com, start: 2026-01-01T00:00:00Z}}\n  - {{role: Billing Administrator, user: heidi.billing@contoso.com, start: 2026-11-01T00:00:00Z, until: 2026-12-01T23:59:59Z}}\npolicies:\n  Billing Administrator:\n    Expiration_EndUser_Assignment: {{isExpirationRequired: true, maximumDuration: PT2H}}\n",
+        std::fs::read_to_string("tests/fixtures/tenants/fresh.yaml").unwrap()
+    );
+    let em = emulator(
+        pimctl::emulator::TenantSource::Seed {
+            seed: Box::new(pimctl::emulator::seed::Seed::from_yaml(&seed, "seed").unwrap()),
+            origin: "seed".into(),
+        },
+        &Setup::default(),
+    )
+    .await;
+    // Billing Administrator is declared with its assignments only: every setting is unmanaged.
+    let (_dir, desired) = desired_yaml(
+        "version: pimctl/v1\ndirectory_roles:\n  Billing Administrator:\n    active:\n      - {user: heidi.billing@contoso.com, until: 2026-12-01}\n",
+        &em,
+    );
+    let p = plan_against(&em, &desired).await;
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert!(p.changes.is_empty(), "{:#?}", lines(&p));
+    let notes: Vec<(NoteKind, &str, &str)> = p
+        .notes
+        .iter()
+        .map(|n| (n.kind, n.role_name.as_str(), n.message.as_str()))
+        .collect();
+    assert!(notes.contains(&(
+        NoteKind::UnmanagedSetting,
+        "Billing Administrator",
+        "unmanaged: activation.max_duration is 2h in the tenant (Microsoft's default: 8h); declare it to manage it"
+    )), "{notes:#?}");
+    assert!(notes.contains(&(
+        NoteKind::UnmanagedRole,
+        "Intune Administrator",
+        "unmanaged role (privileged): 0 eligible, 1 active; permanent active: judy.reader@contoso.com"
+    )), "{notes:#?}");
+    assert!(
+        notes.contains(&(
+            NoteKind::Expiring,
+            "Billing Administrator",
+            "active assignment ends 2026-12-01 (in 10 days)"
+        )),
+        "{notes:#?}"
+    );
+}
