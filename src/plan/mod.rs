@@ -47,6 +47,10 @@ impl Default for PlanOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub format_version: u32,
+    /// A short digest of what the plan would do and what it read (its changes, fingerprints and declaration): two
+    /// plans with the same id are the same plan. Apply names it in the justification it sends.
+    #[serde(default)]
+    pub id: String,
     /// The pimctl version that made the plan.
     pub tool_version: String,
     /// When the tenant was read; every date comparison in the plan uses this instant.
@@ -412,12 +416,19 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     notes.sort();
     notes.dedup();
     let summary = Summary::of(&changes, &notes, &errors);
+    let desired_digest = fingerprint::of(desired);
+    let id = fingerprint::of(&(&desired_digest, &changes, &errors, &fingerprints))
+        .trim_start_matches("sha256:")
+        .chars()
+        .take(12)
+        .collect();
     Plan {
         format_version: FORMAT_VERSION,
+        id,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         read_at: live.read_at,
         source: live.source.clone(),
-        desired_digest: fingerprint::of(desired),
+        desired_digest,
         files: desired
             .files
             .iter()

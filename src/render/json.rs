@@ -41,7 +41,9 @@ mod tests {
     #[test]
     fn names_fields_as_the_format_documents() {
         let out = render(&sample());
-        assert!(out.starts_with("{\n  \"format_version\": 1,\n  \"tool_version\": \"0.1.0\",\n"));
+        assert!(out.starts_with(
+            "{\n  \"format_version\": 1,\n  \"id\": \"5b0e3c9a1f72\",\n  \"tool_version\": \"0.1.0\",\n"
+        ));
         assert!(out.contains("\"action\": \"update_rule\""));
         assert!(out.contains("\"rule\": \"Approval_EndUser_Assignment\""));
         assert!(out.contains("\"effect\": \"weakens\""));

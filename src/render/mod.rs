@@ -481,6 +481,7 @@ mod tests {
     pub(crate) fn sample() -> Plan {
         Plan {
             format_version: crate::plan::FORMAT_VERSION,
+            id: "5b0e3c9a1f72".into(),
             tool_version: "0.1.0".to_string(),
             read_at: DateTime::from_timestamp(1_780_000_000, 0).unwrap_or_default(),
             source: "https://graph.microsoft.com/v1.0".to_string(),
