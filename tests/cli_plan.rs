@@ -295,3 +295,13 @@ fn the_full_plan_of_contoso_on_a_fresh_tenant() {
         insta::assert_snapshot!(format!("fresh-contoso-{ext}"), stable(&stdout(&o)));
     }
 }
+
+#[test]
+fn usage_errors_exit_1_so_that_2_always_means_changes() {
+    let o = pimctl(&["plan", "--no-such-option"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--no-such-option"));
+    let o = pimctl(&["plan", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("--detailed-exitcode"));
+}

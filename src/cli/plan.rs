@@ -158,7 +158,9 @@ pub(crate) fn emit(args: &CommonArgs, plan: &Plan) -> Result<(), ExitCode> {
     let color = args.format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
+    // A failed write exits 1 here, not validate's 2: for plan and drift, 2 means changes pending.
     super::write_stdout(&render::render(plan, args.format, color))
+        .map_err(|_| ExitCode::from(EXIT_ERROR))
 }
 
 /// Writes a file whole or not at all (a temporary file beside it, then a rename).

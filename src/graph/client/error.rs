@@ -5,20 +5,24 @@ use std::fmt;
 
 /// The least Graph application permissions `pimctl plan` needs (read only).
 pub const PLAN_PERMISSIONS: &[&str] = &[
+    "RoleManagement.Read.Directory",
     "RoleManagementPolicy.Read.Directory",
     "RoleEligibilitySchedule.Read.Directory",
     "RoleAssignmentSchedule.Read.Directory",
     "User.Read.All",
     "GroupMember.Read.All",
+    "Application.Read.All",
 ];
 
 /// The least Graph application permissions `pimctl apply` needs: the ReadWrite counterparts.
 pub const APPLY_PERMISSIONS: &[&str] = &[
+    "RoleManagement.Read.Directory",
     "RoleManagementPolicy.ReadWrite.Directory",
     "RoleEligibilitySchedule.ReadWrite.Directory",
     "RoleAssignmentSchedule.ReadWrite.Directory",
     "User.Read.All",
     "GroupMember.Read.All",
+    "Application.Read.All",
 ];
 
 /// The Graph permission a request needs, from its method and path (relative to the version root or absolute).
