@@ -315,8 +315,52 @@ impl RolePlan<'_> {
         }
     }
 
+    /// A schedule request as a plan operation.
+    fn op(
+        &self,
+        kind: AssignmentKind,
+        action: ScheduleRequestAction,
+        pid: &str,
+        until: Option<Option<DateTime<Utc>>>,
+        justification: String,
+    ) -> Operation {
+        Operation::ScheduleRequest {
+            kind,
+            request: self.request(action, pid, until, justification),
+        }
+    }
+
+    /// Records an assignment change: the parts every one has, and the parts given.
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        cx: &Context<'_>,
+        action: Action,
+        (kind, pid): (AssignmentKind, &str),
+        (before, after): (Value, Value),
+        (posture, drift_posture): (super::Posture, super::Posture),
+        origin: Option<&DesiredAssignment>,
+        operations: Vec<Operation>,
+        reason: String,
+    ) {
+        self.out.changes.push(Change {
+            action,
+            key: self.key(kind, pid),
+            role_name: self.live_role.display_name.clone(),
+            principal: Some(cx.principal_info(pid)),
+            before,
+            after,
+            fields: vec![],
+            reason,
+            posture,
+            drift_posture,
+            cause: None,
+            origin: origin.map(|d| d.origin.clone()),
+            operations,
+        });
+    }
+
     fn create(&mut self, cx: &Context<'_>, kind: AssignmentKind, pid: &str, d: &DesiredAssignment) {
-        let info = cx.principal_info(pid);
         if !self.admit(cx, kind, d, pid) {
             return;
         }
@@ -325,29 +369,21 @@ impl RolePlan<'_> {
             .fingerprints
             .insert(self.object(kind, pid), fingerprint::ABSENT.to_string());
         let reason = "declared but missing".to_string();
-        self.out.changes.push(Change {
-            action: Action::Create,
-            key: self.key(kind, pid),
-            role_name: self.live_role.display_name.clone(),
-            principal: Some(info),
-            before: Value::Null,
-            after: shape(kind, None, d.until),
-            fields: vec![],
-            posture: posture::of_create(&facts, d.until),
-            drift_posture: posture::of_remove(&facts),
-            cause: None,
-            origin: Some(d.origin.clone()),
-            operations: vec![Operation::ScheduleRequest {
-                kind,
-                request: self.request(
-                    ScheduleRequestAction::AdminAssign,
-                    pid,
-                    Some(d.until),
-                    justification(&reason, d),
-                ),
-            }],
+        let assign = ScheduleRequestAction::AdminAssign;
+        let ops = vec![self.op(kind, assign, pid, Some(d.until), justification(&reason, d))];
+        self.push(
+            cx,
+            Action::Create,
+            (kind, pid),
+            (Value::Null, shape(kind, None, d.until)),
+            (
+                posture::of_create(&facts, d.until),
+                posture::of_remove(&facts),
+            ),
+            Some(d),
+            ops,
             reason,
-        });
+        );
     }
 
     fn compare_dates(
@@ -361,7 +397,6 @@ impl RolePlan<'_> {
         if same_instant(d.until, l.end) {
             return;
         }
-        let info = cx.principal_info(pid);
         if self.is_protected(pid) && l.end.is_none() {
             self.keep_protected(
                 cx,
@@ -388,29 +423,21 @@ impl RolePlan<'_> {
         self.out
             .fingerprints
             .insert(self.object(kind, pid), fingerprint::assignment(l));
-        self.out.changes.push(Change {
-            action: Action::Update,
-            key: self.key(kind, pid),
-            role_name: self.live_role.display_name.clone(),
-            principal: Some(info),
-            before: shape(kind, l.start, l.end),
-            after: shape(kind, l.start, d.until),
-            fields: vec![],
-            posture: posture::of_update(&facts, l.end, d.until),
-            drift_posture: posture::of_update(&facts, d.until, l.end),
-            cause: None,
-            origin: Some(d.origin.clone()),
-            operations: vec![Operation::ScheduleRequest {
-                kind,
-                request: self.request(
-                    ScheduleRequestAction::AdminUpdate,
-                    pid,
-                    Some(d.until),
-                    justification(&reason, d),
-                ),
-            }],
+        let update = ScheduleRequestAction::AdminUpdate;
+        let ops = vec![self.op(kind, update, pid, Some(d.until), justification(&reason, d))];
+        self.push(
+            cx,
+            Action::Update,
+            (kind, pid),
+            (shape(kind, l.start, l.end), shape(kind, l.start, d.until)),
+            (
+                posture::of_update(&facts, l.end, d.until),
+                posture::of_update(&facts, d.until, l.end),
+            ),
+            Some(d),
+            ops,
             reason,
-        });
+        );
     }
 
     fn convert(
@@ -421,7 +448,6 @@ impl RolePlan<'_> {
         d: &DesiredAssignment,
         old: &LiveAssignment,
     ) {
-        let info = cx.principal_info(pid);
         if !self.admit(cx, kind, d, pid) {
             return;
         }
@@ -434,44 +460,37 @@ impl RolePlan<'_> {
         self.out
             .fingerprints
             .insert(self.object(from, pid), fingerprint::assignment(old));
-        self.out.changes.push(Change {
-            action: Action::Convert,
-            key: self.key(kind, pid),
-            role_name: self.live_role.display_name.clone(),
-            principal: Some(info),
-            before: shape(from, old.start, old.end),
-            after: shape(kind, None, d.until),
-            fields: vec![],
-            posture: posture::of_convert(&facts),
-            drift_posture: posture::of_convert(&self.facts(cx, from, pid)),
-            cause: None,
-            origin: Some(d.origin.clone()),
-            operations: vec![
-                Operation::ScheduleRequest {
-                    kind,
-                    request: self.request(
-                        ScheduleRequestAction::AdminAssign,
-                        pid,
-                        Some(d.until),
-                        justification(&reason, d),
-                    ),
-                },
-                Operation::ScheduleRequest {
-                    kind: from,
-                    request: self.request(
-                        ScheduleRequestAction::AdminRemove,
-                        pid,
-                        None,
-                        justification(&reason, d),
-                    ),
-                },
-            ],
+        // The new assignment first: if the removal then fails, the principal still holds one of the two.
+        let ops = vec![
+            self.op(
+                kind,
+                ScheduleRequestAction::AdminAssign,
+                pid,
+                Some(d.until),
+                justification(&reason, d),
+            ),
+            self.op(
+                from,
+                ScheduleRequestAction::AdminRemove,
+                pid,
+                None,
+                justification(&reason, d),
+            ),
+        ];
+        let drift = posture::of_convert(&self.facts(cx, from, pid));
+        self.push(
+            cx,
+            Action::Convert,
+            (kind, pid),
+            (shape(from, old.start, old.end), shape(kind, None, d.until)),
+            (posture::of_convert(&facts), drift),
+            Some(d),
+            ops,
             reason,
-        });
+        );
     }
 
     fn remove(&mut self, cx: &Context<'_>, kind: AssignmentKind, pid: &str, l: &LiveAssignment) {
-        let info = cx.principal_info(pid);
         let facts = self.facts(cx, kind, pid);
         let mut reason = "not declared in a managed role".to_string();
         if kind == AssignmentKind::Eligible
@@ -490,29 +509,21 @@ impl RolePlan<'_> {
         self.out
             .fingerprints
             .insert(self.object(kind, pid), fingerprint::assignment(l));
-        self.out.changes.push(Change {
-            action: Action::Remove,
-            key: self.key(kind, pid),
-            role_name: self.live_role.display_name.clone(),
-            principal: Some(info),
-            before: shape(kind, l.start, l.end),
-            after: Value::Null,
-            fields: vec![],
-            posture: posture::of_remove(&facts),
-            drift_posture: posture::of_create(&facts, l.end),
-            cause: None,
-            origin: None,
-            operations: vec![Operation::ScheduleRequest {
-                kind,
-                request: self.request(
-                    ScheduleRequestAction::AdminRemove,
-                    pid,
-                    None,
-                    format!("pimctl: {reason}"),
-                ),
-            }],
+        let remove = ScheduleRequestAction::AdminRemove;
+        let ops = vec![self.op(kind, remove, pid, None, format!("pimctl: {reason}"))];
+        self.push(
+            cx,
+            Action::Remove,
+            (kind, pid),
+            (shape(kind, l.start, l.end), Value::Null),
+            (
+                posture::of_remove(&facts),
+                posture::of_create(&facts, l.end),
+            ),
+            None,
+            ops,
             reason,
-        });
+        );
     }
 
     fn keep_protected(&mut self, cx: &Context<'_>, pid: &str, why: &str, d: &DesiredAssignment) {
