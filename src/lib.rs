@@ -2,6 +2,7 @@
 //!
 //! See ARCHITECTURE.md for the module map and the invariants.
 
+pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod duration;

@@ -2,7 +2,7 @@
 //! touch (apply refuses a plan whose objects changed since).
 
 use crate::graph::PolicyRule;
-use crate::model::{AssignmentKind, LiveAssignment, RoleKey};
+use crate::model::{AssignmentKind, LiveAssignment, LiveState, RoleKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -45,6 +45,25 @@ pub fn assignment_object(
 /// The fingerprint of an assignment schedule as read: its id and its dates.
 pub fn assignment(a: &LiveAssignment) -> String {
     of(&(&a.schedule_id, a.start, a.end))
+}
+
+/// The fingerprint an object named by [`rule_object`] or [`assignment_object`] has in `live` now ([`ABSENT`] when
+/// it does not exist): apply compares it with the one a saved plan recorded.
+pub fn current(live: &LiveState, object: &str) -> String {
+    if let Some(rest) = object.strip_prefix("policy/")
+        && let Some((policy_id, rule_id)) = rest.split_once("/rules/")
+    {
+        return live
+            .policies
+            .values()
+            .find(|p| p.id.eq_ignore_ascii_case(policy_id))
+            .and_then(|p| p.rules.iter().find(|r| r.id() == rule_id))
+            .map_or_else(|| ABSENT.to_string(), rule);
+    }
+    live.assignments
+        .iter()
+        .find(|a| assignment_object(&a.role, &a.scope, &a.principal_id, a.kind) == object)
+        .map_or_else(|| ABSENT.to_string(), assignment)
 }
 
 #[cfg(test)]

@@ -73,6 +73,9 @@ pub struct Plan {
     /// `object → sha256` of every live object the plan read and would touch (`absent` for one it would create).
     /// Apply reads them again and refuses a plan whose objects changed.
     pub fingerprints: BTreeMap<String, String>,
+    /// The object ids of the protected principals: apply refuses any removal of them, whatever the plan file says.
+    #[serde(default)]
+    pub protected: Vec<String>,
 }
 
 impl Plan {
@@ -439,6 +442,17 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         errors,
         summary,
         fingerprints,
+        protected: {
+            let mut ids: Vec<String> = desired
+                .protected
+                .iter()
+                .filter_map(|p| live.id_of(&p.principal))
+                .map(str::to_lowercase)
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        },
     }
 }
 

@@ -511,6 +511,7 @@ mod tests {
                 "eligible/729827e3-9c14-49f7-bb1b-9608f156bbb8/a1".to_string(),
                 "absent".to_string(),
             )]),
+            protected: vec![],
         }
     }
 

@@ -1,0 +1,295 @@
+//! Apply: carries out a plan's operations, in the plan's order. It makes no decisions: what to change, and in which
+//! order, was decided by the planner and reviewed.
+//!
+//! Before sending anything it checks that the plan still describes the tenant ([`stale_objects`]) and refuses any
+//! removal of a protected principal, whatever the plan file says ([`refused_removals`]). While sending, an error that
+//! says the tenant is already as wanted counts as done (`RoleAssignmentExists` on a create, `RoleAssignmentDoesNotExist`
+//! on a removal); a change that fails for good skips the changes of the same role that follow it.
+
+use crate::graph::ScheduleRequestAction;
+use crate::graph::client::{ClientError, GraphClient};
+use crate::model::{AssignmentKind, LiveState};
+use crate::plan::{Operation, Plan, fingerprint};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// A live object whose fingerprint differs from the one the plan recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaleObject {
+    pub object: String,
+    pub planned: String,
+    pub now: String,
+}
+
+/// The objects that changed since the plan was made (empty: the plan still holds).
+pub fn stale_objects(plan: &Plan, live: &LiveState) -> Vec<StaleObject> {
+    plan.fingerprints
+        .iter()
+        .filter_map(|(object, planned)| {
+            let now = fingerprint::current(live, object);
+            (&now != planned).then(|| StaleObject {
+                object: object.clone(),
+                planned: planned.clone(),
+                now,
+            })
+        })
+        .collect()
+}
+
+/// Operations that would remove a protected principal (defence in depth against an edited or older plan file).
+pub fn refused_removals(plan: &Plan, protected: &BTreeSet<String>) -> Vec<String> {
+    let mut out = vec![];
+    for c in &plan.changes {
+        for op in &c.operations {
+            if let Operation::ScheduleRequest { request, .. } = op
+                && request.action == ScheduleRequestAction::AdminRemove
+                && protected.contains(&request.principal_id.to_lowercase())
+            {
+                out.push(format!(
+                    "{} {} of {}",
+                    c.action.as_str(),
+                    c.role_name,
+                    c.principal
+                        .as_ref()
+                        .map_or(request.principal_id.as_str(), |p| p.label.as_str())
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// What to send with every request.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// Sent as the justification of every schedule request (default: "pimctl apply <plan id>: <reason>").
+    pub justification: Option<String>,
+    /// `(ticketSystem, ticketNumber)`, for policies that require a ticket.
+    pub ticket: Option<(String, String)>,
+}
+
+/// How one change ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    /// The tenant was already as the change wanted.
+    AlreadyInState,
+    Failed,
+    /// Not attempted: an earlier change of the same role failed.
+    Skipped,
+}
+
+/// One write, for the audit record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sent {
+    pub method: &'static str,
+    pub path: String,
+    pub body: serde_json::Value,
+    /// `ok`, or the HTTP status (or `failed` when there was none).
+    pub status: String,
+    /// The id of the schedule request Graph created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Graph's `request-id` of a failed request, for support cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The record of one change.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeRecord {
+    pub index: usize,
+    pub action: &'static str,
+    pub role_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    pub outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub sent: Vec<Sent>,
+}
+
+/// The record of a whole apply.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplyReport {
+    pub plan_id: String,
+    pub changes: Vec<ChangeRecord>,
+}
+
+impl ApplyReport {
+    pub fn count(&self, o: Outcome) -> usize {
+        self.changes.iter().filter(|c| c.outcome == o).count()
+    }
+    pub fn failed(&self) -> bool {
+        self.count(Outcome::Failed) > 0
+    }
+}
+
+/// Carries out the plan's changes in order. `progress` is told about each change as it ends.
+pub async fn apply(
+    client: &GraphClient,
+    plan: &Plan,
+    options: &ApplyOptions,
+    progress: &mut dyn FnMut(&ChangeRecord),
+) -> ApplyReport {
+    let mut failed_roles = BTreeSet::new();
+    let mut records = vec![];
+    for (index, change) in plan.changes.iter().enumerate() {
+        let role = change.key.role().clone();
+        let mut record = ChangeRecord {
+            index,
+            action: change.action.as_str(),
+            role_name: change.role_name.clone(),
+            principal: change.principal.as_ref().map(|p| p.label.clone()),
+            outcome: Outcome::Applied,
+            error: None,
+            sent: vec![],
+        };
+        if failed_roles.contains(&role) {
+            record.outcome = Outcome::Skipped;
+            record.error = Some("an earlier change of this role failed".into());
+        } else {
+            let mut all_already = true;
+            for op in &change.operations {
+                match send(client, plan, change, op, options, &mut record.sent).await {
+                    Ok(Done::Applied) => all_already = false,
+                    Ok(Done::Already) => {}
+                    Err(e) => {
+                        record.outcome = Outcome::Failed;
+                        record.error = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+            if record.outcome == Outcome::Failed {
+                failed_roles.insert(role);
+            } else if all_already {
+                record.outcome = Outcome::AlreadyInState;
+            }
+        }
+        progress(&record);
+        records.push(record);
+    }
+    ApplyReport {
+        plan_id: plan.id.clone(),
+        changes: records,
+    }
+}
+
+enum Done {
+    Applied,
+    Already,
+}
+
+async fn send(
+    client: &GraphClient,
+    plan: &Plan,
+    change: &crate::plan::Change,
+    op: &Operation,
+    options: &ApplyOptions,
+    sent: &mut Vec<Sent>,
+) -> Result<Done, ClientError> {
+    match op {
+        Operation::PatchRule { policy_id, rule } => {
+            let path = format!(
+                "/policies/roleManagementPolicies/{}/rules/{}",
+                encode(policy_id),
+                encode(rule.id())
+            );
+            let body = serde_json::to_value(rule).unwrap_or_default();
+            let result: Result<Option<serde_json::Value>, ClientError> =
+                client.patch_json(&path, rule).await;
+            sent.push(record("PATCH", path, body, &result));
+            result.map(|_| Done::Applied)
+        }
+        Operation::ScheduleRequest { kind, request } => {
+            let mut request = request.clone();
+            request.justification = Some(match &options.justification {
+                Some(j) => j.clone(),
+                None => format!("pimctl apply {}: {}", plan.id, change.reason),
+            });
+            if let Some((system, number)) = &options.ticket {
+                request.ticket_info = Some(crate::graph::TicketInfo {
+                    ticket_number: Some(number.clone()),
+                    ticket_system: Some(system.clone()),
+                });
+            }
+            let path = match kind {
+                AssignmentKind::Eligible => {
+                    "/roleManagement/directory/roleEligibilityScheduleRequests"
+                }
+                AssignmentKind::Active => {
+                    "/roleManagement/directory/roleAssignmentScheduleRequests"
+                }
+            }
+            .to_string();
+            let body = serde_json::to_value(&request).unwrap_or_default();
+            let result: Result<Option<serde_json::Value>, ClientError> =
+                client.post_json(&path, &request).await;
+            sent.push(record("POST", path, body, &result));
+            match result {
+                Ok(_) => Ok(Done::Applied),
+                Err(e) if already(&request.action, &e) => Ok(Done::Already),
+                Err(e) => Err(e),
+            }
+        }
+    }
+}
+
+/// Whether an error says the tenant is already as the request wanted.
+fn already(action: &ScheduleRequestAction, e: &ClientError) -> bool {
+    match (action, e.code()) {
+        (ScheduleRequestAction::AdminAssign, Some(c)) => {
+            c.eq_ignore_ascii_case("RoleAssignmentExists")
+        }
+        (ScheduleRequestAction::AdminRemove, Some(c)) => {
+            c.eq_ignore_ascii_case("RoleAssignmentDoesNotExist")
+        }
+        _ => false,
+    }
+}
+
+fn record(
+    method: &'static str,
+    path: String,
+    body: serde_json::Value,
+    result: &Result<Option<serde_json::Value>, ClientError>,
+) -> Sent {
+    let (status, created, request_id) = match result {
+        Ok(v) => (
+            "ok".to_string(),
+            v.as_ref()
+                .and_then(|v| v.get("id"))
+                .and_then(|id| id.as_str())
+                .map(str::to_string),
+            None,
+        ),
+        Err(e) => (
+            e.status()
+                .map_or_else(|| "failed".to_string(), |s| s.to_string()),
+            None,
+            e.request().and_then(|r| r.request_id.clone()),
+        ),
+    };
+    Sent {
+        method,
+        path,
+        body,
+        status,
+        created,
+        request_id,
+        at: Utc::now(),
+    }
+}
+
+/// A path segment, escaped (ids are GUIDs and rule names; nothing else is expected, nothing else is trusted).
+fn encode(s: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.');
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
+}

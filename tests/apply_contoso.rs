@@ -1,0 +1,119 @@
+//! `apply` of the Contoso plan against the emulator: it converges, a second apply sends no write, and a plan made
+//! before the tenant changed is refused.
+
+mod planning;
+use pimctl::apply::{self, ApplyOptions, Outcome};
+use pimctl::observe::read_tenant;
+use pimctl::plan::{self, PlanOptions};
+use planning::*;
+
+fn writes(stats: &pimctl::emulator::Stats) -> u64 {
+    stats
+        .routes
+        .iter()
+        .filter(|(k, _)| k.starts_with("POST") || k.starts_with("PATCH"))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+#[tokio::test]
+async fn apply_then_plan_shows_no_changes_and_a_second_apply_writes_nothing() {
+    let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
+    let desired = desired(CONTOSO, &em);
+    let client = client(&em);
+    let now = em.with_state(|s| s.now());
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let p = plan::build(&desired, &live, &PlanOptions::default());
+    assert_eq!(p.changes.len(), 3);
+    assert!(apply::stale_objects(&p, &live).is_empty());
+
+    let mut seen = vec![];
+    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |r| {
+        seen.push(r.outcome)
+    })
+    .await;
+    assert_eq!(seen, [Outcome::Applied; 3], "{report:#?}");
+    assert!(!report.failed());
+    // Every write is in the record, with the plan's id in the justification it sent.
+    let sent: Vec<_> = report.changes.iter().flat_map(|c| &c.sent).collect();
+    assert_eq!(sent.len(), 3);
+    assert!(sent.iter().all(|s| s.status == "ok"));
+    assert!(
+        sent[1].body["justification"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("pimctl apply {}:", p.id))
+    );
+
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let again = plan::build(&desired, &live, &PlanOptions::default());
+    assert!(again.changes.is_empty(), "{:#?}", lines(&again));
+    // The activation in progress is still there, untouched.
+    assert_eq!(again.notes.len(), 1, "{:?}", again.notes);
+
+    em.reset_stats();
+    let report = apply::apply(&client, &again, &ApplyOptions::default(), &mut |_| {}).await;
+    assert!(report.changes.is_empty());
+    assert_eq!(writes(&em.stats()), 0);
+}
+
+#[tokio::test]
+async fn a_plan_made_before_the_tenant_changed_is_stale() {
+    let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
+    let desired = desired(CONTOSO, &em);
+    let client = client(&em);
+    let now = em.with_state(|s| s.now());
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let p = plan::build(&desired, &live, &PlanOptions::default());
+
+    // Someone removes yusuf's Global Administrator assignment by hand after the plan was made.
+    let yusuf = p.changes[2].principal.as_ref().unwrap().id.clone();
+    let body = serde_json::json!({
+        "action": "adminRemove", "principalId": yusuf,
+        "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "directoryScopeId": "/",
+        "justification": "done by hand"
+    });
+    let _: serde_json::Value = client
+        .post_json(
+            "/roleManagement/directory/roleAssignmentScheduleRequests",
+            &body,
+        )
+        .await
+        .unwrap();
+
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let stale = apply::stale_objects(&p, &live);
+    assert_eq!(stale.len(), 1, "{stale:#?}");
+    assert!(
+        stale[0]
+            .object
+            .starts_with("active/62e90394-69f5-4237-9190-012177145e10/")
+    );
+    assert_eq!(stale[0].now, "absent");
+}
+
+#[tokio::test]
+async fn a_plan_file_that_removes_a_break_glass_account_is_refused() {
+    let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
+    let desired = desired(CONTOSO, &em);
+    let client = client(&em);
+    let live = read_tenant(&client, &[&desired], em.with_state(|s| s.now()))
+        .await
+        .unwrap();
+    let mut p = plan::build(&desired, &live, &PlanOptions::default());
+    // Hand-edit the plan: point yusuf's removal at a break-glass account.
+    let bg = live
+        .principals
+        .values()
+        .find(|x| x.label() == "bg-01@contoso.onmicrosoft.com")
+        .unwrap()
+        .id
+        .clone();
+    if let pimctl::plan::Operation::ScheduleRequest { request, .. } =
+        &mut p.changes[2].operations[0]
+    {
+        request.principal_id = bg;
+    }
+    let protected = p.protected.iter().cloned().collect();
+    assert_eq!(apply::refused_removals(&p, &protected).len(), 1);
+}
