@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod apply;
 pub mod drift;
 pub mod emulator;
 pub mod plan;
@@ -41,6 +42,8 @@ pub enum Command {
     Plan(plan::Args),
     /// Plan for scheduled jobs: exit 2 when the tenant drifted from the declaration.
     Drift(drift::Args),
+    /// Carry out a saved plan exactly (refusing it if the tenant changed), or plan and apply after confirmation.
+    Apply(apply::Args),
     /// Serve a local emulator of the Microsoft Graph endpoints pimctl uses, seeded from a YAML tenant.
     Emulator(emulator::Args),
 }
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Drift(args) => drift::run(args),
+        Command::Apply(args) => apply::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Emulator(args) => emulator::run(args),
     }

@@ -130,7 +130,7 @@ pub(crate) fn make_plan(
 }
 
 /// Loads and validates a declaration; diagnostics go to stderr.
-fn load(path: &Path, now: DateTime<Utc>, what: &str) -> Result<DesiredState, ExitCode> {
+pub(crate) fn load(path: &Path, now: DateTime<Utc>, what: &str) -> Result<DesiredState, ExitCode> {
     let loaded = language::load(path, &LoadOptions { now });
     let diags = &loaded.diagnostics;
     if diags.has_errors() || diags.warning_count() > 0 {
@@ -164,13 +164,13 @@ pub(crate) fn emit(args: &CommonArgs, plan: &Plan) -> Result<(), ExitCode> {
 }
 
 /// Writes a file whole or not at all (a temporary file beside it, then a rename).
-fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp~");
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)
 }
 
-fn fail(message: String) -> ExitCode {
+pub(crate) fn fail(message: String) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(EXIT_ERROR)
 }

@@ -1,0 +1,292 @@
+//! `pimctl apply [PLAN.json | PATH]`: carry out a reviewed plan, or plan and apply after confirmation.
+
+use super::plan::{EXIT_ERROR, fail, load, write_file};
+use super::progress::Spinner;
+use super::tenant::TenantArgs;
+use crate::apply::{self, ApplyOptions, ApplyReport, ChangeRecord, Outcome};
+use crate::model::DesiredState;
+use crate::observe::read_tenant;
+use crate::plan::{self, FORMAT_VERSION, Plan, PlanOptions, fingerprint};
+use crate::render::{self, Format};
+use std::collections::BTreeSet;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A saved plan (`pimctl plan --out plan.json`) to apply exactly, or a policy file or directory to plan and
+    /// apply after confirmation.
+    #[arg(default_value = ".")]
+    pub target: PathBuf,
+    /// With a saved plan: the policies it was made from; apply refuses the plan if they changed since.
+    #[arg(long, value_name = "PATH")]
+    pub policies: Option<PathBuf>,
+    #[command(flatten)]
+    pub tenant: TenantArgs,
+    /// Apply without asking (required without a terminal when planning from policies).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// The justification sent with every assignment request (default: "pimctl apply <plan id>: <reason>").
+    #[arg(long, value_name = "TEXT")]
+    pub justification: Option<String>,
+    /// The ticket system sent with every assignment request (with --ticket-number).
+    #[arg(long, value_name = "NAME", requires = "ticket_number")]
+    pub ticket_system: Option<String>,
+    /// The ticket number sent with every assignment request (with --ticket-system).
+    #[arg(long, value_name = "ID", requires = "ticket_system")]
+    pub ticket_number: Option<String>,
+    /// Write a JSON audit record of every change: what was sent, the result, the request id and the time.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+/// Whether the target is a saved plan rather than policies.
+fn is_saved_plan(target: &Path) -> bool {
+    target.is_file()
+        && target
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    rt.block_on(async {
+        let saved = if is_saved_plan(&args.target) {
+            match read_plan(&args.target) {
+                Ok(p) => Some(p),
+                Err(code) => return code,
+            }
+        } else {
+            None
+        };
+        let policies = match (&saved, &args.policies) {
+            (_, Some(p)) => p.clone(),
+            (Some(p), None) => p
+                .files
+                .first()
+                .and_then(|f| Path::new(f).parent())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
+            (None, None) => args.target.clone(),
+        };
+        let tenant = match args.tenant.connect(&policies).await {
+            Ok(t) => t,
+            Err(m) => return fail(m),
+        };
+        let code = run_on(&args, saved, &policies, &tenant).await;
+        tenant.close().await;
+        code
+    })
+}
+
+async fn run_on(
+    args: &Args,
+    saved: Option<Plan>,
+    policies: &Path,
+    tenant: &super::tenant::Tenant,
+) -> ExitCode {
+    // The declaration: required to plan, optional (a digest check) with a saved plan.
+    let desired = if saved.is_none() || args.policies.is_some() {
+        match load(policies, tenant.now, "declaration") {
+            Ok(d) => Some(d),
+            Err(code) => return code,
+        }
+    } else {
+        None
+    };
+    if let (Some(p), Some(d)) = (&saved, &desired)
+        && fingerprint::of(d) != p.desired_digest
+    {
+        return fail(format!(
+            "the policies in {} changed since this plan was made (its digest no longer matches); make a new plan",
+            policies.display()
+        ));
+    }
+    let empty = DesiredState::default();
+    let states = [desired.as_ref().unwrap_or(&empty)];
+    let spinner = Spinner::start("reading the tenant", &tenant.client);
+    let live = read_tenant(&tenant.client, &states, tenant.now).await;
+    spinner.finish();
+    let live = match live {
+        Ok(l) => l,
+        Err(e) => return fail(e.to_string()),
+    };
+
+    let plan = match saved {
+        Some(p) => {
+            let stale = apply::stale_objects(&p, &live);
+            if !stale.is_empty() {
+                eprintln!(
+                    "error: the tenant changed since this plan was made; nothing was applied:"
+                );
+                for s in &stale {
+                    let what = if s.now == fingerprint::ABSENT {
+                        "is gone"
+                    } else if s.planned == fingerprint::ABSENT {
+                        "now exists"
+                    } else {
+                        "was modified"
+                    };
+                    eprintln!("  {} {what}", s.object);
+                }
+                eprintln!("Make a new plan and review it.");
+                return ExitCode::from(EXIT_ERROR);
+            }
+            p
+        }
+        None => {
+            let Some(d) = &desired else {
+                return fail("no declaration to plan from".into());
+            };
+            let p = plan::build(d, &live, &PlanOptions::default());
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            if let Err(code) = super::write_stdout(&render::render(&p, Format::Text, color)) {
+                return code;
+            }
+            if !p.errors.is_empty() {
+                return ExitCode::from(EXIT_ERROR);
+            }
+            if !p.has_changes() {
+                return ExitCode::SUCCESS;
+            }
+            if let Err(code) = confirm(args.auto_approve, p.changes.len()) {
+                return code;
+            }
+            p
+        }
+    };
+    if !plan.errors.is_empty() {
+        return fail("the plan has errors; nothing was applied".into());
+    }
+    let mut protected: BTreeSet<String> = plan.protected.iter().map(|s| s.to_lowercase()).collect();
+    if let Some(d) = &desired {
+        protected.extend(
+            d.protected
+                .iter()
+                .filter_map(|p| live.id_of(&p.principal))
+                .map(str::to_lowercase),
+        );
+    }
+    let refused = apply::refused_removals(&plan, &protected);
+    if !refused.is_empty() {
+        eprintln!("error: the plan removes a protected principal; nothing was applied:");
+        for r in refused {
+            eprintln!("  {r}");
+        }
+        return ExitCode::from(EXIT_ERROR);
+    }
+
+    let options = ApplyOptions {
+        justification: args.justification.clone(),
+        ticket: args.ticket_system.clone().zip(args.ticket_number.clone()),
+    };
+    let total = plan.changes.len();
+    let report = apply::apply(&tenant.client, &plan, &options, &mut |r| {
+        print_record(r, total)
+    })
+    .await;
+    if let Some(log) = &args.log {
+        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+        if let Err(e) = write_file(log, &format!("{text}\n")) {
+            eprintln!(
+                "error: cannot write the audit record to {}: {e}",
+                log.display()
+            );
+        }
+    }
+    let summary = summary(&report);
+    let _ = super::write_stdout(&format!("{summary}\n"));
+    if report.failed() {
+        ExitCode::from(EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn read_plan(path: &Path) -> Result<Plan, ExitCode> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
+    let version: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| fail(format!("{} is not a plan file: {e}", path.display())))?;
+    if version.get("format_version").and_then(|v| v.as_u64()) != Some(u64::from(FORMAT_VERSION)) {
+        return Err(fail(format!(
+            "{} has plan format {}, and this pimctl reads format {FORMAT_VERSION}; make a new plan",
+            path.display(),
+            version
+                .get("format_version")
+                .unwrap_or(&serde_json::Value::Null)
+        )));
+    }
+    let plan: Plan = serde_json::from_value(version)
+        .map_err(|e| fail(format!("{} is not a valid plan file: {e}", path.display())))?;
+    if plan.tool_version != env!("CARGO_PKG_VERSION") {
+        return Err(fail(format!(
+            "{} was made by pimctl {}, and this is pimctl {}; make a new plan with this version",
+            path.display(),
+            plan.tool_version,
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    Ok(plan)
+}
+
+/// Asks for `yes` on a terminal; without one, only `--auto-approve` goes on.
+fn confirm(auto_approve: bool, changes: usize) -> Result<(), ExitCode> {
+    if auto_approve {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(fail(
+            "no terminal to confirm on: review the plan and pass --auto-approve, or apply a saved plan".into(),
+        ));
+    }
+    eprint!("\nApply these {changes} changes to the tenant? Only 'yes' is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        eprintln!("Apply cancelled; nothing was sent.");
+        Err(ExitCode::from(EXIT_ERROR))
+    }
+}
+
+fn print_record(r: &ChangeRecord, total: usize) {
+    let outcome = match r.outcome {
+        Outcome::Applied => "applied",
+        Outcome::AlreadyInState => "already in state",
+        Outcome::Failed => "FAILED",
+        Outcome::Skipped => "skipped",
+    };
+    let who = r
+        .principal
+        .as_deref()
+        .map(|p| format!(" {p}"))
+        .unwrap_or_default();
+    let mut line = format!(
+        "[{}/{total}] {} {}{who}: {outcome}",
+        r.index + 1,
+        r.action,
+        r.role_name
+    );
+    if let Some(e) = &r.error {
+        line.push_str(&format!(" ({e})"));
+    }
+    let _ = super::write_stdout(&format!("{line}\n"));
+}
+
+fn summary(r: &ApplyReport) -> String {
+    format!(
+        "Apply {}: {} applied, {} already in state, {} failed, {} skipped.",
+        if r.failed() { "incomplete" } else { "complete" },
+        r.count(Outcome::Applied),
+        r.count(Outcome::AlreadyInState),
+        r.count(Outcome::Failed),
+        r.count(Outcome::Skipped)
+    )
+}

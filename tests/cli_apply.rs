@@ -1,0 +1,122 @@
+//! `pimctl apply` as users run it: the full loop on the emulator (plan, apply the saved plan, plan again), a stale
+//! plan refused, and no confirmation without a terminal.
+
+use std::process::{Command, Output, Stdio};
+
+fn pimctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pimctl"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("PIMCTL_GRAPH_URL")
+        .env_remove("PIMCTL_NOW")
+        .stdin(Stdio::null())
+        .output()
+        .expect("pimctl runs")
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let plan = dir.path().join("plan.json");
+    let log = dir.path().join("audit.json");
+    let (state, plan, log) = (
+        state.to_str().unwrap(),
+        plan.to_str().unwrap(),
+        log.to_str().unwrap(),
+    );
+    let tenant = ["--emulator", "--emulator-state", state];
+
+    let o = pimctl(
+        &[
+            &["plan", "examples/contoso", "--out", plan][..],
+            &tenant[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+
+    let o = pimctl(&[&["apply", plan, "--log", log][..], &tenant[..]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("[1/3] update_rule Privileged Role Administrator: applied"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Apply complete: 3 applied, 0 already in state, 0 failed, 0 skipped."),
+        "{text}"
+    );
+    let audit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(log).unwrap()).unwrap();
+    assert_eq!(audit["changes"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        audit["changes"][2]["sent"][0]["body"]["action"],
+        "adminRemove"
+    );
+
+    let o = pimctl(
+        &[
+            &["plan", "examples/contoso", "--detailed-exitcode"][..],
+            &tenant[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "no changes left: {}", out(&o));
+
+    // The saved plan describes a tenant that no longer exists.
+    let o = pimctl(&[&["apply", plan][..], &tenant[..]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("the tenant changed since this plan was made; nothing was applied"),
+        "{}",
+        out(&o)
+    );
+}
+
+#[test]
+fn without_a_terminal_apply_needs_auto_approve() {
+    let o = pimctl(&["apply", "examples/contoso", "--emulator"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("no terminal to confirm on"), "{}", out(&o));
+    assert!(!out(&o).contains("applied"), "{}", out(&o));
+
+    let o = pimctl(&["apply", "examples/contoso", "--emulator", "--auto-approve"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 3 applied"), "{}", out(&o));
+}
+
+#[test]
+fn a_plan_from_changed_policies_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    let plan = plan.to_str().unwrap();
+    let o = pimctl(&["plan", "examples/contoso", "--emulator", "--out", plan]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    // The same plan checked against other policies.
+    let other = dir.path().join("policies");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("p.yaml"), "version: pimctl/v1\n").unwrap();
+    std::fs::copy("examples/contoso/tenant.yaml", other.join("tenant.yaml")).unwrap();
+    let o = pimctl(&[
+        "apply",
+        plan,
+        "--policies",
+        other.to_str().unwrap(),
+        "--emulator",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("changed since this plan was made"),
+        "{}",
+        out(&o)
+    );
+}
