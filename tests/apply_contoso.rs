@@ -117,3 +117,75 @@ async fn a_plan_file_that_removes_a_break_glass_account_is_refused() {
     let protected = p.protected.iter().cloned().collect();
     assert_eq!(apply::refused_removals(&p, &protected).len(), 1);
 }
+
+#[tokio::test]
+async fn repeated_applies_converge_through_faults_without_duplicates_or_touching_break_glass() {
+    for seed_fail_rate in [0.1, 0.3] {
+        let em = emulator_from_file(
+            "tests/fixtures/tenants/fresh.yaml",
+            &Setup {
+                page_size: Some(10),
+                faults: pimctl::emulator::faults::FaultConfig {
+                    latency_ms: 0,
+                    throttle_rps: Some(200.0),
+                    fail_rate: seed_fail_rate,
+                },
+            },
+        )
+        .await;
+        let desired = desired(CONTOSO, &em);
+        let client = client(&em);
+        let now = em.with_state(|s| s.now());
+        let mut rounds = 0;
+        let mut writes_recorded = 0;
+        loop {
+            rounds += 1;
+            assert!(
+                rounds <= 12,
+                "no convergence after 12 rounds at {seed_fail_rate}"
+            );
+            // A read can fail for good too; the next round reads again.
+            let Ok(live) = read_tenant(&client, &[&desired], now).await else {
+                continue;
+            };
+            let p = plan::build(&desired, &live, &PlanOptions::default());
+            assert!(p.errors.is_empty(), "{:?}", p.errors);
+            if p.changes.is_empty() {
+                break;
+            }
+            let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+            writes_recorded += report.changes.iter().map(|c| c.sent.len()).sum::<usize>();
+        }
+        // Nothing duplicated: one schedule per principal, role and kind.
+        let mut seen = std::collections::BTreeSet::new();
+        em.with_state(|s| {
+            for sch in s.schedules.iter().filter(|x| x.live(now)) {
+                assert!(
+                    seen.insert((
+                        sch.principal_id.clone(),
+                        sch.role_definition_id.clone(),
+                        format!("{:?}/{:?}", sch.level, sch.assignment_type)
+                    )),
+                    "duplicate schedule {sch:?}"
+                );
+            }
+        });
+        // The break-glass accounts hold their permanent Global Administrator.
+        let live = read_tenant(&client, &[&desired], now).await.unwrap();
+        let ga = pimctl::catalog::well_known::GLOBAL_ADMINISTRATOR;
+        for bg in [
+            "bg-01@contoso.onmicrosoft.com",
+            "bg-02@contoso.onmicrosoft.com",
+        ] {
+            assert!(
+                live.assignments.iter().any(|a| a.role.0 == ga
+                    && a.end.is_none()
+                    && live.label(&a.principal_id) == bg)
+            );
+        }
+        assert!(
+            writes_recorded >= 80,
+            "every write attempt is in the records: {writes_recorded}"
+        );
+    }
+}

@@ -210,3 +210,20 @@ async fn reports_unmanaged_settings_and_roles_and_expiring_assignments() {
         "{notes:#?}"
     );
 }
+
+#[tokio::test]
+async fn principal_lookups_follow_pages_smaller_than_their_in_clause() {
+    // Fifteen names to an `in` clause, two items to a page: every lookup answer spans several pages.
+    let em = emulator_from_file(
+        "tests/fixtures/tenants/fresh.yaml",
+        &Setup {
+            page_size: Some(2),
+            ..Setup::default()
+        },
+    )
+    .await;
+    let d = desired(CONTOSO, &em);
+    let p = plan_against(&em, &d).await;
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(p.summary.creates, 26);
+}

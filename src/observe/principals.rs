@@ -152,7 +152,7 @@ pub async fn resolve(
         let items: Vec<BatchRequestItem> = requests.iter().map(|(_, r)| r.clone()).collect();
         let answers = client.batch(items).await?;
         for ((lookup, request), answer) in requests.iter().zip(&answers) {
-            for p in found(*lookup, request, answer)? {
+            for p in found(client, *lookup, request, answer).await? {
                 live.principals.insert(p.id.to_lowercase(), p);
             }
         }
@@ -207,14 +207,30 @@ impl<'a> Names<'a> {
     }
 }
 
-fn found(
+/// Every item a lookup answered: its page in the batch, and the pages after it when the server's page was smaller
+/// than the `in` list (Graph's is not, but nothing promises it).
+async fn all_pages<T: serde::de::DeserializeOwned>(
+    client: &GraphClient,
+    request: &BatchRequestItem,
+    answer: &crate::graph::BatchResponseItem,
+) -> Result<Vec<T>, ClientError> {
+    let page: Page<T> = decode_batch_item(request, answer)?;
+    let mut items = page.value;
+    if let Some(next) = page.next_link {
+        items.extend(client.list_all::<T>(&next).await?);
+    }
+    Ok(items)
+}
+
+async fn found(
+    client: &GraphClient,
     lookup: Lookup,
     request: &BatchRequestItem,
     answer: &crate::graph::BatchResponseItem,
 ) -> Result<Vec<LivePrincipal>, ClientError> {
     Ok(match lookup {
-        Lookup::UserId | Lookup::UserUpn => decode_batch_item::<Page<User>>(request, answer)?
-            .value
+        Lookup::UserId | Lookup::UserUpn => all_pages::<User>(client, request, answer)
+            .await?
             .into_iter()
             .map(|u| LivePrincipal {
                 id: u.id,
@@ -224,8 +240,8 @@ fn found(
                 app_id: None,
             })
             .collect(),
-        Lookup::GroupId | Lookup::GroupName => decode_batch_item::<Page<Group>>(request, answer)?
-            .value
+        Lookup::GroupId | Lookup::GroupName => all_pages::<Group>(client, request, answer)
+            .await?
             .into_iter()
             .map(|g| LivePrincipal {
                 id: g.id,
@@ -236,8 +252,8 @@ fn found(
             })
             .collect(),
         Lookup::SpId | Lookup::SpAppId | Lookup::SpName => {
-            decode_batch_item::<Page<ServicePrincipal>>(request, answer)?
-                .value
+            all_pages::<ServicePrincipal>(client, request, answer)
+                .await?
                 .into_iter()
                 .map(|s| LivePrincipal {
                     id: s.id,
