@@ -189,3 +189,50 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
         );
     }
 }
+
+#[tokio::test]
+async fn a_policy_that_allows_permanent_eligibility_is_applied_before_the_permanent_eligibility() {
+    let seed = format!(
+        "{}\npolicies:\n  Billing Administrator:\n    Expiration_Admin_Eligibility: {{isExpirationRequired: true, maximumDuration: P180D}}\n",
+        std::fs::read_to_string("tests/fixtures/tenants/fresh.yaml").unwrap()
+    );
+    let em = emulator(
+        pimctl::emulator::TenantSource::Seed {
+            seed: Box::new(pimctl::emulator::seed::Seed::from_yaml(&seed, "seed").unwrap()),
+            origin: "seed".into(),
+        },
+        &Setup::default(),
+    )
+    .await;
+    let (_dir, desired) = desired_yaml(
+        "version: pimctl/v1\ndirectory_roles:\n  Billing Administrator:\n    eligible_assignment: {allow_permanent: true}\n    eligible:\n      - user: heidi.billing@contoso.com\n",
+        &em,
+    );
+    let client = client(&em);
+    let now = em.with_state(|s| s.now());
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let p = plan::build(&desired, &live, &PlanOptions::default());
+    assert_eq!(
+        lines(&p),
+        [
+            "update_rule Billing Administrator Expiration_Admin_Eligibility",
+            "create Billing Administrator heidi.billing@contoso.com",
+        ]
+    );
+    // In the other order the tenant refuses the assignment, and the role's later change is skipped.
+    let mut reversed = p.clone();
+    reversed.changes.reverse();
+    let report = apply::apply(&client, &reversed, &ApplyOptions::default(), &mut |_| {}).await;
+    let outcomes: Vec<Outcome> = report.changes.iter().map(|c| c.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Failed, Outcome::Skipped], "{report:#?}");
+
+    // In the plan's order it goes through.
+    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    assert!(
+        plan::build(&desired, &live, &PlanOptions::default())
+            .changes
+            .is_empty()
+    );
+}
