@@ -61,12 +61,24 @@ pub fn refused_removals(plan: &Plan, protected: &BTreeSet<String>) -> Vec<String
 }
 
 /// What to send with every request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Sent as the justification of every schedule request (default: "pimctl apply <plan id>: <reason>").
     pub justification: Option<String>,
     /// `(ticketSystem, ticketNumber)`, for policies that require a ticket.
     pub ticket: Option<(String, String)>,
+    /// Roles whose changes run at once (each role's changes run in order).
+    pub concurrency: usize,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            justification: None,
+            ticket: None,
+            concurrency: 4,
+        }
+    }
 }
 
 /// How one change ended.
@@ -128,55 +140,103 @@ impl ApplyReport {
     }
 }
 
-/// Carries out the plan's changes in order. `progress` is told about each change as it ends.
+/// Carries out the plan's changes. Changes of one role run in the plan's order, and a failure skips the role's later
+/// changes; different roles are independent and run concurrently, up to `options.concurrency` at once. `progress`
+/// is told about each change as it ends; the report lists them in the plan's order.
 pub async fn apply(
     client: &GraphClient,
     plan: &Plan,
     options: &ApplyOptions,
-    progress: &mut dyn FnMut(&ChangeRecord),
+    progress: &mut (dyn FnMut(&ChangeRecord) + Send),
 ) -> ApplyReport {
-    let mut failed_roles = BTreeSet::new();
-    let mut records = vec![];
-    for (index, change) in plan.changes.iter().enumerate() {
-        let role = change.key.role().clone();
-        let mut record = ChangeRecord {
-            index,
-            action: change.action.as_str(),
-            role_name: change.role_name.clone(),
-            principal: change.principal.as_ref().map(|p| p.label.clone()),
-            outcome: Outcome::Applied,
-            error: None,
-            sent: vec![],
-        };
-        if failed_roles.contains(&role) {
-            record.outcome = Outcome::Skipped;
-            record.error = Some("an earlier change of this role failed".into());
-        } else {
-            let mut all_already = true;
-            for op in &change.operations {
-                match send(client, plan, change, op, options, &mut record.sent).await {
-                    Ok(Done::Applied) => all_already = false,
-                    Ok(Done::Already) => {}
-                    Err(e) => {
-                        record.outcome = Outcome::Failed;
-                        record.error = Some(e.to_string());
-                        break;
-                    }
-                }
-            }
-            if record.outcome == Outcome::Failed {
-                failed_roles.insert(role);
-            } else if all_already {
-                record.outcome = Outcome::AlreadyInState;
-            }
+    use futures_util::StreamExt;
+    let mut by_role: Vec<(&crate::model::RoleKey, Vec<usize>)> = vec![];
+    for (i, c) in plan.changes.iter().enumerate() {
+        match by_role.iter_mut().find(|(r, _)| *r == c.key.role()) {
+            Some((_, list)) => list.push(i),
+            None => by_role.push((c.key.role(), vec![i])),
         }
-        progress(&record);
-        records.push(record);
     }
+    let progress = std::sync::Mutex::new(progress);
+    let report = |r: &ChangeRecord| {
+        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        (*p)(r);
+    };
+    let mut records: Vec<ChangeRecord> = futures_util::stream::iter(by_role)
+        .map(|(_, indices)| {
+            let report = &report;
+            async move {
+                let mut out = vec![];
+                let mut failed = false;
+                for index in indices {
+                    let record = if failed {
+                        skipped(plan, index)
+                    } else {
+                        run_change(client, plan, index, options).await
+                    };
+                    failed |= record.outcome == Outcome::Failed;
+                    report(&record);
+                    out.push(record);
+                }
+                out
+            }
+        })
+        .buffer_unordered(options.concurrency.max(1))
+        .flat_map(futures_util::stream::iter)
+        .collect()
+        .await;
+    records.sort_by_key(|r| r.index);
     ApplyReport {
         plan_id: plan.id.clone(),
         changes: records,
     }
+}
+
+fn new_record(plan: &Plan, index: usize) -> ChangeRecord {
+    let change = &plan.changes[index];
+    ChangeRecord {
+        index,
+        action: change.action.as_str(),
+        role_name: change.role_name.clone(),
+        principal: change.principal.as_ref().map(|p| p.label.clone()),
+        outcome: Outcome::Applied,
+        error: None,
+        sent: vec![],
+    }
+}
+
+fn skipped(plan: &Plan, index: usize) -> ChangeRecord {
+    ChangeRecord {
+        outcome: Outcome::Skipped,
+        error: Some("an earlier change of this role failed".into()),
+        ..new_record(plan, index)
+    }
+}
+
+async fn run_change(
+    client: &GraphClient,
+    plan: &Plan,
+    index: usize,
+    options: &ApplyOptions,
+) -> ChangeRecord {
+    let change = &plan.changes[index];
+    let mut record = new_record(plan, index);
+    let mut all_already = true;
+    for op in &change.operations {
+        match send(client, plan, change, op, options, &mut record.sent).await {
+            Ok(Done::Applied) => all_already = false,
+            Ok(Done::Already) => {}
+            Err(e) => {
+                record.outcome = Outcome::Failed;
+                record.error = Some(e.to_string());
+                return record;
+            }
+        }
+    }
+    if all_already {
+        record.outcome = Outcome::AlreadyInState;
+    }
+    record
 }
 
 enum Done {

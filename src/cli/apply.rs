@@ -183,6 +183,7 @@ async fn run_on(
     let options = ApplyOptions {
         justification: args.justification.clone(),
         ticket: args.ticket_system.clone().zip(args.ticket_number.clone()),
+        concurrency: usize::from(args.tenant.graph.max_concurrency),
     };
     let total = plan.changes.len();
     let report = apply::apply(&tenant.client, &plan, &options, &mut |r| {
