@@ -262,8 +262,17 @@ async fn send(
             let body = serde_json::to_value(rule).unwrap_or_default();
             let result: Result<Option<serde_json::Value>, ClientError> =
                 client.patch_json(&path, rule).await;
-            sent.push(record("PATCH", path, body, &result));
-            result.map(|_| Done::Applied)
+            sent.push(record("PATCH", path.clone(), body.clone(), &result));
+            match result {
+                // The whole rule is sent: sending it again after a lost answer can only set the same values.
+                Err(e) if e.is_ambiguous() => {
+                    let again: Result<Option<serde_json::Value>, ClientError> =
+                        client.patch_json(&path, rule).await;
+                    sent.push(record("PATCH", path, body, &again));
+                    again.map(|_| Done::Applied)
+                }
+                other => other.map(|_| Done::Applied),
+            }
         }
         Operation::ScheduleRequest { kind, request } => {
             let mut request = request.clone();
@@ -289,14 +298,75 @@ async fn send(
             let body = serde_json::to_value(&request).unwrap_or_default();
             let result: Result<Option<serde_json::Value>, ClientError> =
                 client.post_json(&path, &request).await;
-            sent.push(record("POST", path, body, &result));
+            sent.push(record("POST", path.clone(), body.clone(), &result));
             match result {
                 Ok(_) => Ok(Done::Applied),
                 Err(e) if already(&request.action, &e) => Ok(Done::Already),
+                // The request may have been carried out: read the tenant before sending it again.
+                Err(e) if e.is_ambiguous() => match in_effect(client, *kind, &request).await {
+                    Ok(true) => Ok(Done::Applied),
+                    Ok(false) => {
+                        let again: Result<Option<serde_json::Value>, ClientError> =
+                            client.post_json(&path, &request).await;
+                        sent.push(record("POST", path, body, &again));
+                        match again {
+                            Ok(_) => Ok(Done::Applied),
+                            Err(e) if already(&request.action, &e) => Ok(Done::Already),
+                            Err(e) => Err(e),
+                        }
+                    }
+                    Err(_) => Err(e),
+                },
                 Err(e) => Err(e),
             }
         }
     }
+}
+
+/// Whether the tenant already holds what a schedule request asked for: an assignment of the principal to the role
+/// with the requested end (create, update), or none (remove). One filtered read of the schedules.
+async fn in_effect(
+    client: &GraphClient,
+    kind: AssignmentKind,
+    request: &crate::graph::NewScheduleRequest,
+) -> Result<bool, ClientError> {
+    let collection = match kind {
+        AssignmentKind::Eligible => "roleEligibilitySchedules",
+        AssignmentKind::Active => "roleAssignmentSchedules",
+    };
+    let q = |s: &str| s.replace('\'', "''");
+    let path = format!(
+        "/roleManagement/directory/{collection}?$filter=principalId eq '{}' and roleDefinitionId eq '{}'",
+        q(&request.principal_id),
+        q(&request.role_definition_id)
+    );
+    let schedules: Vec<crate::graph::UnifiedRoleAssignmentSchedule> =
+        client.list_all(&path).await?;
+    let held: Vec<_> = schedules
+        .iter()
+        .filter(|s| s.assignment_type != Some(crate::graph::AssignmentType::Activated))
+        .filter(|s| {
+            s.directory_scope_id.as_deref().unwrap_or("/")
+                == request.directory_scope_id.as_deref().unwrap_or("/")
+        })
+        .collect();
+    let wanted_end = request
+        .schedule_info
+        .as_ref()
+        .and_then(|i| i.expiration.as_ref())
+        .and_then(|e| e.end_date_time)
+        .map(|t| t.timestamp());
+    Ok(match request.action {
+        ScheduleRequestAction::AdminRemove => held.is_empty(),
+        _ => held.iter().any(|s| {
+            s.schedule_info
+                .as_ref()
+                .and_then(|i| i.expiration.as_ref())
+                .and_then(|e| e.end_date_time)
+                .map(|t| t.timestamp())
+                == wanted_end
+        }),
+    })
 }
 
 /// Whether an error says the tenant is already as the request wanted.
