@@ -122,7 +122,7 @@ async fn a_plan_file_that_removes_a_break_glass_account_is_refused() {
 async fn repeated_applies_converge_through_faults_without_duplicates_or_touching_break_glass() {
     for seed_fail_rate in [0.1, 0.3] {
         let em = emulator_from_file(
-            "tests/fixtures/tenants/fresh.yaml",
+            FRESH,
             &Setup {
                 page_size: Some(10),
                 faults: pimctl::emulator::faults::FaultConfig {
@@ -192,18 +192,10 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
 
 #[tokio::test]
 async fn a_policy_that_allows_permanent_eligibility_is_applied_before_the_permanent_eligibility() {
-    let seed = format!(
-        "{}\npolicies:\n  Billing Administrator:\n    Expiration_Admin_Eligibility: {{isExpirationRequired: true, maximumDuration: P180D}}\n",
-        std::fs::read_to_string("tests/fixtures/tenants/fresh.yaml").unwrap()
+    let seed = fresh_with(
+        "policies:\n  Billing Administrator:\n    Expiration_Admin_Eligibility: {isExpirationRequired: true, maximumDuration: P180D}\n",
     );
-    let em = emulator(
-        pimctl::emulator::TenantSource::Seed {
-            seed: Box::new(pimctl::emulator::seed::Seed::from_yaml(&seed, "seed").unwrap()),
-            origin: "seed".into(),
-        },
-        &Setup::default(),
-    )
-    .await;
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
     let (_dir, desired) = desired_yaml(
         "version: pimctl/v1\ndirectory_roles:\n  Billing Administrator:\n    eligible_assignment: {allow_permanent: true}\n    eligible:\n      - user: heidi.billing@contoso.com\n",
         &em,

@@ -44,6 +44,30 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
+/// A copy of a flat directory at `to`.
+fn copy_of(from: &str, to: &Path) -> std::path::PathBuf {
+    std::fs::create_dir(to).unwrap();
+    for f in std::fs::read_dir(from).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, to.join(f.file_name().unwrap())).unwrap();
+    }
+    to.to_path_buf()
+}
+
+/// `pimctl plan` of one policy file, written to a temporary directory, against the fresh tenant.
+fn plan_on_fresh(policies: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "policies.yaml", policies);
+    pimctl(&[
+        "plan",
+        dir.path().to_str().unwrap(),
+        "--emulator",
+        FRESH,
+        "--now",
+        NOW,
+    ])
+}
+
 #[test]
 fn the_readme_command_prints_the_contoso_drift_and_exits_0() {
     let o = pimctl(&["plan", "examples/contoso", "--emulator", "--now", NOW]);
@@ -171,20 +195,9 @@ fn no_drift_exits_0_and_drift_that_only_strengthens_passes_fail_on_weakening() {
 
 #[test]
 fn a_declaration_with_errors_reads_nothing_and_exits_1() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "policies.yaml",
+    let o = plan_on_fresh(
         "version: pimctl/v1\ndirectory_roles:\n  Global Reader:\n    eligible:\n      - usr: ivan.audit@contoso.com\n",
     );
-    let o = pimctl(&[
-        "plan",
-        dir.path().to_str().unwrap(),
-        "--emulator",
-        FRESH,
-        "--now",
-        NOW,
-    ]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("policies.yaml:5"), "{err}");
@@ -207,20 +220,9 @@ fn a_missing_tenant_file_is_a_clear_error() {
 
 #[test]
 fn an_unknown_principal_fails_the_plan_at_its_yaml_location() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "policies.yaml",
+    let o = plan_on_fresh(
         "version: pimctl/v1\ndirectory_roles:\n  Global Reader:\n    eligible:\n      - user: ivan.audti@contoso.com\n",
     );
-    let o = pimctl(&[
-        "plan",
-        dir.path().to_str().unwrap(),
-        "--emulator",
-        FRESH,
-        "--now",
-        NOW,
-    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(
@@ -234,18 +236,8 @@ fn an_unknown_principal_fails_the_plan_at_its_yaml_location() {
 #[test]
 fn base_tells_drift_from_the_change_under_review() {
     let dir = tempfile::tempdir().unwrap();
-    let base = dir.path().join("base");
-    std::fs::create_dir(&base).unwrap();
-    for f in std::fs::read_dir("examples/contoso").unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, base.join(f.file_name().unwrap())).unwrap();
-    }
-    let head = dir.path().join("head");
-    std::fs::create_dir(&head).unwrap();
-    for f in std::fs::read_dir(&base).unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, head.join(f.file_name().unwrap())).unwrap();
-    }
+    let base = copy_of("examples/contoso", &dir.path().join("base"));
+    let head = copy_of("examples/contoso", &dir.path().join("head"));
     // The change under review: Global Reader activations may last 2 hours instead of 4.
     let tier2 = std::fs::read_to_string(head.join("tier2.yaml")).unwrap();
     std::fs::write(

@@ -166,18 +166,10 @@ async fn plans_are_deterministic_and_ordered_policy_first() {
 
 #[tokio::test]
 async fn reports_unmanaged_settings_and_roles_and_expiring_assignments() {
-    let seed = format!(
-        "{}\nactive:\n  - {{role: Intune Administrator, user: judy.reader@contoso.com, start: 2026-01-01T00:00:00Z}}\n  - {{role: Billing Administrator, user: heidi.billing@contoso.com, start: 2026-11-01T00:00:00Z, until: 2026-12-01T23:59:59Z}}\npolicies:\n  Billing Administrator:\n    Expiration_EndUser_Assignment: {{isExpirationRequired: true, maximumDuration: PT2H}}\n",
-        std::fs::read_to_string("tests/fixtures/tenants/fresh.yaml").unwrap()
+    let seed = fresh_with(
+        "active:\n  - {role: Intune Administrator, user: judy.reader@contoso.com, start: 2026-01-01T00:00:00Z}\n  - {role: Billing Administrator, user: heidi.billing@contoso.com, start: 2026-11-01T00:00:00Z, until: 2026-12-01T23:59:59Z}\npolicies:\n  Billing Administrator:\n    Expiration_EndUser_Assignment: {isExpirationRequired: true, maximumDuration: PT2H}\n",
     );
-    let em = emulator(
-        pimctl::emulator::TenantSource::Seed {
-            seed: Box::new(pimctl::emulator::seed::Seed::from_yaml(&seed, "seed").unwrap()),
-            origin: "seed".into(),
-        },
-        &Setup::default(),
-    )
-    .await;
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
     // Billing Administrator is declared with its assignments only: every setting is unmanaged.
     let (_dir, desired) = desired_yaml(
         "version: pimctl/v1\ndirectory_roles:\n  Billing Administrator:\n    active:\n      - {user: heidi.billing@contoso.com, until: 2026-12-01}\n",
@@ -215,7 +207,7 @@ async fn reports_unmanaged_settings_and_roles_and_expiring_assignments() {
 async fn principal_lookups_follow_pages_smaller_than_their_in_clause() {
     // Fifteen names to an `in` clause, two items to a page: every lookup answer spans several pages.
     let em = emulator_from_file(
-        "tests/fixtures/tenants/fresh.yaml",
+        FRESH,
         &Setup {
             page_size: Some(2),
             ..Setup::default()

@@ -13,8 +13,6 @@ use planning::*;
 use std::sync::Arc;
 use std::time::Duration;
 
-const FRESH: &str = "tests/fixtures/tenants/fresh.yaml";
-
 #[tokio::test]
 async fn an_ambiguous_group_name_lists_the_candidates_with_their_ids() {
     let mut state = Seed::from_file(FRESH.as_ref())

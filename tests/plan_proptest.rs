@@ -221,7 +221,7 @@ proptest! {
         let protected: Vec<String> = (0..PEOPLE).filter(|i| c.protected[*i]).map(id).collect();
         for change in &p.changes {
             for op in &change.operations {
-                if let Operation::ScheduleRequest { kind, request } = op {
+                if let Operation::ScheduleRequest { request, .. } = op {
                     let is_protected = protected.contains(&request.principal_id);
                     prop_assert!(
                         !(is_protected && request.action == pimctl::graph::ScheduleRequestAction::AdminRemove),
@@ -231,7 +231,6 @@ proptest! {
                     if is_protected && change.action == Action::Update {
                         prop_assert!(change.before["end"].is_string(), "downgrades {change:#?}");
                     }
-                    let _ = kind;
                 }
             }
         }

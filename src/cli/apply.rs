@@ -1,11 +1,9 @@
 //! `pimctl apply [PLAN.json | PATH]`: carry out a reviewed plan, or plan and apply after confirmation.
 
 use super::plan::{EXIT_ERROR, fail, load, write_file};
-use super::progress::Spinner;
 use super::tenant::TenantArgs;
 use crate::apply::{self, ApplyOptions, ApplyReport, ChangeRecord, Outcome};
 use crate::model::DesiredState;
-use crate::observe::read_tenant;
 use crate::plan::{self, FORMAT_VERSION, Plan, PlanOptions, fingerprint};
 use crate::render::{self, Format};
 use std::collections::BTreeSet;
@@ -108,10 +106,7 @@ async fn run_on(
     }
     let empty = DesiredState::default();
     let states = [desired.as_ref().unwrap_or(&empty)];
-    let spinner = Spinner::start("reading the tenant", &tenant.client);
-    let live = read_tenant(&tenant.client, &states, tenant.now).await;
-    spinner.finish();
-    let live = match live {
+    let live = match tenant.read(&states).await {
         Ok(l) => l,
         Err(e) => return fail(e.to_string()),
     };

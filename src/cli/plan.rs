@@ -1,11 +1,9 @@
 //! `pimctl plan [PATH]`: read the tenant, compare it with the declaration, and show what apply would change.
 
-use super::progress::Spinner;
 use super::tenant::TenantArgs;
 use crate::duration::Duration;
 use crate::language::{self, LoadOptions};
 use crate::model::DesiredState;
-use crate::observe::read_tenant;
 use crate::plan::{self, Plan, PlanOptions};
 use crate::render::{self, Format};
 use chrono::{DateTime, Utc};
@@ -95,17 +93,7 @@ pub(crate) fn make_plan(
             let base = base(tenant.now)?;
             let mut states = vec![&desired];
             states.extend(base.as_ref());
-            let spinner = Spinner::start("reading the tenant", &tenant.client);
-            let live = read_tenant(&tenant.client, &states, tenant.now).await;
-            spinner.finish();
-            let live = live.map_err(|e| fail(e.to_string()))?;
-            let stats = tenant.client.stats();
-            tracing::info!(
-                "read the tenant in {} requests ({} pages, {} retries)",
-                stats.requests,
-                stats.pages,
-                stats.retries
-            );
+            let live = tenant.read(&states).await.map_err(|e| fail(e.to_string()))?;
             let options = PlanOptions {
                 expiring_within: args.expiring_within.to_chrono(),
             };

@@ -31,6 +31,24 @@ pub struct Tenant {
 }
 
 impl Tenant {
+    /// Reads the live state for these declarations, with a spinner on a terminal and the request count logged.
+    pub async fn read(
+        &self,
+        desired: &[&crate::model::DesiredState],
+    ) -> Result<crate::model::LiveState, crate::graph::client::ClientError> {
+        let spinner = super::progress::Spinner::start("reading the tenant", &self.client);
+        let live = crate::observe::read_tenant(&self.client, desired, self.now).await;
+        spinner.finish();
+        let stats = self.client.stats();
+        tracing::info!(
+            "read the tenant in {} requests ({} pages, {} retries)",
+            stats.requests,
+            stats.pages,
+            stats.retries
+        );
+        live
+    }
+
     /// Stops the emulator, saving its state when asked to.
     pub async fn close(self) {
         if let Some(e) = self.emulator

@@ -40,8 +40,8 @@ pub struct User {
 }
 
 impl User {
-    /// The properties `GET /users` returns without `$select`.
-    pub const DEFAULT_PROPERTIES: &'static [&'static str] = &[
+    /// Every property of this type: the default projection first, then those Graph returns only when `$select`ed.
+    pub const PROPERTIES: &'static [&'static str] = &[
         "id",
         "displayName",
         "userPrincipalName",
@@ -53,7 +53,12 @@ impl User {
         "officeLocation",
         "preferredLanguage",
         "surname",
+        "userType",
+        "onPremisesSyncEnabled",
+        "accountEnabled",
     ];
+    /// The properties `GET /users` returns without `$select`.
+    pub const DEFAULT_PROPERTIES: &'static [&'static str] = Self::PROPERTIES.split_at(11).0;
 }
 
 /// `group`.

@@ -201,15 +201,6 @@ fn drift_weakened(c: &Change) -> bool {
     c.cause == Some(Cause::Drift) && c.drift_posture.effect == Effect::Weakens
 }
 
-/// How a weakening difference is introduced: drift when the plan knows it is, else a plain statement.
-fn weaker_label(c: &Change) -> &'static str {
-    if c.cause == Some(Cause::Drift) {
-        "! drift weakened posture:"
-    } else {
-        "! the tenant is weaker than declared:"
-    }
-}
-
 /// Whether the plan mixes drift and declared changes, so that each change is worth marking.
 fn mixed_causes(plan: &Plan) -> bool {
     matches!(

@@ -3,7 +3,7 @@
 
 use super::{
     Item, count, dates, drift_weakened, kind_title, list_diff, mixed_causes, principal, show,
-    wants_list_layout, weaker_label, what,
+    wants_list_layout, what,
 };
 use crate::plan::{
     Action, Cause, Change, Effect, FieldChange, Note, NoteSeverity, Plan, PlanError, Posture,
@@ -158,7 +158,7 @@ fn change(c: &Change, mark_drift: bool, paint: Paint) -> Vec<String> {
     if drift_weakened(c) {
         lines.push(format!(
             "      {} {}",
-            paint.bold_red(weaker_label(c)),
+            paint.bold_red("! drift weakened posture:"),
             why(&c.drift_posture)
         ));
     }

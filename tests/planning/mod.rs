@@ -1,6 +1,8 @@
 //! Shared by the plan tests: an emulator seeded from a tenant file, a client on it, and a plan of a declaration.
 #![allow(dead_code)]
 
+pub mod generate;
+
 use pimctl::emulator::faults::FaultConfig;
 use pimctl::emulator::{Emulator, EmulatorConfig, RunningEmulator, TenantSource};
 use pimctl::graph::client::{GraphClient, GraphConfig, RetryConfig, StaticToken};
@@ -14,6 +16,8 @@ use std::time::Duration;
 
 pub const CONTOSO: &str = "examples/contoso";
 pub const CONTOSO_TENANT: &str = "examples/contoso/tenant.yaml";
+/// The Contoso directory with nothing assigned and Microsoft's policies.
+pub const FRESH: &str = "tests/fixtures/tenants/fresh.yaml";
 
 /// How to run the emulator.
 #[derive(Default, Clone)]
@@ -28,6 +32,24 @@ pub async fn emulator(seed: TenantSource, setup: &Setup) -> RunningEmulator {
     config.faults = setup.faults;
     config.rng_seed = 7;
     Emulator::start(config).await.expect("the emulator starts")
+}
+
+/// An emulator seeded from YAML text.
+pub async fn emulator_from_yaml(seed: &str, setup: &Setup) -> RunningEmulator {
+    let seed = pimctl::emulator::seed::Seed::from_yaml(seed, "seed").expect("a valid seed");
+    emulator(
+        TenantSource::Seed {
+            seed: Box::new(seed),
+            origin: "seed".into(),
+        },
+        setup,
+    )
+    .await
+}
+
+/// The fresh tenant's seed with `extra` (more top-level sections) after it.
+pub fn fresh_with(extra: &str) -> String {
+    format!("{}\n{extra}", std::fs::read_to_string(FRESH).unwrap())
 }
 
 pub async fn emulator_from_file(seed: &str, setup: &Setup) -> RunningEmulator {

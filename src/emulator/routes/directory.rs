@@ -7,22 +7,6 @@ use crate::emulator::state::State;
 use crate::graph::User;
 use serde_json::Value;
 
-const USER_PROPS: &[&str] = &[
-    "id",
-    "displayName",
-    "userPrincipalName",
-    "mail",
-    "businessPhones",
-    "givenName",
-    "jobTitle",
-    "mobilePhone",
-    "officeLocation",
-    "preferredLanguage",
-    "surname",
-    "userType",
-    "onPremisesSyncEnabled",
-    "accountEnabled",
-];
 const GROUP_PROPS: &[&str] = &[
     "id",
     "displayName",
@@ -61,7 +45,7 @@ fn spec(route: &Route) -> QuerySpec {
                 "accountEnabled",
             ],
             isof: false,
-            props: USER_PROPS,
+            props: crate::graph::User::PROPERTIES,
             nav: &[],
             type_name: "user",
         },
