@@ -3,8 +3,9 @@
 
 mod planning;
 use pimctl::apply::{self, ApplyOptions, Outcome};
+use pimctl::graph::ScheduleRequestAction;
 use pimctl::observe::read_tenant;
-use pimctl::plan::{self, PlanOptions};
+use pimctl::plan::{self, Operation, PlanOptions};
 use planning::*;
 
 fn writes(stats: &pimctl::emulator::Stats) -> u64 {
@@ -227,4 +228,52 @@ async fn a_policy_that_allows_permanent_eligibility_is_applied_before_the_perman
             .changes
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn an_assignment_about_to_expire_is_extended_and_one_far_from_its_end_is_updated() {
+    // The tenant's clock is 2026-11-21: heidi's eligibility ends in a week, walter's in seven months.
+    let seed = fresh_with(
+        "eligible:\n  - {role: Billing Administrator, user: heidi.billing@contoso.com, until: 2026-11-28T23:59:59Z}\n  - {role: Billing Administrator, user: walter.finance@contoso.com, until: 2027-06-30T23:59:59Z}\n",
+    );
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
+    let (_dir, desired) = desired_yaml(
+        "version: pimctl/v1\ndirectory_roles:\n  Billing Administrator:\n    eligible:\n      - {user: heidi.billing@contoso.com, until: 2027-05-31}\n      - {user: walter.finance@contoso.com, until: 2027-09-30}\n",
+        &em,
+    );
+    let client = client(&em);
+    let now = em.with_state(|s| s.now());
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let p = plan::build(&desired, &live, &PlanOptions::default());
+    let mut actions: Vec<(String, ScheduleRequestAction)> = p
+        .changes
+        .iter()
+        .map(|c| match &c.operations[..] {
+            [Operation::ScheduleRequest { request, .. }] => {
+                (c.principal.as_ref().unwrap().label.clone(), request.action)
+            }
+            other => panic!("one schedule request expected: {other:?}"),
+        })
+        .collect();
+    actions.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        actions,
+        [
+            (
+                "heidi.billing@contoso.com".into(),
+                ScheduleRequestAction::AdminExtend
+            ),
+            (
+                "walter.finance@contoso.com".into(),
+                ScheduleRequestAction::AdminUpdate
+            ),
+        ],
+        "{p:#?}"
+    );
+
+    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let again = plan::build(&desired, &live, &PlanOptions::default());
+    assert!(again.changes.is_empty(), "{:#?}", lines(&again));
 }

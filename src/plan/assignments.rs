@@ -423,8 +423,8 @@ impl RolePlan<'_> {
         self.out
             .fingerprints
             .insert(self.object(kind, pid), fingerprint::assignment(l));
-        let update = ScheduleRequestAction::AdminUpdate;
-        let ops = vec![self.op(kind, update, pid, Some(d.until), justification(&reason, d))];
+        let action = update_action(cx.live.read_at, l.end, d.until);
+        let ops = vec![self.op(kind, action, pid, Some(d.until), justification(&reason, d))];
         self.push(
             cx,
             Action::Update,
@@ -553,6 +553,28 @@ impl RolePlan<'_> {
     }
 }
 
+/// How far ahead of its end an assignment counts as expiring: PIM's own window, in which it notifies the assignee
+/// and admins and in which an extension is the documented action.
+pub(crate) const EXTEND_WINDOW_DAYS: i64 = 14;
+
+/// The request that moves an end date: `adminExtend` when it lengthens an assignment that ends within PIM's
+/// expiring window (the action PIM documents for that case, and the one its audit log and notifications name as an
+/// extension), `adminUpdate` otherwise (shortening, making permanent, or a change far from the end).
+fn update_action(
+    now: DateTime<Utc>,
+    live_end: Option<DateTime<Utc>>,
+    declared: Option<DateTime<Utc>>,
+) -> ScheduleRequestAction {
+    match (live_end, declared) {
+        (Some(end), Some(until))
+            if until > end && end - now <= chrono::Duration::days(EXTEND_WINDOW_DAYS) =>
+        {
+            ScheduleRequestAction::AdminExtend
+        }
+        _ => ScheduleRequestAction::AdminUpdate,
+    }
+}
+
 fn other_kind(k: AssignmentKind) -> AssignmentKind {
     match k {
         AssignmentKind::Eligible => AssignmentKind::Active,
@@ -588,4 +610,46 @@ fn justification(reason: &str, d: &DesiredAssignment) -> String {
         d.origin.file.display(),
         d.origin.line
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, 0, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn lengthening_an_assignment_that_ends_within_the_window_is_an_extension() {
+        let now = at(1);
+        // Ends in 14 days exactly: inside PIM's window.
+        assert_eq!(
+            update_action(now, Some(at(15)), Some(at(30))),
+            ScheduleRequestAction::AdminExtend
+        );
+        // Ends in 15 days: an ordinary update.
+        assert_eq!(
+            update_action(now, Some(at(16)), Some(at(30))),
+            ScheduleRequestAction::AdminUpdate
+        );
+    }
+
+    #[test]
+    fn shortening_or_making_permanent_is_an_update() {
+        let now = at(1);
+        assert_eq!(
+            update_action(now, Some(at(5)), Some(at(3))),
+            ScheduleRequestAction::AdminUpdate
+        );
+        assert_eq!(
+            update_action(now, Some(at(5)), None),
+            ScheduleRequestAction::AdminUpdate
+        );
+        assert_eq!(
+            update_action(now, None, Some(at(5))),
+            ScheduleRequestAction::AdminUpdate
+        );
+    }
 }

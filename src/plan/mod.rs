@@ -105,7 +105,8 @@ pub enum Action {
     UpdateRule,
     /// Create an assignment (`adminAssign`).
     Create,
-    /// Change an assignment's dates (`adminUpdate`).
+    /// Change an assignment's dates (`adminExtend` inside PIM's expiring window when it lengthens, else
+    /// `adminUpdate`).
     Update,
     /// Replace an assignment by one of the other kind: the new one is created before the old one is removed.
     Convert,
