@@ -139,6 +139,7 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
         let now = em.with_state(|s| s.now());
         let mut rounds = 0;
         let mut writes_recorded = 0;
+        let mut records = vec![];
         loop {
             rounds += 1;
             assert!(
@@ -156,7 +157,43 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
             }
             let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
             writes_recorded += report.changes.iter().map(|c| c.sent.len()).sum::<usize>();
+            records.extend(report.changes.into_iter().flat_map(|c| c.sent));
         }
+        // The audit record accounts for every write the tenant carried out, including those whose answer was lost.
+        let key = |v: &serde_json::Value| {
+            (
+                v["action"].as_str().unwrap_or_default().to_lowercase(),
+                v["principalId"].as_str().unwrap_or_default().to_string(),
+                v["roleDefinitionId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        };
+        let recorded: std::collections::BTreeSet<_> =
+            records.iter().map(|s| key(&s.body)).collect();
+        let carried_out = em.with_state(|s| {
+            s.requests
+                .iter()
+                .map(|r| serde_json::to_value(&r.request).unwrap())
+                .filter(|r| {
+                    r["justification"]
+                        .as_str()
+                        .is_some_and(|j| j.starts_with("pimctl apply"))
+                })
+                .collect::<Vec<_>>()
+        });
+        assert!(!carried_out.is_empty());
+        for r in &carried_out {
+            assert!(
+                recorded.contains(&key(r)),
+                "a write missing from the record: {r}"
+            );
+        }
+        // Some answers were lost after the write was carried out, and the next step re-read instead of resending
+        // blindly: no duplicate (below) and no failure left.
+        let lost = records.iter().filter(|s| s.status == "failed").count();
+        assert!(lost > 0, "the fault mix at {seed_fail_rate} lost no answer");
         // Nothing duplicated: one schedule per principal, role and kind.
         let mut seen = std::collections::BTreeSet::new();
         em.with_state(|s| {
@@ -276,4 +313,95 @@ async fn an_assignment_about_to_expire_is_extended_and_one_far_from_its_end_is_u
     let live = read_tenant(&client, &[&desired], now).await.unwrap();
     let again = plan::build(&desired, &live, &PlanOptions::default());
     assert!(again.changes.is_empty(), "{:#?}", lines(&again));
+}
+
+/// An active → eligible conversion of heidi's Billing Administrator assignment.
+async fn conversion() -> (
+    pimctl::emulator::RunningEmulator,
+    pimctl::model::DesiredState,
+    tempfile::TempDir,
+) {
+    let seed =
+        fresh_with("active:\n  - {role: Billing Administrator, user: heidi.billing@contoso.com}\n");
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
+    let (dir, desired) = desired_yaml(
+        "version: pimctl/v1\ndirectory_roles:\n  Billing Administrator:\n    eligible:\n      - {user: heidi.billing@contoso.com, until: 2027-05-31}\n    active: []\n",
+        &em,
+    );
+    (em, desired, dir)
+}
+
+/// The kinds heidi holds Billing Administrator with, as the tenant lists them.
+async fn held(
+    client: &pimctl::graph::client::GraphClient,
+    desired: &pimctl::model::DesiredState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
+    let live = read_tenant(client, &[desired], now).await.unwrap();
+    let mut kinds: Vec<String> = live
+        .assignments
+        .iter()
+        .filter(|a| live.label(&a.principal_id) == "heidi.billing@contoso.com")
+        .map(|a| format!("{:?}", a.kind))
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+#[tokio::test]
+async fn a_conversion_whose_removal_fails_leaves_the_new_assignment_in_place() {
+    let (em, desired, _dir) = conversion().await;
+    let client = client(&em);
+    let now = em.with_state(|s| s.now());
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let mut p = plan::build(&desired, &live, &PlanOptions::default());
+    assert_eq!(
+        lines(&p),
+        ["convert Billing Administrator heidi.billing@contoso.com"]
+    );
+    // The removal fails for good (here: it names a role the tenant does not have).
+    match &mut p.changes[0].operations[1] {
+        Operation::ScheduleRequest { request, .. } => {
+            assert_eq!(request.action, ScheduleRequestAction::AdminRemove);
+            request.role_definition_id = "00000000-0000-0000-0000-000000000000".into();
+        }
+        other => panic!("the removal comes second: {other:?}"),
+    }
+    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    assert_eq!(report.changes[0].outcome, Outcome::Failed, "{report:#?}");
+    assert!(report.failed());
+    // heidi holds both for now, never neither; the next plan shows exactly the removal that is left.
+    assert_eq!(held(&client, &desired, now).await, ["Active", "Eligible"]);
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let left = plan::build(&desired, &live, &PlanOptions::default());
+    assert_eq!(
+        lines(&left),
+        ["remove Billing Administrator heidi.billing@contoso.com"]
+    );
+}
+
+#[tokio::test]
+async fn a_conversion_whose_creation_fails_sends_no_removal() {
+    let (em, desired, _dir) = conversion().await;
+    let client = client(&em);
+    let now = em.with_state(|s| s.now());
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let mut p = plan::build(&desired, &live, &PlanOptions::default());
+    match &mut p.changes[0].operations[0] {
+        Operation::ScheduleRequest { request, .. } => {
+            assert_eq!(request.action, ScheduleRequestAction::AdminAssign);
+            request.role_definition_id = "00000000-0000-0000-0000-000000000000".into();
+        }
+        other => panic!("the creation comes first: {other:?}"),
+    }
+    em.reset_stats();
+    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    assert_eq!(report.changes[0].outcome, Outcome::Failed, "{report:#?}");
+    assert_eq!(
+        report.changes[0].sent.len(),
+        1,
+        "no removal after a failed creation"
+    );
+    assert_eq!(writes(&em.stats()), 1);
+    assert_eq!(held(&client, &desired, now).await, ["Active"]);
 }

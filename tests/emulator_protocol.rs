@@ -178,7 +178,59 @@ async fn throttling_answers_429_with_retry_after() {
 }
 
 #[tokio::test]
-async fn the_fail_rate_gives_503s_and_dropped_connections_from_a_seeded_rng() {
+async fn a_lost_answer_is_lost_after_the_write_and_a_dropped_connection_before_it() {
+    let emu = start(None).await;
+    let first = emu.get(&format!("{POLICIES}&$expand=rules")).await;
+    let policy = &first.body["value"][0];
+    let rule_of = |p: &serde_json::Value| {
+        p["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "Expiration_EndUser_Assignment")
+            .unwrap()
+            .clone()
+    };
+    let mut rule = rule_of(policy);
+    let path = format!(
+        "/policies/roleManagementPolicies/{}/rules/Expiration_EndUser_Assignment",
+        policy["id"].as_str().unwrap()
+    );
+    let (mut lost_after, mut dropped_before, mut unavailable) = (0, 0, 0);
+    for hours in 1..=24 {
+        emu.control("POST", "faults", json!({"failRate": 1.0}))
+            .await;
+        rule["maximumDuration"] = json!(format!("PT{hours}H"));
+        let sent = emu
+            .client
+            .patch(format!("{}{path}", emu.base))
+            .bearer_auth("t")
+            .json(&rule)
+            .send()
+            .await;
+        let status = match sent {
+            Ok(r) if r.status() == 503 => Some(503),
+            Ok(r) => r.text().await.ok().map(|_| 200),
+            Err(_) => None,
+        };
+        emu.control("POST", "faults", json!({})).await;
+        let now = emu.get(&path).await.body;
+        let written = now["maximumDuration"] == json!(format!("PT{hours}H"));
+        match (status, written) {
+            (Some(503), false) => unavailable += 1,
+            (None, false) => dropped_before += 1,
+            (None, true) => lost_after += 1,
+            other => panic!("hour {hours}: unexpected {other:?}"),
+        }
+    }
+    assert!(
+        lost_after > 0 && dropped_before > 0 && unavailable > 0,
+        "{lost_after} lost after the write, {dropped_before} dropped before, {unavailable} 503s"
+    );
+}
+
+#[tokio::test]
+async fn the_fail_rate_gives_503s_and_dropped_or_lost_answers_from_a_seeded_rng() {
     let mut c = EmulatorConfig::from_seed_yaml(SEED).unwrap();
     c.faults.fail_rate = 1.0;
     c.rng_seed = 3;

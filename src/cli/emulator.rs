@@ -25,7 +25,8 @@ pub struct Args {
     /// Requests per second allowed (token bucket); beyond it, 429 with Retry-After.
     #[arg(long, value_name = "RPS")]
     pub throttle: Option<f64>,
-    /// Share of requests, 0 to 1, that fail with 503 or a dropped connection.
+    /// Share of requests, 0 to 1, that fail: 503, a dropped connection, or an answer lost after the request was
+    /// carried out, a third each.
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub fail_rate: f64,
     /// Seed of the fault RNG, for reproducible failures.

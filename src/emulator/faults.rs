@@ -15,7 +15,9 @@ pub struct FaultConfig {
     /// Requests per second the token bucket lets through (burst: one second's worth); beyond it, 429.
     #[serde(default)]
     pub throttle_rps: Option<f64>,
-    /// Share of requests, 0 to 1, that fail: half with 503, half with a dropped connection.
+    /// Share of requests, 0 to 1, that fail: a third with 503, a third with a connection dropped before the request
+    /// is carried out, and a third with the answer lost after it was carried out (a write that happened although the
+    /// caller never heard so: the case a client must re-read before resending).
     #[serde(default)]
     pub fail_rate: f64,
 }
@@ -28,8 +30,10 @@ pub enum Fault {
     Throttled(u64),
     /// 503, retry after this many seconds.
     Unavailable(u64),
-    /// Close the connection without a complete answer.
+    /// Close the connection without a complete answer; the request is not carried out.
     Drop,
+    /// Carry the request out, then close the connection without its answer.
+    LoseAnswer,
 }
 
 /// The live fault state.
@@ -72,10 +76,10 @@ impl Faults {
         }
         let p = self.config.fail_rate.clamp(0.0, 1.0);
         if p > 0.0 && self.rng.random::<f64>() < p {
-            return if self.rng.random::<bool>() {
-                Fault::Unavailable(1)
-            } else {
-                Fault::Drop
+            return match self.rng.random_range(0..3) {
+                0 => Fault::Unavailable(1),
+                1 => Fault::Drop,
+                _ => Fault::LoseAnswer,
             };
         }
         Fault::None
@@ -112,7 +116,8 @@ mod tests {
         };
         let a = run(7);
         assert_eq!(a, run(7));
-        assert!(a.contains(&Fault::Drop) && a.iter().any(|f| matches!(f, Fault::Unavailable(_))));
+        assert!(a.contains(&Fault::Drop) && a.contains(&Fault::LoseAnswer));
+        assert!(a.iter().any(|f| matches!(f, Fault::Unavailable(_))));
         assert!(a.contains(&Fault::None));
     }
 }

@@ -432,18 +432,8 @@ async fn serve(
             e.retry_after = Some(secs);
             return finish(e.into_response(&rid, &crid, now()), &rid, &crid);
         }
-        Fault::Drop => {
-            let stream = futures_util::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::other(
-                    "injected fault: dropped connection",
-                ))
-            });
-            return Response::builder()
-                .status(200)
-                .header("request-id", rid)
-                .body(Body::from_stream(stream))
-                .unwrap_or_else(|_| Response::new(Body::empty()));
-        }
+        Fault::Drop => return dropped(&rid),
+        Fault::LoseAnswer => {}
     }
     let caller = match authenticate(&shared, auth.as_deref()) {
         Ok(c) => c,
@@ -461,7 +451,22 @@ async fn serve(
     if method != "GET" && resp.status < 300 {
         persist(&shared);
     }
+    if fault == Fault::LoseAnswer {
+        return dropped(&rid);
+    }
     finish(resp, &rid, &crid)
+}
+
+/// An answer that breaks off: a status line, then a body that fails, as when a connection is reset mid-answer.
+fn dropped(rid: &str) -> Response {
+    let stream = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("injected fault: dropped connection"))
+    });
+    Response::builder()
+        .status(200)
+        .header("request-id", rid)
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
 fn persist(shared: &Shared) {
