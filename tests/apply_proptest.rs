@@ -1,0 +1,252 @@
+//! Convergence for random declarations and tenants, over real HTTP against the emulator: after `apply`, a new plan
+//! has no changes, applying it sends no write, the plan that was applied is now stale, activations in progress are
+//! untouched, and the break-glass account keeps its permanent Global Administrator.
+
+mod planning;
+use pimctl::apply::{self, ApplyOptions};
+use pimctl::observe::read_tenant;
+use pimctl::plan::{self, PlanOptions};
+use planning::*;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+const ROLES: [&str; 3] = [
+    "Global Administrator",
+    "User Administrator",
+    "Billing Administrator",
+];
+/// People of the fresh Contoso tenant (tests/fixtures/tenants/fresh.yaml).
+const PEOPLE: [&str; 6] = [
+    "alice.admin@contoso.com",
+    "bob.secops@contoso.com",
+    "carol.iam@contoso.com",
+    "dave.helpdesk@contoso.com",
+    "erin.exchange@contoso.com",
+    "frank.sharepoint@contoso.com",
+];
+const BREAK_GLASS: &str = "bg-01@contoso.onmicrosoft.com";
+/// The fresh tenant's clock is 2026-11-21; ends are whole days after it, at the end of the day (as `until` dates).
+const DAY0: (i32, u32, u32) = (2026, 11, 21);
+/// Within both of Microsoft's default maxima (365 days eligible, 180 days active).
+const MAX_DAYS: i64 = 170;
+
+/// Declared people with their end in days (None: permanent).
+type People = Vec<(usize, Option<i64>)>;
+
+#[derive(Debug, Clone)]
+struct RoleCase {
+    /// `allow_permanent` for eligible and active: unset, or a value.
+    permanence: [Option<bool>; 2],
+    /// Per kind: unmanaged (None), or the declared people with their end (None: permanent).
+    declared: [Option<People>; 2],
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    roles: Vec<RoleCase>,
+    /// (role, person, active?, end)
+    live: Vec<(usize, usize, bool, Option<i64>)>,
+    /// (role, person): an activation in progress, where the person is eligible in the tenant.
+    activations: Vec<(usize, usize)>,
+}
+
+fn end() -> impl Strategy<Value = Option<i64>> {
+    prop_oneof![Just(None), (1..=MAX_DAYS).prop_map(Some)]
+}
+
+fn role_case() -> impl Strategy<Value = RoleCase> {
+    let declared =
+        || proptest::option::of(proptest::collection::vec((0..PEOPLE.len(), end()), 0..4));
+    (
+        [any::<Option<bool>>(), any::<Option<bool>>()],
+        [declared(), declared()],
+    )
+        .prop_map(|(permanence, declared)| RoleCase {
+            permanence,
+            declared,
+        })
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        proptest::collection::vec(role_case(), ROLES.len()),
+        proptest::collection::vec(
+            (0..ROLES.len(), 0..PEOPLE.len(), any::<bool>(), end()),
+            0..10,
+        ),
+        proptest::collection::vec((0..ROLES.len(), 0..PEOPLE.len()), 0..3),
+    )
+        .prop_map(|(roles, live, activations)| Case {
+            roles,
+            live,
+            activations,
+        })
+}
+
+fn date(days: i64) -> chrono::NaiveDate {
+    let (y, m, d) = DAY0;
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap() + chrono::Duration::days(days)
+}
+
+/// The tenant: the fresh directory, bg-01 a permanent active Global Administrator, the case's assignments and
+/// activations.
+fn seed(c: &Case) -> String {
+    let mut live: BTreeMap<(usize, usize, bool), Option<i64>> = BTreeMap::new();
+    for (r, p, active, e) in &c.live {
+        live.insert((*r, *p, *active), *e);
+    }
+    let mut eligible = String::from("eligible:\n");
+    let mut active = format!("active:\n  - {{role: Global Administrator, user: {BREAK_GLASS}}}\n");
+    for ((r, p, is_active), e) in &live {
+        let until = e.map_or(String::new(), |d| format!(", until: {}T23:59:59Z", date(d)));
+        let line = format!("  - {{role: {}, user: {}{until}}}\n", ROLES[*r], PEOPLE[*p]);
+        if *is_active {
+            active.push_str(&line);
+        } else {
+            eligible.push_str(&line);
+        }
+    }
+    let mut activations = String::from("activations:\n");
+    for (r, p) in &c.activations {
+        // The tenant holds one active grant per principal and role: no activation where one is assigned active.
+        if live.contains_key(&(*r, *p, false)) && !live.contains_key(&(*r, *p, true)) {
+            writeln!(
+                activations,
+                "  - {{role: {}, user: {}, start: 2026-11-21T08:30:00Z, duration: PT2H}}",
+                ROLES[*r], PEOPLE[*p]
+            )
+            .unwrap();
+        }
+    }
+    if eligible.lines().count() == 1 {
+        eligible = "eligible: []\n".into();
+    }
+    if activations.lines().count() == 1 {
+        activations = "activations: []\n".into();
+    }
+    fresh_with(&format!("{eligible}{active}{activations}"))
+}
+
+/// The declaration. A permanent assignment is declared only where the role declares permanence allowed, so the
+/// declaration is always valid and the tenant always accepts it.
+fn declaration(c: &Case) -> String {
+    let mut y = String::new();
+    for (r, rc) in c.roles.iter().enumerate() {
+        if rc.permanence.iter().all(Option::is_none) && rc.declared.iter().all(Option::is_none) {
+            continue;
+        }
+        writeln!(y, "  {}:", ROLES[r]).unwrap();
+        for (k, section) in ["eligible_assignment", "active_assignment"]
+            .iter()
+            .enumerate()
+        {
+            if let Some(allow) = rc.permanence[k] {
+                writeln!(y, "    {section}: {{allow_permanent: {allow}}}").unwrap();
+            }
+        }
+        for (k, kind) in ["eligible", "active"].iter().enumerate() {
+            let Some(list) = &rc.declared[k] else {
+                continue;
+            };
+            let mut people: BTreeMap<usize, Option<i64>> = BTreeMap::new();
+            for (p, e) in list {
+                let e = if rc.permanence[k] == Some(true) {
+                    *e
+                } else {
+                    Some(e.unwrap_or(MAX_DAYS))
+                };
+                people.insert(*p, e);
+            }
+            if people.is_empty() {
+                writeln!(y, "    {kind}: []").unwrap();
+                continue;
+            }
+            writeln!(y, "    {kind}:").unwrap();
+            for (p, e) in people {
+                match e {
+                    Some(d) => writeln!(y, "      - {{user: {}, until: {}}}", PEOPLE[p], date(d)),
+                    None => writeln!(y, "      - user: {}", PEOPLE[p]),
+                }
+                .unwrap();
+            }
+        }
+    }
+    let roles = if y.is_empty() {
+        " {}\n".to_string()
+    } else {
+        format!("\n{y}")
+    };
+    format!("version: pimctl/v1\nprotected:\n  - user: {BREAK_GLASS}\ndirectory_roles:{roles}")
+}
+
+async fn converges(c: &Case) {
+    let em = emulator_from_yaml(&seed(c), &Setup::default()).await;
+    let (_dir, desired) = desired_yaml(&declaration(c), &em);
+    let client = client(&em);
+    let now = em.with_state(|s| s.now());
+    let activations_before = em.with_state(|s| {
+        s.schedules
+            .iter()
+            .filter(|x| x.live(now) && x.activated_using.is_some())
+            .count()
+    });
+
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let first = plan::build(&desired, &live, &PlanOptions::default());
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    let report = apply::apply(&client, &first, &ApplyOptions::default(), &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+
+    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let second = plan::build(&desired, &live, &PlanOptions::default());
+    assert!(
+        second.changes.is_empty(),
+        "left after apply: {:?}",
+        lines(&second)
+    );
+    if !first.changes.is_empty() {
+        assert!(
+            !apply::stale_objects(&first, &live).is_empty(),
+            "a plan that was applied is stale"
+        );
+    }
+
+    em.reset_stats();
+    let report = apply::apply(&client, &second, &ApplyOptions::default(), &mut |_| {}).await;
+    assert!(report.changes.is_empty());
+    let writes: u64 = em
+        .stats()
+        .routes
+        .iter()
+        .filter(|(k, _)| !k.starts_with("GET"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(writes, 0, "a second apply writes nothing");
+
+    let activations_after = em.with_state(|s| {
+        s.schedules
+            .iter()
+            .filter(|x| x.live(now) && x.activated_using.is_some())
+            .count()
+    });
+    assert_eq!(
+        activations_before, activations_after,
+        "activations are not touched"
+    );
+    let ga = pimctl::catalog::well_known::GLOBAL_ADMINISTRATOR;
+    assert!(live.assignments.iter().any(|a| a.role.0 == ga
+        && a.end.is_none()
+        && a.kind == pimctl::model::AssignmentKind::Active
+        && live.label(&a.principal_id) == BREAK_GLASS));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn apply_then_plan_has_no_changes(c in case()) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(converges(&c));
+    }
+}
