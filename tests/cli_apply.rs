@@ -80,6 +80,12 @@ fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
         "{}",
         out(&o)
     );
+    // Each changed object is named with the change the reviewer approved for it.
+    assert!(
+        out(&o).contains("is gone (for: remove Global Administrator yusuf.portal@contoso.com)"),
+        "{}",
+        out(&o)
+    );
 }
 
 #[test]

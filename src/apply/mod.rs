@@ -20,6 +20,44 @@ pub struct StaleObject {
     pub object: String,
     pub planned: String,
     pub now: String,
+    /// The plan's changes that touch the object, as a reviewer read them (`remove Global Administrator bob@…`).
+    pub changes: Vec<String>,
+}
+
+impl StaleObject {
+    /// What happened to the object: `is gone`, `now exists` or `was modified`.
+    pub fn what(&self) -> &'static str {
+        if self.now == fingerprint::ABSENT {
+            "is gone"
+        } else if self.planned == fingerprint::ABSENT {
+            "now exists"
+        } else {
+            "was modified"
+        }
+    }
+}
+
+/// The live objects a change reads or writes: the rule it patches, or the assignments (both kinds, for a conversion)
+/// it creates, changes or removes.
+fn objects_of(change: &crate::plan::Change) -> Vec<String> {
+    let mut out = vec![];
+    for op in &change.operations {
+        if let Operation::PatchRule { policy_id, rule } = op {
+            out.push(fingerprint::rule_object(policy_id, rule.id()));
+        }
+    }
+    if let crate::plan::ChangeKey::Assignment {
+        role,
+        scope,
+        principal,
+        ..
+    } = &change.key
+    {
+        for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
+            out.push(fingerprint::assignment_object(role, scope, principal, kind));
+        }
+    }
+    out
 }
 
 /// The objects that changed since the plan was made (empty: the plan still holds).
@@ -32,6 +70,24 @@ pub fn stale_objects(plan: &Plan, live: &LiveState) -> Vec<StaleObject> {
                 object: object.clone(),
                 planned: planned.clone(),
                 now,
+                changes: plan
+                    .changes
+                    .iter()
+                    .filter(|c| objects_of(c).contains(object))
+                    .map(|c| {
+                        let who = c.principal.as_ref().map(|p| format!(" {}", p.label));
+                        let rule = match &c.key {
+                            crate::plan::ChangeKey::Rule { rule, .. } => format!(" {rule}"),
+                            _ => String::new(),
+                        };
+                        format!(
+                            "{} {}{}{rule}",
+                            c.action.as_str(),
+                            c.role_name,
+                            who.unwrap_or_default()
+                        )
+                    })
+                    .collect(),
             })
         })
         .collect()

@@ -119,14 +119,12 @@ async fn run_on(
                     "error: the tenant changed since this plan was made; nothing was applied:"
                 );
                 for s in &stale {
-                    let what = if s.now == fingerprint::ABSENT {
-                        "is gone"
-                    } else if s.planned == fingerprint::ABSENT {
-                        "now exists"
-                    } else {
-                        "was modified"
-                    };
-                    eprintln!("  {} {what}", s.object);
+                    match &s.changes[..] {
+                        [] => eprintln!("  {} {}", s.object, s.what()),
+                        changes => {
+                            eprintln!("  {} {} (for: {})", s.object, s.what(), changes.join("; "))
+                        }
+                    }
                 }
                 eprintln!("Make a new plan and review it.");
                 return ExitCode::from(EXIT_ERROR);
@@ -181,10 +179,14 @@ async fn run_on(
         concurrency: usize::from(args.tenant.graph.max_concurrency),
     };
     let total = plan.changes.len();
+    let bar = super::progress::ChangeBar::start(total, &tenant.client);
+    let mut failed = 0;
     let report = apply::apply(&tenant.client, &plan, &options, &mut |r| {
-        print_record(r, total)
+        failed += usize::from(r.outcome == Outcome::Failed);
+        bar.line(&record_line(r, total), failed);
     })
     .await;
+    bar.finish();
     if let Some(log) = &args.log {
         let text = serde_json::to_string_pretty(&report).unwrap_or_default();
         if let Err(e) = write_file(log, &format!("{text}\n")) {
@@ -252,7 +254,8 @@ fn confirm(auto_approve: bool, changes: usize) -> Result<(), ExitCode> {
     }
 }
 
-fn print_record(r: &ChangeRecord, total: usize) {
+/// The line of one finished change: `[3/7] create Global Administrator alice@contoso.com: applied`.
+fn record_line(r: &ChangeRecord, total: usize) -> String {
     let outcome = match r.outcome {
         Outcome::Applied => "applied",
         Outcome::AlreadyInState => "already in state",
@@ -273,7 +276,7 @@ fn print_record(r: &ChangeRecord, total: usize) {
     if let Some(e) = &r.error {
         line.push_str(&format!(" ({e})"));
     }
-    let _ = super::write_stdout(&format!("{line}\n"));
+    line
 }
 
 fn summary(r: &ApplyReport) -> String {

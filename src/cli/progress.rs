@@ -44,3 +44,61 @@ impl Spinner {
         }
     }
 }
+
+/// A progress bar under the lines of an apply: changes done of the total, failures, and the requests sent. Drawn on
+/// stderr only when it is a terminal (and `NO_PROGRESS` is unset); otherwise the lines alone are printed, plainly.
+pub struct ChangeBar {
+    bar: Option<indicatif::ProgressBar>,
+    client: GraphClient,
+}
+
+impl ChangeBar {
+    pub fn start(total: usize, client: &GraphClient) -> Self {
+        let client = client.clone();
+        if !std::io::stderr().is_terminal() || std::env::var_os("NO_PROGRESS").is_some() {
+            return Self { bar: None, client };
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        let style = indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} changes  {msg}  {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style.progress_chars("=> "));
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Self {
+            bar: Some(bar),
+            client,
+        }
+    }
+
+    /// Prints a finished change's line on stdout, above the bar, and advances the bar.
+    pub fn line(&self, line: &str, failed: usize) {
+        match &self.bar {
+            Some(bar) => {
+                bar.suspend(|| {
+                    let _ = super::write_stdout(&format!("{line}\n"));
+                });
+                bar.inc(1);
+                let sent = self.client.stats().requests;
+                bar.set_message(if failed > 0 {
+                    format!("{sent} requests, {failed} failed")
+                } else {
+                    format!("{sent} requests")
+                });
+            }
+            None => {
+                let _ = super::write_stdout(&format!("{line}\n"));
+            }
+        }
+    }
+
+    /// Removes the bar; the lines stay.
+    pub fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
