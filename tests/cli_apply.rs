@@ -90,10 +90,23 @@ fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
 
 #[test]
 fn without_a_terminal_apply_needs_auto_approve() {
-    let o = pimctl(&["apply", "examples/contoso", "--emulator"]);
+    // With the emulator's request log on (-vv): the tenant is read, and nothing is written.
+    let o = pimctl(&["apply", "examples/contoso", "--emulator", "-vv"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).contains("no terminal to confirm on"), "{}", out(&o));
     assert!(!out(&o).contains("applied"), "{}", out(&o));
+    let requests: Vec<&str> = std::str::from_utf8(&o.stderr)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("pimctl::emulator") && l.contains("graph request"))
+        .collect();
+    assert!(!requests.is_empty(), "the request log is on");
+    assert!(
+        requests
+            .iter()
+            .all(|l| l.contains("method=GET") || l.ends_with("path=/v1.0/$batch")),
+        "only reads (lookups go in a $batch of GETs): {requests:#?}"
+    );
 
     let o = pimctl(&["apply", "examples/contoso", "--emulator", "--auto-approve"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
