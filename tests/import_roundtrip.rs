@@ -1,57 +1,14 @@
 //! `import`, then `plan` against the same tenant: zero changes, and the imported files load with no diagnostic.
 //! Over real HTTP against the emulator.
 
+mod importing;
 mod planning;
 
+use importing::{all_text, round_trip};
 use pimctl::emulator::RunningEmulator;
 use pimctl::import::{self, Imported, Options, RoleSelection};
-use pimctl::language::{self, LoadOptions};
-use pimctl::observe::{ambiguous_names, read_tenant};
-use pimctl::plan::Plan;
+use pimctl::observe::read_tenant;
 use planning::*;
-
-/// Imports the emulator's tenant, checks that the files load cleanly, and plans them against the same tenant.
-async fn round_trip(em: &RunningEmulator, options: &Options) -> (Imported, Plan) {
-    let client = client(em);
-    let now = em.with_state(|s| s.now());
-    let live = read_tenant(&client, &[], now)
-        .await
-        .expect("the tenant reads");
-    let ambiguous = ambiguous_names(&client, &live).await.expect("lookups");
-    let imported = import::import(&live, &ambiguous, options).expect("imports");
-    let dir = tempfile::tempdir().unwrap();
-    for f in &imported.files {
-        std::fs::write(dir.path().join(&f.name), &f.text).unwrap();
-    }
-    let loaded = language::load(dir.path(), &LoadOptions { now });
-    assert!(
-        loaded.diagnostics.items().is_empty(),
-        "{}\n{}",
-        loaded.diagnostics.render_text(false),
-        all_text(&imported)
-    );
-    let plan = plan_against(em, &loaded.state).await;
-    assert!(
-        plan.errors.is_empty(),
-        "{:#?}\n{}",
-        plan.errors,
-        all_text(&imported)
-    );
-    assert!(
-        plan.changes.is_empty(),
-        "{:#?}\n{}",
-        plan.changes,
-        all_text(&imported)
-    );
-    (imported, plan)
-}
-
-fn all_text(i: &Imported) -> String {
-    i.files
-        .iter()
-        .map(|f| format!("=== {}\n{}", f.name, f.text))
-        .collect()
-}
 
 fn file<'a>(i: &'a Imported, name: &str) -> &'a str {
     &i.files
