@@ -87,7 +87,22 @@ const WIDTH: usize = 118;
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = vec![];
     let mut line = String::new();
-    for word in text.split(' ') {
+    // A `code span` is never split.
+    let mut words: Vec<String> = vec![];
+    let mut open = false;
+    for w in text.split(' ') {
+        match words.last_mut() {
+            Some(last) if open => {
+                last.push(' ');
+                last.push_str(w);
+            }
+            _ => words.push(w.to_string()),
+        }
+        if w.matches('`').count() % 2 == 1 {
+            open = !open;
+        }
+    }
+    for word in &words {
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             lines.push(std::mem::take(&mut line));
         }
@@ -291,6 +306,14 @@ mod tests {
         assert_eq!(scalar(" padded", false), "\" padded\"");
         assert_eq!(scalar("#ops", false), "\"#ops\"");
         assert_eq!(scalar("", false), "\"\"");
+    }
+
+    #[test]
+    fn comments_wrap_at_spaces_but_not_inside_code() {
+        assert_eq!(
+            wrap("then declare `allow_permanent: false` again", 20),
+            ["then declare", "`allow_permanent: false`", "again"]
+        );
     }
 
     #[test]
