@@ -37,7 +37,7 @@ fn contoso_imports_validates_and_plans_with_no_changes() {
         "{}",
         stdout(&o)
     );
-    assert!(stderr(&o).contains("3 permanent active Global Administrator(s) are proposed"));
+    assert!(stderr(&o).contains("3 permanent active Global Administrators are proposed"));
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

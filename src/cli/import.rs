@@ -107,32 +107,48 @@ pub fn run(args: Args) -> ExitCode {
     let mut notes = vec![];
     if s.break_glass_candidates > 0 {
         notes.push(format!(
-            "{} permanent active Global Administrator(s) are proposed as break-glass accounts in protected.yaml, commented out: confirm them",
-            s.break_glass_candidates
+            "{} proposed as break-glass accounts in protected.yaml, commented out: confirm them",
+            count(
+                s.break_glass_candidates,
+                "permanent active Global Administrator is",
+                "permanent active Global Administrators are"
+            )
         ));
     }
     if s.notes > 0 {
         notes.push(format!(
-            "{} setting(s) or list(s) are left unmanaged because the language can't declare them as the tenant has them: see the comments",
-            s.notes
+            "{} left unmanaged, because the language can't declare them as the tenant has them: see the comments",
+            count(s.notes, "setting or list is", "settings or lists are")
         ));
     }
     if s.activations > 0 {
         notes.push(format!(
-            "{} activation(s) in progress are just in time, not imported as assignments",
-            s.activations
+            "{} just in time, not imported as assignments",
+            count(
+                s.activations,
+                "activation in progress is",
+                "activations in progress are"
+            )
         ));
     }
     if s.expired > 0 {
         notes.push(format!(
-            "{} assignment(s) that already ended are not imported",
-            s.expired
+            "{} not imported",
+            count(
+                s.expired,
+                "assignment that already ended is",
+                "assignments that already ended are"
+            )
         ));
     }
     if s.indirect > 0 {
         notes.push(format!(
-            "{} assignment(s) through groups, inherited or below the tenant scope are not declared",
-            s.indirect
+            "{} not declared",
+            count(
+                s.indirect,
+                "assignment through a group, inherited or below the tenant scope is",
+                "assignments through groups, inherited or below the tenant scope are"
+            )
         ));
     }
     for n in notes {
@@ -143,6 +159,10 @@ pub fn run(args: Args) -> ExitCode {
         args.out.display()
     );
     ExitCode::SUCCESS
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The output directory must be absent or empty, unless `force`.

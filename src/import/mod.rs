@@ -367,8 +367,8 @@ fn role_out<'a>(
         breaking.sort_by_key(|n| n.to_lowercase());
         if !breaking.is_empty() {
             out.notes.push(format!(
-                "{kind}_assignment.allow_permanent is false in the tenant, but it holds {} {kind} assignment(s) that policy would refuse ({}): left unmanaged. Protect break-glass accounts (protected.yaml) or give the others an end date, then declare `allow_permanent: false`",
-                breaking.len(),
+                "{kind}_assignment.allow_permanent is false in the tenant, but it holds {} that this policy would refuse ({}): left unmanaged. Protect break-glass accounts (protected.yaml) or give the others an end date, then declare `allow_permanent: false`",
+                count(breaking.len(), &format!("{kind} assignment"), &format!("{kind} assignments")),
                 breaking.join(", ")
             ));
             set.allow_permanent = None;
@@ -409,20 +409,24 @@ fn role_entry(
     }
     if r.activations > 0 {
         body.push(Entry::Comment(format!(
-            "{} activation(s) in progress: just in time, from an eligibility; not assignments",
-            r.activations
+            "{}: just in time, from an eligibility, so not declared",
+            count(
+                r.activations,
+                "activation in progress",
+                "activations in progress"
+            )
         )));
     }
     if r.indirect > 0 {
         body.push(Entry::Comment(format!(
-            "{} assignment(s) through a group, inherited or below the tenant scope are not declared (plan leaves them alone)",
-            r.indirect
+            "{} through a group, inherited or below the tenant scope: not declared (plan leaves them alone)",
+            count(r.indirect, "assignment", "assignments")
         )));
     }
     if r.expired > 0 {
         body.push(Entry::Comment(format!(
-            "{} assignment(s) that already ended are not imported",
-            r.expired
+            "{} already ended: not imported",
+            count(r.expired, "assignment", "assignments")
         )));
     }
     summary.activations += r.activations;
@@ -629,6 +633,11 @@ fn shared_by<'a>(keys: impl Iterator<Item = &'a str>) -> String {
     )
 }
 
+/// `1 assignment`, `3 assignments`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A template name from a role name: lower case, words joined by `-`.
 fn slug(s: &str) -> String {
     let mut out = String::new();
@@ -640,4 +649,181 @@ fn slug(s: &str) -> String {
         }
     }
     out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::{self, LoadOptions};
+    use crate::model::{LivePolicy, LivePrincipal};
+
+    const GR: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"; // Global Reader
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn principal(
+        id: &str,
+        kind: PrincipalKind,
+        upn: Option<&str>,
+        name: Option<&str>,
+    ) -> LivePrincipal {
+        LivePrincipal {
+            id: id.into(),
+            kind,
+            display_name: name.map(String::from),
+            user_principal_name: upn.map(String::from),
+            app_id: None,
+        }
+    }
+
+    fn assignment(id: &str, end: Option<&str>, scope: &str, member: &str) -> LiveAssignment {
+        LiveAssignment {
+            role: RoleKey(GR.into()),
+            scope: scope.into(),
+            principal_id: id.into(),
+            kind: AssignmentKind::Eligible,
+            schedule_id: format!("s-{id}-{scope}"),
+            start: None,
+            end: end.map(at),
+            member_type: Some(member.into()),
+        }
+    }
+
+    fn id(n: u8) -> String {
+        format!("00000000-0000-4000-8000-0000000000{n:02}")
+    }
+
+    /// A tenant with only Global Reader, holders of every awkward kind.
+    fn live() -> LiveState {
+        let mut live = LiveState {
+            read_at: at("2026-11-21T09:00:00Z"),
+            source: "https://graph.example/v1.0".into(),
+            ..LiveState::default()
+        };
+        live.roles.insert(
+            RoleKey(GR.into()),
+            LiveRole {
+                key: RoleKey(GR.into()),
+                id: GR.into(),
+                display_name: "Global Reader".into(),
+                is_built_in: true,
+                is_privileged: true,
+            },
+        );
+        let defaults = crate::graph::defaults::default_rules();
+        live.policies.insert(
+            RoleKey(GR.into()),
+            LivePolicy {
+                id: "p".into(),
+                settings: crate::observe::rules::observed_settings(&defaults),
+                rules: defaults,
+            },
+        );
+        let people = [
+            principal(
+                &id(1),
+                PrincipalKind::User,
+                Some("ann@contoso.com"),
+                Some("Ann"),
+            ),
+            // A user without a UPN the language accepts.
+            principal(&id(2), PrincipalKind::User, Some("not a upn"), Some("Odd")),
+            // A group whose display name is a GUID.
+            principal(&id(3), PrincipalKind::Group, None, Some(&id(99))),
+            principal(&id(4), PrincipalKind::Group, None, Some("Readers")),
+        ];
+        for p in people {
+            live.principals.insert(p.id.clone(), p);
+        }
+        live.assignments = vec![
+            assignment(&id(1), Some("2027-01-31T23:59:59Z"), "/", "Direct"),
+            assignment(&id(2), None, "/", "Direct"),
+            assignment(&id(3), None, "/", "Direct"),
+            // Ended, through a group, and below the tenant scope: none is declared.
+            assignment(&id(4), Some("2026-11-01T00:00:00Z"), "/", "Direct"),
+            assignment(&id(1), None, "/administrativeUnits/x", "Direct"),
+            assignment(&id(5), None, "/", "Group"),
+            // An object the tenant did not name.
+            assignment(&id(6), Some("2027-02-01T10:00:00Z"), "/", "Direct"),
+        ];
+        live.normalize();
+        live
+    }
+
+    #[test]
+    fn awkward_holders_are_named_by_id_and_what_is_not_declared_is_counted() {
+        let live = live();
+        let options = Options {
+            roles: RoleSelection::Named(vec!["global reader".into()]),
+            ..Options::default()
+        };
+        let imported = import(&live, &BTreeSet::new(), &options).unwrap();
+        let privileged = &imported
+            .files
+            .iter()
+            .find(|f| f.name == "privileged.yaml")
+            .unwrap()
+            .text;
+        let expected = format!(
+            "    eligible:
+      - user: {}  # Odd
+      - user: {}  # the tenant did not name this object
+        until: 2027-02-01T10:00:00Z
+      - user: ann@contoso.com
+        until: 2027-01-31
+      - group: {}  # {}
+    active: []
+",
+            id(2),
+            id(6),
+            id(3),
+            id(99)
+        );
+        assert!(privileged.contains(&expected), "{privileged}");
+        assert!(privileged.contains("# 1 assignment already ended: not imported"));
+        assert!(
+            privileged
+                .contains("# 2 assignments through a group, inherited or below the tenant scope")
+        );
+        assert_eq!(imported.summary.expired, 1);
+        assert_eq!(imported.summary.indirect, 2);
+        assert_eq!(imported.summary.eligible, 4);
+        // No other role was selected, and the one selected is written whole (no template for a single role).
+        assert_eq!(imported.summary.roles, 1);
+        assert_eq!(imported.summary.templates, 0);
+        assert!(privileged.contains("      max_duration: 8h\n"));
+        // The files load with no diagnostic.
+        let dir = tempfile::tempdir().unwrap();
+        for f in &imported.files {
+            std::fs::write(dir.path().join(&f.name), &f.text).unwrap();
+        }
+        let loaded = language::load(dir.path(), &LoadOptions { now: live.read_at });
+        assert!(
+            loaded.diagnostics.items().is_empty(),
+            "{}",
+            loaded.diagnostics.render_text(false)
+        );
+    }
+
+    #[test]
+    fn minimal_writes_nothing_for_microsofts_policy() {
+        let options = Options {
+            minimal: true,
+            ..Options::default()
+        };
+        let imported = import(&live(), &BTreeSet::new(), &options).unwrap();
+        let privileged = &imported
+            .files
+            .iter()
+            .find(|f| f.name == "privileged.yaml")
+            .unwrap()
+            .text;
+        assert!(
+            privileged.contains("  Global Reader:\n    # 2 assignments through a group"),
+            "{privileged}"
+        );
+        assert!(!imported.files.iter().any(|f| f.name == "templates.yaml"));
+    }
 }

@@ -14,6 +14,8 @@ pub struct Named {
     pub name: String,
     /// What a reader should know when the name is an object id: the object's label, or why the id is used.
     pub comment: Option<String>,
+    /// Whether the tenant named the object (a deleted approver, for one, is only an id).
+    pub known: bool,
 }
 
 /// Names the principals of a live state.
@@ -60,6 +62,7 @@ impl<'a> Namer<'a> {
                 kind: PrincipalKind::User,
                 name: id.to_string(),
                 comment: Some("the tenant did not name this object".into()),
+                known: false,
             };
         };
         let candidate = match p.kind {
@@ -77,16 +80,19 @@ impl<'a> Namer<'a> {
                 kind: p.kind,
                 name: name.to_string(),
                 comment: None,
+                known: true,
             },
             Some(name) => Named {
                 kind: p.kind,
                 name: p.id.clone(),
                 comment: Some(format!("{name} (the name is not unique)")),
+                known: true,
             },
             None => Named {
                 kind: p.kind,
                 name: p.id.clone(),
                 comment: p.display_name.clone(),
+                known: true,
             },
         }
     }

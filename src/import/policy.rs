@@ -8,7 +8,7 @@ use crate::duration::Duration;
 use crate::graph::defaults::default_rules;
 use crate::model::{
     ApprovalStage, AssignmentSettings, NotificationEvent, NotificationSettings, PolicySettings,
-    PrincipalRef, Recipient, Requirement,
+    PrincipalKind, PrincipalRef, Recipient, Requirement,
 };
 use crate::observe::rules::observed_settings;
 
@@ -60,10 +60,7 @@ pub fn declarable(live: &PolicySettings, namer: &Namer<'_>) -> (PolicySettings, 
             if let Some(v) = list {
                 let mut seen = std::collections::BTreeSet::new();
                 v.retain(|p| seen.insert(p.name.to_lowercase()));
-                if v.iter().any(|p| {
-                    namer.principal(&p.name).comment.as_deref()
-                        == Some("the tenant did not name this object")
-                }) {
+                if v.iter().any(|p| !namer.principal(&p.name).known) {
                     notes.push("an approver the directory does not know (deleted?) is named: that approver list is left unmanaged".into());
                     *list = None;
                 }
@@ -312,7 +309,15 @@ fn approvers(list: &[PrincipalRef], namer: &Namer<'_>) -> Node {
             n
         })
         .collect();
-    named.sort_by_key(|a| (a.kind, a.name.to_lowercase(), a.name.clone()));
+    // Groups first, as the examples write approvers.
+    named.sort_by_key(|a| {
+        (
+            a.kind != PrincipalKind::Group,
+            a.kind,
+            a.name.to_lowercase(),
+            a.name.clone(),
+        )
+    });
     if named.is_empty() {
         return Node::Seq(vec![]);
     }
