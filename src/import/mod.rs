@@ -173,7 +173,8 @@ pub fn import(
                 &header,
                 &[
                     "Identical role policies, folded into templates: a role that uses one has exactly these settings in",
-                    "the tenant. Tighten a template (or make it extend builtin:tier0/1/2) to tighten all its roles.",
+                    "the tenant. Tighten a template to tighten all its roles, or move roles onto templates built on",
+                    "builtin:tier0/1/2 (docs/adoption.md).",
                 ],
                 vec![Entry::pair("templates", Node::Map(entries))],
             ),
