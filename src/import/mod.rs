@@ -827,4 +827,46 @@ mod tests {
         );
         assert!(!imported.files.iter().any(|f| f.name == "templates.yaml"));
     }
+
+    #[test]
+    fn an_eligible_service_principal_leaves_the_list_unmanaged() {
+        let mut live = live();
+        let sp = principal(
+            &id(7),
+            PrincipalKind::ServicePrincipal,
+            None,
+            Some("Backup Agent"),
+        );
+        live.principals.insert(sp.id.clone(), sp);
+        live.assignments
+            .push(assignment(&id(7), None, "/", "Direct"));
+        live.normalize();
+        let imported = import(&live, &BTreeSet::new(), &Options::default()).unwrap();
+        let privileged = &imported
+            .files
+            .iter()
+            .find(|f| f.name == "privileged.yaml")
+            .unwrap()
+            .text;
+        assert!(
+            privileged.contains("    # eligible: (unmanaged; the tenant holds)\n"),
+            "{privileged}"
+        );
+        assert!(
+            privileged.contains("    #   - service_principal: Backup Agent\n"),
+            "{privileged}"
+        );
+        assert!(!privileged.contains("    eligible:"), "{privileged}");
+        assert_eq!(imported.summary.notes, 1);
+        let dir = tempfile::tempdir().unwrap();
+        for f in &imported.files {
+            std::fs::write(dir.path().join(&f.name), &f.text).unwrap();
+        }
+        let loaded = language::load(dir.path(), &LoadOptions { now: live.read_at });
+        assert!(
+            loaded.diagnostics.items().is_empty(),
+            "{}",
+            loaded.diagnostics.render_text(false)
+        );
+    }
 }

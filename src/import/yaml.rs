@@ -85,6 +85,16 @@ const WIDTH: usize = 118;
 
 /// Splits a comment into lines of at most `width` characters, at spaces (a longer word stays whole).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    // Leading spaces (a commented-out list item) are kept on every line.
+    let body = text.trim_start_matches(' ');
+    let indent = &text[..text.len() - body.len()];
+    if !indent.is_empty() {
+        let width = width.saturating_sub(indent.len()).max(20);
+        return wrap(body, width)
+            .into_iter()
+            .map(|l| format!("{indent}{l}"))
+            .collect();
+    }
     let mut lines = vec![];
     let mut line = String::new();
     // A `code span` is never split.
@@ -314,6 +324,7 @@ mod tests {
             wrap("then declare `allow_permanent: false` again", 20),
             ["then declare", "`allow_permanent: false`", "again"]
         );
+        assert_eq!(wrap("  - user: a@b.c", 40), ["  - user: a@b.c"]);
     }
 
     #[test]
