@@ -8,6 +8,7 @@ pub mod cli;
 pub mod duration;
 pub mod emulator;
 pub mod graph;
+pub mod import;
 pub mod language;
 pub mod model;
 pub mod observe;

@@ -7,5 +7,5 @@ mod principals;
 mod read;
 pub mod rules;
 
-pub use principals::declared_principals;
+pub use principals::{ambiguous_names, declared_principals};
 pub use read::read_tenant;

@@ -174,6 +174,66 @@ pub async fn resolve(
     Ok(())
 }
 
+/// The display names of approver groups that no schedule named, that more than one group in the directory has.
+///
+/// `import` names principals so that a `plan` finds them again. A group a schedule named is matched among the
+/// objects the read saw; an approver group that holds no role is looked up by name, and a display name is not
+/// unique in Entra, so import asks first (one `$batch`, only when there are such groups) and writes the object id
+/// for those that are ambiguous.
+pub async fn ambiguous_names(
+    client: &GraphClient,
+    live: &LiveState,
+) -> Result<BTreeSet<PrincipalRef>, ClientError> {
+    let held: BTreeSet<String> = live
+        .assignments
+        .iter()
+        .map(|a| a.principal_id.to_lowercase())
+        .chain(
+            live.activations
+                .iter()
+                .map(|a| a.principal_id.to_lowercase()),
+        )
+        .collect();
+    let names: BTreeSet<String> = live_approver_ids(live)
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::Group && !held.contains(&p.name.to_lowercase()))
+        .filter_map(|p| live.principal(&p.name)?.display_name.clone())
+        .map(|n| n.to_lowercase())
+        .collect();
+    let mut out = BTreeSet::new();
+    if names.is_empty() {
+        return Ok(out);
+    }
+    let names: Vec<String> = names.into_iter().collect();
+    let requests: Vec<BatchRequestItem> = names
+        .chunks(MAX_FILTER_IN_VALUES)
+        .enumerate()
+        .map(|(i, chunk)| BatchRequestItem {
+            id: (i + 1).to_string(),
+            method: "GET".into(),
+            url: Lookup::GroupName.url(chunk),
+            headers: None,
+            body: None,
+            depends_on: None,
+        })
+        .collect();
+    let answers = client.batch(requests.clone()).await?;
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for (request, answer) in requests.iter().zip(&answers) {
+        for g in found(client, Lookup::GroupName, request, answer).await? {
+            if let Some(n) = g.display_name {
+                *count.entry(n.to_lowercase()).or_insert(0) += 1;
+            }
+        }
+    }
+    for (name, n) in count {
+        if n > 1 {
+            out.insert(PrincipalRef::new(PrincipalKind::Group, name));
+        }
+    }
+    Ok(out)
+}
+
 /// The live principals by every name they answer to: (kind, lower-cased id, UPN, display name or appId).
 struct Names<'a>(BTreeMap<(PrincipalKind, String), Vec<&'a LivePrincipal>>);
 

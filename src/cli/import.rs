@@ -1,0 +1,185 @@
+//! `pimctl import --out DIR`: read the tenant (the same bulk read as `plan`) and write its posture as policy files.
+
+use super::plan::{EXIT_ERROR, fail};
+use super::tenant::TenantArgs;
+use crate::import::{self, Options, RoleSelection};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The directory to write the policy files into. It must be empty or absent, unless --force.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Which roles: `all` (default), `privileged` (the roles Microsoft labels privileged), or role names or ids,
+    /// separated by commas.
+    #[arg(long, value_name = "all|privileged|NAME,…", default_value = "all", value_parser = parse_roles)]
+    pub roles: RoleSelection,
+    /// Write only the policy settings that differ from Microsoft's defaults (the others stay unmanaged).
+    #[arg(long)]
+    pub minimal: bool,
+    /// Write into a non-empty DIR, replacing files of the same names.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub tenant: TenantArgs,
+}
+
+fn parse_roles(s: &str) -> Result<RoleSelection, String> {
+    match s.trim() {
+        "" => Err("give `all`, `privileged` or role names".into()),
+        "all" => Ok(RoleSelection::All),
+        "privileged" => Ok(RoleSelection::Privileged),
+        names => Ok(RoleSelection::Named(
+            names
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(String::from)
+                .collect(),
+        )),
+    }
+}
+
+pub fn run(args: Args) -> ExitCode {
+    if let Err(message) = check_out_dir(&args.out, args.force) {
+        return fail(message);
+    }
+    if matches!(args.tenant.emulator, Some(None)) {
+        return fail(
+            "import has no policies beside which to find a tenant file: give it (--emulator examples/contoso/tenant.yaml)"
+                .into(),
+        );
+    }
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    let imported = rt.block_on(async {
+        let tenant = args.tenant.connect(Path::new(".")).await.map_err(fail)?;
+        let outcome = async {
+            let live = tenant.read(&[]).await.map_err(|e| fail(e.to_string()))?;
+            let ambiguous = crate::observe::ambiguous_names(&tenant.client, &live)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            let tenant_name = match &tenant.emulator {
+                Some(e) => Some(e.with_state(|s| s.tenant_id.clone())),
+                None => args.tenant.graph.tenant.clone(),
+            };
+            let options = Options {
+                roles: args.roles.clone(),
+                minimal: args.minimal,
+                tenant: tenant_name,
+            };
+            import::import(&live, &ambiguous, &options).map_err(|e| fail(e.to_string()))
+        }
+        .await;
+        tenant.close().await;
+        outcome
+    });
+    let imported = match imported {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        return fail(format!("cannot create {}: {e}", args.out.display()));
+    }
+    for f in &imported.files {
+        let path = args.out.join(&f.name);
+        if let Err(e) = super::plan::write_file(&path, &f.text) {
+            return fail(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    let s = &imported.summary;
+    let files: Vec<&str> = imported.files.iter().map(|f| f.name.as_str()).collect();
+    let text = format!(
+        "Imported {} roles ({} templates, {} eligible and {} active assignments) into {}: {}.\n",
+        s.roles,
+        s.templates,
+        s.eligible,
+        s.active,
+        args.out.display(),
+        files.join(", ")
+    );
+    if super::write_stdout(&text).is_err() {
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let mut notes = vec![];
+    if s.break_glass_candidates > 0 {
+        notes.push(format!(
+            "{} proposed as break-glass accounts in protected.yaml, commented out: confirm them",
+            count(
+                s.break_glass_candidates,
+                "permanent active Global Administrator is",
+                "permanent active Global Administrators are"
+            )
+        ));
+    }
+    if s.notes > 0 {
+        notes.push(format!(
+            "{} left unmanaged, because the language can't declare them as the tenant has them: see the comments",
+            count(s.notes, "setting or list is", "settings or lists are")
+        ));
+    }
+    if s.activations > 0 {
+        notes.push(format!(
+            "{} just in time, not imported as assignments",
+            count(
+                s.activations,
+                "activation in progress is",
+                "activations in progress are"
+            )
+        ));
+    }
+    if s.expired > 0 {
+        notes.push(format!(
+            "{} not imported",
+            count(
+                s.expired,
+                "assignment that already ended is",
+                "assignments that already ended are"
+            )
+        ));
+    }
+    if s.indirect > 0 {
+        notes.push(format!(
+            "{} not declared",
+            count(
+                s.indirect,
+                "assignment through a group, inherited or below the tenant scope is",
+                "assignments through groups, inherited or below the tenant scope are"
+            )
+        ));
+    }
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    eprintln!(
+        "next: review the files, then `pimctl plan {}` should show no changes (docs/adoption.md)",
+        args.out.display()
+    );
+    ExitCode::SUCCESS
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The output directory must be absent or empty, unless `force`.
+fn check_out_dir(dir: &Path, force: bool) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!("{} exists and is not a directory", dir.display()));
+    }
+    if force || !dir.exists() {
+        return Ok(());
+    }
+    let mut entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    if entries.next().is_some() {
+        return Err(format!(
+            "{} is not empty; import writes into an empty directory (--force writes over it)",
+            dir.display()
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,872 @@
+//! `pimctl import`: a live tenant as policy files in the pimctl language.
+//!
+//! Pure: a [`LiveState`] (read by `observe::read_tenant`, the same bulk read as `plan`) becomes files as strings; the
+//! command writes them. The files are built so that `plan` against the same tenant finds nothing to change, and
+//! `validate` finds nothing to report: what the language can't declare is left unmanaged with a comment saying what
+//! the tenant has. Everything is sorted, so the same tenant gives the same files, byte for byte.
+
+mod names;
+mod policy;
+pub mod yaml;
+
+pub use names::{Named, Namer};
+
+use crate::catalog::well_known;
+use crate::model::{
+    AssignmentKind, LiveAssignment, LiveRole, LiveState, PolicySettings, PrincipalKind,
+    PrincipalRef, RoleKey, TENANT_SCOPE,
+};
+use chrono::{DateTime, Timelike, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+use yaml::{Entry, Node};
+
+/// Which roles to import.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RoleSelection {
+    /// Every role the tenant defines.
+    #[default]
+    All,
+    /// The roles Microsoft labels privileged.
+    Privileged,
+    /// Roles by display name or id.
+    Named(Vec<String>),
+}
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub roles: RoleSelection,
+    /// Write only the settings that differ from Microsoft's defaults.
+    pub minimal: bool,
+    /// The tenant's id or domain, for the header, when known.
+    pub tenant: Option<String>,
+}
+
+/// One file to write, relative to the output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub name: String,
+    pub text: String,
+}
+
+/// What an import wrote, for the command's summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub roles: usize,
+    pub templates: usize,
+    pub eligible: usize,
+    pub active: usize,
+    /// Activations in progress (just in time: never imported as assignments).
+    pub activations: usize,
+    /// Assignments that already ended.
+    pub expired: usize,
+    /// Assignments through a group, inherited or below the tenant scope (plan leaves them alone).
+    pub indirect: usize,
+    /// Permanent active Global Administrators, proposed (commented out) in protected.yaml.
+    pub break_glass_candidates: usize,
+    /// Settings or lists left unmanaged because the language can't declare them as the tenant has them.
+    pub notes: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub files: Vec<File>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("no role named {} in the tenant", .0.join(", "))]
+    UnknownRoles(Vec<String>),
+}
+
+/// One role, ready to write.
+struct RoleOut<'a> {
+    role: &'a LiveRole,
+    key: String,
+    comment: Option<String>,
+    settings: PolicySettings,
+    /// Notes about the policy itself (shared with a template when it folds).
+    policy_notes: Vec<String>,
+    /// Notes about this role's assignments.
+    notes: Vec<String>,
+    eligible: Option<Vec<&'a LiveAssignment>>,
+    active: Option<Vec<&'a LiveAssignment>>,
+    /// Entries of a list left unmanaged, shown commented out.
+    unmanaged: Vec<(AssignmentKind, Vec<&'a LiveAssignment>)>,
+    activations: usize,
+    indirect: usize,
+    expired: usize,
+}
+
+/// Imports a tenant. `ambiguous` are names that a directory lookup found on several objects (see
+/// `observe::ambiguous_names`); they are written as object ids.
+pub fn import(
+    live: &LiveState,
+    ambiguous: &BTreeSet<PrincipalRef>,
+    options: &Options,
+) -> Result<Imported, ImportError> {
+    let namer = Namer::new(live, ambiguous);
+    let roles = select(live, &options.roles)?;
+    // Microsoft's defaults as an import would write them, to name the template and for `--minimal`.
+    let defaults = policy::declarable(&policy::microsoft_defaults(), &namer).0;
+    let now = live.read_at;
+    let mut summary = Summary::default();
+
+    let mut outs: Vec<RoleOut<'_>> = roles
+        .into_iter()
+        .map(|role| role_out(live, &namer, role, options.minimal, &defaults, now))
+        .collect();
+    outs.sort_by(|a, b| (a.key.to_lowercase(), &a.key).cmp(&(b.key.to_lowercase(), &b.key)));
+
+    // Identical policies (as they would be written, notes included) fold into one template.
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in outs.iter().enumerate() {
+        if r.settings.is_empty() {
+            continue;
+        }
+        groups.entry(policy_text(r, &namer)).or_default().push(i);
+    }
+    let mut templates: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+    let mut template_of: BTreeMap<usize, String> = BTreeMap::new();
+    let mut shared: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() >= 2).collect();
+    shared.sort();
+    for g in shared {
+        let first = &outs[g[0]];
+        let base = if first.settings == defaults && first.policy_notes.is_empty() {
+            "microsoft-default".to_string()
+        } else {
+            format!("like-{}", slug(&first.role.display_name))
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while templates.contains_key(&name) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        for i in &g {
+            template_of.insert(*i, name.clone());
+        }
+        templates.insert(name, (String::new(), g));
+    }
+
+    let header = header(live, options);
+    let mut files = vec![];
+    if !templates.is_empty() {
+        let mut entries = vec![];
+        for (name, (_, members)) in &templates {
+            let first = &outs[members[0]];
+            let mut body = vec![Entry::pair(
+                "description",
+                Node::str(shared_by(members.iter().map(|i| outs[*i].key.as_str()))),
+            )];
+            body.extend(first.policy_notes.iter().map(|n| Entry::Comment(n.clone())));
+            body.extend(policy::entries(&first.settings, &namer));
+            if !entries.is_empty() {
+                entries.push(Entry::Blank);
+            }
+            entries.push(Entry::pair(name.as_str(), Node::Map(body)));
+        }
+        files.push(File {
+            name: "templates.yaml".into(),
+            text: document(
+                &header,
+                &[
+                    "Identical role policies, folded into templates: a role that uses one has exactly these settings in",
+                    "the tenant. Tighten a template to tighten all its roles, or move roles onto templates built on",
+                    "builtin:tier0/1/2 (docs/adoption.md).",
+                ],
+                vec![Entry::pair("templates", Node::Map(entries))],
+            ),
+        });
+    }
+
+    files.push(protected_file(live, &namer, &header, &mut summary));
+
+    for (file, what, pick) in [
+        (
+            "privileged.yaml",
+            "Built-in roles that Microsoft labels privileged.",
+            (|r: &LiveRole| r.is_built_in && r.is_privileged) as fn(&LiveRole) -> bool,
+        ),
+        ("roles.yaml", "The other built-in roles.", |r: &LiveRole| {
+            r.is_built_in && !r.is_privileged
+        }),
+        (
+            "custom-roles.yaml",
+            "Custom roles, by id (their names are in the comments).",
+            |r: &LiveRole| !r.is_built_in,
+        ),
+    ] {
+        let mut entries = vec![];
+        for (i, r) in outs.iter().enumerate() {
+            if !pick(r.role) {
+                continue;
+            }
+            if !entries.is_empty() {
+                entries.push(Entry::Blank);
+            }
+            entries.push(role_entry(r, template_of.get(&i), &namer, &mut summary));
+        }
+        if entries.is_empty() {
+            continue;
+        }
+        files.push(File {
+            name: file.into(),
+            text: document(
+                &header,
+                &[
+                    what,
+                    "The `eligible` and `active` lists are complete: plan removes whoever the tenant holds beyond them.",
+                ],
+                vec![Entry::pair("directory_roles", Node::Map(entries))],
+            ),
+        });
+    }
+    summary.roles = outs.len();
+    summary.templates = templates.len();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Imported { files, summary })
+}
+
+fn select<'a>(
+    live: &'a LiveState,
+    selection: &RoleSelection,
+) -> Result<Vec<&'a LiveRole>, ImportError> {
+    match selection {
+        RoleSelection::All => Ok(live.roles.values().collect()),
+        RoleSelection::Privileged => Ok(live.roles.values().filter(|r| r.is_privileged).collect()),
+        RoleSelection::Named(names) => {
+            let mut out: BTreeMap<&RoleKey, &LiveRole> = BTreeMap::new();
+            let mut unknown = vec![];
+            for n in names {
+                let n = n.trim();
+                let found: Vec<&LiveRole> = live
+                    .roles
+                    .values()
+                    .filter(|r| {
+                        r.display_name.eq_ignore_ascii_case(n)
+                            || r.id.eq_ignore_ascii_case(n)
+                            || names::role_key(r).0.eq_ignore_ascii_case(n)
+                    })
+                    .collect();
+                if found.is_empty() {
+                    unknown.push(n.to_string());
+                }
+                for r in found {
+                    out.insert(&r.key, r);
+                }
+            }
+            if unknown.is_empty() {
+                Ok(out.into_values().collect())
+            } else {
+                Err(ImportError::UnknownRoles(unknown))
+            }
+        }
+    }
+}
+
+fn role_out<'a>(
+    live: &'a LiveState,
+    namer: &Namer<'_>,
+    role: &'a LiveRole,
+    minimal: bool,
+    defaults: &PolicySettings,
+    now: DateTime<Utc>,
+) -> RoleOut<'a> {
+    let (key, comment) = names::role_key(role);
+    let (mut settings, policy_notes) = match live.policies.get(&role.key) {
+        Some(p) => policy::declarable(&p.settings, namer),
+        None => (PolicySettings::default(), vec![]),
+    };
+    if minimal {
+        settings = policy::minimal(&settings, defaults);
+    }
+    let mut out = RoleOut {
+        role,
+        key,
+        comment,
+        settings,
+        policy_notes,
+        notes: vec![],
+        eligible: Some(vec![]),
+        active: Some(vec![]),
+        unmanaged: vec![],
+        activations: live
+            .activations
+            .iter()
+            .filter(|a| a.role == role.key)
+            .count(),
+        indirect: 0,
+        expired: 0,
+    };
+    for a in live.assignments.iter().filter(|a| a.role == role.key) {
+        let direct = a.scope == TENANT_SCOPE
+            && a.member_type
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case("Direct"));
+        if !direct {
+            out.indirect += 1;
+        } else if a.end.is_some_and(|e| e <= now) {
+            out.expired += 1;
+        } else {
+            let list = match a.kind {
+                AssignmentKind::Eligible => out.eligible.as_mut(),
+                AssignmentKind::Active => out.active.as_mut(),
+            };
+            if let Some(l) = list
+                && !l
+                    .iter()
+                    .any(|x| x.principal_id.eq_ignore_ascii_case(&a.principal_id))
+            {
+                l.push(a);
+            }
+        }
+    }
+    let sp = |a: &&LiveAssignment| {
+        namer.principal(&a.principal_id).kind == PrincipalKind::ServicePrincipal
+    };
+    // Service principals can't be eligible, and hold time-bound active assignments only: the language refuses
+    // anything else, so such a list stays unmanaged rather than be declared without them (which would remove them).
+    if let Some(l) = &out.eligible
+        && l.iter().any(sp)
+    {
+        out.notes.push("`eligible` is left unmanaged: the tenant makes a service principal eligible, which the language refuses (service principals can't activate)".into());
+        out.unmanaged.push((
+            AssignmentKind::Eligible,
+            out.eligible.take().unwrap_or_default(),
+        ));
+    }
+    if let Some(l) = &out.active
+        && l.iter().any(|a| sp(a) && a.end.is_none())
+    {
+        out.notes.push("`active` is left unmanaged: a service principal holds it permanently, which the language refuses unless it is protected; give it an end date, or protect it".into());
+        out.unmanaged.push((
+            AssignmentKind::Active,
+            out.active.take().unwrap_or_default(),
+        ));
+    }
+    for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
+        let (set, list) = match kind {
+            AssignmentKind::Eligible => (&mut out.settings.eligible_assignment, &out.eligible),
+            AssignmentKind::Active => (&mut out.settings.active_assignment, &out.active),
+        };
+        if set.allow_permanent != Some(false) {
+            continue;
+        }
+        let Some(list) = list else { continue };
+        let limit = set.max_duration.map(|m| now + m.to_chrono());
+        let mut breaking: Vec<String> = list
+            .iter()
+            .filter(|a| match (a.end, limit) {
+                (None, _) => true,
+                (Some(e), Some(l)) => e > l,
+                (Some(_), None) => false,
+            })
+            .map(|a| namer.principal(&a.principal_id).name)
+            .collect();
+        breaking.sort_by_key(|n| n.to_lowercase());
+        if !breaking.is_empty() {
+            out.notes.push(format!(
+                "{kind}_assignment.allow_permanent is false in the tenant, but it holds {} that this policy would refuse ({}): left unmanaged. Protect break-glass accounts (protected.yaml) or give the others an end date, then declare `allow_permanent: false`",
+                count(breaking.len(), &format!("{kind} assignment"), &format!("{kind} assignments")),
+                breaking.join(", ")
+            ));
+            set.allow_permanent = None;
+        }
+    }
+    out
+}
+
+/// The YAML of a policy and its notes: two roles share a template exactly when these are equal.
+fn policy_text(r: &RoleOut<'_>, namer: &Namer<'_>) -> String {
+    let mut e: Vec<Entry> = r
+        .policy_notes
+        .iter()
+        .map(|n| Entry::Comment(n.clone()))
+        .collect();
+    e.extend(policy::entries(&r.settings, namer));
+    yaml::write_document(&e)
+}
+
+fn role_entry(
+    r: &RoleOut<'_>,
+    template: Option<&String>,
+    namer: &Namer<'_>,
+    summary: &mut Summary,
+) -> Entry {
+    let mut body = vec![];
+    match template {
+        Some(t) => body.push(Entry::pair("template", Node::str(t.as_str()))),
+        None => {
+            body.extend(r.policy_notes.iter().map(|n| Entry::Comment(n.clone())));
+            summary.notes += r.policy_notes.len();
+        }
+    }
+    body.extend(r.notes.iter().map(|n| Entry::Comment(n.clone())));
+    summary.notes += r.notes.len();
+    if template.is_none() {
+        body.extend(policy::entries(&r.settings, namer));
+    }
+    if r.activations > 0 {
+        body.push(Entry::Comment(format!(
+            "{}: just in time, from an eligibility, so not declared",
+            count(
+                r.activations,
+                "activation in progress",
+                "activations in progress"
+            )
+        )));
+    }
+    if r.indirect > 0 {
+        body.push(Entry::Comment(format!(
+            "{} through a group, inherited or below the tenant scope: not declared (plan leaves them alone)",
+            count(r.indirect, "assignment", "assignments")
+        )));
+    }
+    if r.expired > 0 {
+        body.push(Entry::Comment(format!(
+            "{} already ended: not imported",
+            count(r.expired, "assignment", "assignments")
+        )));
+    }
+    summary.activations += r.activations;
+    summary.indirect += r.indirect;
+    summary.expired += r.expired;
+    for (kind, list) in [
+        (AssignmentKind::Eligible, &r.eligible),
+        (AssignmentKind::Active, &r.active),
+    ] {
+        match list {
+            Some(l) => {
+                match kind {
+                    AssignmentKind::Eligible => summary.eligible += l.len(),
+                    AssignmentKind::Active => summary.active += l.len(),
+                }
+                body.push(Entry::pair(kind.as_str(), assignments(l, namer)));
+            }
+            None => {
+                let held = r
+                    .unmanaged
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .map(|(_, l)| l.as_slice())
+                    .unwrap_or_default();
+                body.push(Entry::Comment(format!(
+                    "{}: (unmanaged; the tenant holds)",
+                    kind.as_str()
+                )));
+                for a in sorted(held, namer) {
+                    let (n, until) = a;
+                    let until = until.map(|u| format!(", until {u}")).unwrap_or_default();
+                    body.push(Entry::Comment(format!(
+                        "  - {}: {}{until}",
+                        n.kind.as_str(),
+                        n.name
+                    )));
+                }
+            }
+        }
+    }
+    match &r.comment {
+        Some(c) => Entry::commented(r.key.as_str(), Node::Map(body), c.as_str()),
+        None => Entry::pair(r.key.as_str(), Node::Map(body)),
+    }
+}
+
+/// Assignments sorted by kind and name, each with its end date as written.
+fn sorted(list: &[&LiveAssignment], namer: &Namer<'_>) -> Vec<(Named, Option<String>)> {
+    let mut v: Vec<(Named, Option<String>)> = list
+        .iter()
+        .map(|a| (namer.principal(&a.principal_id), a.end.map(until)))
+        .collect();
+    v.sort_by_key(|a| (a.0.kind, a.0.name.to_lowercase(), a.0.name.clone()));
+    v
+}
+
+fn assignments(list: &[&LiveAssignment], namer: &Namer<'_>) -> Node {
+    Node::Seq(
+        sorted(list, namer)
+            .into_iter()
+            .map(|(n, u)| {
+                let mut e = vec![match n.comment {
+                    Some(c) => Entry::commented(n.kind.as_str(), Node::str(n.name), c),
+                    None => Entry::pair(n.kind.as_str(), Node::str(n.name)),
+                }];
+                if let Some(u) = u {
+                    e.push(Entry::pair("until", Node::raw(u)));
+                }
+                Node::Map(e)
+            })
+            .collect(),
+    )
+}
+
+/// An end date as the language reads it: a date when it is the end of that day (UTC), else the timestamp.
+fn until(t: DateTime<Utc>) -> String {
+    if t.hour() == 23 && t.minute() == 59 && t.second() == 59 {
+        t.format("%Y-%m-%d").to_string()
+    } else {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+}
+
+fn protected_file(
+    live: &LiveState,
+    namer: &Namer<'_>,
+    header: &[String],
+    summary: &mut Summary,
+) -> File {
+    let ga = RoleKey(well_known::GLOBAL_ADMINISTRATOR.to_string());
+    let candidates: Vec<&LiveAssignment> = live
+        .assignments
+        .iter()
+        .filter(|a| {
+            a.role == ga
+                && a.kind == AssignmentKind::Active
+                && a.scope == TENANT_SCOPE
+                && a.end.is_none()
+                && a.member_type
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case("Direct"))
+        })
+        .collect();
+    summary.break_glass_candidates = candidates.len();
+    let mut lines: Vec<String> = vec![];
+    if candidates.is_empty() {
+        lines.push("No permanent active Global Administrator was found: no break-glass candidate to propose.".into());
+        lines.push("Declare your emergency access accounts here once they exist:".into());
+        lines.push("protected:".into());
+        lines.push("  - user: bg-01@example.onmicrosoft.com".into());
+    } else {
+        lines.push("Break-glass candidates: the permanent active Global Administrators in the tenant. pimctl never removes".into());
+        lines.push("or downgrades a protected principal. Keep the real emergency access accounts (usually two, cloud-only),".into());
+        lines.push("uncomment them, and leave the others out: they are ordinary standing access to review.".into());
+        lines.push("protected:".into());
+        let mut named: Vec<(Named, &LiveAssignment)> = candidates
+            .iter()
+            .map(|a| (namer.principal(&a.principal_id), *a))
+            .collect();
+        named.sort_by(|a, b| {
+            (a.0.kind, a.0.name.to_lowercase()).cmp(&(b.0.kind, b.0.name.to_lowercase()))
+        });
+        named.dedup_by(|a, b| a.0 == b.0);
+        for (n, a) in named {
+            let label = live
+                .principal(&a.principal_id)
+                .and_then(|p| p.display_name.clone())
+                .filter(|d| *d != n.name);
+            let since = a
+                .start
+                .map(|s| format!("permanent since {}", s.format("%Y-%m-%d")));
+            let about: Vec<String> = [n.comment.clone().or(label), since]
+                .into_iter()
+                .flatten()
+                .collect();
+            let about = if about.is_empty() {
+                String::new()
+            } else {
+                format!("  # {}", about.join(", "))
+            };
+            lines.push(format!(
+                "  - {}: {}{about}",
+                n.kind.as_str(),
+                yaml::scalar(&n.name, false)
+            ));
+        }
+    }
+    let mut text = String::new();
+    for h in header {
+        text.push_str(&format!("# {h}\n"));
+    }
+    text.push_str("version: pimctl/v1\n\n");
+    for l in lines {
+        text.push_str(&format!("# {l}\n"));
+    }
+    File {
+        name: "protected.yaml".into(),
+        text,
+    }
+}
+
+fn header(live: &LiveState, options: &Options) -> Vec<String> {
+    let tenant = options
+        .tenant
+        .as_ref()
+        .map(|t| format!(" (tenant {t})"))
+        .unwrap_or_default();
+    vec![
+        format!(
+            "Imported by `pimctl import` on {}, from {}{tenant}.",
+            live.read_at.format("%Y-%m-%d %H:%M UTC"),
+            live.source,
+        ),
+        "Review it before committing it: docs/adoption.md.".into(),
+    ]
+}
+
+fn document(header: &[String], about: &[&str], entries: Vec<Entry>) -> String {
+    let mut text = String::new();
+    for h in header {
+        text.push_str(&format!("# {h}\n"));
+    }
+    for a in about {
+        text.push_str(&format!("# {a}\n"));
+    }
+    text.push_str("version: pimctl/v1\n");
+    text.push_str(&yaml::write_document(&entries));
+    text
+}
+
+fn shared_by<'a>(keys: impl Iterator<Item = &'a str>) -> String {
+    let keys: Vec<&str> = keys.collect();
+    let shown: Vec<&str> = keys.iter().take(4).copied().collect();
+    let more = keys.len().saturating_sub(shown.len());
+    let tail = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "The tenant's policy for {} roles ({}{tail})",
+        keys.len(),
+        shown.join(", ")
+    )
+}
+
+/// `1 assignment`, `3 assignments`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A template name from a role name: lower case, words joined by `-`.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::{self, LoadOptions};
+    use crate::model::{LivePolicy, LivePrincipal};
+
+    const GR: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"; // Global Reader
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn principal(
+        id: &str,
+        kind: PrincipalKind,
+        upn: Option<&str>,
+        name: Option<&str>,
+    ) -> LivePrincipal {
+        LivePrincipal {
+            id: id.into(),
+            kind,
+            display_name: name.map(String::from),
+            user_principal_name: upn.map(String::from),
+            app_id: None,
+        }
+    }
+
+    fn assignment(id: &str, end: Option<&str>, scope: &str, member: &str) -> LiveAssignment {
+        LiveAssignment {
+            role: RoleKey(GR.into()),
+            scope: scope.into(),
+            principal_id: id.into(),
+            kind: AssignmentKind::Eligible,
+            schedule_id: format!("s-{id}-{scope}"),
+            start: None,
+            end: end.map(at),
+            member_type: Some(member.into()),
+        }
+    }
+
+    fn id(n: u8) -> String {
+        format!("00000000-0000-4000-8000-0000000000{n:02}")
+    }
+
+    /// A tenant with only Global Reader, holders of every awkward kind.
+    fn live() -> LiveState {
+        let mut live = LiveState {
+            read_at: at("2026-11-21T09:00:00Z"),
+            source: "https://graph.example/v1.0".into(),
+            ..LiveState::default()
+        };
+        live.roles.insert(
+            RoleKey(GR.into()),
+            LiveRole {
+                key: RoleKey(GR.into()),
+                id: GR.into(),
+                display_name: "Global Reader".into(),
+                is_built_in: true,
+                is_privileged: true,
+            },
+        );
+        let defaults = crate::graph::defaults::default_rules();
+        live.policies.insert(
+            RoleKey(GR.into()),
+            LivePolicy {
+                id: "p".into(),
+                settings: crate::observe::rules::observed_settings(&defaults),
+                rules: defaults,
+            },
+        );
+        let people = [
+            principal(
+                &id(1),
+                PrincipalKind::User,
+                Some("ann@contoso.com"),
+                Some("Ann"),
+            ),
+            // A user without a UPN the language accepts.
+            principal(&id(2), PrincipalKind::User, Some("not a upn"), Some("Odd")),
+            // A group whose display name is a GUID.
+            principal(&id(3), PrincipalKind::Group, None, Some(&id(99))),
+            principal(&id(4), PrincipalKind::Group, None, Some("Readers")),
+        ];
+        for p in people {
+            live.principals.insert(p.id.clone(), p);
+        }
+        live.assignments = vec![
+            assignment(&id(1), Some("2027-01-31T23:59:59Z"), "/", "Direct"),
+            assignment(&id(2), None, "/", "Direct"),
+            assignment(&id(3), None, "/", "Direct"),
+            // Ended, through a group, and below the tenant scope: none is declared.
+            assignment(&id(4), Some("2026-11-01T00:00:00Z"), "/", "Direct"),
+            assignment(&id(1), None, "/administrativeUnits/x", "Direct"),
+            assignment(&id(5), None, "/", "Group"),
+            // An object the tenant did not name.
+            assignment(&id(6), Some("2027-02-01T10:00:00Z"), "/", "Direct"),
+        ];
+        live.normalize();
+        live
+    }
+
+    #[test]
+    fn awkward_holders_are_named_by_id_and_what_is_not_declared_is_counted() {
+        let live = live();
+        let options = Options {
+            roles: RoleSelection::Named(vec!["global reader".into()]),
+            ..Options::default()
+        };
+        let imported = import(&live, &BTreeSet::new(), &options).unwrap();
+        let privileged = &imported
+            .files
+            .iter()
+            .find(|f| f.name == "privileged.yaml")
+            .unwrap()
+            .text;
+        let expected = format!(
+            "    eligible:
+      - user: {}  # Odd
+      - user: {}  # the tenant did not name this object
+        until: 2027-02-01T10:00:00Z
+      - user: ann@contoso.com
+        until: 2027-01-31
+      - group: {}  # {}
+    active: []
+",
+            id(2),
+            id(6),
+            id(3),
+            id(99)
+        );
+        assert!(privileged.contains(&expected), "{privileged}");
+        assert!(privileged.contains("# 1 assignment already ended: not imported"));
+        assert!(
+            privileged
+                .contains("# 2 assignments through a group, inherited or below the tenant scope")
+        );
+        assert_eq!(imported.summary.expired, 1);
+        assert_eq!(imported.summary.indirect, 2);
+        assert_eq!(imported.summary.eligible, 4);
+        // No other role was selected, and the one selected is written whole (no template for a single role).
+        assert_eq!(imported.summary.roles, 1);
+        assert_eq!(imported.summary.templates, 0);
+        assert!(privileged.contains("      max_duration: 8h\n"));
+        // The files load with no diagnostic.
+        let dir = tempfile::tempdir().unwrap();
+        for f in &imported.files {
+            std::fs::write(dir.path().join(&f.name), &f.text).unwrap();
+        }
+        let loaded = language::load(dir.path(), &LoadOptions { now: live.read_at });
+        assert!(
+            loaded.diagnostics.items().is_empty(),
+            "{}",
+            loaded.diagnostics.render_text(false)
+        );
+    }
+
+    #[test]
+    fn minimal_writes_nothing_for_microsofts_policy() {
+        let options = Options {
+            minimal: true,
+            ..Options::default()
+        };
+        let imported = import(&live(), &BTreeSet::new(), &options).unwrap();
+        let privileged = &imported
+            .files
+            .iter()
+            .find(|f| f.name == "privileged.yaml")
+            .unwrap()
+            .text;
+        assert!(
+            privileged.contains("  Global Reader:\n    # 2 assignments through a group"),
+            "{privileged}"
+        );
+        assert!(!imported.files.iter().any(|f| f.name == "templates.yaml"));
+    }
+
+    #[test]
+    fn an_eligible_service_principal_leaves_the_list_unmanaged() {
+        let mut live = live();
+        let sp = principal(
+            &id(7),
+            PrincipalKind::ServicePrincipal,
+            None,
+            Some("Backup Agent"),
+        );
+        live.principals.insert(sp.id.clone(), sp);
+        live.assignments
+            .push(assignment(&id(7), None, "/", "Direct"));
+        live.normalize();
+        let imported = import(&live, &BTreeSet::new(), &Options::default()).unwrap();
+        let privileged = &imported
+            .files
+            .iter()
+            .find(|f| f.name == "privileged.yaml")
+            .unwrap()
+            .text;
+        assert!(
+            privileged.contains("    # eligible: (unmanaged; the tenant holds)\n"),
+            "{privileged}"
+        );
+        assert!(
+            privileged.contains("    #   - service_principal: Backup Agent\n"),
+            "{privileged}"
+        );
+        assert!(!privileged.contains("    eligible:"), "{privileged}");
+        assert_eq!(imported.summary.notes, 1);
+        let dir = tempfile::tempdir().unwrap();
+        for f in &imported.files {
+            std::fs::write(dir.path().join(&f.name), &f.text).unwrap();
+        }
+        let loaded = language::load(dir.path(), &LoadOptions { now: live.read_at });
+        assert!(
+            loaded.diagnostics.items().is_empty(),
+            "{}",
+            loaded.diagnostics.render_text(false)
+        );
+    }
+}

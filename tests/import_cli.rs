@@ -1,0 +1,131 @@
+//! `pimctl import` as users run it: the binary and the in-process emulator; then `validate` and `plan` on what it
+//! wrote.
+
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-11-21T09:00:00Z";
+const CONTOSO_TENANT: &str = "examples/contoso/tenant.yaml";
+
+fn pimctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pimctl"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("NO_PROGRESS", "1")
+        .env_remove("PIMCTL_GRAPH_URL")
+        .env_remove("PIMCTL_NOW")
+        .output()
+        .expect("pimctl runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn contoso_imports_validates_and_plans_with_no_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("imported");
+    let dir = out.to_str().unwrap();
+    let o = pimctl(&["import", "--emulator", CONTOSO_TENANT, "--out", dir]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .starts_with("Imported 144 roles (3 templates, 22 eligible and 4 active assignments)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("3 permanent active Global Administrators are proposed"));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "privileged.yaml",
+            "protected.yaml",
+            "roles.yaml",
+            "templates.yaml"
+        ]
+    );
+    let header = std::fs::read_to_string(out.join("roles.yaml")).unwrap();
+    assert!(
+        header.starts_with(
+            "# Imported by `pimctl import` on 2026-11-21 09:00 UTC, from http://127.0.0.1:"
+        ),
+        "{header}"
+    );
+    assert!(header.contains("(tenant 4d3c2b1a-0f9e-4d8c-8b7a-6f5e4d3c2b1a)"));
+
+    let v = pimctl(&["validate", dir, "--now", NOW]);
+    assert!(v.status.success(), "{}{}", stdout(&v), stderr(&v));
+    assert!(stdout(&v).contains("no problems found"), "{}", stdout(&v));
+
+    let p = pimctl(&[
+        "plan",
+        dir,
+        "--emulator",
+        CONTOSO_TENANT,
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(p.status.code(), Some(0), "{}{}", stdout(&p), stderr(&p));
+    assert!(stdout(&p).contains("No changes."), "{}", stdout(&p));
+}
+
+#[test]
+fn a_non_empty_directory_needs_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    std::fs::write(tmp.path().join("mine.yaml"), "version: pimctl/v1\n").unwrap();
+    let o = pimctl(&["import", "--emulator", CONTOSO_TENANT, "--out", dir]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+    assert!(!tmp.path().join("roles.yaml").exists());
+
+    let o = pimctl(&[
+        "import",
+        "--emulator",
+        CONTOSO_TENANT,
+        "--out",
+        dir,
+        "--force",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(tmp.path().join("roles.yaml").exists());
+    // Files of other names are left alone.
+    assert!(tmp.path().join("mine.yaml").exists());
+}
+
+#[test]
+fn usage_errors_exit_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("x");
+    let dir = dir.to_str().unwrap();
+    let o = pimctl(&["import", "--out", dir, "--emulator"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--emulator examples/contoso/tenant.yaml"),
+        "{}",
+        stderr(&o)
+    );
+    let o = pimctl(&[
+        "import",
+        "--emulator",
+        CONTOSO_TENANT,
+        "--out",
+        dir,
+        "--roles",
+        "Global Admin,Exchange Administrator",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no role named Global Admin in the tenant"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!tmp.path().join("x").exists());
+}

@@ -1,0 +1,66 @@
+//! The request budget of an import: no more than a plan of the same tenant (`tests/plan_requests.rs`), because it is
+//! the same bulk read. Counted by the emulator; timings belong to the benchmarks.
+
+mod planning;
+use pimctl::import::{self, Options};
+use pimctl::observe::{ambiguous_names, read_tenant};
+use planning::generate::generated;
+use planning::*;
+
+#[tokio::test]
+async fn importing_tenant_l_dir_costs_no_more_requests_than_planning_it() {
+    let (roles, eligible, active, activations) = (130, 5_000, 1_000, 500);
+    let (seed, policies) = generated(roles, eligible, active, activations);
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
+    let (_dir, desired) = desired_yaml(&policies, &em);
+    let now = em.with_state(|s| s.now());
+
+    em.reset_stats();
+    let live = read_tenant(&client(&em), &[&desired], now).await.unwrap();
+    assert!(
+        pimctl::plan::build(&desired, &live, &Default::default())
+            .errors
+            .is_empty()
+    );
+    let plan_requests = em.stats().total;
+
+    em.reset_stats();
+    let client = client(&em);
+    let live = read_tenant(&client, &[], now).await.unwrap();
+    let ambiguous = ambiguous_names(&client, &live).await.unwrap();
+    let imported = import::import(&live, &ambiguous, &Options::default()).unwrap();
+    let import_requests = em.stats().total;
+
+    assert!(
+        import_requests <= plan_requests,
+        "import {import_requests}, plan {plan_requests}: {:#?}",
+        em.stats().routes
+    );
+    // The same five lists, page for page (the figure in BENCHMARKS.md and ARCHITECTURE.md).
+    assert_eq!(import_requests, 74, "{:#?}", em.stats().routes);
+    assert_eq!(imported.summary.eligible, eligible);
+    assert_eq!(imported.summary.active, active);
+    assert_eq!(imported.summary.activations, activations);
+}
+
+#[tokio::test]
+async fn approver_groups_that_hold_no_role_cost_one_batch() {
+    // Contoso's approver group PIM-Tier0-Approvers holds no role: its name is checked for twins in one `$batch`
+    // (as a plan of the imported files would look it up).
+    let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
+    let client = client(&em);
+    let live = read_tenant(&client, &[], em.with_state(|s| s.now()))
+        .await
+        .unwrap();
+    em.reset_stats();
+    let ambiguous = ambiguous_names(&client, &live).await.unwrap();
+    assert!(ambiguous.is_empty());
+    let stats = em.stats();
+    let batches: u64 = stats
+        .routes
+        .iter()
+        .filter(|(k, _)| k.starts_with("POST") && k.contains("$batch"))
+        .map(|(_, n)| *n)
+        .sum();
+    assert_eq!(batches, 1, "{:#?}", stats.routes);
+}
