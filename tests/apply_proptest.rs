@@ -108,7 +108,8 @@ fn seed(c: &Case) -> String {
         }
     }
     let mut activations = String::from("activations:\n");
-    for (r, p) in &c.activations {
+    let activated: std::collections::BTreeSet<_> = c.activations.iter().collect();
+    for (r, p) in activated {
         // The tenant holds one active grant per principal and role: no activation where one is assigned active.
         if live.contains_key(&(*r, *p, false)) && !live.contains_key(&(*r, *p, true)) {
             writeln!(
