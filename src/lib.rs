@@ -9,6 +9,7 @@ pub mod duration;
 pub mod emulator;
 pub mod graph;
 pub mod language;
+pub mod lint;
 pub mod model;
 pub mod observe;
 pub mod plan;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 pub mod apply;
 pub mod drift;
 pub mod emulator;
+pub mod lint;
 pub mod plan;
 mod progress;
 pub mod schema;
@@ -44,6 +45,8 @@ pub enum Command {
     Drift(drift::Args),
     /// Carry out a saved plan exactly (refusing it if the tenant changed), or plan and apply after confirmation.
     Apply(apply::Args),
+    /// Check the declaration, and with --live the tenant, against cited CISA, CIS and Microsoft baselines.
+    Lint(lint::Args),
     /// Serve a local emulator of the Microsoft Graph endpoints pimctl uses, seeded from a YAML tenant.
     Emulator(emulator::Args),
 }
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Drift(args) => drift::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::Emulator(args) => emulator::run(args),
     }
 }

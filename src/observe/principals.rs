@@ -209,7 +209,7 @@ impl<'a> Names<'a> {
 
 /// Every item a lookup answered: its page in the batch, and the pages after it when the server's page was smaller
 /// than the `in` list (Graph's is not, but nothing promises it).
-async fn all_pages<T: serde::de::DeserializeOwned>(
+pub(crate) async fn all_pages<T: serde::de::DeserializeOwned>(
     client: &GraphClient,
     request: &BatchRequestItem,
     answer: &crate::graph::BatchResponseItem,
@@ -238,6 +238,8 @@ async fn found(
                 display_name: u.display_name,
                 user_principal_name: u.user_principal_name,
                 app_id: None,
+                user_type: u.user_type.clone(),
+                on_premises_sync_enabled: u.on_premises_sync_enabled,
             })
             .collect(),
         Lookup::GroupId | Lookup::GroupName => all_pages::<Group>(client, request, answer)
@@ -249,6 +251,8 @@ async fn found(
                 display_name: g.display_name,
                 user_principal_name: None,
                 app_id: None,
+                user_type: None,
+                on_premises_sync_enabled: None,
             })
             .collect(),
         Lookup::SpId | Lookup::SpAppId | Lookup::SpName => {
@@ -261,6 +265,8 @@ async fn found(
                     display_name: s.display_name,
                     user_principal_name: None,
                     app_id: s.app_id,
+                    user_type: None,
+                    on_premises_sync_enabled: None,
                 })
                 .collect()
         }

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use posture::{Effect, Posture};
+pub use posture::{Effect, Posture, is_tier0};
 
 /// The version of the saved-plan and `--format json` layout (docs/plan-format.md).
 pub const FORMAT_VERSION: u32 = 1;
