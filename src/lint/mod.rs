@@ -149,14 +149,6 @@ impl Cx<'_> {
             principal_view: None,
         }
     }
-
-    /// "declares" or "has", to word messages for the half being judged.
-    pub fn holds(&self) -> &'static str {
-        match self.view.half {
-            Half::Declared => "is declared with",
-            _ => "has",
-        }
-    }
 }
 
 /// One finding.

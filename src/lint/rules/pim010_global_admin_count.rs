@@ -75,7 +75,13 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
     ));
     if let Some(r) = role {
         f = f.role(r);
-        f = f.at(r.origins.get(if n > max { "eligible" } else { "active" }));
+        // Too many: where people are added (eligible first); too few: the active list (break-glass goes there).
+        let (first, then) = if n > max {
+            ("eligible", "active")
+        } else {
+            ("active", "eligible")
+        };
+        f = f.at(r.origins.get(first).or(r.origins.get(then)));
     }
     out.push(
         f.detail(if n > max { "too many" } else { "too few" })

@@ -9,12 +9,13 @@ pub static RULE: Rule = Rule {
         name: "service-principal-assignments",
         title: "Service principals are never eligible, and never permanently active",
         severity: Severity::Error,
-        reads: Reads::Both,
+        reads: Reads::Live,
         baselines: &["MSL-PIM-DP-4", "ZTA 21836"],
         rationale: "A service principal cannot activate a role (there is nobody to pass MFA or give a \
                     justification), so an eligibility is meaningless; and a permanent active assignment is a standing \
                     credential with the role's power that no review ever ends. Microsoft allows service principals \
-                    only time-bound active assignments.",
+                    only time-bound active assignments. The loader already refuses such declarations (E0154, \
+                    E0155), so this rule judges the tenant.",
         fix: "Give the service principal an active assignment with an `until`, in the least-privileged role that \
               does the job, and renew it deliberately.",
     },

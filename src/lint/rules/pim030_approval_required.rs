@@ -47,12 +47,15 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if required == Some(true) {
             continue;
         }
-        let what = match required {
-            None => "does not declare whether activation needs approval".to_string(),
-            _ => format!("{} activation without approval", cx.holds()),
+        let message = match required {
+            None => format!(
+                "{} does not declare whether activation needs approval",
+                role.name
+            ),
+            _ => format!("activating {} does not require approval", role.name),
         };
         out.push(
-            cx.finding(format!("{} {what}", role.name))
+            cx.finding(message)
                 .role(role)
                 .at(role.origin_of("activation.approval.required"))
                 .help("set `activation.approval.required: true` and name approvers"),

@@ -9,11 +9,12 @@ pub static RULE: Rule = Rule {
         name: "approver-present",
         title: "Approval, where required, names at least one approver",
         severity: Severity::Error,
-        reads: Reads::Both,
+        reads: Reads::Live,
         baselines: &["ZTA 21817", "MSL-CFG-1"],
         rationale: "With approval required and nobody named, Entra falls back to the Privileged Role Administrators \
                     and Global Administrators as approvers: the very people whose access the approval should check, \
-                    and possibly nobody at all when they are all eligible-only.",
+                    and possibly nobody at all when they are all eligible-only. The loader already refuses such a declaration \
+                    (E0150), so this rule judges the tenant.",
         fix: "Name approvers under `activation.approval.approvers` (a group of approvers, and a second person).",
     },
     check,

@@ -39,16 +39,19 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if mfa == Some(true) || context == Some(true) {
             continue;
         }
-        let what = if mfa.is_none() && context.is_none() {
-            "does not declare MFA or an authentication context on activation".to_string()
+        let message = if mfa.is_none() && context.is_none() {
+            format!(
+                "{} does not declare MFA or an authentication context on activation",
+                role.name
+            )
         } else {
             format!(
-                "{} activation without MFA or an authentication context",
-                cx.holds()
+                "activating {} requires neither MFA nor an authentication context",
+                role.name
             )
         };
         out.push(
-            cx.finding(format!("{} {what}", role.name))
+            cx.finding(message)
                 .severity(if tier0 {
                     Severity::Error
                 } else {

@@ -33,12 +33,15 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if required == Some(true) {
             continue;
         }
-        let what = match required {
-            None => "does not declare whether activation needs a justification".to_string(),
-            _ => format!("{} activation without a justification", cx.holds()),
+        let message = match required {
+            None => format!(
+                "{} does not declare whether activation needs a justification",
+                role.name
+            ),
+            _ => format!("activating {} does not require a justification", role.name),
         };
         out.push(
-            cx.finding(format!("{} {what}", role.name))
+            cx.finding(message)
                 .role(role)
                 .at(role.origin_of("activation.require"))
                 .help("add `justification` to `activation.require`"),
