@@ -71,7 +71,7 @@ pub enum Notifications {
 }
 
 /// Options of a run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
     pub profile: Profile,
     pub notifications: Notifications,
@@ -339,6 +339,32 @@ pub fn lint(
         live: live.is_some(),
         findings,
         waived,
+    }
+}
+
+/// The findings on the tenant that applying the declaration would bring about: rules that pass on the tenant as read
+/// and fail on the tenant as the declaration leaves it (waivers of the `lint:` block applied, at the tenant's read
+/// time). `plan` marks the changes behind them as weakening. Group members are not read for plans, so groups count
+/// as one principal here.
+pub fn newly_failing(desired: &DesiredState, live: &LiveState, options: Options) -> Vec<Finding> {
+    let members = Members::new();
+    let before = view::live(desired, live, &members);
+    let after = view::after(desired, live, &members);
+    let mut was = Vec::new();
+    run(&before, options, &mut was, |r| r != Reads::Declared);
+    let was: BTreeSet<_> = was.iter().map(Finding::identity).collect();
+    let mut now = Vec::new();
+    run(&after, options, &mut now, |r| r != Reads::Declared);
+    now.retain(|f| !was.contains(&f.identity()));
+    apply_waivers(desired, now, live.read_at).0
+}
+
+impl Finding {
+    /// Whether the finding is about this principal (by object id, or as declared).
+    pub fn is_about(&self, principal_id: &str) -> bool {
+        self.principal_key
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case(principal_id))
     }
 }
 

@@ -33,12 +33,15 @@ pub const FORMAT_VERSION: u32 = 1;
 pub struct PlanOptions {
     /// Assignments ending within this window are reported.
     pub expiring_within: chrono::Duration,
+    /// The lint profile that decides which changes newly fail a rule (and so weaken posture).
+    pub lint: crate::lint::Options,
 }
 
 impl Default for PlanOptions {
     fn default() -> Self {
         Self {
             expiring_within: chrono::Duration::days(30),
+            lint: crate::lint::Options::default(),
         }
     }
 }
@@ -416,6 +419,10 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         }
     };
     changes.sort_by(|a, b| (phase(a), &a.key).cmp(&(phase(b), &b.key)));
+    if !changes.is_empty() {
+        let newly = crate::lint::newly_failing(desired, live, options.lint);
+        posture::mark_lint(&mut changes, &newly);
+    }
     notes.sort();
     notes.dedup();
     let summary = Summary::of(&changes, &notes, &errors);
