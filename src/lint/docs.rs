@@ -118,7 +118,8 @@ pub fn markdown() -> String {
          <!-- Generated from the rule registry (src/lint/rules/): `cargo run -- lint --rules-markdown > docs/rules.md`. \
          A test fails when this file is stale. -->\n\n\
          `pimctl lint` checks the declared posture, and with `--live` the tenant as it is, against the CISA SCuBA, CIS \
-         and Microsoft baselines. Each rule has a stable id; `pimctl lint --explain <ID>` prints its entry.\n\n\
+         and Microsoft baselines ([lint.md](lint.md) tells how to run it). Each rule has a stable id; `pimctl lint --explain \
+         <ID>` prints its entry.\n\n\
          | id | name | severity | reads | title | baselines |\n|---|---|---|---|---|---|\n",
     );
     for r in rules::ALL {
