@@ -261,25 +261,25 @@ fn profile_bounds_on_global_administrators_hold_at_their_edges() {
 }
 
 #[test]
-fn a_single_approver_is_an_error_under_cis_and_a_warning_otherwise() {
-    let d = load(&root().join("tests/lint/declared/PIM033-fail.yaml"));
-    for (profile, sev) in [
-        (Profile::Cis, "error"),
-        (Profile::Cisa, "warning"),
-        (Profile::Microsoft, "warning"),
-    ] {
-        let r = lint::lint(
-            &d,
-            None,
-            now(),
-            Options {
+fn a_single_approver_and_missing_reviews_are_errors_under_cis_and_warnings_otherwise() {
+    for (rule, count) in [("PIM033", 1), ("PIM070", 3)] {
+        let d = load(&root().join(format!("tests/lint/declared/{rule}-fail.yaml")));
+        for (profile, sev) in [
+            (Profile::Cis, "error"),
+            (Profile::Cisa, "warning"),
+            (Profile::Microsoft, "warning"),
+        ] {
+            let options = Options {
                 profile,
                 notifications: Notifications::Strict,
-            },
-        );
-        let f = of_rule(&r, "PIM033", Half::Declared);
-        assert_eq!(f.len(), 1);
-        assert!(f[0].starts_with(sev), "{profile:?}: {}", f[0]);
+            };
+            let f = of_rule(&lint::lint(&d, None, now(), options), rule, Half::Declared);
+            assert_eq!(f.len(), count, "{rule} {profile:?}: {f:?}");
+            assert!(
+                f.iter().all(|x| x.starts_with(sev)),
+                "{rule} {profile:?}: {f:?}"
+            );
+        }
     }
 }
 

@@ -432,3 +432,119 @@ fn protected(desired: &DesiredState, look: &Lookup) -> Vec<ProtectedView> {
 fn is_direct(member_type: Option<&str>) -> bool {
     member_type.is_none_or(|m| m.eq_ignore_ascii_case("direct"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LiveAssignment, LiveRole, Resolution};
+
+    const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+    fn user(id: &str, upn: &str) -> LivePrincipal {
+        LivePrincipal {
+            id: id.into(),
+            kind: PrincipalKind::User,
+            display_name: None,
+            user_principal_name: Some(upn.into()),
+            app_id: None,
+            user_type: Some("Member".into()),
+            on_premises_sync_enabled: None,
+        }
+    }
+
+    fn active(id: &str) -> LiveAssignment {
+        LiveAssignment {
+            role: RoleKey(GA.into()),
+            scope: "/".into(),
+            principal_id: id.into(),
+            kind: AssignmentKind::Active,
+            schedule_id: format!("s-{id}"),
+            start: None,
+            end: None,
+            member_type: Some("Direct".into()),
+        }
+    }
+
+    #[test]
+    fn the_after_view_replaces_declared_kinds_but_keeps_protected_principals() {
+        let text = "version: pimctl/v1\nprotected:\n  - user: bg@contoso.onmicrosoft.com\ndirectory_roles:\n  Global Administrator:\n    active:\n      - user: alice@contoso.com\n        until: 2027-01-01\n";
+        let d = crate::language::load_str("t.yaml", text, &Default::default())
+            .ok()
+            .unwrap();
+        let mut live = LiveState::default();
+        live.roles.insert(
+            RoleKey(GA.into()),
+            LiveRole {
+                key: RoleKey(GA.into()),
+                id: GA.into(),
+                display_name: "Global Administrator".into(),
+                is_built_in: true,
+                is_privileged: true,
+            },
+        );
+        for (id, upn) in [
+            ("b", "bg@contoso.onmicrosoft.com"),
+            ("y", "yusuf@contoso.com"),
+            ("a", "alice@contoso.com"),
+        ] {
+            live.principals.insert(id.into(), user(id, upn));
+            live.resolved.insert(
+                PrincipalRef::new(PrincipalKind::User, upn),
+                Resolution::Found { id: id.into() },
+            );
+        }
+        live.assignments = vec![active("b"), active("y")];
+        let members = Members::new();
+        let before = super::live(&d, &live, &members);
+        let ga = before.role(GA).unwrap();
+        let ids = |r: &RoleView| {
+            let mut v: Vec<String> = r.assignments.iter().map(|a| a.principal.key()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(ga), ["b", "y"]);
+        assert!(
+            ga.assignments.iter().all(|a| a.outside_pim),
+            "no start: made outside PIM"
+        );
+        let after = super::after(&d, &live, &members);
+        let ga = after.role(GA).unwrap();
+        // Yusuf is removed, Alice created (with her end date), the protected account kept.
+        assert_eq!(ids(ga), ["a", "b"]);
+        let alice = ga
+            .assignments
+            .iter()
+            .find(|a| a.principal.key() == "a")
+            .unwrap();
+        assert!(alice.until.is_some() && !alice.outside_pim && alice.origin.is_some());
+        assert!(
+            after.is_protected(
+                &ga.assignments
+                    .iter()
+                    .find(|a| a.principal.key() == "b")
+                    .unwrap()
+                    .principal
+            )
+        );
+    }
+
+    #[test]
+    fn a_setting_is_located_at_itself_else_its_parent_else_the_template_key() {
+        let text = "version: pimctl/v1\ndirectory_roles:\n  Global Administrator:\n    template: builtin:tier2\n    activation:\n      max_duration: 1h\n";
+        let loaded = crate::language::load_str("t.yaml", text, &Default::default());
+        let v = declared(&loaded.state, chrono::Utc::now());
+        let ga = v.role(GA).unwrap();
+        let line = |s: &str| ga.origin_of(s).map(|o| o.line);
+        assert_eq!(line("activation.max_duration"), Some(6));
+        assert_eq!(
+            line("activation.require"),
+            Some(5),
+            "the role's `activation:`"
+        );
+        assert_eq!(
+            line("notifications.activated.admin.recipients"),
+            Some(4),
+            "`template:`"
+        );
+    }
+}

@@ -49,7 +49,9 @@ pub fn text(report: &Report, sources: &BTreeMap<PathBuf, String>, color: bool) -
         {
             notes.push(format!("at: {}", l.path));
         }
-        notes.push(format!("{}: {}", half_word(f.half), what_it_judged(f)));
+        if f.half != Half::Declared {
+            notes.push(format!("live: {}", what_it_judged(f)));
+        }
         if let Some(h) = &f.help {
             notes.push(format!("help: {h}"));
         }
@@ -93,6 +95,10 @@ pub fn text(report: &Report, sources: &BTreeMap<PathBuf, String>, color: bool) -
     } else {
         "the declaration"
     };
+    if !report.findings.is_empty() {
+        s.push_str("findings by rule:\n");
+        s.push_str(&by_rule(report));
+    }
     if e + w + n == 0 {
         s.push_str(&format!(
             "no findings in {scope} (profile {})\n",
@@ -110,19 +116,38 @@ pub fn text(report: &Report, sources: &BTreeMap<PathBuf, String>, color: bool) -
     s
 }
 
-fn half_word(h: Half) -> &'static str {
-    match h {
-        Half::Declared => "declared",
-        Half::Live | Half::After => "live",
+fn what_it_judged(f: &Finding) -> &'static str {
+    match f.fixed_by_declaration {
+        Some(true) => "found in the tenant; applying the declaration would fix it",
+        _ => "found in the tenant; the declaration would not fix it",
     }
 }
 
-fn what_it_judged(f: &Finding) -> String {
-    match (f.half, f.fixed_by_declaration) {
-        (Half::Declared, _) => "found in the YAML".into(),
-        (_, Some(true)) => "found in the tenant; applying the declaration would fix it".into(),
-        (_, _) => "found in the tenant; the declaration would not fix it".into(),
+/// One line per rule with findings: how many in the YAML, in the tenant, and how many of those the YAML fixes.
+fn by_rule(report: &Report) -> String {
+    let mut rows: BTreeMap<(&str, &str), (usize, usize, usize)> = BTreeMap::new();
+    for f in &report.findings {
+        let row = rows.entry((f.rule, f.name)).or_default();
+        match (f.half, f.fixed_by_declaration) {
+            (Half::Declared, _) => row.0 += 1,
+            (_, Some(true)) => {
+                row.1 += 1;
+                row.2 += 1
+            }
+            _ => row.1 += 1,
+        }
     }
+    let mut s = String::new();
+    for ((rule, name), (declared, live, fixed)) in rows {
+        s.push_str(&format!("  {rule} {name:<30} {declared:>3} declared"));
+        if report.live {
+            s.push_str(&format!(
+                ", {live:>3} live ({fixed} fixed by the declaration)"
+            ));
+        }
+        s.push('\n');
+    }
+    s
 }
 
 fn plural(n: usize) -> &'static str {

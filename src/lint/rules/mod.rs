@@ -137,3 +137,95 @@ pub(crate) fn notified(role: &RoleView, event: NotificationEvent, lenient: bool)
 pub(crate) fn notification_path(event: NotificationEvent) -> String {
     format!("notifications.{}.admin.recipients", event.as_str())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::view;
+    use crate::model::{DesiredState, NotificationSettings};
+
+    fn role_with(n: Option<NotificationSettings>) -> RoleView {
+        let mut d = DesiredState::default();
+        let text = "version: pimctl/v1\ndirectory_roles:\n  Global Administrator: {}\n";
+        let loaded = crate::language::load_str("t.yaml", text, &Default::default());
+        d.roles = loaded.state.roles;
+        let mut v = view::declared(&d, chrono::Utc::now());
+        let mut r = v.roles.pop_first().unwrap().1;
+        if let Some(n) = n {
+            r.policy
+                .notifications
+                .insert((NotificationEvent::Activated, Recipient::Admin), n);
+        }
+        r
+    }
+
+    #[test]
+    fn strict_wants_a_recipient_and_lenient_accepts_the_defaults() {
+        let n = |recipients: Option<Vec<&str>>, defaults: Option<bool>| {
+            Some(NotificationSettings {
+                recipients: recipients.map(|r| r.into_iter().map(String::from).collect()),
+                default_recipients: defaults,
+                critical_only: None,
+            })
+        };
+        let cases = [
+            (None, None, None),
+            (n(None, None), None, None),
+            (n(Some(vec![]), Some(true)), Some(false), Some(true)),
+            (n(None, Some(true)), None, Some(true)),
+            (n(Some(vec!["a@b.c"]), Some(false)), Some(true), Some(true)),
+            (n(Some(vec![]), Some(false)), Some(false), Some(false)),
+        ];
+        for (settings, strict, lenient) in cases {
+            let r = role_with(settings.clone());
+            assert_eq!(
+                notified(&r, NotificationEvent::Activated, false),
+                strict,
+                "{settings:?}"
+            );
+            assert_eq!(
+                notified(&r, NotificationEvent::Activated, true),
+                lenient,
+                "{settings:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn role_sets_are_built_in_roles() {
+        for id in CISA_ROLES
+            .iter()
+            .chain(CIS_REVIEWED_ROLES)
+            .chain(SECOPS_ROLES)
+        {
+            assert!(crate::catalog::by_template_id(id).is_some(), "{id}");
+        }
+        assert_eq!(CISA_ROLES.len(), 8);
+    }
+
+    #[test]
+    fn rule_ids_are_unique_and_sorted_and_every_rule_explains_itself() {
+        let ids: Vec<&str> = ALL.iter().map(|r| r.meta.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(ids, sorted);
+        for r in ALL {
+            assert!(
+                r.meta.id.len() == 6 && r.meta.id.starts_with("PIM"),
+                "{}",
+                r.meta.id
+            );
+            assert!(
+                !r.meta.rationale.is_empty() && !r.meta.fix.is_empty(),
+                "{}",
+                r.meta.id
+            );
+            assert!(
+                r.meta.id == "PIM001" || !r.meta.baselines.is_empty(),
+                "{}",
+                r.meta.id
+            );
+        }
+    }
+}
