@@ -346,3 +346,31 @@ fn a_malformed_lint_block_is_a_diagnostic_of_the_language() {
         loaded.diagnostics.render_text(false)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_half_costs_the_plan_read_and_one_batch_of_group_members() {
+    let em = planning::emulator_from_file(planning::CONTOSO_TENANT, &Setup::default()).await;
+    let d = planning::desired(planning::CONTOSO, &em);
+    let client = client(&em);
+    let at = em.with_state(|s| s.now());
+    let state = pimctl::observe::read_tenant(&client, &[&d], at)
+        .await
+        .expect("the tenant reads");
+    let read = client.request_count();
+    let members = pimctl::observe::read_group_members(&client, &state)
+        .await
+        .expect("members read");
+    // SecOps-Tier0 and Helpdesk-Team hold roles: their members come in one `$batch`, whatever the number of roles.
+    assert_eq!(client.request_count() - read, 1);
+    let mut sizes: Vec<usize> = members.values().map(Vec::len).collect();
+    sizes.sort();
+    assert_eq!(sizes, [2, 2]);
+    assert!(
+        members
+            .values()
+            .flatten()
+            .all(|m| m.on_premises_sync_enabled == Some(true)
+                && m.user_type.as_deref() == Some("Member")),
+        "members carry the properties lint judges: {members:?}"
+    );
+}
