@@ -382,36 +382,36 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
             let Some(list) = d.assignments(kind) else {
                 continue;
             };
-            let live_kind: Vec<AssignmentView> = role
+            // Made outside PIM, by principal: an assignment that exists already is left as it is (plan changes at
+            // most its end date).
+            let outside: BTreeMap<String, bool> = role
                 .assignments
                 .iter()
                 .filter(|a| a.kind == kind)
-                .cloned()
+                .map(|a| (a.principal.key(), a.outside_pim))
                 .collect();
-            // Protected principals are never removed or downgraded: their live assignments stay.
-            let kept: Vec<AssignmentView> = role
-                .assignments
+            let declared: Vec<AssignmentView> = list
                 .iter()
-                .filter(|a| a.kind != kind || view.is_protected(&a.principal))
-                .cloned()
+                .map(|a| {
+                    let principal = look.declared(&a.principal);
+                    AssignmentView {
+                        outside_pim: outside.get(&principal.key()).copied().unwrap_or(false),
+                        principal,
+                        kind,
+                        until: a.until,
+                        origin: Some(a.origin.clone()),
+                    }
+                })
                 .collect();
-            role.assignments = kept;
-            for a in list {
-                let principal = look.declared(&a.principal);
-                // An assignment that exists already is left as it is (plan changes at most its end date).
-                let existing = live_kind
-                    .iter()
-                    .find(|x| x.principal.key() == principal.key());
-                role.assignments
-                    .retain(|x| !(x.kind == kind && x.principal.key() == principal.key()));
-                role.assignments.push(AssignmentView {
-                    principal,
-                    kind,
-                    until: a.until,
-                    outside_pim: existing.is_some_and(|x| x.outside_pim),
-                    origin: Some(a.origin.clone()),
-                });
-            }
+            let declared_keys: std::collections::BTreeSet<String> =
+                declared.iter().map(|a| a.principal.key()).collect();
+            // Protected principals are never removed or downgraded: their live assignments stay, unless declared.
+            role.assignments.retain(|a| {
+                a.kind != kind
+                    || (view.is_protected(&a.principal)
+                        && !declared_keys.contains(&a.principal.key()))
+            });
+            role.assignments.extend(declared);
         }
         view.roles.insert(key.clone(), role);
     }
