@@ -330,6 +330,25 @@ fn waivers_suppress_until_they_expire_and_then_fail() {
         "{waived:?}"
     );
     assert!(waived.iter().any(|(r, _)| *r == "PIM034"), "{waived:?}");
+    // A waiver in force that waives nothing is a warning.
+    let unused = format!(
+        "{WAIVED}    - {{rule: PIM020, user: carol.iam@contoso.com, reason: left the team, until: 2027-01-31}}\n"
+    );
+    let d2 = language::load_str("waived.yaml", &unused, &LoadOptions { now: now() })
+        .ok()
+        .unwrap_or_else(|d| panic!("{}", d.render_text(false)));
+    let pim001 = of_rule(
+        &lint::lint(&d2, None, now(), Options::default()),
+        "PIM001",
+        Half::Declared,
+    );
+    assert_eq!(pim001.len(), 2, "{pim001:?}");
+    assert!(
+        pim001.iter().any(|f| f.starts_with("warning")
+            && f.contains("waives no finding")
+            && f.contains("exceptions[2]")),
+        "{pim001:?}"
+    );
     // A month later, Alice's exception has expired too.
     let later = now() + chrono::Duration::days(45);
     let report = lint::lint(&d, None, later, Options::default());

@@ -315,6 +315,12 @@ pub fn lint(
     }
     findings.extend(rules::pim001_lint_config::check_config(desired, now));
     let (mut findings, waived) = apply_waivers(desired, findings, now);
+    findings.extend(rules::pim001_lint_config::unused(
+        desired,
+        &waived,
+        now,
+        live.is_some(),
+    ));
     findings.sort_by(|a, b| {
         (
             a.half,
