@@ -10,6 +10,7 @@ pub mod emulator;
 pub mod graph;
 pub mod import;
 pub mod language;
+pub mod lint;
 pub mod model;
 pub mod observe;
 pub mod plan;

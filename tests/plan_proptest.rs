@@ -111,6 +111,8 @@ fn states(c: &Case) -> (DesiredState, LiveState) {
                 display_name: None,
                 user_principal_name: Some(upn(i)),
                 app_id: None,
+                user_type: None,
+                on_premises_sync_enabled: None,
             },
         );
         live.resolved.insert(

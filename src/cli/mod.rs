@@ -8,6 +8,7 @@ pub mod apply;
 pub mod drift;
 pub mod emulator;
 pub mod import;
+pub mod lint;
 pub mod plan;
 mod progress;
 pub mod schema;
@@ -47,6 +48,8 @@ pub enum Command {
     Apply(apply::Args),
     /// Read the tenant and write its current posture as policy files, ready to review and plan.
     Import(import::Args),
+    /// Check the declaration, and with --live the tenant, against cited CISA, CIS and Microsoft baselines.
+    Lint(lint::Args),
     /// Serve a local emulator of the Microsoft Graph endpoints pimctl uses, seeded from a YAML tenant.
     Emulator(emulator::Args),
 }
@@ -61,6 +64,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Import(args) => import::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::Emulator(args) => emulator::run(args),
     }
 }

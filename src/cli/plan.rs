@@ -33,6 +33,9 @@ pub struct CommonArgs {
     /// Report assignments that end within this window (30d, 2w is not accepted: use days or hours).
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_window)]
     pub expiring_within: Duration,
+    /// The `pimctl lint` profile: a change that makes one of its rules newly fail weakens posture.
+    #[arg(long, value_enum, default_value_t = crate::lint::Profile::Cisa)]
+    pub lint_profile: crate::lint::Profile,
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +99,10 @@ pub(crate) fn make_plan(
             let live = tenant.read(&states).await.map_err(|e| fail(e.to_string()))?;
             let options = PlanOptions {
                 expiring_within: args.expiring_within.to_chrono(),
+                lint: crate::lint::Options {
+                    profile: args.lint_profile,
+                    ..Default::default()
+                },
             };
             let mut p = plan::build(&desired, &live, &options);
             if let Some(base) = &base {

@@ -117,6 +117,10 @@ pub struct AssignmentSeed {
     /// Length from `start` (`8h`, `P90D`).
     pub duration: Option<Duration>,
     pub justification: Option<String>,
+    /// Active assignments only: made outside PIM, so Graph shows no `createdUsing` and no start time, and no
+    /// request exists.
+    #[serde(default)]
+    pub outside_pim: bool,
 }
 
 impl Seed {
@@ -424,6 +428,9 @@ fn add_assignment(
         }
         _ => return Err("name exactly one of user, group and service_principal".into()),
     };
+    if a.outside_pim && (level != Level::Assignment || activation) {
+        return Err("only active assignments can be made outside PIM".into());
+    }
     let start = a.start.unwrap_or(if activation {
         now - chrono::Duration::hours(1)
     } else {
@@ -487,7 +494,11 @@ fn add_assignment(
         expiration: expiration.clone(),
         end,
         activated_using,
+        outside_pim: a.outside_pim,
     });
+    if a.outside_pim {
+        return Ok(());
+    }
     let created_by = if activation {
         IdentitySet {
             user: Some(Identity {

@@ -117,6 +117,10 @@ pub struct Schedule {
     pub end: Option<Dt>,
     /// Activations: the eligibility schedule they came from.
     pub activated_using: Option<String>,
+    /// Made outside PIM (the legacy role assignment API, an old portal blade): Graph shows such a schedule with
+    /// no `createdUsing` and no start time. Seeded only (`outside_pim: true`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outside_pim: bool,
 }
 
 impl Schedule {
@@ -644,6 +648,7 @@ impl State {
                             expiration,
                             end,
                             activated_using: None,
+                            outside_pim: false,
                         });
                         id.clone()
                     }
@@ -809,6 +814,7 @@ impl State {
             expiration,
             end,
             activated_using: Some(elig_id.to_string()),
+            outside_pim: false,
         });
         req.target_schedule_id = Some(req.id.clone());
         if start > now {
@@ -1022,7 +1028,7 @@ impl State {
             role_definition_id: s.role_definition_id.clone(),
             directory_scope_id: Some(s.directory_scope_id.clone()),
             app_scope_id: None,
-            created_using: Some(s.created_using.clone()),
+            created_using: (!s.outside_pim).then(|| s.created_using.clone()),
             created_date_time: Some(s.created),
             modified_date_time: s.modified,
             status: Some("Provisioned".into()),
@@ -1088,7 +1094,7 @@ impl State {
 
 fn schedule_info(s: &Schedule) -> RequestSchedule {
     RequestSchedule {
-        start_date_time: Some(s.start),
+        start_date_time: (!s.outside_pim).then_some(s.start),
         recurrence: None,
         expiration: Some(s.expiration.clone()),
     }

@@ -676,6 +676,8 @@ mod tests {
             display_name: name.map(String::from),
             user_principal_name: upn.map(String::from),
             app_id: None,
+            user_type: None,
+            on_premises_sync_enabled: None,
         }
     }
 

@@ -226,6 +226,11 @@ impl Diagnostics {
     }
 }
 
+/// The span of a source excerpt to underline for a 1-based line and column: the token there (shared with `lint`).
+pub(crate) fn excerpt_span(text: &str, line: u32, column: u32) -> Option<std::ops::Range<usize>> {
+    render::span(text, line, column)
+}
+
 mod render {
     use super::*;
     use codespan_reporting::diagnostic::{Diagnostic as CsDiag, Label};
@@ -251,7 +256,7 @@ mod render {
     }
 
     /// The span to underline: from the location to the end of the token on that line.
-    fn span(text: &str, line: u32, column: u32) -> Option<std::ops::Range<usize>> {
+    pub(super) fn span(text: &str, line: u32, column: u32) -> Option<std::ops::Range<usize>> {
         let start = offset(text, line, column)?;
         let rest = &text[start..];
         let len = [

@@ -27,6 +27,50 @@ pub struct Document {
     /// Managed Entra roles, by display name or role template id (case-insensitive). Roles not declared are not
     /// managed.
     pub directory_roles: Option<Sp<Entries<RoleDecl>>>,
+    /// Settings of `pimctl lint`: rules switched off, and exceptions for a principal or a role. Every entry needs a
+    /// reason and an end date; an expired entry is an error. Entries from several files add up.
+    pub lint: Option<Sp<LintDecl>>,
+}
+
+/// The `lint:` block.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LintDecl {
+    /// Rules switched off for the whole declaration.
+    pub disable: Option<List<WaiverDecl>>,
+    /// Findings waived for one principal, one role, or one principal in one role.
+    pub exceptions: Option<List<WaiverDecl>>,
+}
+
+/// A rule switched off (under `disable`) or an exception (under `exceptions`, which also names a `role`, a
+/// principal, or both).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverDecl {
+    /// The rule id, e.g. `PIM020` (`pimctl lint --explain PIM020`).
+    #[schemars(with = "Option<String>", extend("pattern" = r"^PIM[0-9]{3}$"))]
+    pub rule: Option<Sp<String>>,
+    /// Several rule ids at once, instead of `rule`.
+    pub rules: Option<List<String>>,
+    /// A role, by display name or template id.
+    pub role: Option<Sp<String>>,
+    /// A user, by user principal name or object id.
+    pub user: Option<Sp<String>>,
+    /// A group, by display name or object id.
+    pub group: Option<Sp<String>>,
+    /// A service principal, by display name, appId or object id.
+    pub service_principal: Option<Sp<String>>,
+    /// Why the rule does not apply here (required).
+    pub reason: Option<Sp<String>>,
+    /// When the waiver ends (required): a date (the end of that day, UTC) or an RFC 3339 timestamp. After it, the
+    /// waiver no longer applies and `pimctl lint` reports it as an error.
+    pub until: Option<Sp<String>>,
+}
+
+impl WaiverDecl {
+    pub fn principal_fields(&self) -> PrincipalFields<'_> {
+        principal_fields(&self.user, &self.group, &self.service_principal)
+    }
 }
 
 /// A principal: exactly one of `user`, `group` or `service_principal`.

@@ -14,6 +14,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+mod lint;
+
 /// One decoded file.
 pub struct ParsedFile {
     pub path: PathBuf,
@@ -89,6 +91,7 @@ impl Layer {
 struct TemplateDef<'a> {
     name: String,
     file: &'a Path,
+    ctx: &'a Ctx,
     name_sp: &'a Sp<String>,
     tpl: &'a Template,
     layer: Layer,
@@ -218,6 +221,7 @@ impl Lowerer {
                     TemplateDef {
                         name: name.clone(),
                         file: &f.path,
+                        ctx: &f.ctx,
                         name_sp,
                         tpl,
                         layer,
@@ -298,10 +302,13 @@ impl Lowerer {
                 let Some(decl) = decl_sp.get() else { continue };
                 if let Some(r) = self.lower_role(f, &role, &at, decl, &templates, &resolved, &state)
                 {
+                    let origins = setting_origins(f, &at.path, &r.templates, &templates);
+                    state.setting_origins.insert(key.clone(), origins);
                     state.roles.insert(key, r);
                 }
             }
         }
+        state.lint = self.lower_lint(files);
         self.diags.sort();
         state
     }
@@ -1385,6 +1392,93 @@ fn parse_auth_context(v: &str) -> Option<Option<String>> {
     }
     let n: u32 = v.strip_prefix('c')?.parse().ok()?;
     ((1..=99).contains(&n) && !v[1..].starts_with('0')).then(|| Some(format!("c{n}")))
+}
+
+/// Where each setting of a role was written: the role's own key, else the nearest template (in a user's file) that
+/// set it. Keyed by the setting's path under the role (`activation.max_duration`); `template` is the role's
+/// `template:` key.
+fn setting_origins(
+    f: &ParsedFile,
+    role_path: &str,
+    chain: &[String],
+    templates: &BTreeMap<String, TemplateDef>,
+) -> BTreeMap<String, Origin> {
+    let origin = |file: &Path, path: String, mark: super::yaml::Mark| Origin {
+        file: file.to_path_buf(),
+        path,
+        line: mark.line,
+        column: mark.column,
+    };
+    let mut out = BTreeMap::new();
+    for setting in origin_paths() {
+        let own = join_setting(role_path, &setting);
+        if let Some(mark) = f.ctx.mark(&own) {
+            out.insert(setting, origin(&f.path, own, mark));
+            continue;
+        }
+        if setting == "template" || setting == "eligible" || setting == "active" {
+            continue;
+        }
+        for name in chain {
+            let Some(def) = templates.get(name) else {
+                continue;
+            };
+            if def.file == Path::new(super::BUILTIN_TEMPLATES_PATH) {
+                continue;
+            }
+            let path = join_setting(&def.name_sp.path, &setting);
+            if let Some(mark) = def.ctx.mark(&path) {
+                out.insert(setting, origin(def.file, path, mark));
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn join_setting(base: &str, setting: &str) -> String {
+    setting
+        .split('.')
+        .fold(base.to_string(), |p, key| super::de::join(&p, key))
+}
+
+/// The setting paths whose origin is recorded.
+fn origin_paths() -> Vec<String> {
+    let mut out: Vec<String> = [
+        "template",
+        "eligible",
+        "active",
+        "activation",
+        "activation.max_duration",
+        "activation.require",
+        "activation.authentication_context",
+        "activation.approval",
+        "activation.approval.required",
+        "activation.approval.approvers",
+        "activation.approval.stages",
+        "eligible_assignment",
+        "eligible_assignment.allow_permanent",
+        "active_assignment",
+        "active_assignment.allow_permanent",
+        "notifications",
+        "access_review",
+        "access_review.every",
+        "access_review.duration",
+        "access_review.reviewers",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for e in NotificationEvent::ALL {
+        out.push(format!("notifications.{}", e.as_str()));
+        for r in Recipient::ALL {
+            let base = format!("notifications.{}.{}", e.as_str(), r.as_str());
+            out.push(format!("{base}.recipients"));
+            out.push(format!("{base}.default_recipients"));
+            out.push(base);
+        }
+    }
+    out
 }
 
 /// A date means the end of that day, UTC; RFC 3339 timestamps are taken as written.

@@ -236,6 +236,14 @@ pub struct DesiredState {
     pub roles: BTreeMap<RoleKey, DesiredRole>,
     /// The files read, in the order they were merged.
     pub files: Vec<PathBuf>,
+    /// The `lint:` block (empty when no file has one).
+    #[serde(default, skip_serializing_if = "LintConfig::is_empty")]
+    pub lint: LintConfig,
+    /// Where each role's settings were written, by role and setting path (`activation.max_duration`): the role's
+    /// own key, else the nearest template in a user's file that set it. Settings from the built-in templates have
+    /// none (the role's `template` key stands for them). Metadata for messages: not part of the state's digest.
+    #[serde(skip)]
+    pub setting_origins: BTreeMap<RoleKey, BTreeMap<String, Origin>>,
 }
 
 impl DesiredState {
@@ -264,4 +272,36 @@ impl DesiredState {
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
+}
+
+/// The `lint:` block, merged from every file: rules switched off, and exceptions for a principal or a role. Each
+/// entry carries a reason and an end date; the linter turns an expired one into an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintConfig {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disable: Vec<LintWaiver>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<LintWaiver>,
+}
+
+impl LintConfig {
+    pub fn is_empty(&self) -> bool {
+        self.disable.is_empty() && self.exceptions.is_empty()
+    }
+}
+
+/// One `disable` entry (no role, no principal: the rule is off) or `exceptions` entry (a role, a principal, or
+/// both: the rule's findings about them are waived).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintWaiver {
+    /// Rule ids as written (`PIM020`); the linter checks that they exist.
+    pub rules: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<RoleRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<PrincipalRef>,
+    pub reason: String,
+    /// The end of the waiver (a date means the end of that day, UTC).
+    pub until: DateTime<Utc>,
+    pub origin: Origin,
 }

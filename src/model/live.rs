@@ -21,6 +21,12 @@ pub struct LivePrincipal {
     /// Service principals only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
+    /// Users only: `Member` or `Guest`, when the tenant said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
+    /// Users only: `true` when synchronized from on-premises, when the tenant said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_premises_sync_enabled: Option<bool>,
 }
 
 impl LivePrincipal {
@@ -197,6 +203,8 @@ mod tests {
             display_name: Some("Contoso Provisioning".into()),
             user_principal_name: None,
             app_id: Some("7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into()),
+            user_type: None,
+            on_premises_sync_enabled: None,
         };
         let by = |k, n: &str| sp.answers_to(&PrincipalRef::new(k, n));
         assert!(by(PrincipalKind::ServicePrincipal, "contoso provisioning"));

@@ -3,9 +3,11 @@
 //! [`read_tenant`] is the only IO here: a handful of concurrent list calls and one `$batch` of lookups. The rest
 //! are pure conversions between wire types and the model.
 
+mod members;
 mod principals;
 mod read;
 pub mod rules;
 
+pub use members::read_group_members;
 pub use principals::{ambiguous_names, declared_principals};
 pub use read::read_tenant;

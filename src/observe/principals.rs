@@ -11,6 +11,9 @@ use crate::model::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
+/// What a user lookup selects: the names, and what `lint` judges (guest, synchronized from on-premises).
+const USER_SELECT: &str = "id,displayName,userPrincipalName,userType,onPremisesSyncEnabled";
+
 /// Every principal the desired state names: protected accounts, assignees and approvers.
 pub fn declared_principals(desired: &DesiredState) -> BTreeSet<PrincipalRef> {
     let mut out: BTreeSet<PrincipalRef> = desired
@@ -71,12 +74,8 @@ impl Lookup {
     }
     fn path(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            Lookup::UserId => ("users", "id", "id,displayName,userPrincipalName"),
-            Lookup::UserUpn => (
-                "users",
-                "userPrincipalName",
-                "id,displayName,userPrincipalName",
-            ),
+            Lookup::UserId => ("users", "id", USER_SELECT),
+            Lookup::UserUpn => ("users", "userPrincipalName", USER_SELECT),
             Lookup::GroupId => ("groups", "id", "id,displayName"),
             Lookup::GroupName => ("groups", "displayName", "id,displayName"),
             Lookup::SpId => ("servicePrincipals", "id", "id,appId,displayName"),
@@ -269,7 +268,7 @@ impl<'a> Names<'a> {
 
 /// Every item a lookup answered: its page in the batch, and the pages after it when the server's page was smaller
 /// than the `in` list (Graph's is not, but nothing promises it).
-async fn all_pages<T: serde::de::DeserializeOwned>(
+pub(crate) async fn all_pages<T: serde::de::DeserializeOwned>(
     client: &GraphClient,
     request: &BatchRequestItem,
     answer: &crate::graph::BatchResponseItem,
@@ -298,6 +297,8 @@ async fn found(
                 display_name: u.display_name,
                 user_principal_name: u.user_principal_name,
                 app_id: None,
+                user_type: u.user_type.clone(),
+                on_premises_sync_enabled: u.on_premises_sync_enabled,
             })
             .collect(),
         Lookup::GroupId | Lookup::GroupName => all_pages::<Group>(client, request, answer)
@@ -309,6 +310,8 @@ async fn found(
                 display_name: g.display_name,
                 user_principal_name: None,
                 app_id: None,
+                user_type: None,
+                on_premises_sync_enabled: None,
             })
             .collect(),
         Lookup::SpId | Lookup::SpAppId | Lookup::SpName => {
@@ -321,6 +324,8 @@ async fn found(
                     display_name: s.display_name,
                     user_principal_name: None,
                     app_id: s.app_id,
+                    user_type: None,
+                    on_premises_sync_enabled: None,
                 })
                 .collect()
         }
@@ -336,7 +341,7 @@ mod tests {
         let url = Lookup::UserUpn.url(&["o'brien@contoso.com".into(), "a@contoso.com".into()]);
         assert_eq!(
             url,
-            "/users?$filter=userPrincipalName%20in%20%28%27o%27%27brien@contoso.com%27,%27a@contoso.com%27%29&$select=id,displayName,userPrincipalName"
+            "/users?$filter=userPrincipalName%20in%20%28%27o%27%27brien@contoso.com%27,%27a@contoso.com%27%29&$select=id,displayName,userPrincipalName,userType,onPremisesSyncEnabled"
         );
         let decoded: Vec<(String, String)> =
             serde_urlencoded::from_str(url.split_once('?').unwrap().1).unwrap();

@@ -5,8 +5,8 @@
 //! 1. `roleDefinitions`;
 //! 2. `roleManagementPolicyAssignments` with `$expand=policy($expand=rules)`: every role's policy and its 17 rules
 //!    in one list (the docs state this expansion);
-//! 3. `roleEligibilitySchedules?$expand=principal`;
-//! 4. `roleAssignmentSchedules?$expand=principal`;
+//! 3. `roleEligibilitySchedules?$expand=principal(...)` (with `userType` and `onPremisesSyncEnabled`, for `lint`);
+//! 4. `roleAssignmentSchedules?$expand=principal(...)`;
 //! 5. `roleAssignmentScheduleInstances?$filter=assignmentType eq 'Activated'`: the activations in effect.
 //!
 //! Requests are never read: Graph purges them after about 45 days (azuread#1306). No `$top` is sent: the docs
@@ -30,10 +30,8 @@ use chrono::{DateTime, Utc};
 pub(crate) const ROLE_DEFINITIONS: &str =
     "/roleManagement/directory/roleDefinitions?$select=id,displayName,isBuiltIn,templateId";
 pub(crate) const POLICY_ASSIGNMENTS: &str = "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)";
-pub(crate) const ELIGIBILITY_SCHEDULES: &str =
-    "/roleManagement/directory/roleEligibilitySchedules?$expand=principal";
-pub(crate) const ASSIGNMENT_SCHEDULES: &str =
-    "/roleManagement/directory/roleAssignmentSchedules?$expand=principal";
+pub(crate) const ELIGIBILITY_SCHEDULES: &str = "/roleManagement/directory/roleEligibilitySchedules?$expand=principal($select=id,displayName,userPrincipalName,appId,userType,onPremisesSyncEnabled)";
+pub(crate) const ASSIGNMENT_SCHEDULES: &str = "/roleManagement/directory/roleAssignmentSchedules?$expand=principal($select=id,displayName,userPrincipalName,appId,userType,onPremisesSyncEnabled)";
 pub(crate) const ACTIVATIONS: &str = "/roleManagement/directory/roleAssignmentScheduleInstances?$filter=assignmentType eq 'Activated'";
 
 /// Reads everything a plan for `desired` needs (several desired states: the principals of each are resolved, for a
@@ -169,16 +167,24 @@ fn assignment(kind: AssignmentKind, s: Schedule) -> LiveAssignment {
     }
 }
 
-/// Keeps what an expanded principal tells (kind, UPN, display name, appId).
+/// Keeps what an expanded principal tells (kind, UPN, display name, appId, user type and sync state).
 pub(crate) fn remember(live: &mut LiveState, p: Option<&DirectoryObject>) {
     let Some(p) = p else { return };
-    let lp = match p {
+    let lp = live_principal(p);
+    live.principals.insert(lp.id.to_lowercase(), lp);
+}
+
+/// A directory object as the live state keeps it.
+pub(crate) fn live_principal(p: &DirectoryObject) -> LivePrincipal {
+    match p {
         DirectoryObject::User(u) => LivePrincipal {
             id: u.id.clone(),
             kind: PrincipalKind::User,
             display_name: u.display_name.clone(),
             user_principal_name: u.user_principal_name.clone(),
             app_id: None,
+            user_type: u.user_type.clone(),
+            on_premises_sync_enabled: u.on_premises_sync_enabled,
         },
         DirectoryObject::Group(g) => LivePrincipal {
             id: g.id.clone(),
@@ -186,6 +192,8 @@ pub(crate) fn remember(live: &mut LiveState, p: Option<&DirectoryObject>) {
             display_name: g.display_name.clone(),
             user_principal_name: None,
             app_id: None,
+            user_type: None,
+            on_premises_sync_enabled: None,
         },
         DirectoryObject::ServicePrincipal(s) => LivePrincipal {
             id: s.id.clone(),
@@ -193,7 +201,8 @@ pub(crate) fn remember(live: &mut LiveState, p: Option<&DirectoryObject>) {
             display_name: s.display_name.clone(),
             user_principal_name: None,
             app_id: s.app_id.clone(),
+            user_type: None,
+            on_premises_sync_enabled: None,
         },
-    };
-    live.principals.insert(lp.id.to_lowercase(), lp);
+    }
 }

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use posture::{Effect, Posture};
+pub use posture::{Effect, Posture, is_tier0};
 
 /// The version of the saved-plan and `--format json` layout (docs/plan-format.md).
 pub const FORMAT_VERSION: u32 = 1;
@@ -33,12 +33,15 @@ pub const FORMAT_VERSION: u32 = 1;
 pub struct PlanOptions {
     /// Assignments ending within this window are reported.
     pub expiring_within: chrono::Duration,
+    /// The lint profile that decides which changes newly fail a rule (and so weaken posture).
+    pub lint: crate::lint::Options,
 }
 
 impl Default for PlanOptions {
     fn default() -> Self {
         Self {
             expiring_within: chrono::Duration::days(30),
+            lint: crate::lint::Options::default(),
         }
     }
 }
@@ -417,6 +420,10 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         }
     };
     changes.sort_by(|a, b| (phase(a), &a.key).cmp(&(phase(b), &b.key)));
+    if !changes.is_empty() {
+        let newly = crate::lint::newly_failing(desired, live, options.lint);
+        posture::mark_lint(&mut changes, &newly);
+    }
     notes.sort();
     notes.dedup();
     let summary = Summary::of(&changes, &notes, &errors);

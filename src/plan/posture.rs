@@ -5,7 +5,7 @@
 //! (MS.AAD.7.x) and CIS (5.3.x, 1.1.2) controls.
 
 use super::FieldChange;
-use crate::model::AssignmentKind;
+use crate::model::{AssignmentKind, RuleId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -35,6 +35,9 @@ pub struct Posture {
     pub why: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub baselines: Vec<String>,
+    /// The `pimctl lint` rules the change makes newly fail (their ids); any makes the change weaken posture.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lint: Vec<String>,
 }
 
 impl Posture {
@@ -43,6 +46,7 @@ impl Posture {
             effect,
             why: why.into(),
             baselines: baselines.iter().map(|s| s.to_string()).collect(),
+            lint: Vec::new(),
         }
     }
     pub fn neutral(why: impl Into<String>) -> Self {
@@ -72,6 +76,7 @@ pub(crate) fn of_rule(role_is_ga: bool, fields: &[FieldChange]) -> Posture {
                 effect,
                 why,
                 baselines,
+                lint: Vec::new(),
             };
         }
     }
@@ -288,6 +293,90 @@ fn notification_baselines(name: &str, role_is_ga: bool) -> Vec<&'static str> {
         }]
     } else {
         vec![SECOPS]
+    }
+}
+
+/// The policy rules a lint rule reads, for the lint rules about a role's settings: a newly failing finding of one of
+/// these is blamed on the role's update of that policy rule. Other lint rules are about assignments.
+fn policy_rules_of(lint_rule: &str) -> &'static [RuleId] {
+    use RuleId::*;
+    match lint_rule {
+        "PIM030" | "PIM031" | "PIM032" | "PIM033" => &[ApprovalEndUserAssignment],
+        "PIM034" => &[
+            EnablementEndUserAssignment,
+            AuthenticationContextEndUserAssignment,
+        ],
+        "PIM035" => &[EnablementEndUserAssignment],
+        "PIM037" => &[ExpirationEndUserAssignment],
+        "PIM040" => &[
+            NotificationAdminAdminEligibility,
+            NotificationAdminAdminAssignment,
+        ],
+        "PIM041" | "PIM042" => &[NotificationAdminEndUserAssignment],
+        _ => &[],
+    }
+}
+
+/// Marks weakening every change that makes a `pimctl lint` rule newly fail (`pim-baselines.md` §6.3: a change that
+/// breaks a baseline control weakens posture), with the rule's id. A finding about a principal is blamed on the
+/// role's changes to that principal's assignments; a finding about a role's settings on the role's update of the
+/// policy rule the lint rule reads; anything else on the role's assignment changes.
+pub(crate) fn mark_lint(changes: &mut [super::Change], newly: &[crate::lint::Finding]) {
+    use super::ChangeKey;
+    for f in newly {
+        let Some(role) = &f.role_key else { continue };
+        let of_role = |c: &super::Change| match &c.key {
+            ChangeKey::Rule { role: r, .. } | ChangeKey::Assignment { role: r, .. } => r == role,
+        };
+        let by_principal: Vec<usize> = changes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                of_role(c)
+                    && matches!(&c.key, ChangeKey::Assignment { principal, .. } if f.is_about(principal))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let rules = policy_rules_of(f.rule);
+        let blamed: Vec<usize> = if !by_principal.is_empty() {
+            by_principal
+        } else if !rules.is_empty() {
+            changes
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    of_role(c)
+                        && matches!(&c.key, ChangeKey::Rule { rule, .. } if rules.contains(rule))
+                })
+                .map(|(i, _)| i)
+                .collect()
+        } else {
+            changes
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| of_role(c) && matches!(c.key, ChangeKey::Assignment { .. }))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        for i in blamed {
+            let p = &mut changes[i].posture;
+            if p.lint.iter().any(|r| r == f.rule) {
+                continue;
+            }
+            p.lint.push(f.rule.to_string());
+            let newly = format!("newly fails {} ({})", f.rule, f.name);
+            if p.effect == Effect::Weakens {
+                p.why = format!("{}; {newly}", p.why);
+            } else {
+                p.effect = Effect::Weakens;
+                p.why = newly;
+            }
+            for b in f.baselines {
+                if !p.baselines.iter().any(|x| x == b) {
+                    p.baselines.push(b.to_string());
+                }
+            }
+        }
     }
 }
 

@@ -241,6 +241,7 @@ mod tests {
             effect,
             why: why.to_string(),
             baselines: baselines.iter().map(|s| s.to_string()).collect(),
+            lint: vec![],
         }
     }
 

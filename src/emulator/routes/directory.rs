@@ -89,12 +89,14 @@ fn spec(route: &Route) -> QuerySpec {
     }
 }
 
-fn members_json(st: &State, gid: &str) -> Vec<Value> {
+/// A group's members; `select` (of `GET /groups/{id}/members?$select=...`) may name user properties outside the
+/// default projection (`userType`, `onPremisesSyncEnabled`), as Graph allows.
+fn members_json(st: &State, gid: &str, select: Option<&[String]>) -> Vec<Value> {
     st.group(gid)
         .map(|g| {
             g.members
                 .iter()
-                .map(|m| principal_json(st, m, None))
+                .map(|m| principal_json(st, m, select))
                 .filter(|v| !v.is_null())
                 .collect()
         })
@@ -117,7 +119,7 @@ pub(super) fn handle(
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            v["members"] = Value::Array(members_json(st, &id));
+            v["members"] = Value::Array(members_json(st, &id, None));
         }
     };
     let def_user: Option<&[&str]> = Some(User::DEFAULT_PROPERTIES);
@@ -156,7 +158,7 @@ pub(super) fn handle(
         Route::GroupMembers(id) => {
             st.group(id)
                 .ok_or_else(|| ApiError::directory_not_found(id))?;
-            let items = members_json(st, id)
+            let items = members_json(st, id, q.select.as_deref())
                 .into_iter()
                 .map(|v| (v, None))
                 .collect();

@@ -1,0 +1,231 @@
+//! The rule registry: one file per rule, each exporting its [`Rule`](super::Rule) as `RULE`.
+//!
+//! Ids follow `pim-baselines.md` §6.1 where it proposes one (`PIM-020` → `PIM020`); they are stable and never
+//! reused. `docs/rules.md` is generated from this list (`pimctl lint --rules-markdown`), and a test keeps it current.
+
+use super::{RoleView, Rule, View};
+use crate::catalog::well_known::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
+use crate::model::{NotificationEvent, NotificationSettings, PrincipalRef, Recipient};
+
+pub mod pim001_lint_config;
+mod pim010_global_admin_count;
+mod pim012_cloud_only_admins;
+mod pim013_guest_admins;
+mod pim016_service_principals;
+mod pim019_unmanaged_roles;
+mod pim020_permanent_active;
+mod pim021_outside_pim;
+mod pim030_approval_required;
+mod pim031_approver_present;
+mod pim032_self_approval;
+mod pim033_two_approvers;
+mod pim034_activation_mfa;
+mod pim035_activation_justification;
+mod pim037_activation_duration;
+mod pim040_assignment_alerts;
+mod pim041_ga_activation_alert;
+mod pim042_activation_alerts;
+mod pim060_break_glass;
+mod pim070_access_reviews;
+
+/// Every rule, in id order.
+pub static ALL: &[&Rule] = &[
+    &pim001_lint_config::RULE,
+    &pim010_global_admin_count::RULE,
+    &pim012_cloud_only_admins::RULE,
+    &pim013_guest_admins::RULE,
+    &pim016_service_principals::RULE,
+    &pim019_unmanaged_roles::RULE,
+    &pim020_permanent_active::RULE,
+    &pim021_outside_pim::RULE,
+    &pim030_approval_required::RULE,
+    &pim031_approver_present::RULE,
+    &pim032_self_approval::RULE,
+    &pim033_two_approvers::RULE,
+    &pim034_activation_mfa::RULE,
+    &pim035_activation_justification::RULE,
+    &pim037_activation_duration::RULE,
+    &pim040_assignment_alerts::RULE,
+    &pim041_ga_activation_alert::RULE,
+    &pim042_activation_alerts::RULE,
+    &pim060_break_glass::RULE,
+    &pim070_access_reviews::RULE,
+];
+
+pub(crate) const GA: &str = GLOBAL_ADMINISTRATOR;
+pub(crate) const PRA: &str = PRIVILEGED_ROLE_ADMINISTRATOR;
+const SECURITY_ADMINISTRATOR: &str = "194ae4cb-b126-40b2-bd5b-6091b380977d";
+
+/// CISA SCuBA's highly privileged roles (`ScubaConfigDefaults.json › privilegedRoles`), by template id.
+pub(crate) const CISA_ROLES: &[&str] = &[
+    GA,
+    PRA,
+    "fe930be7-5e62-47db-91af-98c3a49a38b1", // User Administrator
+    "29232cdf-9323-42fd-ade2-1d097af3e4de", // Exchange Administrator
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c", // SharePoint Administrator
+    "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2", // Hybrid Identity Administrator
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", // Application Administrator
+    "158c047a-c907-4556-b7ef-446551a6b5f7", // Cloud Application Administrator
+];
+
+/// The roles CIS 5.3.3 wants access reviews of.
+pub(crate) const CIS_REVIEWED_ROLES: &[&str] = &[
+    GA,
+    "29232cdf-9323-42fd-ade2-1d097af3e4de", // Exchange Administrator
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c", // SharePoint Administrator
+    "69091246-20e8-4a56-aa4d-066075b2a7a8", // Teams Administrator
+    SECURITY_ADMINISTRATOR,
+];
+
+/// Microsoft's SecOps baseline roles (approval, MFA, at most 8 hours).
+const SECOPS_ROLES: &[&str] = &[GA, PRA, SECURITY_ADMINISTRATOR];
+
+fn in_set(role: &RoleView, set: &[&str]) -> bool {
+    set.iter().any(|t| role.is(t))
+}
+
+/// Tier 0 (`pim-baselines.md` §4.3) or a SecOps baseline role.
+pub(crate) fn is_tier0(role: &RoleView) -> bool {
+    in_set(role, SECOPS_ROLES)
+        || role
+            .template_id
+            .as_deref()
+            .is_some_and(crate::plan::is_tier0)
+}
+
+/// Microsoft's PRIVILEGED label, or one of CISA's highly privileged roles.
+pub(crate) fn is_sensitive(role: &RoleView) -> bool {
+    role.privileged || in_set(role, CISA_ROLES)
+}
+
+/// The roles of a set that the view has, in the set's order.
+pub(crate) fn roles_in<'a>(view: &'a View, set: &'a [&str]) -> impl Iterator<Item = &'a RoleView> {
+    set.iter().filter_map(|t| view.role(t))
+}
+
+/// Every primary approver named in the role's approval stages.
+pub(crate) fn approvers(role: &RoleView) -> Vec<&PrincipalRef> {
+    let mut out: Vec<&PrincipalRef> = role
+        .policy
+        .activation
+        .approval
+        .stages
+        .iter()
+        .flatten()
+        .flat_map(|s| s.approvers.iter().flatten())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a notification rule reaches someone under the chosen reading; `None` when the setting is not managed.
+pub(crate) fn notified(role: &RoleView, event: NotificationEvent, lenient: bool) -> Option<bool> {
+    let n: &NotificationSettings = role.policy.notifications.get(&(event, Recipient::Admin))?;
+    let extra = n.recipients.as_ref().map(|r| !r.is_empty());
+    let defaults = n.default_recipients;
+    match (extra, lenient) {
+        (Some(true), _) => Some(true),
+        (_, true) if defaults == Some(true) => Some(true),
+        (None, false) => None,
+        (None, true) if defaults.is_none() => None,
+        _ => Some(false),
+    }
+}
+
+/// The setting path of the admin notification of an event.
+pub(crate) fn notification_path(event: NotificationEvent) -> String {
+    format!("notifications.{}.admin.recipients", event.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::view;
+    use crate::model::{DesiredState, NotificationSettings};
+
+    fn role_with(n: Option<NotificationSettings>) -> RoleView {
+        let mut d = DesiredState::default();
+        let text = "version: pimctl/v1\ndirectory_roles:\n  Global Administrator: {}\n";
+        let loaded = crate::language::load_str("t.yaml", text, &Default::default());
+        d.roles = loaded.state.roles;
+        let mut v = view::declared(&d, chrono::Utc::now());
+        let mut r = v.roles.pop_first().unwrap().1;
+        if let Some(n) = n {
+            r.policy
+                .notifications
+                .insert((NotificationEvent::Activated, Recipient::Admin), n);
+        }
+        r
+    }
+
+    #[test]
+    fn strict_wants_a_recipient_and_lenient_accepts_the_defaults() {
+        let n = |recipients: Option<Vec<&str>>, defaults: Option<bool>| {
+            Some(NotificationSettings {
+                recipients: recipients.map(|r| r.into_iter().map(String::from).collect()),
+                default_recipients: defaults,
+                critical_only: None,
+            })
+        };
+        let cases = [
+            (None, None, None),
+            (n(None, None), None, None),
+            (n(Some(vec![]), Some(true)), Some(false), Some(true)),
+            (n(None, Some(true)), None, Some(true)),
+            (n(Some(vec!["a@b.c"]), Some(false)), Some(true), Some(true)),
+            (n(Some(vec![]), Some(false)), Some(false), Some(false)),
+        ];
+        for (settings, strict, lenient) in cases {
+            let r = role_with(settings.clone());
+            assert_eq!(
+                notified(&r, NotificationEvent::Activated, false),
+                strict,
+                "{settings:?}"
+            );
+            assert_eq!(
+                notified(&r, NotificationEvent::Activated, true),
+                lenient,
+                "{settings:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn role_sets_are_built_in_roles() {
+        for id in CISA_ROLES
+            .iter()
+            .chain(CIS_REVIEWED_ROLES)
+            .chain(SECOPS_ROLES)
+        {
+            assert!(crate::catalog::by_template_id(id).is_some(), "{id}");
+        }
+        assert_eq!(CISA_ROLES.len(), 8);
+    }
+
+    #[test]
+    fn rule_ids_are_unique_and_sorted_and_every_rule_explains_itself() {
+        let ids: Vec<&str> = ALL.iter().map(|r| r.meta.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(ids, sorted);
+        for r in ALL {
+            assert!(
+                r.meta.id.len() == 6 && r.meta.id.starts_with("PIM"),
+                "{}",
+                r.meta.id
+            );
+            assert!(
+                !r.meta.rationale.is_empty() && !r.meta.fix.is_empty(),
+                "{}",
+                r.meta.id
+            );
+            assert!(
+                r.meta.id == "PIM001" || !r.meta.baselines.is_empty(),
+                "{}",
+                r.meta.id
+            );
+        }
+    }
+}

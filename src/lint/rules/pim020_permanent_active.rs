@@ -1,0 +1,45 @@
+//! PIM020: no permanent active assignment to a privileged role, except protected principals.
+
+use super::is_sensitive;
+use crate::lint::{Cx, Finding, Meta, Reads, Rule, Severity};
+use crate::model::AssignmentKind;
+
+pub static RULE: Rule = Rule {
+    meta: Meta {
+        id: "PIM020",
+        name: "permanent-active-assignment",
+        title: "No permanent active assignment to a privileged role, except break-glass accounts",
+        severity: Severity::Error,
+        reads: Reads::Both,
+        baselines: &["MS.AAD.7.4v1", "CIS 5.3.1", "ZTA 21815", "MSL-PIM-DP-1"],
+        rationale: "A permanent active assignment is standing privilege: the role is usable at every moment, with no \
+                    MFA, justification or approval at activation, and a stolen session inherits it. Privileged roles \
+                    should be held eligible and activated just in time. The emergency access accounts are the one \
+                    exception the baselines accept; declare them under `protected:`. Other exceptions (a service \
+                    account during a migration) need a reason and an end date in the `lint:` block.",
+        fix: "Move the principal from `active:` to `eligible:`, or give the active assignment an `until`. For a \
+              justified exception, add it under `lint: {exceptions: [{rule: PIM020, user: ..., reason: ..., \
+              until: ...}]}`.",
+    },
+    check,
+};
+
+fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for role in cx.view.roles.values().filter(|r| is_sensitive(r)) {
+        for a in role.assignments(AssignmentKind::Active) {
+            if a.until.is_some() || cx.view.is_protected(&a.principal) {
+                continue;
+            }
+            out.push(
+                cx.finding(format!(
+                    "{} is permanently active in {}",
+                    a.principal.label, role.name
+                ))
+                .role(role)
+                .principal(&a.principal)
+                .at(a.origin.as_ref())
+                .help("make it eligible, or give it an `until`"),
+            );
+        }
+    }
+}

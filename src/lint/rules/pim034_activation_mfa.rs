@@ -1,0 +1,67 @@
+//! PIM034: activation requires MFA or a Conditional Access authentication context.
+
+use super::{is_sensitive, is_tier0};
+use crate::lint::{Cx, Finding, Meta, Reads, Rule, Severity};
+use crate::model::Requirement;
+
+pub static RULE: Rule = Rule {
+    meta: Meta {
+        id: "PIM034",
+        name: "activation-mfa",
+        title: "Activating a privileged role requires MFA or an authentication context (an error for tier 0, a \
+                warning otherwise)",
+        severity: Severity::Error,
+        reads: Reads::Both,
+        baselines: &[
+            "PIM NoMfaOnRoleActivationAlert",
+            "MSL-SECOPS-1",
+            "MSL-CFG-2",
+        ],
+        rationale: "Activation is the moment privilege is granted; proving it is really the member, with a second \
+                    factor, is the control that makes just-in-time access safer than standing access. An \
+                    authentication context lets a Conditional Access policy ask for phishing-resistant methods, \
+                    which Microsoft prefers to the plain MFA flag (which may not prompt again within a session).",
+        fix: "Add `mfa` to `activation.require`, or set `activation.authentication_context: c1` with a Conditional \
+              Access policy that targets it.",
+    },
+    check,
+};
+
+fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for role in cx.view.roles.values() {
+        let tier0 = is_tier0(role);
+        if !tier0 && !is_sensitive(role) && !role.declared {
+            continue;
+        }
+        let a = &role.policy.activation;
+        let mfa = a.require.as_ref().map(|r| r.contains(&Requirement::Mfa));
+        let context = a.authentication_context.as_ref().map(Option::is_some);
+        if mfa == Some(true) || context == Some(true) {
+            continue;
+        }
+        let message = if mfa.is_none() && context.is_none() {
+            format!(
+                "{} does not declare MFA or an authentication context on activation",
+                role.name
+            )
+        } else {
+            format!(
+                "activating {} requires neither MFA nor an authentication context",
+                role.name
+            )
+        };
+        out.push(
+            cx.finding(message)
+                .severity(if tier0 {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                })
+                .role(role)
+                .at(role.origin_of("activation.require"))
+                .help(
+                    "add `mfa` to `activation.require`, or set `activation.authentication_context`",
+                ),
+        );
+    }
+}

@@ -1,0 +1,550 @@
+//! The one input every rule reads: a [`View`] of the posture, built from the declaration, from the tenant as read,
+//! or from the tenant as the declaration would leave it (what `apply` would make of it).
+//!
+//! A rule never asks which half it is looking at, except through [`Half`] to word a message; it sees roles with
+//! their policy settings, assignments with their principals, and the protected (break-glass) principals.
+
+use crate::catalog;
+use crate::model::{
+    AccessReview, AssignmentKind, DesiredState, LivePrincipal, LiveState, Origin, PolicySettings,
+    PrincipalKind, PrincipalRef, RoleKey, RoleRef,
+};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// Which posture a view describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Half {
+    /// The YAML alone.
+    Declared,
+    /// The tenant as read.
+    Live,
+    /// The tenant after the declaration is applied (used to tell whether the YAML would fix a live finding).
+    After,
+}
+
+/// A principal as far as the view knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalView {
+    pub kind: PrincipalKind,
+    /// How people know it: UPN, display name, or the name as declared.
+    pub label: String,
+    /// The object id, when the tenant said.
+    pub id: Option<String>,
+    /// The name as declared, when declared.
+    pub declared: Option<PrincipalRef>,
+    pub user_type: Option<String>,
+    pub synced: Option<bool>,
+    /// A group's members, when read (role-assignable groups cannot nest groups, so members are users and service
+    /// principals).
+    pub members: Option<Vec<PrincipalView>>,
+}
+
+impl PrincipalView {
+    fn from_declared(p: &PrincipalRef) -> Self {
+        Self {
+            kind: p.kind,
+            label: p.name.clone(),
+            id: p.is_object_id().then(|| p.name.to_lowercase()),
+            declared: Some(p.clone()),
+            user_type: None,
+            synced: None,
+            members: None,
+        }
+    }
+
+    fn from_live(p: &LivePrincipal, members: Option<Vec<PrincipalView>>) -> Self {
+        Self {
+            kind: p.kind,
+            label: p.label().to_string(),
+            id: Some(p.id.to_lowercase()),
+            declared: None,
+            user_type: p.user_type.clone(),
+            synced: p.on_premises_sync_enabled,
+            members,
+        }
+    }
+
+    /// The identity used to compare findings across views: the object id when known, else kind and name.
+    pub fn key(&self) -> String {
+        match &self.id {
+            Some(id) => id.clone(),
+            None => format!("{}:{}", self.kind, self.label.to_lowercase()),
+        }
+    }
+
+    /// The user principal name, for users named by one.
+    pub fn upn(&self) -> Option<&str> {
+        (self.kind == PrincipalKind::User && self.label.contains('@')).then_some(&self.label)
+    }
+
+    /// Whether a declared principal names this one (by declared name, label or object id).
+    pub fn answers_to(&self, p: &PrincipalRef) -> bool {
+        p.kind == self.kind
+            && (self.declared.as_ref() == Some(p)
+                || p.name.eq_ignore_ascii_case(&self.label)
+                || self
+                    .id
+                    .as_deref()
+                    .is_some_and(|id| p.name.eq_ignore_ascii_case(id)))
+    }
+}
+
+/// One assignment.
+#[derive(Debug, Clone)]
+pub struct AssignmentView {
+    pub principal: PrincipalView,
+    pub kind: AssignmentKind,
+    /// `None`: permanent.
+    pub until: Option<DateTime<Utc>>,
+    /// Made outside PIM (no PIM start time), live only.
+    pub outside_pim: bool,
+    /// Where it is declared, when it is.
+    pub origin: Option<Origin>,
+}
+
+/// One role.
+#[derive(Debug, Clone)]
+pub struct RoleView {
+    pub key: RoleKey,
+    pub name: String,
+    pub template_id: Option<String>,
+    /// Microsoft's PRIVILEGED label.
+    pub privileged: bool,
+    /// Whether the declaration manages the role.
+    pub declared: bool,
+    pub policy: PolicySettings,
+    pub assignments: Vec<AssignmentView>,
+    /// Activations in effect (live only).
+    pub activations: usize,
+    pub access_review: Option<AccessReview>,
+    /// The role's declaration, and where each of its settings was written.
+    pub origin: Option<Origin>,
+    pub origins: BTreeMap<String, Origin>,
+}
+
+impl RoleView {
+    /// Whether the role is the built-in role with this template id.
+    pub fn is(&self, template_id: &str) -> bool {
+        self.template_id
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(template_id))
+    }
+
+    /// Where a setting was written: the setting, else its nearest written parent, else the role's `template:`,
+    /// else the role itself.
+    pub fn origin_of(&self, setting: &str) -> Option<&Origin> {
+        let mut path = setting;
+        loop {
+            if let Some(o) = self.origins.get(path) {
+                return Some(o);
+            }
+            match path.rfind('.') {
+                Some(i) => path = &path[..i],
+                None => break,
+            }
+        }
+        self.origins.get("template").or(self.origin.as_ref())
+    }
+
+    pub fn assignments(&self, kind: AssignmentKind) -> impl Iterator<Item = &AssignmentView> {
+        self.assignments.iter().filter(move |a| a.kind == kind)
+    }
+}
+
+/// A protected (break-glass) principal.
+#[derive(Debug, Clone)]
+pub struct ProtectedView {
+    pub principal: PrincipalView,
+    pub origin: Origin,
+}
+
+/// The posture a rule reads.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub half: Half,
+    pub roles: BTreeMap<RoleKey, RoleView>,
+    pub protected: Vec<ProtectedView>,
+    /// "Now": the load's clock, or the tenant's read time.
+    pub now: DateTime<Utc>,
+}
+
+impl View {
+    /// The role with this template id, if the view has it.
+    pub fn role(&self, template_id: &str) -> Option<&RoleView> {
+        self.roles.get(&RoleKey(template_id.to_lowercase()))
+    }
+
+    pub fn is_protected(&self, p: &PrincipalView) -> bool {
+        self.protected.iter().any(|x| {
+            x.principal.key() == p.key()
+                || p.declared
+                    .as_ref()
+                    .is_some_and(|d| x.principal.answers_to(d))
+        })
+    }
+}
+
+fn template_id(role: &RoleRef) -> Option<String> {
+    match role {
+        RoleRef::BuiltIn { template_id, .. } => Some(template_id.to_lowercase()),
+        _ => None,
+    }
+}
+
+fn privileged(template_id: Option<&str>) -> bool {
+    template_id
+        .and_then(catalog::by_template_id)
+        .is_some_and(|r| r.is_privileged)
+}
+
+/// The declaration alone.
+pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
+    let mut roles = BTreeMap::new();
+    for (key, r) in &desired.roles {
+        let tid = template_id(&r.role);
+        let mut assignments = Vec::new();
+        for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
+            for a in r.assignments(kind).unwrap_or_default() {
+                assignments.push(AssignmentView {
+                    principal: PrincipalView::from_declared(&a.principal),
+                    kind,
+                    until: a.until,
+                    outside_pim: false,
+                    origin: Some(a.origin.clone()),
+                });
+            }
+        }
+        roles.insert(
+            key.clone(),
+            RoleView {
+                key: key.clone(),
+                name: r.role.label().to_string(),
+                privileged: privileged(tid.as_deref()),
+                template_id: tid,
+                declared: true,
+                policy: r.policy.clone(),
+                assignments,
+                activations: 0,
+                access_review: r.access_review.clone(),
+                origin: Some(r.origin.clone()),
+                origins: desired
+                    .setting_origins
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+        );
+    }
+    View {
+        half: Half::Declared,
+        roles,
+        protected: desired
+            .protected
+            .iter()
+            .map(|p| ProtectedView {
+                principal: PrincipalView::from_declared(&p.principal),
+                origin: p.origin.clone(),
+            })
+            .collect(),
+        now,
+    }
+}
+
+/// The tenant's group members read for the linter, by lower-cased group id.
+pub type Members = BTreeMap<String, Vec<LivePrincipal>>;
+
+struct Lookup<'a> {
+    live: &'a LiveState,
+    members: &'a Members,
+}
+
+impl Lookup<'_> {
+    fn by_id(&self, id: &str) -> PrincipalView {
+        let members = self.members.get(&id.to_lowercase()).map(|ms| {
+            ms.iter()
+                .map(|m| PrincipalView::from_live(m, None))
+                .collect()
+        });
+        match self.live.principal(id) {
+            Some(p) => PrincipalView::from_live(p, members),
+            None => PrincipalView {
+                kind: PrincipalKind::User,
+                label: id.to_string(),
+                id: Some(id.to_lowercase()),
+                declared: None,
+                user_type: None,
+                synced: None,
+                members,
+            },
+        }
+    }
+
+    /// A declared principal, as the tenant knows it when it resolved.
+    fn declared(&self, p: &PrincipalRef) -> PrincipalView {
+        match self.live.id_of(p) {
+            Some(id) => {
+                let mut v = self.by_id(id);
+                v.declared = Some(p.clone());
+                v
+            }
+            None => PrincipalView::from_declared(p),
+        }
+    }
+}
+
+/// The tenant as read. Roles the declaration manages carry its origins, so live findings point at the YAML that
+/// governs them.
+pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View {
+    let look = Lookup { live, members };
+    let mut roles = BTreeMap::new();
+    for (key, r) in &live.roles {
+        let tid = r.is_built_in.then(|| r.id.to_lowercase());
+        let d = desired.roles.get(key);
+        let assignments = live
+            .assignments
+            .iter()
+            .filter(|a| &a.role == key && a.scope == "/" && is_direct(a.member_type.as_deref()))
+            .map(|a| AssignmentView {
+                principal: look.by_id(&a.principal_id),
+                kind: a.kind,
+                until: a.end,
+                outside_pim: a.kind == AssignmentKind::Active && a.start.is_none(),
+                origin: None,
+            })
+            .collect();
+        roles.insert(
+            key.clone(),
+            RoleView {
+                key: key.clone(),
+                name: r.display_name.clone(),
+                privileged: r.is_privileged,
+                template_id: tid,
+                declared: d.is_some(),
+                policy: live
+                    .policies
+                    .get(key)
+                    .map(|p| p.settings.clone())
+                    .unwrap_or_default(),
+                assignments,
+                activations: live.activations.iter().filter(|a| &a.role == key).count(),
+                access_review: None,
+                origin: d.map(|d| d.origin.clone()),
+                origins: desired
+                    .setting_origins
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+        );
+    }
+    View {
+        half: Half::Live,
+        roles,
+        protected: protected(desired, &look),
+        now: live.read_at,
+    }
+}
+
+/// The tenant once the declaration is applied: declared settings over the live ones, declared assignment kinds
+/// replacing the live ones, the rest as read. Plan's own semantics, without its operations.
+pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) -> View {
+    let look = Lookup {
+        live: live_state,
+        members,
+    };
+    let mut view = live(desired, live_state, members);
+    view.half = Half::After;
+    for (key, d) in &desired.roles {
+        let base = view.roles.get(key).cloned();
+        let tid = template_id(&d.role);
+        let mut role = base.unwrap_or_else(|| RoleView {
+            key: key.clone(),
+            name: d.role.label().to_string(),
+            privileged: privileged(tid.as_deref()),
+            template_id: tid,
+            declared: true,
+            policy: PolicySettings::default(),
+            assignments: Vec::new(),
+            activations: 0,
+            access_review: None,
+            origin: Some(d.origin.clone()),
+            origins: desired
+                .setting_origins
+                .get(key)
+                .cloned()
+                .unwrap_or_default(),
+        });
+        role.policy = d.policy.merge_over(&role.policy);
+        role.access_review = d.access_review.clone();
+        for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
+            let Some(list) = d.assignments(kind) else {
+                continue;
+            };
+            // Made outside PIM, by principal: an assignment that exists already is left as it is (plan changes at
+            // most its end date).
+            let outside: BTreeMap<String, bool> = role
+                .assignments
+                .iter()
+                .filter(|a| a.kind == kind)
+                .map(|a| (a.principal.key(), a.outside_pim))
+                .collect();
+            let declared: Vec<AssignmentView> = list
+                .iter()
+                .map(|a| {
+                    let principal = look.declared(&a.principal);
+                    AssignmentView {
+                        outside_pim: outside.get(&principal.key()).copied().unwrap_or(false),
+                        principal,
+                        kind,
+                        until: a.until,
+                        origin: Some(a.origin.clone()),
+                    }
+                })
+                .collect();
+            let declared_keys: std::collections::BTreeSet<String> =
+                declared.iter().map(|a| a.principal.key()).collect();
+            // Protected principals are never removed or downgraded: their live assignments stay, unless declared.
+            role.assignments.retain(|a| {
+                a.kind != kind
+                    || (view.is_protected(&a.principal)
+                        && !declared_keys.contains(&a.principal.key()))
+            });
+            role.assignments.extend(declared);
+        }
+        view.roles.insert(key.clone(), role);
+    }
+    view
+}
+
+fn protected(desired: &DesiredState, look: &Lookup) -> Vec<ProtectedView> {
+    desired
+        .protected
+        .iter()
+        .map(|p| ProtectedView {
+            principal: look.declared(&p.principal),
+            origin: p.origin.clone(),
+        })
+        .collect()
+}
+
+fn is_direct(member_type: Option<&str>) -> bool {
+    member_type.is_none_or(|m| m.eq_ignore_ascii_case("direct"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LiveAssignment, LiveRole, Resolution};
+
+    const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+    fn user(id: &str, upn: &str) -> LivePrincipal {
+        LivePrincipal {
+            id: id.into(),
+            kind: PrincipalKind::User,
+            display_name: None,
+            user_principal_name: Some(upn.into()),
+            app_id: None,
+            user_type: Some("Member".into()),
+            on_premises_sync_enabled: None,
+        }
+    }
+
+    fn active(id: &str) -> LiveAssignment {
+        LiveAssignment {
+            role: RoleKey(GA.into()),
+            scope: "/".into(),
+            principal_id: id.into(),
+            kind: AssignmentKind::Active,
+            schedule_id: format!("s-{id}"),
+            start: None,
+            end: None,
+            member_type: Some("Direct".into()),
+        }
+    }
+
+    #[test]
+    fn the_after_view_replaces_declared_kinds_but_keeps_protected_principals() {
+        let text = "version: pimctl/v1\nprotected:\n  - user: bg@contoso.onmicrosoft.com\ndirectory_roles:\n  Global Administrator:\n    active:\n      - user: alice@contoso.com\n        until: 2027-01-01\n";
+        let d = crate::language::load_str("t.yaml", text, &Default::default())
+            .ok()
+            .unwrap();
+        let mut live = LiveState::default();
+        live.roles.insert(
+            RoleKey(GA.into()),
+            LiveRole {
+                key: RoleKey(GA.into()),
+                id: GA.into(),
+                display_name: "Global Administrator".into(),
+                is_built_in: true,
+                is_privileged: true,
+            },
+        );
+        for (id, upn) in [
+            ("b", "bg@contoso.onmicrosoft.com"),
+            ("y", "yusuf@contoso.com"),
+            ("a", "alice@contoso.com"),
+        ] {
+            live.principals.insert(id.into(), user(id, upn));
+            live.resolved.insert(
+                PrincipalRef::new(PrincipalKind::User, upn),
+                Resolution::Found { id: id.into() },
+            );
+        }
+        live.assignments = vec![active("b"), active("y")];
+        let members = Members::new();
+        let before = super::live(&d, &live, &members);
+        let ga = before.role(GA).unwrap();
+        let ids = |r: &RoleView| {
+            let mut v: Vec<String> = r.assignments.iter().map(|a| a.principal.key()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(ga), ["b", "y"]);
+        assert!(
+            ga.assignments.iter().all(|a| a.outside_pim),
+            "no start: made outside PIM"
+        );
+        let after = super::after(&d, &live, &members);
+        let ga = after.role(GA).unwrap();
+        // Yusuf is removed, Alice created (with her end date), the protected account kept.
+        assert_eq!(ids(ga), ["a", "b"]);
+        let alice = ga
+            .assignments
+            .iter()
+            .find(|a| a.principal.key() == "a")
+            .unwrap();
+        assert!(alice.until.is_some() && !alice.outside_pim && alice.origin.is_some());
+        assert!(
+            after.is_protected(
+                &ga.assignments
+                    .iter()
+                    .find(|a| a.principal.key() == "b")
+                    .unwrap()
+                    .principal
+            )
+        );
+    }
+
+    #[test]
+    fn a_setting_is_located_at_itself_else_its_parent_else_the_template_key() {
+        let text = "version: pimctl/v1\ndirectory_roles:\n  Global Administrator:\n    template: builtin:tier2\n    activation:\n      max_duration: 1h\n";
+        let loaded = crate::language::load_str("t.yaml", text, &Default::default());
+        let v = declared(&loaded.state, chrono::Utc::now());
+        let ga = v.role(GA).unwrap();
+        let line = |s: &str| ga.origin_of(s).map(|o| o.line);
+        assert_eq!(line("activation.max_duration"), Some(6));
+        assert_eq!(
+            line("activation.require"),
+            Some(5),
+            "the role's `activation:`"
+        );
+        assert_eq!(
+            line("notifications.activated.admin.recipients"),
+            Some(4),
+            "`template:`"
+        );
+    }
+}

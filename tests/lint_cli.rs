@@ -1,0 +1,164 @@
+//! `pimctl lint` end to end: the Contoso example declared and live (on the emulator), SARIF against the SARIF 2.1.0
+//! schema, `--explain`, the generated `docs/rules.md`, and exit codes.
+//!
+//! The SARIF schema in `tests/fixtures/sarif-schema-2.1.0.json` is OASIS's (the copy vendored by the `serde-sarif`
+//! crate, MIT), unchanged.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const NOW: &str = "2026-11-21T09:00:00Z";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn pimctl(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pimctl"))
+        .args(args)
+        .current_dir(root())
+        .env("PIMCTL_NOW", NOW)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("pimctl runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn contoso_declared_text() {
+    let (code, out, err) = pimctl(&["lint", "examples/contoso"]);
+    assert_eq!(code, 1, "{err}");
+    insta::assert_snapshot!("contoso-declared-txt", out);
+}
+
+#[test]
+fn contoso_live_on_the_emulator_text_and_json() {
+    let (code, out, err) = pimctl(&["lint", "examples/contoso", "--live", "--emulator"]);
+    assert_eq!(code, 1, "{err}");
+    insta::assert_snapshot!("contoso-live-txt", out);
+    let (_, json, _) = pimctl(&[
+        "lint",
+        "examples/contoso",
+        "--live",
+        "--emulator",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    // The permanent Global Administrator made in the portal is a live finding that the YAML fixes.
+    let yusuf = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "PIM020" && f["half"] == "live")
+        .expect("a live PIM020 finding");
+    assert_eq!(yusuf["principal"], "yusuf.portal@contoso.com");
+    assert_eq!(yusuf["fixed_by_declaration"], true);
+    insta::assert_snapshot!("contoso-live-json", json);
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles")
+}
+
+#[test]
+fn sarif_is_valid_and_located_in_the_yaml() {
+    let validator = sarif_validator();
+    for live in [false, true] {
+        let mut args = vec!["lint", "examples/contoso", "--format", "sarif"];
+        if live {
+            args.extend(["--live", "--emulator"]);
+        }
+        let (code, out, err) = pimctl(&args);
+        assert_eq!(code, 1, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+        let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "SARIF invalid: {errors:#?}");
+        let results = v["runs"][0]["results"].as_array().unwrap();
+        assert!(!results.is_empty());
+        for r in results {
+            let loc = &r["locations"][0]["physicalLocation"];
+            let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+            assert!(
+                uri.starts_with("examples/contoso/") && uri.ends_with(".yaml"),
+                "{uri}"
+            );
+            assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+            let id = r["ruleId"].as_str().unwrap();
+            let index = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][index]["id"], id);
+        }
+        if !live {
+            insta::assert_snapshot!("contoso-declared-sarif", out);
+        }
+    }
+}
+
+#[test]
+fn a_sarif_log_with_a_broken_result_is_refused_by_the_schema() {
+    // The validator is not vacuous: a result whose level is not a SARIF level fails.
+    let (_, out, _) = pimctl(&["lint", "examples/contoso", "--format", "sarif"]);
+    let mut v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!sarif_validator().is_valid(&v));
+}
+
+#[test]
+fn published_rules_md_is_current() {
+    let published = std::fs::read_to_string(root().join("docs/rules.md")).expect("docs/rules.md");
+    assert!(
+        published == pimctl::lint::docs::markdown(),
+        "docs/rules.md is stale; run `cargo run -- lint --rules-markdown > docs/rules.md`"
+    );
+}
+
+#[test]
+fn explain_prints_a_rule_and_lists_them_all() {
+    let (code, out, _) = pimctl(&["lint", "--explain", "PIM030"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("explain-pim030", out);
+    let (code, out, _) = pimctl(&["lint", "--explain"]);
+    assert_eq!(code, 0);
+    for r in pimctl::lint::rules::ALL {
+        assert!(
+            out.contains(r.meta.id),
+            "{} missing from the list",
+            r.meta.id
+        );
+    }
+    let (code, _, err) = pimctl(&["lint", "--explain", "PIM999"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule `PIM999`"), "{err}");
+}
+
+#[test]
+fn exit_codes_follow_the_fail_level_and_tool_failures_exit_2() {
+    // Contoso has warnings and errors: with the fail level above them all... there is none above error, so a clean
+    // fixture checks 0.
+    let (code, out, err) = pimctl(&["lint", "tests/lint/clean.yaml"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("no findings"), "{out}");
+    let (code, _, err) = pimctl(&["lint", "tests/invalid/E0110-unknown-key-top-level.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = pimctl(&["lint", "tests/lint/warnings-only.yaml"]);
+    assert_eq!(code, 0);
+    let (code, _, _) = pimctl(&[
+        "lint",
+        "tests/lint/warnings-only.yaml",
+        "--fail-level",
+        "warning",
+    ]);
+    assert_eq!(code, 1);
+}
