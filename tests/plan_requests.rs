@@ -46,7 +46,7 @@ async fn tenant_l_dir_is_read_in_the_pages_of_five_lists() {
         0,
         "every principal was named by a schedule"
     );
-    // Terraform needs about 1,000 requests for this tenant, EasyPIM about 2,500.
+    // Other tools need thousands for this shape: see the estimates in BENCHMARKS.md.
     assert!(stats.total < 100, "{}", stats.total);
 }
 
