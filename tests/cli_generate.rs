@@ -67,3 +67,52 @@ fn generate_needs_out_and_refuses_an_unknown_size() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[tokio::test]
+async fn roles_beyond_the_catalogue_are_custom_roles_in_the_seed_and_the_policies() {
+    use pimctl::emulator::generate::{Drift, Layout, Options, Shape, generate};
+    let roles = pimctl::catalog::builtin_roles().len() + 3;
+    let g = generate(&Options {
+        shape: Shape {
+            roles,
+            eligible: roles * 2,
+            active: roles,
+            activations: 5,
+            users: 40,
+            groups: 4,
+            service_principals: 1,
+            policies: true,
+        },
+        drift: Drift {
+            missing: 2,
+            extra: 2,
+            changed: 2,
+            policies: 2,
+        },
+        layout: Layout::OneFile,
+        rng_seed: 3,
+    })
+    .unwrap();
+    assert!(
+        g.seed
+            .contains("custom_roles:\n  - {name: \"Generated Role 1\"}")
+    );
+    assert!(
+        g.policies[0]
+            .1
+            .contains("\"Generated Role 3\":\n    custom: true")
+    );
+    let em = emulator_from_yaml(&g.seed, &Setup::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    g.write_policies(dir.path()).unwrap();
+    let desired = desired(dir.path(), &em);
+    let plan = plan_against(&em, &desired).await;
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    let s = &plan.summary;
+    assert_eq!(
+        (s.creates, s.removes, s.updates, s.rule_updates),
+        (2, 2, 2, 2),
+        "{:#?}",
+        lines(&plan)
+    );
+}
