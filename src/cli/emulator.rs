@@ -1,6 +1,8 @@
-//! `pimctl emulator`: serve the tenant emulator (a local Microsoft Graph for PIM) until Ctrl-C or SIGTERM.
+//! `pimctl emulator`: serve the tenant emulator (a local Microsoft Graph for PIM) until Ctrl-C or SIGTERM; or, with
+//! `--generate SIZE --out DIR`, write a generated tenant's seed and policy directory and exit.
 
 use crate::emulator::faults::FaultConfig;
+use crate::emulator::generate::{self, Size};
 use crate::emulator::{Emulator, EmulatorConfig, TenantSource};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,9 +31,59 @@ pub struct Args {
     /// carried out, a third each.
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub fail_rate: f64,
-    /// Seed of the fault RNG, for reproducible failures.
+    /// Seed of the fault RNG, for reproducible failures (and of the drift `--generate` draws).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed_rng: u64,
+    /// Write a generated tenant instead of serving one: S, M, L-dir or XL (see BENCHMARKS.md). Needs --out.
+    #[arg(long, value_name = "SIZE", requires = "out", conflicts_with_all = ["seed", "state"])]
+    pub generate: Option<Size>,
+    /// Where --generate writes: DIR/tenant.yaml (the seed) and DIR/policies/ (the declaration).
+    #[arg(long, value_name = "DIR", requires = "generate")]
+    pub out: Option<PathBuf>,
+    /// With --generate: the share of assignments, in percent, that differ between the seed and the policies.
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        default_value_t = 2.0,
+        requires = "generate"
+    )]
+    pub drift: f64,
+    /// With --generate: how many roles' policies differ between the seed and the policies.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "generate")]
+    pub drift_policies: usize,
+}
+
+fn write_generated(args: &Args, size: Size, out: &std::path::Path) -> Result<String, String> {
+    if !(0.0..=100.0).contains(&args.drift) {
+        return Err("--drift must be a percentage between 0 and 100".into());
+    }
+    let shape = size.shape();
+    let options = generate::Options {
+        drift: generate::Drift::share(&shape, args.drift / 100.0, args.drift_policies),
+        shape,
+        layout: generate::Layout::FilePerRole,
+        rng_seed: args.seed_rng,
+    };
+    let g = generate::generate(&options).map_err(|e| e.to_string())?;
+    g.write_to(out)
+        .map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
+    let s = &options.shape;
+    let e = g.expected;
+    Ok(format!(
+        "wrote {size} to {dir}: tenant.yaml ({} roles, {} eligible, {} active, {} activations, {} principals) and \
+         policies/ ({} files)\nexpected plan: {} to create, {} to remove, {} to update, {} rule updates",
+        s.roles,
+        s.eligible,
+        s.active,
+        s.activations,
+        s.principals(),
+        g.policies.len(),
+        e.creates,
+        e.removes,
+        e.updates,
+        e.rule_updates,
+        dir = out.display(),
+    ))
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -44,6 +96,15 @@ pub fn run(args: Args) -> ExitCode {
     }
     if args.throttle.is_some_and(|t| t.is_nan() || t <= 0.0) {
         return fail("--throttle must be a positive number of requests per second".into());
+    }
+    if let (Some(size), Some(out)) = (args.generate, &args.out) {
+        return match write_generated(&args, size, out) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(m) => fail(m),
+        };
     }
     let tenant = match (&args.seed, &args.state) {
         (Some(s), _) => TenantSource::SeedFile(s.clone()),

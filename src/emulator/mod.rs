@@ -10,6 +10,7 @@
 
 pub mod control;
 pub mod faults;
+pub mod generate;
 pub mod http;
 pub mod ids;
 pub mod query;

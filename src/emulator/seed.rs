@@ -311,10 +311,25 @@ impl Seed {
             ("active", Level::Assignment, &self.active, false),
             ("activations", Level::Assignment, &self.activations, true),
         ];
+        // Indexes, so that a seed of 100,000 assignments builds in linear time.
+        let mut index = Index {
+            users: s
+                .users
+                .iter()
+                .flat_map(|u| {
+                    let upn = u.user_principal_name.as_deref().unwrap_or_default();
+                    [
+                        (u.id.to_lowercase(), u.id.clone()),
+                        (upn.to_lowercase(), u.id.clone()),
+                    ]
+                })
+                .collect(),
+            schedules: std::collections::HashMap::new(),
+        };
         for (key, level, list, activation) in groups {
             for (i, a) in list.iter().enumerate() {
                 let what = format!("{key}[{i}] ({})", a.role);
-                add_assignment(&mut s, a, level, activation, now)
+                add_assignment(&mut s, &mut index, a, level, activation, now)
                     .map_err(|m| err(format!("{what}: {m}")))?;
             }
         }
@@ -395,8 +410,16 @@ fn resolve_principal(s: &State, m: &str) -> Option<String> {
         })
 }
 
+/// Lookups for `add_assignment`: users by lower-cased id and UPN, and the seeded schedules (indexes into
+/// `State::schedules`) by level, principal and role.
+struct Index {
+    users: std::collections::HashMap<String, String>,
+    schedules: std::collections::HashMap<(Level, String, String), Vec<usize>>,
+}
+
 fn add_assignment(
     s: &mut State,
+    index: &mut Index,
     a: &AssignmentSeed,
     level: Level,
     activation: bool,
@@ -405,9 +428,10 @@ fn add_assignment(
     let role_id = resolve_role(s, &a.role)
         .ok_or_else(|| format!("'{}' is not a role{}", a.role, suggest(&a.role)))?;
     let principal_id = match (&a.user, &a.group, &a.service_principal) {
-        (Some(u), None, None) => s
-            .user(u)
-            .map(|u| u.id.clone())
+        (Some(u), None, None) => index
+            .users
+            .get(&u.to_lowercase())
+            .cloned()
             .ok_or_else(|| format!("user '{u}' is not in users"))?,
         (None, Some(g), None) => {
             let id = resolve_principal(s, g)
@@ -455,27 +479,33 @@ fn add_assignment(
     if end.is_some_and(|e| e <= start) {
         return Err("the end is not after the start".into());
     }
-    let same = |x: &Schedule, lvl: Level| {
-        x.level == lvl
-            && x.principal_id == principal_id
-            && x.role_definition_id == role_id
-            && x.live(now)
-            && end.is_none_or(|e| e > now)
+    let key = |lvl: Level| (lvl, principal_id.clone(), role_id.clone());
+    let held = |lvl: Level| {
+        index
+            .schedules
+            .get(&key(lvl))
+            .into_iter()
+            .flatten()
+            .map(|&i| &s.schedules[i])
+            .filter(|x| x.live(now) && end.is_none_or(|e| e > now))
     };
-    if s.schedules.iter().any(|x| same(x, level)) {
+    if held(level).next().is_some() {
         return Err("this principal already holds this role at this level".into());
     }
     let activated_using = if activation {
-        let e = s
-            .schedules
-            .iter()
-            .find(|x| same(x, Level::Eligibility) && x.start <= start)
-            .ok_or("an activation needs an eligibility of the same principal and role (under eligible)")?;
+        let e = held(Level::Eligibility).find(|x| x.start <= start).ok_or(
+            "an activation needs an eligibility of the same principal and role (under eligible)",
+        )?;
         Some(e.id.clone())
     } else {
         None
     };
     let id = s.next_id("seed");
+    index
+        .schedules
+        .entry(key(level))
+        .or_default()
+        .push(s.schedules.len());
     s.schedules.push(Schedule {
         id: id.clone(),
         level,

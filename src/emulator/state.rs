@@ -16,6 +16,31 @@ type Dt = DateTime<Utc>;
 /// Requests are purged this long after they were created; schedules stay.
 pub const REQUEST_RETENTION_DAYS: i64 = 45;
 
+/// A principal of the tenant, borrowed (see [`State::principal_index`]).
+#[derive(Debug, Clone, Copy)]
+pub enum ObjectRef<'a> {
+    User(&'a User),
+    Group(&'a Group),
+    ServicePrincipal(&'a ServicePrincipal),
+}
+
+impl ObjectRef<'_> {
+    pub fn to_object(self) -> DirectoryObject {
+        match self {
+            ObjectRef::User(u) => DirectoryObject::User(u.clone()),
+            ObjectRef::Group(g) => DirectoryObject::Group(g.clone()),
+            ObjectRef::ServicePrincipal(s) => DirectoryObject::ServicePrincipal(s.clone()),
+        }
+    }
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ObjectRef::User(_) => "user",
+            ObjectRef::Group(_) => "group",
+            ObjectRef::ServicePrincipal(_) => "servicePrincipal",
+        }
+    }
+}
+
 /// Eligible or active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Level {
@@ -243,17 +268,25 @@ impl State {
         let horizon = now - chrono::Duration::days(REQUEST_RETENTION_DAYS);
         self.requests
             .retain(|r| r.request.created_date_time.is_none_or(|c| c > horizon));
-        let started: Vec<String> = self
+        // Runs before every request: the set of started schedules is built only when a request waits for one.
+        if !self
+            .requests
+            .iter()
+            .any(|r| r.request.status == RequestStatus::Granted)
+        {
+            return;
+        }
+        let started: std::collections::HashSet<&str> = self
             .schedules
             .iter()
             .filter(|s| s.start <= now)
-            .map(|s| s.id.clone())
+            .map(|s| s.id.as_str())
             .collect();
         for r in &mut self.requests {
             if r.request.status == RequestStatus::Granted
                 && r.request
                     .target_schedule_id
-                    .as_ref()
+                    .as_deref()
                     .is_some_and(|t| started.contains(t))
             {
                 r.request.status = RequestStatus::Provisioned;
@@ -299,24 +332,21 @@ impl State {
         }
         self.service_principal(id).map(|_| "servicePrincipal")
     }
-    /// Every principal by lower-cased id: one pass, for requests that type or expand many schedules.
-    pub fn principal_index(&self) -> std::collections::HashMap<String, DirectoryObject> {
+    /// Every principal by lower-cased id: one pass, for requests that type or expand many schedules. The index
+    /// borrows the tenant; only the objects a page shows are copied ([`ObjectRef::to_object`]).
+    pub fn principal_index(&self) -> std::collections::HashMap<String, ObjectRef<'_>> {
         let users = self
             .users
             .iter()
-            .map(|u| (u.id.to_lowercase(), DirectoryObject::User(u.clone())));
-        let groups = self.groups.iter().map(|g| {
-            (
-                g.group.id.to_lowercase(),
-                DirectoryObject::Group(g.group.clone()),
-            )
-        });
-        let sps = self.service_principals.iter().map(|s| {
-            (
-                s.id.to_lowercase(),
-                DirectoryObject::ServicePrincipal(s.clone()),
-            )
-        });
+            .map(|u| (u.id.to_lowercase(), ObjectRef::User(u)));
+        let groups = self
+            .groups
+            .iter()
+            .map(|g| (g.group.id.to_lowercase(), ObjectRef::Group(&g.group)));
+        let sps = self
+            .service_principals
+            .iter()
+            .map(|s| (s.id.to_lowercase(), ObjectRef::ServicePrincipal(s)));
         users.chain(groups).chain(sps).collect()
     }
     pub fn policy(&self, id: &str) -> Option<&PolicyRec> {

@@ -542,8 +542,10 @@ impl Lowerer {
         );
 
         if let (Some(e), Some(a)) = (&eligible, &active) {
+            let active_principals: std::collections::HashSet<&PrincipalRef> =
+                a.iter().map(|y| &y.principal).collect();
             for x in e {
-                if a.iter().any(|y| y.principal == x.principal) {
+                if active_principals.contains(&x.principal) {
                     let at = Location {
                         file: x.origin.file.clone(),
                         path: x.origin.path.clone(),
@@ -709,13 +711,16 @@ impl Lowerer {
             AssignmentKind::Active => &policy.active_assignment,
         };
         let mut out: Vec<DesiredAssignment> = Vec::new();
+        // Where each principal is in `out`: duplicates are found in one pass, not by a scan per entry.
+        let mut listed: std::collections::HashMap<PrincipalRef, usize> =
+            std::collections::HashMap::new();
         for item_sp in items {
             let Some(item) = item_sp.get() else { continue };
             let at = loc(&f.path, item_sp);
             let Some(p) = self.principal(&f.path, item_sp, &item.principal_fields()) else {
                 continue;
             };
-            if let Some(first) = out.iter().find(|a| a.principal == p) {
+            if let Some(first) = listed.get(&p).map(|&i| &out[i]) {
                 let d = Diagnostic::new(
                     Code::DuplicatePrincipal,
                     format!("{p} is listed twice in `{key}` of `{}`", role.label()),
@@ -839,6 +844,7 @@ impl Lowerer {
                     }
                 }
             }
+            listed.insert(p.clone(), out.len());
             out.push(DesiredAssignment {
                 principal: p,
                 until,

@@ -10,7 +10,7 @@ use crate::catalog::well_known;
 use crate::graph::{ExpirationPattern, NewScheduleRequest, RequestSchedule, ScheduleRequestAction};
 use crate::model::{
     AssignmentKind, DesiredAssignment, DesiredRole, LiveAssignment, LiveRole, PrincipalKind,
-    TENANT_SCOPE,
+    RoleKey, TENANT_SCOPE,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -24,6 +24,12 @@ pub(crate) fn plan_assignments(cx: &mut Context<'_>) {
         .filter_map(|p| cx.live.id_of(&p.principal))
         .map(str::to_lowercase)
         .collect();
+    // The live assignments by role, in one pass (not one pass over the tenant per role).
+    let live = cx.live;
+    let mut by_role: BTreeMap<&RoleKey, Vec<&LiveAssignment>> = BTreeMap::new();
+    for a in &live.assignments {
+        by_role.entry(&a.role).or_default().push(a);
+    }
     for (key, role) in &cx.desired.roles {
         let Some(live_role) = cx.live_role(key).cloned() else {
             continue;
@@ -31,6 +37,7 @@ pub(crate) fn plan_assignments(cx: &mut Context<'_>) {
         let mut rp = RolePlan {
             role,
             live_role: &live_role,
+            held: by_role.get(&live_role.key).map_or(&[], Vec::as_slice),
             protected: &protected,
             out: Out::default(),
         };
@@ -55,6 +62,8 @@ struct Out {
 struct RolePlan<'a> {
     role: &'a DesiredRole,
     live_role: &'a LiveRole,
+    /// The tenant's assignments of this role.
+    held: &'a [&'a LiveAssignment],
     protected: &'a BTreeSet<String>,
     out: Out,
 }
@@ -80,7 +89,7 @@ impl RolePlan<'_> {
             }
             want.insert(kind, w);
             let mut h = BTreeMap::new();
-            for a in cx.live.assignments.iter().filter(|a| {
+            for a in self.held.iter().copied().filter(|a| {
                 &a.role == role_key
                     && a.kind == kind
                     && a.scope == TENANT_SCOPE

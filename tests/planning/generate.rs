@@ -1,82 +1,32 @@
-//! Generated tenants: a seed and the declaration that matches it, at any size (the plan request-count test and the
-//! benchmark share it).
+//! Generated tenants for the tests, through the library's generator (`pimctl::emulator::generate`).
 
-use pimctl::catalog;
-use std::fmt::Write;
+use pimctl::emulator::generate::{self, Drift, Layout, Options, Shape};
 
-/// A generated tenant and the declaration that matches it: `roles` roles, `eligible` eligible and `active` active
-/// assignments spread over them, and `activations` activations of eligible assignments in progress.
+/// A generated tenant and the one-file declaration that matches it exactly: `roles` roles, `eligible` eligible and
+/// `active` active assignments spread over them, and `activations` activations of eligible assignments in progress,
+/// all held by users. Every declared principal holds a role, so no principal needs a lookup.
 pub fn generated(
     roles: usize,
     eligible: usize,
     active: usize,
     activations: usize,
 ) -> (String, String) {
-    let names: Vec<&str> = catalog::builtin_roles()
-        .iter()
-        .take(roles)
-        .map(|r| r.display_name.as_str())
-        .collect();
-    let users = eligible.max(active);
-    let mut seed = String::from(
-        "tenant: {id: 11111111-2222-4333-8444-555555555555, domain: fabrikam.com}\nnow: 2026-11-21T09:00:00Z\nusers:\n",
-    );
-    for u in 0..users {
-        writeln!(
-            seed,
-            "  - {{upn: u{u}@fabrikam.com, display_name: User {u}}}"
-        )
-        .unwrap();
-    }
-    let mut per_role: Vec<(Vec<usize>, Vec<usize>)> = vec![(vec![], vec![]); roles];
-    seed.push_str("eligible:\n");
-    for i in 0..eligible {
-        let r = i % roles;
-        per_role[r].0.push(i);
-        writeln!(
-            seed,
-            "  - {{role: {}, user: u{i}@fabrikam.com, until: 2027-06-30T23:59:59Z}}",
-            names[r]
-        )
-        .unwrap();
-    }
-    seed.push_str("active:\n");
-    for i in 0..active {
-        // Active assignments go to other roles than the same user's eligibility.
-        let r = (i + 1) % roles;
-        per_role[r].1.push(i);
-        writeln!(seed, "  - {{role: {}, user: u{i}@fabrikam.com, start: 2026-11-01T00:00:00Z, until: 2026-12-31T23:59:59Z}}", names[r]).unwrap();
-    }
-    seed.push_str("activations:\n");
-    for i in 0..activations {
-        let r = i % roles;
-        writeln!(seed, "  - {{role: {}, user: u{i}@fabrikam.com, start: 2026-11-21T08:30:00Z, duration: PT2H}}", names[r]).unwrap();
-    }
-    let mut policies = String::from("version: pimctl/v1\ndirectory_roles:\n");
-    for (r, (elig, act)) in per_role.iter().enumerate() {
-        writeln!(policies, "  {}:", names[r]).unwrap();
-        policies.push_str("    eligible:\n");
-        for i in elig {
-            writeln!(
-                policies,
-                "      - {{user: u{i}@fabrikam.com, until: 2027-06-30T23:59:59Z}}"
-            )
-            .unwrap();
-        }
-        if elig.is_empty() {
-            policies.push_str("      []\n");
-        }
-        policies.push_str("    active:\n");
-        for i in act {
-            writeln!(
-                policies,
-                "      - {{user: u{i}@fabrikam.com, until: 2026-12-31T23:59:59Z}}"
-            )
-            .unwrap();
-        }
-        if act.is_empty() {
-            policies.push_str("      []\n");
-        }
-    }
-    (seed, policies)
+    let g = generate::generate(&Options {
+        shape: Shape {
+            roles,
+            eligible,
+            active,
+            activations,
+            users: eligible.max(active).max(1),
+            groups: 0,
+            service_principals: 0,
+            policies: false,
+        },
+        drift: Drift::default(),
+        layout: Layout::OneFile,
+        rng_seed: 0,
+    })
+    .expect("a shape the generator can lay out");
+    let [(_, policies)]: [(String, String); 1] = g.policies.try_into().expect("one file");
+    (g.seed, policies)
 }

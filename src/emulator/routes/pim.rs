@@ -7,7 +7,7 @@ use super::{
 use crate::emulator::http::{ApiError, ApiResult, GraphResponse};
 use crate::emulator::query::{ExpandItem, QueryOptions, QuerySpec};
 use crate::emulator::state::{Caller, Level, RequestRec, Schedule, State};
-use crate::graph::{AssignmentType, DirectoryObject, NewScheduleRequest};
+use crate::graph::{AssignmentType, NewScheduleRequest};
 use serde_json::Value;
 
 const ROLE_PROPS: &[&str] = &[
@@ -513,7 +513,8 @@ fn serve(
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_lowercase();
-            v["principal"] = object_json(index.get(&pid), e.select.as_deref());
+            let object = index.get(&pid).map(|o| o.to_object());
+            v["principal"] = object_json(object.as_ref(), e.select.as_deref());
             return;
         }
         if expand_common(st, v, e) {
@@ -551,7 +552,7 @@ fn serve(
                 }
                 let t = index
                     .get(&s.principal_id.to_lowercase())
-                    .map(DirectoryObject::type_name);
+                    .map(|o| o.type_name());
                 ((view.json)(st, s), t)
             })
             .collect()
