@@ -139,3 +139,53 @@ fn a_plan_from_changed_policies_is_refused() {
         out(&o)
     );
 }
+
+#[test]
+fn an_edited_plan_that_writes_another_object_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let plan = dir.path().join("plan.json");
+    let edited = dir.path().join("edited.json");
+    let (state, plan, edited) = (
+        state.to_str().unwrap(),
+        plan.to_str().unwrap(),
+        edited.to_str().unwrap(),
+    );
+    let tenant = ["--emulator", "--emulator-state", state];
+    let o = pimctl(
+        &[
+            &["plan", "examples/contoso", "--out", plan][..],
+            &tenant[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+
+    // The removal of yusuf's permanent Global Administrator is pointed at a break-glass account, and the
+    // protected list emptied: the fingerprints, the change's key and its label still say yusuf.
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
+    let bg = p["protected"][0].as_str().unwrap().to_string();
+    let removal = p["changes"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["action"] == "remove")
+        .unwrap();
+    removal["operations"][0]["request"]["principalId"] = bg.clone().into();
+    p["protected"] = serde_json::json!([]);
+    std::fs::write(edited, p.to_string()).unwrap();
+
+    let o = pimctl(&[&["apply", edited][..], &tenant[..]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("the plan file was edited") && out(&o).contains(&bg),
+        "{}",
+        out(&o)
+    );
+    assert!(!out(&o).contains(": applied"), "{}", out(&o));
+    // Nothing was written: the original plan still applies.
+    let o = pimctl(&[&["apply", plan][..], &tenant[..]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 3 applied"), "{}", out(&o));
+}

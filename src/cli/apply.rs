@@ -164,6 +164,17 @@ async fn run_on(
                 .map(str::to_lowercase),
         );
     }
+    let unrecorded = apply::unrecorded_writes(&plan);
+    if !unrecorded.is_empty() {
+        eprintln!(
+            "error: the plan file was edited: these writes are not the ones planned and fingerprinted; nothing was applied:"
+        );
+        for u in unrecorded {
+            eprintln!("  {u}");
+        }
+        eprintln!("Make a new plan and review it.");
+        return ExitCode::from(EXIT_ERROR);
+    }
     let refused = apply::refused_removals(&plan, &protected);
     if !refused.is_empty() {
         eprintln!("error: the plan removes a protected principal; nothing was applied:");
