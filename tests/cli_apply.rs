@@ -189,3 +189,43 @@ fn an_edited_plan_that_writes_another_object_is_refused() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert!(out(&o).contains("Apply complete: 3 applied"), "{}", out(&o));
 }
+
+#[test]
+fn an_audit_record_that_cannot_be_written_stops_apply_before_any_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let state = state.to_str().unwrap();
+    let tenant = ["--emulator", "--emulator-state", state];
+    for log in [
+        dir.path().join("no-such-dir").join("audit.json"),
+        dir.path().to_path_buf(),
+    ] {
+        let o = pimctl(
+            &[
+                &["apply", "examples/contoso", "--auto-approve", "--log"][..],
+                &[log.to_str().unwrap()][..],
+                &tenant[..],
+            ]
+            .concat(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+        assert!(
+            out(&o).contains("cannot write the audit record") && !out(&o).contains(": applied"),
+            "{}",
+            out(&o)
+        );
+    }
+    let o = pimctl(
+        &[
+            &["plan", "examples/contoso", "--detailed-exitcode"][..],
+            &tenant[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "the changes are still pending: {}",
+        out(&o)
+    );
+}

@@ -52,6 +52,15 @@ pub fn run(args: Args) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
+    // An audit record that cannot be written is found out before the tenant is touched, not after.
+    if let Some(log) = &args.log
+        && let Err(e) = check_writable(log)
+    {
+        return fail(format!(
+            "cannot write the audit record to {}: {e}; nothing was applied",
+            log.display()
+        ));
+    }
     rt.block_on(async {
         let saved = if is_saved_plan(&args.target) {
             match read_plan(&args.target) {
@@ -198,6 +207,7 @@ async fn run_on(
     })
     .await;
     bar.finish();
+    let mut log_lost = false;
     if let Some(log) = &args.log {
         let text = serde_json::to_string_pretty(&report).unwrap_or_default();
         if let Err(e) = write_file(log, &format!("{text}\n")) {
@@ -205,15 +215,31 @@ async fn run_on(
                 "error: cannot write the audit record to {}: {e}",
                 log.display()
             );
+            log_lost = true;
         }
     }
     let summary = summary(&report);
     let _ = super::write_stdout(&format!("{summary}\n"));
-    if report.failed() {
+    if report.failed() || log_lost {
         ExitCode::from(EXIT_ERROR)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Whether a file can be written where `--log` points: the temporary file `write_file` writes first is created,
+/// then removed.
+fn check_writable(path: &Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Err(std::io::Error::from(std::io::ErrorKind::IsADirectory));
+    }
+    let tmp = path.with_extension("tmp~");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)?;
+    std::fs::remove_file(&tmp)
 }
 
 fn read_plan(path: &Path) -> Result<Plan, ExitCode> {
