@@ -216,6 +216,18 @@ fn a_missing_tenant_file_is_a_clear_error() {
         "{}",
         stderr(&o)
     );
+    // Missing policies are named as such, not as a tenant file looked for beside them.
+    let missing = dir.path().join("polices");
+    for command in ["plan", "lint"] {
+        let o = pimctl(&[command, missing.to_str().unwrap(), "--emulator"]);
+        assert_ne!(o.status.code(), Some(0));
+        assert!(
+            stderr(&o).contains("polices: no such policy file or directory")
+                && !stderr(&o).contains("tenant file"),
+            "{}",
+            stderr(&o)
+        );
+    }
 }
 
 #[test]

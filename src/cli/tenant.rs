@@ -88,6 +88,13 @@ impl TenantArgs {
                 emulator: None,
             });
         };
+        if seed.is_none() && !policies.exists() {
+            // The tenant file would be looked for beside policies that are not there: say what is missing.
+            return Err(format!(
+                "{}: no such policy file or directory",
+                policies.display()
+            ));
+        }
         let seed = seed
             .clone()
             .unwrap_or_else(|| default_tenant_file(policies));
