@@ -229,3 +229,33 @@ fn an_audit_record_that_cannot_be_written_stops_apply_before_any_write() {
         out(&o)
     );
 }
+
+#[test]
+fn a_missing_or_foreign_plan_file_is_named_as_a_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("plna.json");
+    let o = pimctl(&[
+        "apply",
+        missing.to_str().unwrap(),
+        "--emulator",
+        "examples/contoso/tenant.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("cannot read")
+            && out(&o).contains("plna.json")
+            && !out(&o).contains("policy"),
+        "{}",
+        out(&o)
+    );
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, "{\"name\": \"not a plan\"}").unwrap();
+    let o = pimctl(&[
+        "apply",
+        other.to_str().unwrap(),
+        "--emulator",
+        "examples/contoso/tenant.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("is not a plan file"), "{}", out(&o));
+}

@@ -39,9 +39,10 @@ pub struct Args {
     pub log: Option<PathBuf>,
 }
 
-/// Whether the target is a saved plan rather than policies.
+/// Whether the target is a saved plan rather than policies: a `.json` that is not a directory (policies are YAML),
+/// so that a mistyped plan name is reported as a missing plan.
 fn is_saved_plan(target: &Path) -> bool {
-    target.is_file()
+    !target.is_dir()
         && target
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -247,6 +248,12 @@ fn read_plan(path: &Path) -> Result<Plan, ExitCode> {
         .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
     let version: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| fail(format!("{} is not a plan file: {e}", path.display())))?;
+    if version.get("format_version").is_none() {
+        return Err(fail(format!(
+            "{} is not a plan file (it has no `format_version`); save one with `pimctl plan --out`",
+            path.display()
+        )));
+    }
     if version.get("format_version").and_then(|v| v.as_u64()) != Some(u64::from(FORMAT_VERSION)) {
         return Err(fail(format!(
             "{} has plan format {}, and this pimctl reads format {FORMAT_VERSION}; make a new plan",
