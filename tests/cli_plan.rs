@@ -309,3 +309,17 @@ fn usage_errors_exit_1_so_that_2_always_means_changes() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("--detailed-exitcode"));
 }
+
+#[test]
+fn logs_into_a_pipe_carry_no_colour_codes() {
+    let o = Command::new(env!("CARGO_BIN_EXE_pimctl"))
+        .args(["-v", "plan", "examples/contoso", "--emulator"])
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG")
+        .env_remove("PIMCTL_NOW")
+        .output()
+        .expect("pimctl runs");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("INFO"), "the log is on: {}", stderr(&o));
+    assert!(!stderr(&o).contains('\x1b'), "{:?}", stderr(&o));
+}
