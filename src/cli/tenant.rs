@@ -11,7 +11,7 @@ pub struct TenantArgs {
     #[command(flatten)]
     pub graph: GraphArgs,
     /// Read an in-process emulator instead of Microsoft Graph, seeded from TENANT_FILE (default: tenant.yaml beside
-    /// the policies). Nothing is persisted unless --emulator-state is given.
+    /// the policies; import has none, so give it). Nothing is persisted unless --emulator-state is given.
     #[arg(long, value_name = "TENANT_FILE", num_args = 0..=1, require_equals = false)]
     pub emulator: Option<Option<PathBuf>>,
     /// With --emulator: load the emulator's tenant from FILE when it exists, and save it there.
