@@ -259,3 +259,24 @@ fn a_missing_or_foreign_plan_file_is_named_as_a_plan() {
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).contains("is not a plan file"), "{}", out(&o));
 }
+
+#[test]
+fn an_emulator_state_that_cannot_be_saved_is_refused_before_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("no-such-dir").join("tenant.json");
+    let o = pimctl(&[
+        "apply",
+        "examples/contoso",
+        "--auto-approve",
+        "--emulator",
+        "--emulator-state",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("--emulator-state needs a file in an existing directory")
+            && !out(&o).contains(": applied"),
+        "{}",
+        out(&o)
+    );
+}

@@ -98,6 +98,16 @@ impl TenantArgs {
         let seed = seed
             .clone()
             .unwrap_or_else(|| default_tenant_file(policies));
+        // A state file that could not be saved would lose what the command did (an apply's writes) at exit.
+        if let Some(state) = &self.emulator_state {
+            let dir = state.parent().filter(|d| !d.as_os_str().is_empty());
+            if state.is_dir() || dir.is_some_and(|d| !d.is_dir()) {
+                return Err(format!(
+                    "{}: --emulator-state needs a file in an existing directory",
+                    state.display()
+                ));
+            }
+        }
         let state_exists = self.emulator_state.as_ref().is_some_and(|s| s.exists());
         if !state_exists && !seed.exists() {
             return Err(format!(
