@@ -129,7 +129,7 @@ fn usage_errors_exit_1() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("no role named Global Admin in the tenant"),
+        stderr(&o).contains("--roles: no role named `Global Admin` (did you mean `Global Administrator`?) in the tenant"),
         "{}",
         stderr(&o)
     );
