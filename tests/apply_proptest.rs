@@ -196,6 +196,8 @@ async fn converges(c: &Case) {
     let live = read_tenant(&client, &[&desired], now).await.unwrap();
     let first = plan::build(&desired, &live, &PlanOptions::default());
     assert!(first.errors.is_empty(), "{:?}", first.errors);
+    // Every write the planner makes is one the stale check vouches for (apply refuses any other).
+    assert_eq!(apply::unrecorded_writes(&first), Vec::<String>::new());
     let report = apply::apply(&client, &first, &ApplyOptions::default(), &mut |_| {}).await;
     assert!(!report.failed(), "{report:#?}");
 

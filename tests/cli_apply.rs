@@ -139,3 +139,144 @@ fn a_plan_from_changed_policies_is_refused() {
         out(&o)
     );
 }
+
+#[test]
+fn an_edited_plan_that_writes_another_object_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let plan = dir.path().join("plan.json");
+    let edited = dir.path().join("edited.json");
+    let (state, plan, edited) = (
+        state.to_str().unwrap(),
+        plan.to_str().unwrap(),
+        edited.to_str().unwrap(),
+    );
+    let tenant = ["--emulator", "--emulator-state", state];
+    let o = pimctl(
+        &[
+            &["plan", "examples/contoso", "--out", plan][..],
+            &tenant[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+
+    // The removal of yusuf's permanent Global Administrator is pointed at a break-glass account, and the
+    // protected list emptied: the fingerprints, the change's key and its label still say yusuf.
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
+    let bg = p["protected"][0].as_str().unwrap().to_string();
+    let removal = p["changes"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["action"] == "remove")
+        .unwrap();
+    removal["operations"][0]["request"]["principalId"] = bg.clone().into();
+    p["protected"] = serde_json::json!([]);
+    std::fs::write(edited, p.to_string()).unwrap();
+
+    let o = pimctl(&[&["apply", edited][..], &tenant[..]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("the plan file was edited") && out(&o).contains(&bg),
+        "{}",
+        out(&o)
+    );
+    assert!(!out(&o).contains(": applied"), "{}", out(&o));
+    // Nothing was written: the original plan still applies.
+    let o = pimctl(&[&["apply", plan][..], &tenant[..]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 3 applied"), "{}", out(&o));
+}
+
+#[test]
+fn an_audit_record_that_cannot_be_written_stops_apply_before_any_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let state = state.to_str().unwrap();
+    let tenant = ["--emulator", "--emulator-state", state];
+    for log in [
+        dir.path().join("no-such-dir").join("audit.json"),
+        dir.path().to_path_buf(),
+    ] {
+        let o = pimctl(
+            &[
+                &["apply", "examples/contoso", "--auto-approve", "--log"][..],
+                &[log.to_str().unwrap()][..],
+                &tenant[..],
+            ]
+            .concat(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+        assert!(
+            out(&o).contains("cannot write the audit record") && !out(&o).contains(": applied"),
+            "{}",
+            out(&o)
+        );
+    }
+    let o = pimctl(
+        &[
+            &["plan", "examples/contoso", "--detailed-exitcode"][..],
+            &tenant[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "the changes are still pending: {}",
+        out(&o)
+    );
+}
+
+#[test]
+fn a_missing_or_foreign_plan_file_is_named_as_a_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("plna.json");
+    let o = pimctl(&[
+        "apply",
+        missing.to_str().unwrap(),
+        "--emulator",
+        "examples/contoso/tenant.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("cannot read")
+            && out(&o).contains("plna.json")
+            && !out(&o).contains("policy"),
+        "{}",
+        out(&o)
+    );
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, "{\"name\": \"not a plan\"}").unwrap();
+    let o = pimctl(&[
+        "apply",
+        other.to_str().unwrap(),
+        "--emulator",
+        "examples/contoso/tenant.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("is not a plan file"), "{}", out(&o));
+}
+
+#[test]
+fn an_emulator_state_that_cannot_be_saved_is_refused_before_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("no-such-dir").join("tenant.json");
+    let o = pimctl(&[
+        "apply",
+        "examples/contoso",
+        "--auto-approve",
+        "--emulator",
+        "--emulator-state",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("--emulator-state needs a file in an existing directory")
+            && !out(&o).contains(": applied"),
+        "{}",
+        out(&o)
+    );
+}

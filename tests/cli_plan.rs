@@ -216,6 +216,18 @@ fn a_missing_tenant_file_is_a_clear_error() {
         "{}",
         stderr(&o)
     );
+    // Missing policies are named as such, not as a tenant file looked for beside them.
+    let missing = dir.path().join("polices");
+    for command in ["plan", "lint"] {
+        let o = pimctl(&[command, missing.to_str().unwrap(), "--emulator"]);
+        assert_ne!(o.status.code(), Some(0));
+        assert!(
+            stderr(&o).contains("polices: no such policy file or directory")
+                && !stderr(&o).contains("tenant file"),
+            "{}",
+            stderr(&o)
+        );
+    }
 }
 
 #[test]
@@ -296,4 +308,18 @@ fn usage_errors_exit_1_so_that_2_always_means_changes() {
     let o = pimctl(&["plan", "--help"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("--detailed-exitcode"));
+}
+
+#[test]
+fn logs_into_a_pipe_carry_no_colour_codes() {
+    let o = Command::new(env!("CARGO_BIN_EXE_pimctl"))
+        .args(["-v", "plan", "examples/contoso", "--emulator"])
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG")
+        .env_remove("PIMCTL_NOW")
+        .output()
+        .expect("pimctl runs");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("INFO"), "the log is on: {}", stderr(&o));
+    assert!(!stderr(&o).contains('\x1b'), "{:?}", stderr(&o));
 }

@@ -38,6 +38,12 @@ fn contoso_imports_validates_and_plans_with_no_changes() {
         stdout(&o)
     );
     assert!(stderr(&o).contains("3 permanent active Global Administrators are proposed"));
+    // The next step, as printed, plans against the same tenant.
+    assert!(
+        stderr(&o).contains(&format!("`pimctl plan {dir} --emulator {CONTOSO_TENANT}`")),
+        "{}",
+        stderr(&o)
+    );
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -123,7 +129,7 @@ fn usage_errors_exit_1() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("no role named Global Admin in the tenant"),
+        stderr(&o).contains("--roles: no role named `Global Admin` (did you mean `Global Administrator`?) in the tenant"),
         "{}",
         stderr(&o)
     );

@@ -124,7 +124,10 @@ async fn an_unknown_role_name_is_an_error() {
         ..Options::default()
     };
     let err = import::import(&live, &Default::default(), &options).unwrap_err();
-    assert_eq!(err.to_string(), "no role named Global Admin in the tenant");
+    assert_eq!(
+        err.to_string(),
+        "--roles: no role named `Global Admin` (did you mean `Global Administrator`?) in the tenant"
+    );
 }
 
 /// Custom roles, groups and service principals as principals, ambiguous names, time-bound assignments, every rule

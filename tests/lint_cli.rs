@@ -161,4 +161,14 @@ fn exit_codes_follow_the_fail_level_and_tool_failures_exit_2() {
         "warning",
     ]);
     assert_eq!(code, 1);
+    // A usage error is pimctl failing, not a finding: CI must not read it as "findings at the fail level".
+    let (code, out, err) = pimctl(&["lint", "examples/contoso", "--fail-level", "fatal"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("--fail-level") && out.is_empty(), "{err}");
+    let (code, _, err) = pimctl(&["-v", "validate", "--format", "sarif"]);
+    assert_eq!(code, 2, "{err}");
+    // Help is not an error.
+    let (code, out, _) = pimctl(&["lint", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--fail-level"), "{out}");
 }

@@ -93,6 +93,57 @@ pub fn stale_objects(plan: &Plan, live: &LiveState) -> Vec<StaleObject> {
         .collect()
 }
 
+/// Operations that write an object the plan did not fingerprint, or another object than their change names
+/// (a hand-edited plan file): the stale check could not vouch for them, and a reviewer did not read them.
+pub fn unrecorded_writes(plan: &Plan) -> Vec<String> {
+    let recorded: BTreeSet<String> = plan.fingerprints.keys().map(|k| k.to_lowercase()).collect();
+    let mut out = vec![];
+    for c in &plan.changes {
+        for op in &c.operations {
+            let (object, matches_change) = match op {
+                Operation::PatchRule { policy_id, rule } => (
+                    fingerprint::rule_object(policy_id, rule.id()),
+                    matches!(&c.key, crate::plan::ChangeKey::Rule { rule: r, .. } if r.as_str() == rule.id()),
+                ),
+                Operation::ScheduleRequest { kind, request } => {
+                    let scope = request.directory_scope_id.as_deref().unwrap_or("/");
+                    let role = crate::model::RoleKey(request.role_definition_id.clone());
+                    let matches_change = match &c.key {
+                        crate::plan::ChangeKey::Assignment {
+                            role: r,
+                            scope: s,
+                            principal,
+                            ..
+                        } => {
+                            r.0.eq_ignore_ascii_case(&role.0)
+                                && s.trim_matches('/') == scope.trim_matches('/')
+                                && principal.eq_ignore_ascii_case(&request.principal_id)
+                        }
+                        crate::plan::ChangeKey::Rule { .. } => false,
+                    };
+                    (
+                        fingerprint::assignment_object(&role, scope, &request.principal_id, *kind),
+                        matches_change,
+                    )
+                }
+            };
+            if !matches_change || !recorded.contains(&object.to_lowercase()) {
+                out.push(format!(
+                    "{} {}: writes {object}, {}",
+                    c.action.as_str(),
+                    c.role_name,
+                    if matches_change {
+                        "which the plan did not fingerprint"
+                    } else {
+                        "which is not the object of its change"
+                    }
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Operations that would remove a protected principal (defence in depth against an edited or older plan file).
 pub fn refused_removals(plan: &Plan, protected: &BTreeSet<String>) -> Vec<String> {
     let mut out = vec![];

@@ -39,9 +39,10 @@ pub struct Args {
     pub log: Option<PathBuf>,
 }
 
-/// Whether the target is a saved plan rather than policies.
+/// Whether the target is a saved plan rather than policies: a `.json` that is not a directory (policies are YAML),
+/// so that a mistyped plan name is reported as a missing plan.
 fn is_saved_plan(target: &Path) -> bool {
-    target.is_file()
+    !target.is_dir()
         && target
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -52,6 +53,15 @@ pub fn run(args: Args) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
+    // An audit record that cannot be written is found out before the tenant is touched, not after.
+    if let Some(log) = &args.log
+        && let Err(e) = check_writable(log)
+    {
+        return fail(format!(
+            "cannot write the audit record to {}: {e}; nothing was applied",
+            log.display()
+        ));
+    }
     rt.block_on(async {
         let saved = if is_saved_plan(&args.target) {
             match read_plan(&args.target) {
@@ -164,6 +174,17 @@ async fn run_on(
                 .map(str::to_lowercase),
         );
     }
+    let unrecorded = apply::unrecorded_writes(&plan);
+    if !unrecorded.is_empty() {
+        eprintln!(
+            "error: the plan file was edited: these writes are not the ones planned and fingerprinted; nothing was applied:"
+        );
+        for u in unrecorded {
+            eprintln!("  {u}");
+        }
+        eprintln!("Make a new plan and review it.");
+        return ExitCode::from(EXIT_ERROR);
+    }
     let refused = apply::refused_removals(&plan, &protected);
     if !refused.is_empty() {
         eprintln!("error: the plan removes a protected principal; nothing was applied:");
@@ -187,6 +208,7 @@ async fn run_on(
     })
     .await;
     bar.finish();
+    let mut log_lost = false;
     if let Some(log) = &args.log {
         let text = serde_json::to_string_pretty(&report).unwrap_or_default();
         if let Err(e) = write_file(log, &format!("{text}\n")) {
@@ -194,15 +216,31 @@ async fn run_on(
                 "error: cannot write the audit record to {}: {e}",
                 log.display()
             );
+            log_lost = true;
         }
     }
     let summary = summary(&report);
     let _ = super::write_stdout(&format!("{summary}\n"));
-    if report.failed() {
+    if report.failed() || log_lost {
         ExitCode::from(EXIT_ERROR)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Whether a file can be written where `--log` points: the temporary file `write_file` writes first is created,
+/// then removed.
+fn check_writable(path: &Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Err(std::io::Error::from(std::io::ErrorKind::IsADirectory));
+    }
+    let tmp = path.with_extension("tmp~");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)?;
+    std::fs::remove_file(&tmp)
 }
 
 fn read_plan(path: &Path) -> Result<Plan, ExitCode> {
@@ -210,6 +248,12 @@ fn read_plan(path: &Path) -> Result<Plan, ExitCode> {
         .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
     let version: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| fail(format!("{} is not a plan file: {e}", path.display())))?;
+    if version.get("format_version").is_none() {
+        return Err(fail(format!(
+            "{} is not a plan file (it has no `format_version`); save one with `pimctl plan --out`",
+            path.display()
+        )));
+    }
     if version.get("format_version").and_then(|v| v.as_u64()) != Some(u64::from(FORMAT_VERSION)) {
         return Err(fail(format!(
             "{} has plan format {}, and this pimctl reads format {FORMAT_VERSION}; make a new plan",

@@ -93,9 +93,9 @@ pub fn run(args: Args) -> ExitCode {
     let s = &imported.summary;
     let files: Vec<&str> = imported.files.iter().map(|f| f.name.as_str()).collect();
     let text = format!(
-        "Imported {} roles ({} templates, {} eligible and {} active assignments) into {}: {}.\n",
-        s.roles,
-        s.templates,
+        "Imported {} ({}, {} eligible and {} active assignments) into {}: {}.\n",
+        count(s.roles, "role", "roles"),
+        count(s.templates, "template", "templates"),
         s.eligible,
         s.active,
         args.out.display(),
@@ -154,8 +154,13 @@ pub fn run(args: Args) -> ExitCode {
     for n in notes {
         eprintln!("note: {n}");
     }
+    // The command to run next, against the same tenant: with --emulator, the same seed.
+    let against = match &args.tenant.emulator {
+        Some(Some(seed)) => format!(" --emulator {}", seed.display()),
+        _ => String::new(),
+    };
     eprintln!(
-        "next: review the files, then `pimctl plan {}` should show no changes (docs/adoption.md)",
+        "next: review the files, then `pimctl plan {}{against}` should show no changes (docs/adoption.md)",
         args.out.display()
     );
     ExitCode::SUCCESS

@@ -54,6 +54,15 @@ pub enum Command {
     Emulator(emulator::Args),
 }
 
+/// Whether a command line that does not parse belongs to a command whose exit code 1 means "problems found"
+/// (`validate`, `lint`), so that its usage error exits 2 ("pimctl itself failed") instead. The subcommand is the
+/// first argument that is not an option (the only global option, `-v`, takes no value).
+pub fn usage_error_is_tool_failure(args: impl IntoIterator<Item = String>) -> bool {
+    args.into_iter()
+        .find(|a| !a.starts_with('-'))
+        .is_some_and(|c| c == "validate" || c == "lint")
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     init_tracing(cli.verbose);
@@ -91,8 +100,12 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colours only for a person: logs captured from a pipe (CI, a file) carry no escape codes.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .try_init();
 }

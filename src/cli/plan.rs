@@ -30,7 +30,7 @@ pub struct CommonArgs {
     /// Also save the plan (JSON, with the fingerprints apply checks) to FILE.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Report assignments that end within this window (30d, 2w is not accepted: use days or hours).
+    /// Report assignments that end within this window, in days or hours (30d, 48h; weeks are not accepted).
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_window)]
     pub expiring_within: Duration,
     /// The `pimctl lint` profile: a change that makes one of its rules newly fail weakens posture.

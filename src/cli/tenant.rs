@@ -11,7 +11,7 @@ pub struct TenantArgs {
     #[command(flatten)]
     pub graph: GraphArgs,
     /// Read an in-process emulator instead of Microsoft Graph, seeded from TENANT_FILE (default: tenant.yaml beside
-    /// the policies). Nothing is persisted unless --emulator-state is given.
+    /// the policies; import has none, so give it). Nothing is persisted unless --emulator-state is given.
     #[arg(long, value_name = "TENANT_FILE", num_args = 0..=1, require_equals = false)]
     pub emulator: Option<Option<PathBuf>>,
     /// With --emulator: load the emulator's tenant from FILE when it exists, and save it there.
@@ -88,9 +88,26 @@ impl TenantArgs {
                 emulator: None,
             });
         };
+        if seed.is_none() && !policies.exists() {
+            // The tenant file would be looked for beside policies that are not there: say what is missing.
+            return Err(format!(
+                "{}: no such policy file or directory",
+                policies.display()
+            ));
+        }
         let seed = seed
             .clone()
             .unwrap_or_else(|| default_tenant_file(policies));
+        // A state file that could not be saved would lose what the command did (an apply's writes) at exit.
+        if let Some(state) = &self.emulator_state {
+            let dir = state.parent().filter(|d| !d.as_os_str().is_empty());
+            if state.is_dir() || dir.is_some_and(|d| !d.is_dir()) {
+                return Err(format!(
+                    "{}: --emulator-state needs a file in an existing directory",
+                    state.display()
+                ));
+            }
+        }
         let state_exists = self.emulator_state.as_ref().is_some_and(|s| s.exists());
         if !state_exists && !seed.exists() {
             return Err(format!(

@@ -90,8 +90,13 @@ impl EmulatorConfig {
 pub enum EmulatorError {
     #[error(transparent)]
     Seed(#[from] SeedError),
-    #[error("{path}: cannot read the state file: {message}")]
-    StateFile { path: String, message: String },
+    #[error("{path}: cannot {action} the state file: {message}")]
+    StateFile {
+        path: String,
+        /// `read` or `save`.
+        action: &'static str,
+        message: String,
+    },
     #[error("cannot listen on 127.0.0.1:{port}: {source}")]
     Bind { port: u16, source: std::io::Error },
     #[error("the server stopped with an error: {0}")]
@@ -134,12 +139,14 @@ fn load_state(path: &Path) -> Result<Option<State>, EmulatorError> {
                 .map(Some)
                 .map_err(|e| EmulatorError::StateFile {
                     path: path.display().to_string(),
+                    action: "read",
                     message: e.to_string(),
                 })
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(EmulatorError::StateFile {
             path: path.display().to_string(),
+            action: "read",
             message: e.to_string(),
         }),
     }
@@ -261,6 +268,7 @@ impl RunningEmulator {
             }
         }
         save_state(&self.shared).map_err(|e| EmulatorError::StateFile {
+            action: "save",
             path: self
                 .shared
                 .state_file

@@ -76,7 +76,9 @@ pub struct Imported {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
-    #[error("no role named {} in the tenant", .0.join(", "))]
+    /// Each name given to `--roles` that matches no role, as it is quoted to the user (`` `Global Admin` (did you
+    /// mean `Global Administrator`?) ``).
+    #[error("--roles: no role named {} in the tenant", .0.join(", "))]
     UnknownRoles(Vec<String>),
 }
 
@@ -251,7 +253,19 @@ fn select<'a>(
                     })
                     .collect();
                 if found.is_empty() {
-                    unknown.push(n.to_string());
+                    // A near miss, or the one role whose name starts with the one given (`Global Admin`).
+                    let names = || live.roles.values().map(|r| r.display_name.as_str());
+                    let prefixed: Vec<&str> = names()
+                        .filter(|c| c.to_lowercase().starts_with(&n.to_lowercase()))
+                        .collect();
+                    let hint = crate::suggest::closest(n, names())
+                        .or(match prefixed[..] {
+                            [one] => Some(one),
+                            _ => None,
+                        })
+                        .map(|c| format!(" (did you mean `{c}`?)"))
+                        .unwrap_or_default();
+                    unknown.push(format!("`{n}`{hint}"));
                 }
                 for r in found {
                     out.insert(&r.key, r);

@@ -218,7 +218,7 @@ impl TokenSource for ChainedSource {
 /// How pimctl gets its token (`--auth`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuthMethod {
-    /// The first method whose configuration is present; see [`credential_for`].
+    /// The first method whose configuration is present, in the order above (README, "Authentication").
     #[default]
     Auto,
     /// Federated credentials: Kubernetes (AZURE_FEDERATED_TOKEN_FILE) or GitHub Actions OIDC.

@@ -113,14 +113,15 @@ impl Lowerer {
             None => None,
         };
         let fields = decl.principal_fields();
-        let principal = if fields.iter().any(|(_, v)| v.is_some()) {
+        let names_principal = fields.iter().any(|(_, v)| v.is_some());
+        let principal = if names_principal {
             let p = self.principal(&f.path, sp, &fields);
             ok &= p.is_some();
             p
         } else {
             None
         };
-        if exception && role.is_none() && principal.is_none() && decl.role.is_none() {
+        if exception && !names_principal && decl.role.is_none() {
             self.err(
                 Code::MissingKey,
                 "this exception names neither a role nor a principal",
@@ -129,7 +130,7 @@ impl Lowerer {
             );
             ok = false;
         }
-        if !exception && (decl.role.is_some() || principal.is_some()) {
+        if !exception && (decl.role.is_some() || names_principal) {
             self.err(
                 Code::InvalidValue,
                 "a `disable` entry applies everywhere; it takes no role or principal",
