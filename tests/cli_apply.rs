@@ -141,6 +141,41 @@ fn a_plan_from_changed_policies_is_refused() {
 }
 
 #[test]
+fn the_same_policies_spelt_another_way_are_the_same_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let plan = dir.path().join("plan.json");
+    let (state, plan) = (state.to_str().unwrap(), plan.to_str().unwrap());
+    let tenant = [
+        "--emulator",
+        "examples/contoso/tenant.yaml",
+        "--emulator-state",
+        state,
+    ];
+    let o = pimctl(
+        &[
+            &["plan", "examples/contoso", "--out", plan][..],
+            &tenant[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    // The policies the plan was made from, as another path to the same files, with a comment added to one.
+    let copy = dir.path().join("policies");
+    std::fs::create_dir(&copy).unwrap();
+    for f in std::fs::read_dir("examples/contoso").unwrap() {
+        let f = f.unwrap().path();
+        let mut text = std::fs::read_to_string(&f).unwrap();
+        text.insert_str(0, "# reviewed in PR 42\n");
+        std::fs::write(copy.join(f.file_name().unwrap()), text).unwrap();
+    }
+    let policies = format!("{}/./", copy.display());
+    let o = pimctl(&[&["apply", plan, "--policies", &policies][..], &tenant[..]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 3 applied"), "{}", out(&o));
+}
+
+#[test]
 fn an_edited_plan_that_writes_another_object_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("tenant.json");

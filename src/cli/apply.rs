@@ -107,7 +107,7 @@ async fn run_on(
         None
     };
     if let (Some(p), Some(d)) = (&saved, &desired)
-        && fingerprint::of(d) != p.desired_digest
+        && fingerprint::desired(d) != p.desired_digest
     {
         return fail(format!(
             "the policies in {} changed since this plan was made (its digest no longer matches); make a new plan",

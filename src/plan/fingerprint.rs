@@ -18,6 +18,32 @@ pub fn of<T: Serialize + ?Sized>(value: &T) -> String {
     }
 }
 
+/// The digest of a declaration's meaning: the state without where it was written (the files read and every
+/// `origin`). The same policies give the same digest whether they were read as `policies`, `./policies/` or an
+/// absolute path, and whatever their comments and layout; any change to what they declare changes it.
+pub fn desired(state: &crate::model::DesiredState) -> String {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("origin");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    match serde_json::to_value(state) {
+        Ok(mut v) => {
+            if let Some(m) = v.as_object_mut() {
+                m.remove("files");
+            }
+            strip(&mut v);
+            of(&v)
+        }
+        Err(e) => format!("unserializable:{e}"),
+    }
+}
+
 /// The object name of a policy rule.
 pub fn rule_object(policy_id: &str, rule_id: &str) -> String {
     format!("policy/{policy_id}/rules/{rule_id}")

@@ -427,7 +427,7 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     notes.sort();
     notes.dedup();
     let summary = Summary::of(&changes, &notes, &errors);
-    let desired_digest = fingerprint::of(desired);
+    let desired_digest = fingerprint::desired(desired);
     let id = fingerprint::of(&(&desired_digest, &changes, &errors, &fingerprints))
         .trim_start_matches("sha256:")
         .chars()
