@@ -146,7 +146,13 @@ pub struct LiveState {
 impl LiveState {
     /// The object a principal id names, when the tenant said.
     pub fn principal(&self, id: &str) -> Option<&LivePrincipal> {
-        self.principals.get(&id.to_lowercase())
+        // Ids are read lower-cased already: look up as given first, and lower-case only an id that needs it.
+        self.principals.get(id).or_else(|| {
+            id.chars()
+                .any(char::is_uppercase)
+                .then(|| self.principals.get(&id.to_lowercase()))
+                .flatten()
+        })
     }
 
     /// A principal id's label for people: UPN or display name when known, else the id.

@@ -20,26 +20,45 @@ pub fn of<T: Serialize + ?Sized>(value: &T) -> String {
 
 /// The digest of a declaration's meaning: the state without where it was written (the files read and every
 /// `origin`). The same policies give the same digest whether they were read as `policies`, `./policies/` or an
-/// absolute path, and whatever their comments and layout; any change to what they declare changes it.
+/// absolute path, and whatever their comments and layout; any change to what they declare changes it. Streamed
+/// into the hash: a declaration of 100,000 assignments is never held as JSON.
 pub fn desired(state: &crate::model::DesiredState) -> String {
-    fn strip(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                m.remove("origin");
-                m.values_mut().for_each(strip);
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
+    use crate::model::Origin;
+    let blank = || Origin {
+        file: Default::default(),
+        path: String::new(),
+        line: 0,
+        column: 0,
+    };
+    let mut s = state.clone();
+    s.files.clear();
+    s.protected.iter_mut().for_each(|p| p.origin = blank());
+    for r in s.roles.values_mut() {
+        r.origin = blank();
+        for list in [&mut r.eligible, &mut r.active].into_iter().flatten() {
+            list.iter_mut().for_each(|a| a.origin = blank());
+        }
+        if let Some(review) = &mut r.access_review {
+            review.origin = blank();
         }
     }
-    match serde_json::to_value(state) {
-        Ok(mut v) => {
-            if let Some(m) = v.as_object_mut() {
-                m.remove("files");
-            }
-            strip(&mut v);
-            of(&v)
+    let lint = &mut s.lint;
+    for w in lint.disable.iter_mut().chain(lint.exceptions.iter_mut()) {
+        w.origin = blank();
+    }
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
         }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = Hashing(Sha256::new());
+    match serde_json::to_writer(&mut h, &s) {
+        Ok(()) => format!("sha256:{:x}", h.0.finalize()),
         Err(e) => format!("unserializable:{e}"),
     }
 }

@@ -323,40 +323,34 @@ fn policy_rules_of(lint_rule: &str) -> &'static [RuleId] {
 /// policy rule the lint rule reads; anything else on the role's assignment changes.
 pub(crate) fn mark_lint(changes: &mut [super::Change], newly: &[crate::lint::Finding]) {
     use super::ChangeKey;
+    // The changes of each role, once: a large plan has thousands of changes and as many findings.
+    let mut of_role: std::collections::BTreeMap<crate::model::RoleKey, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        of_role.entry(c.key.role().clone()).or_default().push(i);
+    }
     for f in newly {
         let Some(role) = &f.role_key else { continue };
-        let of_role = |c: &super::Change| match &c.key {
-            ChangeKey::Rule { role: r, .. } | ChangeKey::Assignment { role: r, .. } => r == role,
+        let Some(indices) = of_role.get(role) else {
+            continue;
         };
-        let by_principal: Vec<usize> = changes
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                of_role(c)
-                    && matches!(&c.key, ChangeKey::Assignment { principal, .. } if f.is_about(principal))
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let pick = |keep: &dyn Fn(&ChangeKey) -> bool| -> Vec<usize> {
+            indices
+                .iter()
+                .copied()
+                .filter(|&i| keep(&changes[i].key))
+                .collect()
+        };
+        let by_principal = pick(
+            &|k| matches!(k, ChangeKey::Assignment { principal, .. } if f.is_about(principal)),
+        );
         let rules = policy_rules_of(f.rule);
         let blamed: Vec<usize> = if !by_principal.is_empty() {
             by_principal
         } else if !rules.is_empty() {
-            changes
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| {
-                    of_role(c)
-                        && matches!(&c.key, ChangeKey::Rule { rule, .. } if rules.contains(rule))
-                })
-                .map(|(i, _)| i)
-                .collect()
+            pick(&|k| matches!(k, ChangeKey::Rule { rule, .. } if rules.contains(rule)))
         } else {
-            changes
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| of_role(c) && matches!(c.key, ChangeKey::Assignment { .. }))
-                .map(|(i, _)| i)
-                .collect()
+            pick(&|k| matches!(k, ChangeKey::Assignment { .. }))
         };
         for i in blamed {
             let p = &mut changes[i].posture;
