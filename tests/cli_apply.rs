@@ -89,6 +89,22 @@ fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
 }
 
 #[test]
+fn policies_to_check_go_with_a_saved_plan_only() {
+    let o = pimctl(&[
+        "apply",
+        "examples/contoso",
+        "--policies",
+        "tests/valid",
+        "--emulator",
+        "examples/contoso/tenant.yaml",
+        "--auto-approve",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("goes with a saved plan"), "{}", out(&o));
+    assert!(!out(&o).contains("applied"), "{}", out(&o));
+}
+
+#[test]
 fn without_a_terminal_apply_needs_auto_approve() {
     // With the emulator's request log on (-vv): the tenant is read, and nothing is written.
     let o = pimctl(&["apply", "examples/contoso", "--emulator", "-vv"]);

@@ -72,6 +72,16 @@ pub fn run(args: Args) -> ExitCode {
             None
         };
         let policies = match (&saved, &args.policies) {
+            // `--policies` only goes with a saved plan: planning from PATH while checking OTHER would apply one
+            // declaration and verify another.
+            (None, Some(p)) if args.target.as_path() != p.as_path() => {
+                return fail(format!(
+                    "--policies {} goes with a saved plan (apply PLAN.json --policies DIR); to plan and apply \
+                     policies, give them as the path: pimctl apply {}",
+                    p.display(),
+                    p.display()
+                ));
+            }
             (_, Some(p)) => p.clone(),
             (Some(p), None) => p
                 .files
