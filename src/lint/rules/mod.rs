@@ -138,6 +138,34 @@ pub(crate) fn notification_path(event: NotificationEvent) -> String {
     format!("notifications.{}.admin.recipients", event.as_str())
 }
 
+/// One finding per role whose admin alert on activation reaches nobody under the chosen reading.
+pub(crate) fn check_activation_alerts<'a>(
+    cx: &super::Cx,
+    roles: impl Iterator<Item = &'a RoleView>,
+    out: &mut Vec<super::Finding>,
+) {
+    let event = NotificationEvent::Activated;
+    let lenient = cx.options.notifications == super::Notifications::Lenient;
+    for role in roles {
+        let ok = notified(role, event, lenient);
+        if ok == Some(true) {
+            continue;
+        }
+        let path = notification_path(event);
+        let what = if ok.is_none() {
+            "does not declare who is alerted"
+        } else {
+            "alerts no additional recipient"
+        };
+        out.push(
+            cx.finding(format!("{} {what} on activation ({path})", role.name))
+                .role(role)
+                .at(role.origin_of(&path))
+                .help(format!("set `{path}` to a monitored mailbox")),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

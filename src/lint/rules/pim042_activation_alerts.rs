@@ -1,8 +1,7 @@
 //! PIM042: activating the other highly privileged roles alerts someone.
 
-use super::{CISA_ROLES, GA, notification_path, notified, roles_in};
-use crate::lint::{Cx, Finding, Meta, Notifications, Reads, Rule, Severity};
-use crate::model::NotificationEvent;
+use super::{CISA_ROLES, GA, check_activation_alerts, roles_in};
+use crate::lint::{Cx, Finding, Meta, Reads, Rule, Severity};
 
 pub static RULE: Rule = Rule {
     meta: Meta {
@@ -21,26 +20,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    let lenient = cx.options.notifications == Notifications::Lenient;
-    for role in roles_in(cx.view, CISA_ROLES).filter(|r| !r.is(GA)) {
-        let ok = notified(role, NotificationEvent::Activated, lenient);
-        if ok == Some(true) {
-            continue;
-        }
-        let path = notification_path(NotificationEvent::Activated);
-        out.push(
-            cx.finding(format!(
-                "{} {} on activation ({path})",
-                role.name,
-                if ok.is_none() {
-                    "does not declare who is alerted"
-                } else {
-                    "alerts no additional recipient"
-                }
-            ))
-            .role(role)
-            .at(role.origin_of(&path))
-            .help(format!("set `{path}` to a monitored mailbox")),
-        );
-    }
+    check_activation_alerts(cx, roles_in(cx.view, CISA_ROLES).filter(|r| !r.is(GA)), out);
 }
