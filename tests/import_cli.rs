@@ -135,3 +135,41 @@ fn usage_errors_exit_1() {
     );
     assert!(!tmp.path().join("x").exists());
 }
+
+#[test]
+fn an_output_directory_that_cannot_be_made_is_found_before_the_tenant_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A file where a parent directory should be.
+    let blocker = tmp.path().join("blocker");
+    std::fs::write(&blocker, "").unwrap();
+    let out = blocker.join("imported");
+    // The tenant file does not exist either: the directory is the first thing checked.
+    let o = pimctl(&[
+        "import",
+        "--emulator",
+        "/nonexistent/tenant.yaml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("cannot create"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_failed_import_leaves_no_directory_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("imported");
+    let o = pimctl(&[
+        "import",
+        "--emulator",
+        "/nonexistent/tenant.yaml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no such tenant file"), "{}", stderr(&o));
+    assert!(
+        !out.exists(),
+        "the directory made for the import is taken away"
+    );
+}

@@ -51,9 +51,21 @@ pub fn run(args: Args) -> ExitCode {
                 .into(),
         );
     }
+    // The directory is made before the tenant is read, so a place that cannot be written is found in a moment, not
+    // after the whole read; if the import then fails, a directory made here is taken away again.
+    let created = !args.out.exists();
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        return fail(format!("cannot create {}: {e}", args.out.display()));
+    }
+    let give_up = |code: ExitCode| {
+        if created {
+            let _ = std::fs::remove_dir(&args.out);
+        }
+        code
+    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+        Err(e) => return give_up(fail(format!("cannot start the runtime: {e}"))),
     };
     let imported = rt.block_on(async {
         let tenant = args.tenant.connect(Path::new(".")).await.map_err(fail)?;
@@ -79,11 +91,8 @@ pub fn run(args: Args) -> ExitCode {
     });
     let imported = match imported {
         Ok(i) => i,
-        Err(code) => return code,
+        Err(code) => return give_up(code),
     };
-    if let Err(e) = std::fs::create_dir_all(&args.out) {
-        return fail(format!("cannot create {}: {e}", args.out.display()));
-    }
     for f in &imported.files {
         let path = args.out.join(&f.name);
         if let Err(e) = super::plan::write_file(&path, &f.text) {
