@@ -308,6 +308,11 @@ fn usage_errors_exit_1_so_that_2_always_means_changes() {
     let o = pimctl(&["plan", "--help"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("--detailed-exitcode"));
+    // `--out -` would have saved a file named `-`: the plan on stdout is `--format json`.
+    let o = pimctl(&["plan", "examples/contoso", "--emulator", "--out", "-"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("use --format json"), "{}", stderr(&o));
+    assert!(!std::path::Path::new("-").exists());
 }
 
 #[test]

@@ -28,7 +28,7 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Also save the plan (JSON, with the fingerprints apply checks) to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = parse_out)]
     pub out: Option<PathBuf>,
     /// Report assignments that end within this window, in days or hours (30d, 48h; weeks are not accepted).
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_window)]
@@ -168,4 +168,12 @@ pub(crate) fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
 pub(crate) fn fail(message: String) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(EXIT_ERROR)
+}
+
+/// `--out FILE`: a file, never `-` (the plan already goes to stdout in the chosen format).
+fn parse_out(s: &str) -> Result<PathBuf, String> {
+    if s == "-" {
+        return Err("--out takes a file; for the plan as JSON on stdout, use --format json".into());
+    }
+    Ok(PathBuf::from(s))
 }
