@@ -1,26 +1,8 @@
 //! `pimctl apply` as users run it: the full loop on the emulator (plan, apply the saved plan, plan again), a stale
 //! plan refused, and no confirmation without a terminal.
 
-use std::process::{Command, Output, Stdio};
-
-fn pimctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pimctl"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("PIMCTL_GRAPH_URL")
-        .env_remove("PIMCTL_NOW")
-        .stdin(Stdio::null())
-        .output()
-        .expect("pimctl runs")
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod cli;
+use cli::{out, pimctl};
 
 #[test]
 fn plan_apply_plan_converges_and_a_used_plan_is_stale() {

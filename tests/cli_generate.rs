@@ -3,15 +3,8 @@
 
 mod planning;
 use planning::*;
-use std::process::Command;
-
-fn pimctl(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pimctl"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("pimctl runs")
-}
+mod cli;
+use cli::pimctl;
 
 #[tokio::test]
 async fn generate_writes_a_seed_and_policies_that_plan_to_the_announced_drift() {

@@ -2,27 +2,12 @@
 //! carrying only the requested output, saved plans, and the full plan of Contoso on a fresh tenant (snapshots).
 
 use std::path::Path;
+mod cli;
+use cli::{pimctl, stderr, stdout};
 use std::process::{Command, Output};
 
 const NOW: &str = "2026-11-21T09:00:00Z";
 const FRESH: &str = "tests/fixtures/tenants/fresh.yaml";
-
-fn pimctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pimctl"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("PIMCTL_GRAPH_URL")
-        .env_remove("PIMCTL_NOW")
-        .output()
-        .expect("pimctl runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// The emulator listens on a random port; snapshots name it `<emulator>`.
 fn stable(text: &str) -> String {

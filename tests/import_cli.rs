@@ -1,28 +1,11 @@
 //! `pimctl import` as users run it: the binary and the in-process emulator; then `validate` and `plan` on what it
 //! wrote.
 
-use std::process::{Command, Output};
+mod cli;
+use cli::{pimctl, stderr, stdout};
 
 const NOW: &str = "2026-11-21T09:00:00Z";
 const CONTOSO_TENANT: &str = "examples/contoso/tenant.yaml";
-
-fn pimctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pimctl"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("NO_PROGRESS", "1")
-        .env_remove("PIMCTL_GRAPH_URL")
-        .env_remove("PIMCTL_NOW")
-        .output()
-        .expect("pimctl runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn contoso_imports_validates_and_plans_with_no_changes() {

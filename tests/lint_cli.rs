@@ -5,7 +5,7 @@
 //! crate, MIT), unchanged.
 
 use std::path::PathBuf;
-use std::process::Command;
+mod cli;
 
 const NOW: &str = "2026-11-21T09:00:00Z";
 
@@ -14,12 +14,10 @@ fn root() -> PathBuf {
 }
 
 fn pimctl(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pimctl"))
+    let out = cli::command()
         .args(args)
         .current_dir(root())
         .env("PIMCTL_NOW", NOW)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
         .output()
         .expect("pimctl runs");
     (
