@@ -713,6 +713,29 @@ mod tests {
     }
 
     /// A tenant with only Global Reader, holders of every awkward kind.
+    fn privileged(imported: &Imported) -> &str {
+        &imported
+            .files
+            .iter()
+            .find(|f| f.name == "privileged.yaml")
+            .expect("privileged.yaml is written")
+            .text
+    }
+
+    /// The files, written to a directory, load with no diagnostic.
+    fn assert_loads_cleanly(imported: &Imported, now: chrono::DateTime<chrono::Utc>) {
+        let dir = tempfile::tempdir().unwrap();
+        for f in &imported.files {
+            std::fs::write(dir.path().join(&f.name), &f.text).unwrap();
+        }
+        let loaded = language::load(dir.path(), &LoadOptions { now });
+        assert!(
+            loaded.diagnostics.items().is_empty(),
+            "{}",
+            loaded.diagnostics.render_text(false)
+        );
+    }
+
     fn live() -> LiveState {
         let mut live = LiveState {
             read_at: at("2026-11-21T09:00:00Z"),
@@ -777,12 +800,7 @@ mod tests {
             ..Options::default()
         };
         let imported = import(&live, &BTreeSet::new(), &options).unwrap();
-        let privileged = &imported
-            .files
-            .iter()
-            .find(|f| f.name == "privileged.yaml")
-            .unwrap()
-            .text;
+        let privileged = privileged(&imported);
         let expected = format!(
             "    eligible:
       - user: {}  # Odd
@@ -812,16 +830,7 @@ mod tests {
         assert_eq!(imported.summary.templates, 0);
         assert!(privileged.contains("      max_duration: 8h\n"));
         // The files load with no diagnostic.
-        let dir = tempfile::tempdir().unwrap();
-        for f in &imported.files {
-            std::fs::write(dir.path().join(&f.name), &f.text).unwrap();
-        }
-        let loaded = language::load(dir.path(), &LoadOptions { now: live.read_at });
-        assert!(
-            loaded.diagnostics.items().is_empty(),
-            "{}",
-            loaded.diagnostics.render_text(false)
-        );
+        assert_loads_cleanly(&imported, live.read_at);
     }
 
     #[test]
@@ -831,12 +840,7 @@ mod tests {
             ..Options::default()
         };
         let imported = import(&live(), &BTreeSet::new(), &options).unwrap();
-        let privileged = &imported
-            .files
-            .iter()
-            .find(|f| f.name == "privileged.yaml")
-            .unwrap()
-            .text;
+        let privileged = privileged(&imported);
         assert!(
             privileged.contains("  Global Reader:\n    # 2 assignments through a group"),
             "{privileged}"
@@ -858,12 +862,7 @@ mod tests {
             .push(assignment(&id(7), None, "/", "Direct"));
         live.normalize();
         let imported = import(&live, &BTreeSet::new(), &Options::default()).unwrap();
-        let privileged = &imported
-            .files
-            .iter()
-            .find(|f| f.name == "privileged.yaml")
-            .unwrap()
-            .text;
+        let privileged = privileged(&imported);
         assert!(
             privileged.contains("    # eligible: (unmanaged; the tenant holds)\n"),
             "{privileged}"
@@ -874,15 +873,6 @@ mod tests {
         );
         assert!(!privileged.contains("    eligible:"), "{privileged}");
         assert_eq!(imported.summary.notes, 1);
-        let dir = tempfile::tempdir().unwrap();
-        for f in &imported.files {
-            std::fs::write(dir.path().join(&f.name), &f.text).unwrap();
-        }
-        let loaded = language::load(dir.path(), &LoadOptions { now: live.read_at });
-        assert!(
-            loaded.diagnostics.items().is_empty(),
-            "{}",
-            loaded.diagnostics.render_text(false)
-        );
+        assert_loads_cleanly(&imported, live.read_at);
     }
 }
