@@ -279,9 +279,7 @@ async fn an_assignment_about_to_expire_is_extended_and_one_far_from_its_end_is_u
         &em,
     );
     let client = client(&em);
-    let now = em.with_state(|s| s.now());
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
-    let p = plan::build(&desired, &live, &PlanOptions::default());
+    let p = plan_against(&em, &desired).await;
     let mut actions: Vec<(String, ScheduleRequestAction)> = p
         .changes
         .iter()
@@ -310,8 +308,7 @@ async fn an_assignment_about_to_expire_is_extended_and_one_far_from_its_end_is_u
 
     let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
     assert!(!report.failed(), "{report:#?}");
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
-    let again = plan::build(&desired, &live, &PlanOptions::default());
+    let again = plan_against(&em, &desired).await;
     assert!(again.changes.is_empty(), "{:#?}", lines(&again));
 }
 
@@ -353,8 +350,7 @@ async fn a_conversion_whose_removal_fails_leaves_the_new_assignment_in_place() {
     let (em, desired, _dir) = conversion().await;
     let client = client(&em);
     let now = em.with_state(|s| s.now());
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
-    let mut p = plan::build(&desired, &live, &PlanOptions::default());
+    let mut p = plan_against(&em, &desired).await;
     assert_eq!(
         lines(&p),
         ["convert Billing Administrator heidi.billing@contoso.com"]
@@ -372,8 +368,7 @@ async fn a_conversion_whose_removal_fails_leaves_the_new_assignment_in_place() {
     assert!(report.failed());
     // heidi holds both for now, never neither; the next plan shows exactly the removal that is left.
     assert_eq!(held(&client, &desired, now).await, ["Active", "Eligible"]);
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
-    let left = plan::build(&desired, &live, &PlanOptions::default());
+    let left = plan_against(&em, &desired).await;
     assert_eq!(
         lines(&left),
         ["remove Billing Administrator heidi.billing@contoso.com"]
@@ -385,8 +380,7 @@ async fn a_conversion_whose_creation_fails_sends_no_removal() {
     let (em, desired, _dir) = conversion().await;
     let client = client(&em);
     let now = em.with_state(|s| s.now());
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
-    let mut p = plan::build(&desired, &live, &PlanOptions::default());
+    let mut p = plan_against(&em, &desired).await;
     match &mut p.changes[0].operations[0] {
         Operation::ScheduleRequest { request, .. } => {
             assert_eq!(request.action, ScheduleRequestAction::AdminAssign);
