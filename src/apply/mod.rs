@@ -37,27 +37,18 @@ impl StaleObject {
     }
 }
 
-/// The live objects a change reads or writes: the rule it patches, or the assignments (both kinds, for a conversion)
-/// it creates, changes or removes.
-fn objects_of(change: &crate::plan::Change) -> Vec<String> {
-    let mut out = vec![];
-    for op in &change.operations {
-        if let Operation::PatchRule { policy_id, rule } = op {
-            out.push(fingerprint::rule_object(policy_id, rule.id()));
-        }
+/// The live object an operation writes, named as the plan's fingerprints name it: the rule it patches, or the
+/// assignment (of its kind) it creates, changes or removes.
+fn written_object(op: &Operation) -> String {
+    match op {
+        Operation::PatchRule { policy_id, rule } => fingerprint::rule_object(policy_id, rule.id()),
+        Operation::ScheduleRequest { kind, request } => fingerprint::assignment_object(
+            &crate::model::RoleKey(request.role_definition_id.clone()),
+            request.directory_scope_id.as_deref().unwrap_or("/"),
+            &request.principal_id,
+            *kind,
+        ),
     }
-    if let crate::plan::ChangeKey::Assignment {
-        role,
-        scope,
-        principal,
-        ..
-    } = &change.key
-    {
-        for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
-            out.push(fingerprint::assignment_object(role, scope, principal, kind));
-        }
-    }
-    out
 }
 
 /// The objects that changed since the plan was made (empty: the plan still holds).
@@ -73,7 +64,11 @@ pub fn stale_objects(plan: &Plan, live: &LiveState) -> Vec<StaleObject> {
                 changes: plan
                     .changes
                     .iter()
-                    .filter(|c| objects_of(c).contains(object))
+                    .filter(|c| {
+                        c.operations
+                            .iter()
+                            .any(|op| written_object(op).eq_ignore_ascii_case(object))
+                    })
                     .map(|c| {
                         let who = c.principal.as_ref().map(|p| format!(" {}", p.label));
                         let rule = match &c.key {
@@ -100,32 +95,31 @@ pub fn unrecorded_writes(plan: &Plan) -> Vec<String> {
     let mut out = vec![];
     for c in &plan.changes {
         for op in &c.operations {
-            let (object, matches_change) = match op {
-                Operation::PatchRule { policy_id, rule } => (
-                    fingerprint::rule_object(policy_id, rule.id()),
-                    matches!(&c.key, crate::plan::ChangeKey::Rule { rule: r, .. } if r.as_str() == rule.id()),
-                ),
-                Operation::ScheduleRequest { kind, request } => {
-                    let scope = request.directory_scope_id.as_deref().unwrap_or("/");
-                    let role = crate::model::RoleKey(request.role_definition_id.clone());
-                    let matches_change = match &c.key {
-                        crate::plan::ChangeKey::Assignment {
-                            role: r,
-                            scope: s,
-                            principal,
-                            ..
-                        } => {
-                            r.0.eq_ignore_ascii_case(&role.0)
-                                && s.trim_matches('/') == scope.trim_matches('/')
-                                && principal.eq_ignore_ascii_case(&request.principal_id)
-                        }
-                        crate::plan::ChangeKey::Rule { .. } => false,
-                    };
-                    (
-                        fingerprint::assignment_object(&role, scope, &request.principal_id, *kind),
-                        matches_change,
-                    )
+            let object = written_object(op);
+            let matches_change = match (op, &c.key) {
+                (
+                    Operation::PatchRule { rule, .. },
+                    crate::plan::ChangeKey::Rule { rule: r, .. },
+                ) => r.as_str() == rule.id(),
+                (
+                    Operation::ScheduleRequest { request, .. },
+                    crate::plan::ChangeKey::Assignment {
+                        role,
+                        scope,
+                        principal,
+                        ..
+                    },
+                ) => {
+                    role.0.eq_ignore_ascii_case(&request.role_definition_id)
+                        && scope.trim_matches('/')
+                            == request
+                                .directory_scope_id
+                                .as_deref()
+                                .unwrap_or("/")
+                                .trim_matches('/')
+                        && principal.eq_ignore_ascii_case(&request.principal_id)
                 }
+                _ => false,
             };
             if !matches_change || !recorded.contains(&object.to_lowercase()) {
                 out.push(format!(
