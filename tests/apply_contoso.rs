@@ -399,3 +399,35 @@ async fn a_conversion_whose_creation_fails_sends_no_removal() {
     assert_eq!(writes(&em.stats()), 1);
     assert_eq!(held(&client, &desired, now).await, ["Active"]);
 }
+
+#[tokio::test]
+async fn an_assignment_the_tenant_says_exists_counts_as_done_only_when_it_is_as_declared() {
+    // carol is eligible and has activated Global Administrator; the declaration makes her active until April.
+    let seed = fresh_with(
+        "eligible:\n  - {role: Global Administrator, user: carol.iam@contoso.com, until: 2027-09-30T23:59:59Z}\nactivations:\n  - {role: Global Administrator, user: carol.iam@contoso.com, start: 2026-11-21T08:30:00Z, duration: PT2H}\n",
+    );
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
+    let (_dir, desired) = desired_yaml(
+        "version: pimctl/v1\ndirectory_roles:\n  Global Administrator:\n    active:\n      - {user: carol.iam@contoso.com, until: 2027-04-30}\n",
+        &em,
+    );
+    let client = client(&em);
+    let p = plan_against(&em, &desired).await;
+    assert_eq!(
+        lines(&p),
+        ["create Global Administrator carol.iam@contoso.com"]
+    );
+    // Graph refuses the active assignment beside the activation (RoleAssignmentExists). The activation is not what
+    // was declared, so the change fails instead of counting as already done, and the next plan still shows it.
+    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    assert_eq!(report.changes[0].outcome, Outcome::Failed, "{report:#?}");
+    assert!(
+        report.changes[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("RoleAssignmentExists")),
+        "{report:#?}"
+    );
+    let again = plan_against(&em, &desired).await;
+    assert_eq!(lines(&again), lines(&p));
+}

@@ -111,7 +111,15 @@ fn seed(c: &Case) -> String {
     let activated: std::collections::BTreeSet<_> = c.activations.iter().collect();
     for (r, p) in activated {
         // The tenant holds one active grant per principal and role: no activation where one is assigned active.
-        if live.contains_key(&(*r, *p, false)) && !live.contains_key(&(*r, *p, true)) {
+        // Nor where the declaration makes the principal active: Graph refuses that assignment while the activation
+        // lasts, and apply reports it failed (tests/apply_contoso.rs), so such a case cannot converge in one apply.
+        let declared_active = c.roles[*r].declared[1]
+            .as_ref()
+            .is_some_and(|list| list.iter().any(|(q, _)| q == p));
+        if live.contains_key(&(*r, *p, false))
+            && !live.contains_key(&(*r, *p, true))
+            && !declared_active
+        {
             writeln!(
                 activations,
                 "  - {{role: {}, user: {}, start: 2026-11-21T08:30:00Z, duration: PT2H}}",

@@ -1,10 +1,12 @@
 //! Apply: carries out a plan's operations, in the plan's order. It makes no decisions: what to change, and in which
 //! order, was decided by the planner and reviewed.
 //!
-//! Before sending anything it checks that the plan still describes the tenant ([`stale_objects`]) and refuses any
-//! removal of a protected principal, whatever the plan file says ([`refused_removals`]). While sending, an error that
-//! says the tenant is already as wanted counts as done (`RoleAssignmentExists` on a create, `RoleAssignmentDoesNotExist`
-//! on a removal); a change that fails for good skips the changes of the same role that follow it.
+//! Before sending anything it checks that the plan still describes the tenant ([`stale_objects`]), that every
+//! operation writes its own change's fingerprinted object ([`unrecorded_writes`]), and refuses any removal of a
+//! principal in the protected set the caller gives it ([`refused_removals`]: the plan's list, and the policies' with
+//! `--policies`). While sending, an error that says the tenant is already as wanted (`RoleAssignmentExists` on a
+//! create, `RoleAssignmentDoesNotExist` on a removal) counts as done once a read confirms it; a change that fails for
+//! good skips the changes of the same role that follow it.
 
 use crate::graph::ScheduleRequestAction;
 use crate::graph::client::{ClientError, GraphClient};
@@ -402,7 +404,9 @@ async fn send(
             sent.push(record("POST", path.clone(), body.clone(), &result));
             match result {
                 Ok(_) => Ok(Done::Applied),
-                Err(e) if already(&request.action, &e) => Ok(Done::Already),
+                Err(e) if already(&request.action, &e) => {
+                    confirm_already(client, *kind, &request, e).await
+                }
                 // The request may have been carried out: read the tenant before sending it again.
                 Err(e) if e.is_ambiguous() => match in_effect(client, *kind, &request).await {
                     Ok(true) => Ok(Done::Applied),
@@ -412,7 +416,9 @@ async fn send(
                         sent.push(record("POST", path, body, &again));
                         match again {
                             Ok(_) => Ok(Done::Applied),
-                            Err(e) if already(&request.action, &e) => Ok(Done::Already),
+                            Err(e) if already(&request.action, &e) => {
+                                confirm_already(client, *kind, &request, e).await
+                            }
                             Err(e) => Err(e),
                         }
                     }
@@ -468,6 +474,21 @@ async fn in_effect(
                 == wanted_end
         }),
     })
+}
+
+/// `RoleAssignmentExists` (or `…DoesNotExist` on a removal) counts as done only when the tenant holds what the
+/// request wanted. An assignment of another end date, or an activation in progress (Graph refuses an active
+/// assignment beside one), is not the declared state: the change fails, with the tenant's answer.
+async fn confirm_already(
+    client: &GraphClient,
+    kind: AssignmentKind,
+    request: &crate::graph::NewScheduleRequest,
+    e: ClientError,
+) -> Result<Done, ClientError> {
+    match in_effect(client, kind, request).await {
+        Ok(true) => Ok(Done::Already),
+        _ => Err(e),
+    }
 }
 
 /// Whether an error says the tenant is already as the request wanted.
