@@ -165,7 +165,9 @@ fn unmanaged_roles(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec
 
 fn expiring(cx: &Context<'_>, out: &mut Vec<Note>) {
     let now = cx.live.read_at;
-    let horizon = now + cx.options.expiring_within;
+    let horizon = now
+        .checked_add_signed(cx.options.expiring_within)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
     let touched: BTreeSet<(RoleKey, String, AssignmentKind)> = cx
         .changes
         .iter()
