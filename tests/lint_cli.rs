@@ -104,6 +104,100 @@ fn sarif_is_valid_and_located_in_the_yaml() {
     }
 }
 
+/// The first result's `artifactLocation`, linting `path` from `cwd` with `extra` arguments and environment.
+fn first_sarif_location(
+    cwd: &std::path::Path,
+    path: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> serde_json::Value {
+    let mut c = cli::command();
+    c.args(["lint", path, "--format", "sarif"])
+        .args(extra)
+        .current_dir(cwd)
+        .env("PIMCTL_NOW", NOW)
+        .env_remove("GITHUB_WORKSPACE");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("pimctl runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"].clone()
+}
+
+#[test]
+fn sarif_paths_are_relative_to_the_repository_root_as_code_scanning_expects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let policies = repo.join("infra/policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    for f in std::fs::read_dir(root().join("examples/contoso")).unwrap() {
+        let f = f.unwrap().path();
+        if f.extension().is_some_and(|e| e == "yaml") && !f.ends_with("tenant.yaml") {
+            std::fs::copy(&f, policies.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let under = |loc: &serde_json::Value, prefix: &str| {
+        let uri = loc["uri"].as_str().unwrap_or_default().to_string();
+        assert!(uri.starts_with(prefix) && uri.ends_with(".yaml"), "{loc}");
+        assert_eq!(loc["uriBaseId"], "%SRCROOT%", "{loc}");
+    };
+    // Typed relative to a subdirectory, reported relative to the root GitHub checked out.
+    let ws = repo.to_str().unwrap();
+    under(
+        &first_sarif_location(&policies, ".", &[], &[("GITHUB_WORKSPACE", ws)]),
+        "infra/policies/",
+    );
+    under(
+        &first_sarif_location(
+            &repo.join("infra"),
+            "policies",
+            &[],
+            &[("GITHUB_WORKSPACE", ws)],
+        ),
+        "infra/policies/",
+    );
+    // --sarif-root wins over the environment.
+    under(
+        &first_sarif_location(
+            &repo,
+            "infra/policies",
+            &["--sarif-root", "infra"],
+            &[("GITHUB_WORKSPACE", ws)],
+        ),
+        "policies/",
+    );
+    // Outside GitHub, git's top level (when git is here to ask).
+    if git(&["init", "-q"]) {
+        under(
+            &first_sarif_location(&policies, ".", &[], &[]),
+            "infra/policies/",
+        );
+    }
+    // A root the files are not under: absolute file URIs, still a location code scanning can read.
+    let loc = first_sarif_location(
+        &repo,
+        "infra/policies",
+        &[
+            "--sarif-root",
+            tmp.path().join("elsewhere").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        loc["uri"].as_str().unwrap().starts_with("file:///"),
+        "{loc}"
+    );
+    assert!(loc.get("uriBaseId").is_none(), "{loc}");
+}
+
 #[test]
 fn a_sarif_log_with_a_broken_result_is_refused_by_the_schema() {
     // The validator is not vacuous: a result whose level is not a SARIF level fails.

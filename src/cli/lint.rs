@@ -39,6 +39,11 @@ pub struct Args {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// With --format sarif: the repository's root, which result paths are made relative to (as GitHub code
+    /// scanning expects). Default: GITHUB_WORKSPACE when set, else git's top level for PATH, else the working
+    /// directory.
+    #[arg(long, value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
     /// Exit 1 when some finding is at this severity or above.
     #[arg(long, value_enum, default_value_t = Severity::Error)]
     pub fail_level: Severity,
@@ -87,7 +92,11 @@ pub fn run(args: Args) -> ExitCode {
             lint::format::text(&report, &sources, color)
         }
         Format::Json => lint::format::json(&report),
-        Format::Sarif => lint::format::sarif(&report, desired.files.first().map(PathBuf::as_path)),
+        Format::Sarif => lint::format::sarif(
+            &report,
+            desired.files.first().map(PathBuf::as_path),
+            sarif_root(&args).as_ref(),
+        ),
     };
     let code = if report.fails(args.fail_level) {
         ExitCode::from(1)
@@ -95,6 +104,49 @@ pub fn run(args: Args) -> ExitCode {
         ExitCode::SUCCESS
     };
     emit(&out, code)
+}
+
+/// The root SARIF paths are relative to: `--sarif-root`, `GITHUB_WORKSPACE`, git's top level, the working
+/// directory; `None` (paths as typed) only when the working directory itself cannot be read.
+fn sarif_root(args: &Args) -> Option<lint::format::SarifRoot> {
+    let cwd = std::env::current_dir().ok()?;
+    let cwd = cwd.canonicalize().unwrap_or(cwd);
+    let typed = args
+        .sarif_root
+        .clone()
+        .or_else(|| {
+            std::env::var_os("GITHUB_WORKSPACE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(|| git_top_level(&args.path));
+    let root = match typed {
+        Some(r) => {
+            let r = cwd.join(r);
+            r.canonicalize().unwrap_or(r)
+        }
+        None => cwd.clone(),
+    };
+    Some(lint::format::SarifRoot { root, cwd })
+}
+
+/// `git rev-parse --show-toplevel` in the directory of `path`; `None` outside a repository or without git.
+fn git_top_level(path: &std::path::Path) -> Option<PathBuf> {
+    let dir = match path.parent() {
+        _ if path.is_dir() => path,
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--show-toplevel"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let top = String::from_utf8(out.stdout).ok()?;
+    let top = top.trim_end_matches(['\n', '\r']);
+    (out.status.success() && !top.is_empty()).then(|| PathBuf::from(top))
 }
 
 type Sources = BTreeMap<PathBuf, String>;

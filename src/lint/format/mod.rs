@@ -4,7 +4,7 @@
 mod sarif;
 mod text;
 
-pub use sarif::sarif;
+pub use sarif::{Root as SarifRoot, sarif};
 pub use text::text;
 
 use super::Report;

@@ -1,15 +1,67 @@
 //! SARIF 2.1.0, for GitHub code scanning: one run, the rule registry as the driver's rules, one result per finding
 //! located in the YAML (findings the YAML does not locate point at the first policy file).
+//!
+//! Code scanning places a result by its `artifactLocation.uri` relative to the repository's root, so file paths
+//! (as typed, relative to the working directory) are made relative to [`Root`]: `%SRCROOT%`-based URIs for files
+//! under it, absolute `file://` URIs for files outside it.
 
 use crate::lint::{Finding, Half, Report, Severity, rules};
 use serde_json::{Value, json};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
+
+/// Where result paths are relative to: the repository's root, and the directory relative paths were typed in.
+/// Both absolute; the caller finds them (this module does no IO).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Root {
+    /// The repository's root (`--sarif-root`, `GITHUB_WORKSPACE`, or git's top level).
+    pub root: PathBuf,
+    /// The working directory the policy paths are relative to.
+    pub cwd: PathBuf,
+}
+
+impl Root {
+    /// The file's URI reference and, when it lies under the root, the base id it is relative to.
+    fn locate(&self, file: &Path) -> (String, Option<&'static str>) {
+        let absolute = normalize(&self.cwd.join(file));
+        match absolute.strip_prefix(normalize(&self.root)) {
+            Ok(rel) if !rel.as_os_str().is_empty() => (uri(rel), Some(SRCROOT)),
+            _ => {
+                let u = uri(&absolute);
+                (
+                    format!("file://{}{u}", if u.starts_with('/') { "" } else { "/" }),
+                    None,
+                )
+            }
+        }
+    }
+}
+
+/// The base id of paths relative to the repository's root (the name code scanning and CodeQL use).
+const SRCROOT: &str = "%SRCROOT%";
+
+/// `a/./b/../c` → `a/c`, without touching the file system (a `..` above the root stays).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-/// Renders the report. `fallback` is the file that findings without a YAML location are reported against.
-pub fn sarif(report: &Report, fallback: Option<&Path>) -> String {
+/// Renders the report. `fallback` is the file that findings without a YAML location are reported against; `root`
+/// makes paths relative to the repository (without it, they are written as typed).
+pub fn sarif(report: &Report, fallback: Option<&Path>, root: Option<&Root>) -> String {
     let rules: Vec<Value> = rules::ALL
         .iter()
         .map(|r| {
@@ -28,7 +80,7 @@ pub fn sarif(report: &Report, fallback: Option<&Path>) -> String {
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| result(f, fallback))
+        .map(|f| result(f, fallback, root))
         .collect();
     let doc = json!({
         "$schema": SCHEMA,
@@ -75,7 +127,16 @@ const URI_UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'{')
     .add(b'}');
 
-fn result(f: &Finding, fallback: Option<&Path>) -> Value {
+/// `{"uri": ..., "uriBaseId": ...}` for a file.
+fn artifact(file: &Path, root: Option<&Root>) -> Value {
+    match root.map(|r| r.locate(file)) {
+        Some((u, Some(base))) => json!({"uri": u, "uriBaseId": base}),
+        Some((u, None)) => json!({"uri": u}),
+        None => json!({"uri": uri(file)}),
+    }
+}
+
+fn result(f: &Finding, fallback: Option<&Path>, root: Option<&Root>) -> Value {
     let index = rules::ALL.iter().position(|r| r.meta.id == f.rule);
     let mut message = f.message.clone();
     if f.half != Half::Declared {
@@ -92,7 +153,7 @@ fn result(f: &Finding, fallback: Option<&Path>) -> Value {
             }
             let mut loc = json!({
                 "physicalLocation": {
-                    "artifactLocation": {"uri": uri(&l.file)},
+                    "artifactLocation": artifact(&l.file, root),
                     "region": region,
                 }
             });
@@ -103,7 +164,7 @@ fn result(f: &Finding, fallback: Option<&Path>) -> Value {
         }
         (None, Some(file)) => Some(json!({
             "physicalLocation": {
-                "artifactLocation": {"uri": uri(file)},
+                "artifactLocation": artifact(file, root),
                 "region": {"startLine": 1},
             }
         })),
@@ -141,4 +202,45 @@ fn result(f: &Finding, fallback: Option<&Path>) -> Value {
         r["properties"]["help"] = json!(h);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(root: &str, cwd: &str) -> Root {
+        Root {
+            root: PathBuf::from(root),
+            cwd: PathBuf::from(cwd),
+        }
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_repository_root_wherever_they_were_typed() {
+        let r = root("/repo", "/repo/policies");
+        assert_eq!(
+            r.locate(Path::new("roles/ga.yaml")),
+            ("policies/roles/ga.yaml".to_string(), Some(SRCROOT))
+        );
+        assert_eq!(
+            r.locate(Path::new("./../policies/./ga.yaml")),
+            ("policies/ga.yaml".to_string(), Some(SRCROOT))
+        );
+        assert_eq!(
+            r.locate(Path::new("/repo/a b/ga.yaml")),
+            ("a%20b/ga.yaml".to_string(), Some(SRCROOT))
+        );
+    }
+
+    #[test]
+    fn a_file_outside_the_root_is_an_absolute_file_uri() {
+        let r = root("/repo/sub", "/repo");
+        assert_eq!(
+            r.locate(Path::new("other/ga.yaml")),
+            ("file:///repo/other/ga.yaml".to_string(), None)
+        );
+        // A root that is a prefix of the name but not a parent directory does not match.
+        let r = root("/repo", "/repository");
+        assert_eq!(r.locate(Path::new("x.yaml")).1, None);
+    }
 }
