@@ -271,7 +271,7 @@ fn generated_not_utf8_reports_the_first_bad_byte() {
         (Some(4), Some(13))
     );
     // A file that can't be read contributes no roles, and the load carries on with the others.
-    assert!(loaded.state.roles.is_empty());
+    assert!(loaded.state.targets.is_empty());
     insta::assert_snapshot!("generated-not-utf8", render(&loaded, dir.path(), "<tmp>/"));
 }
 
@@ -321,7 +321,7 @@ fn generated_large_file_reports_exactly_the_planted_problems() {
         .collect();
     assert_eq!(got, planted);
     // Everything else was decoded and lowered.
-    assert_eq!(loaded.state.roles.len(), ROLES + 1);
+    assert_eq!(loaded.state.targets.len(), ROLES + 1);
     assert_eq!(loaded.state.assignments().len(), 2 * ROLES - 2);
     insta::assert_snapshot!(
         "generated-large-file",
