@@ -130,6 +130,7 @@ impl Seed {
             origin: origin.to_string(),
             message: e.to_string(),
         };
+        let text = crate::files::without_bom(text);
         let mut v: serde_yaml::Value = serde_yaml::from_str(text).map_err(err)?;
         v.apply_merge().map_err(err)?;
         if v.is_null() {
@@ -140,6 +141,12 @@ impl Seed {
 
     pub fn from_file(path: &Path) -> Result<Seed, SeedError> {
         let origin = path.display().to_string();
+        if let Some(kind) = crate::files::not_a_regular_file(path) {
+            return Err(SeedError {
+                origin,
+                message: format!("the seed is {kind}, not a regular file; it is not read"),
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|e| SeedError {
             origin: origin.clone(),
             message: format!("cannot read the seed: {e}"),
@@ -455,23 +462,30 @@ fn add_assignment(
     if a.outside_pim && (level != Level::Assignment || activation) {
         return Err("only active assignments can be made outside PIM".into());
     }
-    let start = a.start.unwrap_or(if activation {
-        now - chrono::Duration::hours(1)
+    let back = if activation {
+        chrono::Duration::hours(1)
     } else {
-        now - chrono::Duration::days(30)
-    });
+        chrono::Duration::days(30)
+    };
+    let start = a
+        .start
+        .unwrap_or_else(|| now.checked_sub_signed(back).unwrap_or(now));
     let (expiration, end) = match (a.until, a.duration) {
         (Some(_), Some(_)) => return Err("give until or duration, not both".into()),
         (Some(u), None) => (ExpirationPattern::after_date_time(u), Some(u)),
         (None, Some(d)) => (
             ExpirationPattern::after_duration(d),
-            Some(start + d.to_chrono()),
+            Some(d.after(start).ok_or_else(|| {
+                format!("duration {d} ends past the last date a tenant can hold")
+            })?),
         ),
         (None, None) if activation => {
             let d = s.activation_max(&role_id);
             (
                 ExpirationPattern::after_duration(d),
-                Some(start + d.to_chrono()),
+                Some(d.after(start).ok_or_else(|| {
+                    format!("the activation maximum {d} ends past the last date a tenant can hold")
+                })?),
             )
         }
         (None, None) => (ExpirationPattern::no_expiration(), None),
@@ -640,6 +654,33 @@ policies:
             panic!()
         };
         assert_eq!(a.setting.as_ref().unwrap().is_approval_required, Some(true));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let with_bom = format!("\u{feff}{SEED}");
+        let s = Seed::from_yaml(&with_bom, "t.yaml")
+            .unwrap()
+            .build("t.yaml")
+            .unwrap();
+        assert_eq!(s.tenant_id, "11111111-2222-3333-4444-555555555555");
+    }
+
+    #[test]
+    fn durations_past_the_calendar_are_errors_not_panics() {
+        for bad in [
+            "users: [{upn: a@b.c}]\nactive: [{role: Global Reader, user: a@b.c, duration: 999999999d}]",
+            "users: [{upn: a@b.c}]\nactive: [{role: Global Reader, user: a@b.c, duration: 213503982334601d}]",
+        ] {
+            let e = Seed::from_yaml(bad, "seed.yaml")
+                .and_then(|s| s.build("seed.yaml"))
+                .unwrap_err();
+            assert!(e.to_string().contains("past the last date"), "{e}");
+        }
+        let mut clock = crate::emulator::state::Clock::default();
+        let before = clock.now();
+        assert!(!clock.advance(chrono::Duration::MAX));
+        assert!(clock.now() >= before, "the clock is unchanged");
     }
 
     #[test]

@@ -90,9 +90,11 @@ pub struct Clock {
 
 impl Clock {
     pub fn now(&self) -> Dt {
-        let t = self
-            .frozen
-            .unwrap_or_else(|| Utc::now() + chrono::Duration::milliseconds(self.offset_ms));
+        let t = self.frozen.unwrap_or_else(|| {
+            Utc::now()
+                .checked_add_signed(chrono::Duration::milliseconds(self.offset_ms))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        });
         truncate_ms(t)
     }
     /// Sets the time; `freeze` stops it there.
@@ -104,11 +106,18 @@ impl Clock {
             self.offset_ms = (t - Utc::now()).num_milliseconds();
         }
     }
-    pub fn advance(&mut self, d: chrono::Duration) {
+    /// Moves the clock on by `d`. `false` (and the clock unchanged) when that would pass the last instant a date
+    /// can hold.
+    #[must_use]
+    pub fn advance(&mut self, d: chrono::Duration) -> bool {
+        let Some(to) = self.now().checked_add_signed(d) else {
+            return false;
+        };
         match &mut self.frozen {
-            Some(f) => *f += d,
+            Some(f) => *f = to,
             None => self.offset_ms = self.offset_ms.saturating_add(d.num_milliseconds()),
         }
+        true
     }
 }
 

@@ -374,7 +374,8 @@ fn role_out<'a>(
             continue;
         }
         let Some(list) = list else { continue };
-        let limit = set.max_duration.map(|m| now + m.to_chrono());
+        // A limit past the last date chrono holds is no limit: nothing ends after it.
+        let limit = set.max_duration.and_then(|m| m.after(now));
         let mut breaking: Vec<String> = list
             .iter()
             .filter(|a| match (a.end, limit) {

@@ -172,7 +172,9 @@ fn unmanaged_roles(cx: &Context<'_>, declared: &BTreeSet<TargetKey>, out: &mut V
 
 fn expiring(cx: &Context<'_>, out: &mut Vec<Note>) {
     let now = cx.live.read_at;
-    let horizon = now + cx.options.expiring_within;
+    let horizon = now
+        .checked_add_signed(cx.options.expiring_within)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
     let touched: BTreeSet<(&TargetKey, &str, AssignmentKind)> = cx
         .changes
         .iter()

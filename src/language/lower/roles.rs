@@ -94,10 +94,18 @@ impl Lowerer {
                 id: name.to_lowercase(),
             }),
             None => {
-                let help = match catalog::suggest(name) {
+                let mut help = match catalog::suggest(name) {
                     Some(s) => format!("did you mean `{s}`? For a custom role, add `custom: true`"),
                     None => "use a built-in role's display name or template id; for a custom role, add `custom: true` or use its object id".into(),
                 };
+                // A look-alike letter (Cyrillic `а` for Latin `a`) is invisible in a review; name it.
+                if let Some((i, c)) = name.chars().enumerate().find(|(_, c)| !c.is_ascii()) {
+                    help.push_str(&format!(
+                        "; the name holds a non-ASCII character, U+{:04X} `{c}` at character {}, which may look like a Latin letter",
+                        u32::from(c),
+                        i + 1
+                    ));
+                }
                 self.err(
                     Code::UnknownRole,
                     format!("`{name}` is not a built-in Entra role"),
