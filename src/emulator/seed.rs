@@ -1,9 +1,10 @@
 //! The seed: a YAML description of a tenant (users, groups, service principals, custom roles, existing
-//! assignments and policy overrides). Everything not given gets Microsoft's defaults.
+//! assignments and policy overrides, and PIM for Groups: group policies and group assignments). Everything not
+//! given gets Microsoft's defaults.
 
 use super::ids::det_uuid;
 use super::rules::PatchMode;
-use super::state::{Caller, GroupRec, Level, RequestRec, Schedule, State};
+use super::state::{Caller, GroupRec, Level, RequestRec, Schedule, State, Surface, Target};
 use crate::duration::Duration;
 use crate::graph::*;
 use chrono::{DateTime, Utc};
@@ -78,9 +79,32 @@ pub struct GroupSeed {
     pub description: Option<String>,
     #[serde(default)]
     pub role_assignable: bool,
-    /// UPNs, group names, service principal names or object ids.
+    /// UPNs, group names, service principal names or object ids: members outside PIM.
     #[serde(default)]
     pub members: Vec<String>,
+    /// Owners outside PIM, named as `members`.
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// PIM for Groups: present when the group is onboarded (its policies have their lasting ids).
+    pub pim: Option<GroupPimSeed>,
+}
+
+/// A group onboarded to PIM for Groups: its two policies and its assignments.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPimSeed {
+    /// `member` and `owner` → rule id → rule fields to override, with Graph's names (as the top-level `policies`).
+    #[serde(default)]
+    pub policies: BTreeMap<AccessId, BTreeMap<String, serde_json::Value>>,
+    /// Eligible memberships and ownerships; `access` (or `role`) is `member` or `owner`.
+    #[serde(default)]
+    pub eligible: Vec<AssignmentSeed>,
+    /// Active memberships and ownerships an admin made in PIM.
+    #[serde(default)]
+    pub active: Vec<AssignmentSeed>,
+    /// Activations in progress; each needs a matching eligibility.
+    #[serde(default)]
+    pub activations: Vec<AssignmentSeed>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,7 +129,8 @@ pub struct CustomRoleSeed {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentSeed {
-    /// Display name or id.
+    /// Display name or id; under a group's `pim`, `member` or `owner` (also written `access`).
+    #[serde(alias = "access")]
     pub role: String,
     pub user: Option<String>,
     pub group: Option<String>,
@@ -251,21 +276,28 @@ impl Seed {
                     on_premises_sync_enabled: None,
                 },
                 members: vec![],
+                owners: vec![],
             });
             seen_ids.insert(id);
         }
         for (i, g) in self.groups.iter().enumerate() {
-            let mut members = vec![];
-            for m in &g.members {
-                let id = resolve_principal(&s, m).ok_or_else(|| {
-                    err(format!(
-                        "groups[{i}] ({}): member '{m}' is not a user, group or service principal of this seed",
-                        g.name
-                    ))
-                })?;
-                members.push(id);
-            }
+            let resolve = |names: &[String], what: &str| -> Result<Vec<String>, SeedError> {
+                names
+                    .iter()
+                    .map(|m| {
+                        resolve_principal(&s, m).ok_or_else(|| {
+                            err(format!(
+                                "groups[{i}] ({}): {what} '{m}' is not a user, group or service principal of this seed",
+                                g.name
+                            ))
+                        })
+                    })
+                    .collect()
+            };
+            let members = resolve(&g.members, "member")?;
+            let owners = resolve(&g.owners, "owner")?;
             s.groups[i].members = members;
+            s.groups[i].owners = owners;
         }
         for (i, r) in self.custom_roles.iter().enumerate() {
             let what = format!("custom_roles[{i}] ({})", r.name);
@@ -297,27 +329,78 @@ impl Seed {
         for (role, rules) in &self.policies {
             let role_id = resolve_role(&s, role)
                 .ok_or_else(|| err(format!("policies: '{role}' is not a role{}", suggest(role))))?;
-            let pid = s
-                .policy_for_role(&role_id)
-                .map(|p| p.policy.id.clone())
-                .unwrap_or_default();
-            let mut resolved = BTreeMap::new();
-            for (k, v) in rules {
-                let mut v = v.clone();
-                resolve_approvers(&s, &mut v)
-                    .map_err(|m| err(format!("policies: {role}: {k}: {m}")))?;
-                resolved.insert(k.clone(), v);
-            }
-            let patches: Vec<(&str, &serde_json::Value)> =
-                resolved.iter().map(|(k, v)| (k.as_str(), v)).collect();
-            s.patch_rules(&pid, &patches, PatchMode::Seed, &Caller::App, now)
-                .map_err(|e| err(format!("policies: {role}: {}", e.message)))?;
+            override_rules(&mut s, &Target::directory_role(&role_id), rules, now)
+                .map_err(|m| err(format!("policies: {role}: {m}")))?;
         }
-        let groups = [
-            ("eligible", Level::Eligibility, &self.eligible, false),
-            ("active", Level::Assignment, &self.active, false),
-            ("activations", Level::Assignment, &self.activations, true),
+        // PIM for Groups: onboard, then override the policies of each group that has `pim`.
+        let mut pim_groups = vec![];
+        for (i, g) in self.groups.iter().enumerate() {
+            let Some(pim) = &g.pim else { continue };
+            let gid = s.groups[i].group.id.clone();
+            s.onboard_group(&gid);
+            for (access, rules) in &pim.policies {
+                if *access == AccessId::UnknownFutureValue {
+                    return Err(err(format!(
+                        "groups[{i}] ({}): pim.policies: the keys are member and owner",
+                        g.name
+                    )));
+                }
+                override_rules(&mut s, &Target::group(&gid, *access), rules, now).map_err(|m| {
+                    err(format!(
+                        "groups[{i}] ({}): pim.policies.{access}: {m}",
+                        g.name
+                    ))
+                })?;
+            }
+            pim_groups.push((i, gid, pim));
+        }
+        let mut lists: Vec<SeedList> = vec![
+            (
+                "eligible".into(),
+                Level::Eligibility,
+                &self.eligible,
+                false,
+                None,
+            ),
+            (
+                "active".into(),
+                Level::Assignment,
+                &self.active,
+                false,
+                None,
+            ),
+            (
+                "activations".into(),
+                Level::Assignment,
+                &self.activations,
+                true,
+                None,
+            ),
         ];
+        for (i, gid, pim) in &pim_groups {
+            let at = |key: &str| format!("groups[{i}] ({}): pim.{key}", self.groups[*i].name);
+            lists.push((
+                at("eligible"),
+                Level::Eligibility,
+                &pim.eligible,
+                false,
+                Some(gid),
+            ));
+            lists.push((
+                at("active"),
+                Level::Assignment,
+                &pim.active,
+                false,
+                Some(gid),
+            ));
+            lists.push((
+                at("activations"),
+                Level::Assignment,
+                &pim.activations,
+                true,
+                Some(gid),
+            ));
+        }
         // Indexes, so that a seed of 100,000 assignments builds in linear time.
         let mut index = Index {
             users: s
@@ -333,15 +416,59 @@ impl Seed {
                 .collect(),
             schedules: std::collections::HashMap::new(),
         };
-        for (key, level, list, activation) in groups {
+        for (key, level, list, activation, group) in lists {
             for (i, a) in list.iter().enumerate() {
                 let what = format!("{key}[{i}] ({})", a.role);
-                add_assignment(&mut s, &mut index, a, level, activation, now)
+                let target = match group {
+                    None => resolve_role(&s, &a.role)
+                        .map(|id| Target::directory_role(&id))
+                        .ok_or_else(|| format!("'{}' is not a role{}", a.role, suggest(&a.role))),
+                    Some(gid) => AccessId::parse(&a.role)
+                        .filter(|x| *x != AccessId::UnknownFutureValue)
+                        .map(|x| Target::group(gid, x))
+                        .ok_or_else(|| format!("access must be member or owner, not '{}'", a.role)),
+                };
+                target
+                    .and_then(|t| add_assignment(&mut s, &mut index, a, &t, level, activation, now))
                     .map_err(|m| err(format!("{what}: {m}")))?;
             }
         }
         Ok(s)
     }
+}
+
+/// A list of seeded assignments: where it is (for messages), its level, its entries, whether they are activations,
+/// and the group they are in (none for directory roles).
+type SeedList<'a> = (
+    String,
+    Level,
+    &'a Vec<AssignmentSeed>,
+    bool,
+    Option<&'a str>,
+);
+
+/// Applies seed overrides (rule id → fields) to the policy of a target; approvers may be named.
+fn override_rules(
+    s: &mut State,
+    target: &Target,
+    rules: &BTreeMap<String, serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let pid = s
+        .policy_for(target)
+        .map(|p| p.policy.id.clone())
+        .unwrap_or_default();
+    let mut resolved = BTreeMap::new();
+    for (k, v) in rules {
+        let mut v = v.clone();
+        resolve_approvers(s, &mut v).map_err(|m| format!("{k}: {m}"))?;
+        resolved.insert(k.clone(), v);
+    }
+    let patches: Vec<(&str, &serde_json::Value)> =
+        resolved.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    s.patch_rules(&pid, &patches, PatchMode::Seed, &Caller::App, now)
+        .map(|_| ())
+        .map_err(|e| e.message)
 }
 
 /// Approvers in seed overrides may name users by UPN and groups by display name instead of object id.
@@ -418,22 +545,21 @@ fn resolve_principal(s: &State, m: &str) -> Option<String> {
 }
 
 /// Lookups for `add_assignment`: users by lower-cased id and UPN, and the seeded schedules (indexes into
-/// `State::schedules`) by level, principal and role.
+/// `State::schedules`) by level, principal, role and scope.
 struct Index {
     users: std::collections::HashMap<String, String>,
-    schedules: std::collections::HashMap<(Level, String, String), Vec<usize>>,
+    schedules: std::collections::HashMap<(Level, String, String, String), Vec<usize>>,
 }
 
 fn add_assignment(
     s: &mut State,
     index: &mut Index,
     a: &AssignmentSeed,
+    target: &Target,
     level: Level,
     activation: bool,
     now: DateTime<Utc>,
 ) -> Result<(), String> {
-    let role_id = resolve_role(s, &a.role)
-        .ok_or_else(|| format!("'{}' is not a role{}", a.role, suggest(&a.role)))?;
     let principal_id = match (&a.user, &a.group, &a.service_principal) {
         (Some(u), None, None) => index
             .users
@@ -444,8 +570,13 @@ fn add_assignment(
             let id = resolve_principal(s, g)
                 .filter(|id| s.group(id).is_some())
                 .ok_or_else(|| format!("group '{g}' is not in groups"))?;
-            if s.group(&id).and_then(|g| g.group.is_assignable_to_role) != Some(true) {
+            if target.surface == Surface::DirectoryRole
+                && s.group(&id).and_then(|g| g.group.is_assignable_to_role) != Some(true)
+            {
                 return Err(format!("group '{g}' is not role_assignable"));
+            }
+            if target.surface == Surface::Group && id == target.scope {
+                return Err(format!("group '{g}' cannot be a member or owner of itself"));
             }
             id
         }
@@ -461,6 +592,11 @@ fn add_assignment(
     };
     if a.outside_pim && (level != Level::Assignment || activation) {
         return Err("only active assignments can be made outside PIM".into());
+    }
+    if a.outside_pim && target.surface == Surface::Group {
+        return Err(
+            "members and owners outside PIM are listed in the group's members and owners".into(),
+        );
     }
     let back = if activation {
         chrono::Duration::hours(1)
@@ -480,7 +616,7 @@ fn add_assignment(
             })?),
         ),
         (None, None) if activation => {
-            let d = s.activation_max(&role_id);
+            let d = s.target_activation_max(target);
             (
                 ExpirationPattern::after_duration(d),
                 Some(d.after(start).ok_or_else(|| {
@@ -493,7 +629,14 @@ fn add_assignment(
     if end.is_some_and(|e| e <= start) {
         return Err("the end is not after the start".into());
     }
-    let key = |lvl: Level| (lvl, principal_id.clone(), role_id.clone());
+    let key = |lvl: Level| {
+        (
+            lvl,
+            principal_id.clone(),
+            target.role.clone(),
+            target.scope.clone(),
+        )
+    };
     let held = |lvl: Level| {
         index
             .schedules
@@ -514,7 +657,8 @@ fn add_assignment(
     } else {
         None
     };
-    let id = s.next_id("seed");
+    let request_id = s.next_id("seed");
+    let id = target.schedule_id(&request_id);
     index
         .schedules
         .entry(key(level))
@@ -524,14 +668,15 @@ fn add_assignment(
         id: id.clone(),
         level,
         principal_id: principal_id.clone(),
-        role_definition_id: role_id.clone(),
-        directory_scope_id: "/".into(),
+        surface: target.surface,
+        role_definition_id: target.role.clone(),
+        directory_scope_id: target.scope.clone(),
         assignment_type: (level == Level::Assignment).then_some(if activation {
             AssignmentType::Activated
         } else {
             AssignmentType::Assigned
         }),
-        created_using: id.clone(),
+        created_using: request_id.clone(),
         created: start,
         modified: None,
         start,
@@ -562,8 +707,9 @@ fn add_assignment(
     };
     s.requests.push(RequestRec {
         level,
+        surface: target.surface,
         request: UnifiedRoleScheduleRequest {
-            id: id.clone(),
+            id: request_id,
             status: RequestStatus::Provisioned,
             created_date_time: Some(start),
             completed_date_time: Some(start),
@@ -575,8 +721,8 @@ fn add_assignment(
                 ScheduleRequestAction::AdminAssign
             },
             principal_id,
-            role_definition_id: role_id,
-            directory_scope_id: Some("/".into()),
+            role_definition_id: target.role.clone(),
+            directory_scope_id: Some(target.scope.clone()),
             app_scope_id: None,
             is_validation_only: false,
             target_schedule_id: Some(id),
