@@ -817,3 +817,53 @@ async fn group_responses_match_microsofts_published_examples_and_schemas() {
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(cases.len(), 13);
 }
+
+/// `GET /subscribedSkus` from the seed, against Microsoft's published list; it takes `$select` and refuses
+/// `$filter`, as the List subscribedSkus page says.
+#[tokio::test]
+async fn subscribed_skus_match_microsofts_published_list() {
+    let seed = r#"
+tenant: {id: 11111111-2222-3333-4444-555555555555, domain: contoso.com}
+subscribed_skus:
+  - sku_part_number: AAD_PREMIUM_P2
+    enabled: 25
+    consumed: 14
+    service_plans: [{name: AAD_PREMIUM_P2}, {name: MFA_PREMIUM, status: Disabled}]
+  - {sku_part_number: ENTERPRISEPACK, enabled: 0, consumed: 3, capability_status: Suspended}
+"#;
+    let emu = start_with(pimctl::emulator::EmulatorConfig::from_seed_yaml(seed).unwrap()).await;
+    let list = emu.get("/subscribedSkus").await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    let p2 = &list.body["value"][0];
+    assert_eq!(p2["skuPartNumber"], "AAD_PREMIUM_P2");
+    assert_eq!(p2["prepaidUnits"]["enabled"], 25);
+    assert_eq!(p2["consumedUnits"], 14);
+    assert_eq!(p2["servicePlans"][1]["provisioningStatus"], "Disabled");
+    let id = p2["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        id,
+        format!(
+            "11111111-2222-3333-4444-555555555555_{}",
+            p2["skuId"].as_str().unwrap()
+        )
+    );
+    let one = emu.get(&format!("/subscribedSkus/{id}")).await;
+    assert_eq!(one.status, 200, "{:?}", one.body);
+    let sel = emu
+        .get("/subscribedSkus?$select=skuPartNumber,consumedUnits")
+        .await;
+    assert_eq!(sel.body["value"][1]["skuPartNumber"], "ENTERPRISEPACK");
+    assert_eq!(sel.body["value"][1].as_object().unwrap().len(), 2);
+    let filtered = emu
+        .get("/subscribedSkus?$filter=skuPartNumber eq 'X'")
+        .await;
+    assert_eq!(filtered.status, 400, "{:?}", filtered.body);
+    let cases = vec![Case {
+        file: "subscribedSku-list-response.json",
+        ours: list.body,
+        type_name: "subscribedSku",
+        extra_ok: &[],
+    }];
+    let problems = compare(&cases, |v| v);
+    assert!(problems.is_empty(), "{problems:#?}");
+}

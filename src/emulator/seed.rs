@@ -37,6 +37,9 @@ pub struct Seed {
     pub service_principals: Vec<ServicePrincipalSeed>,
     #[serde(default)]
     pub custom_roles: Vec<CustomRoleSeed>,
+    /// The commercial subscriptions (`GET /subscribedSkus`).
+    #[serde(default)]
+    pub subscribed_skus: Vec<SkuSeed>,
     /// Eligible assignments that already exist.
     #[serde(default)]
     pub eligible: Vec<AssignmentSeed>,
@@ -113,6 +116,42 @@ pub struct ServicePrincipalSeed {
     pub name: String,
     pub app_id: Option<String>,
     pub id: Option<String>,
+}
+
+/// One subscribed SKU.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkuSeed {
+    /// `skuPartNumber`, e.g. `AAD_PREMIUM_P2` (required, unique).
+    pub sku_part_number: String,
+    /// `skuId` (default: derived from the part number).
+    pub sku_id: Option<String>,
+    /// `prepaidUnits.enabled`: licences bought and in effect.
+    #[serde(default)]
+    pub enabled: i64,
+    /// `consumedUnits`: licences assigned.
+    #[serde(default)]
+    pub consumed: i64,
+    /// `capabilityStatus` (default `Enabled`).
+    pub capability_status: Option<String>,
+    /// `appliesTo` (default `User`).
+    pub applies_to: Option<String>,
+    #[serde(default)]
+    pub service_plans: Vec<ServicePlanSeed>,
+}
+
+/// One service plan of a subscribed SKU.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicePlanSeed {
+    /// `servicePlanName`, e.g. `AAD_PREMIUM_P2`.
+    pub name: String,
+    /// `servicePlanId` (default: derived from the name).
+    pub id: Option<String>,
+    /// `provisioningStatus` (default `Success`).
+    pub status: Option<String>,
+    /// `appliesTo` (default `User`).
+    pub applies_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -326,6 +365,17 @@ impl Seed {
                 inherits_permissions_from: None,
             });
         }
+        for (i, k) in self.subscribed_skus.iter().enumerate() {
+            let what = format!("subscribed_skus[{i}] ({})", k.sku_part_number);
+            let sku = sku_of(&s, k).map_err(|m| err(format!("{what}: {m}")))?;
+            if s.subscribed_skus
+                .iter()
+                .any(|x| x.sku_part_number == sku.sku_part_number || x.sku_id == sku.sku_id)
+            {
+                return Err(err(format!("{what}: this SKU appears twice")));
+            }
+            s.subscribed_skus.push(sku);
+        }
         for (role, rules) in &self.policies {
             let role_id = resolve_role(&s, role)
                 .ok_or_else(|| err(format!("policies: '{role}' is not a role{}", suggest(role))))?;
@@ -469,6 +519,55 @@ fn override_rules(
     s.patch_rules(&pid, &patches, PatchMode::Seed, &Caller::App, now)
         .map(|_| ())
         .map_err(|e| e.message)
+}
+
+/// A seeded SKU as Graph shows it: its id is `{tenantId}_{skuId}`, as in Microsoft's example.
+fn sku_of(s: &State, k: &SkuSeed) -> Result<SubscribedSku, String> {
+    let part = k.sku_part_number.trim();
+    if part.is_empty() {
+        return Err("sku_part_number is empty".into());
+    }
+    if k.enabled < 0 || k.consumed < 0 {
+        return Err("enabled and consumed cannot be negative".into());
+    }
+    let sku_id = match &k.sku_id {
+        Some(g) => parse_guid(g).map_err(|m| format!("sku_id: {m}"))?,
+        None => det_uuid(&["sku", &part.to_ascii_uppercase()]),
+    };
+    let mut plans = vec![];
+    for p in &k.service_plans {
+        plans.push(ServicePlanInfo {
+            service_plan_id: Some(match &p.id {
+                Some(g) => parse_guid(g).map_err(|m| format!("service plan {}: {m}", p.name))?,
+                None => det_uuid(&["service-plan", &p.name.to_ascii_uppercase()]),
+            }),
+            service_plan_name: Some(p.name.clone()),
+            provisioning_status: Some(p.status.clone().unwrap_or_else(|| "Success".into())),
+            applies_to: Some(p.applies_to.clone().unwrap_or_else(|| "User".into())),
+        });
+    }
+    Ok(SubscribedSku {
+        account_name: Some(s.domain.split('.').next().unwrap_or_default().to_string()),
+        account_id: Some(s.tenant_id.clone()),
+        applies_to: Some(k.applies_to.clone().unwrap_or_else(|| "User".into())),
+        capability_status: Some(
+            k.capability_status
+                .clone()
+                .unwrap_or_else(|| "Enabled".into()),
+        ),
+        consumed_units: Some(k.consumed),
+        id: format!("{}_{sku_id}", s.tenant_id),
+        prepaid_units: Some(LicenseUnitsDetail {
+            enabled: Some(k.enabled),
+            locked_out: Some(0),
+            suspended: Some(0),
+            warning: Some(0),
+        }),
+        service_plans: plans,
+        sku_id: Some(sku_id.clone()),
+        sku_part_number: Some(part.to_string()),
+        subscription_ids: vec![det_uuid(&[&s.tenant_id, "subscription", &sku_id])],
+    })
 }
 
 /// Approvers in seed overrides may name users by UPN and groups by display name instead of object id.

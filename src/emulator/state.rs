@@ -270,6 +270,9 @@ pub struct State {
     pub policies: Vec<PolicyRec>,
     pub requests: Vec<RequestRec>,
     pub schedules: Vec<Schedule>,
+    /// The tenant's commercial subscriptions (`GET /subscribedSkus`).
+    #[serde(default)]
+    pub subscribed_skus: Vec<SubscribedSku>,
     /// Source of new ids (deterministic).
     pub counter: u64,
 }
@@ -301,6 +304,7 @@ impl State {
             policies: vec![],
             requests: vec![],
             schedules: vec![],
+            subscribed_skus: vec![],
             counter: 0,
         };
         for r in crate::catalog::builtin_roles() {

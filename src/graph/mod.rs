@@ -19,6 +19,7 @@ pub mod common;
 pub mod defaults;
 pub mod directory;
 pub mod error;
+pub mod license;
 pub mod pim_group;
 pub mod policy;
 pub mod review;
@@ -30,6 +31,7 @@ pub use common::{
 };
 pub use directory::{DirectoryObject, Group, ServicePrincipal, User};
 pub use error::{GraphError, GraphErrorBody, InnerError};
+pub use license::{LicenseUnitsDetail, ServicePlanInfo, SubscribedSku};
 pub use pim_group::{
     AccessId, GroupAssignmentSchedule, GroupAssignmentScheduleInstance, GroupEligibilitySchedule,
     GroupEligibilityScheduleInstance, GroupScheduleRequest, NewGroupScheduleRequest,

@@ -1,4 +1,4 @@
-//! `/users`, `/groups` (and members and owners) and `/servicePrincipals`.
+//! `/users`, `/groups` (and members and owners), `/servicePrincipals` and `/subscribedSkus`.
 
 use super::{Cx, Req, Route, list, parse_query, principal_json, single, to_json};
 use crate::emulator::http::{ApiError, ApiResult, GraphResponse};
@@ -19,6 +19,19 @@ const GROUP_PROPS: &[&str] = &[
     "securityEnabled",
     "onPremisesSyncEnabled",
 ];
+const SKU_PROPS: &[&str] = &[
+    "accountName",
+    "accountId",
+    "appliesTo",
+    "capabilityStatus",
+    "consumedUnits",
+    "id",
+    "prepaidUnits",
+    "servicePlans",
+    "skuId",
+    "skuPartNumber",
+    "subscriptionIds",
+];
 const SP_PROPS: &[&str] = &[
     "id",
     "appId",
@@ -36,6 +49,7 @@ fn spec(route: &Route) -> QuerySpec {
             | Route::ServicePrincipals
             | Route::GroupMembers(_)
             | Route::GroupOwners(_)
+            | Route::SubscribedSkus
     );
     match route {
         Route::Users | Route::User(_) => QuerySpec {
@@ -81,6 +95,15 @@ fn spec(route: &Route) -> QuerySpec {
             ],
             nav: &[],
             type_name: "directoryObject",
+        },
+        // `$select` only; "It does not support `$filter`" (the List subscribedSkus page).
+        Route::SubscribedSkus | Route::SubscribedSku(_) => QuerySpec {
+            collection,
+            filter: &[],
+            isof: false,
+            props: SKU_PROPS,
+            nav: &[],
+            type_name: "subscribedSku",
         },
         _ => QuerySpec {
             collection,
@@ -182,6 +205,22 @@ pub(super) fn handle(
                 .service_principal(id)
                 .ok_or_else(|| ApiError::directory_not_found(id))?;
             Ok(single(cx, &q, "servicePrincipals", to_json(p), None, &none))
+        }
+        Route::SubscribedSkus => {
+            let items = st
+                .subscribed_skus
+                .iter()
+                .map(|k| (to_json(k), None))
+                .collect();
+            Ok(list(cx, &q, "subscribedSkus", items, None, None, &none))
+        }
+        Route::SubscribedSku(id) => {
+            let k = st
+                .subscribed_skus
+                .iter()
+                .find(|k| k.id.eq_ignore_ascii_case(id))
+                .ok_or_else(|| ApiError::directory_not_found(id))?;
+            Ok(single(cx, &q, "subscribedSkus", to_json(k), None, &none))
         }
         _ => Err(ApiError::bad_request("unsupported")),
     }

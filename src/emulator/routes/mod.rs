@@ -53,6 +53,8 @@ pub(crate) enum Route {
     GroupOwners(String),
     ServicePrincipals,
     ServicePrincipal(String),
+    SubscribedSkus,
+    SubscribedSku(String),
     Batch,
 }
 
@@ -185,6 +187,12 @@ pub(crate) fn match_route(path: &str) -> Option<(Route, &'static str, &'static [
             GET,
         ),
         ["servicePrincipals"] => (R::ServicePrincipals, t!("servicePrincipals"), GET),
+        ["subscribedSkus"] => (R::SubscribedSkus, t!("subscribedSkus"), GET),
+        ["subscribedSkus", id] => (
+            R::SubscribedSku(id.to_string()),
+            t!("subscribedSkus", "{id}"),
+            GET,
+        ),
         ["servicePrincipals", id] => (
             R::ServicePrincipal(id.to_string()),
             t!("servicePrincipals", "{id}"),
@@ -385,7 +393,9 @@ fn handle(st: &mut State, cx: &Cx, route: &Route, req: &Req) -> ApiResult<GraphR
         | R::GroupMembers(_)
         | R::GroupOwners(_)
         | R::ServicePrincipals
-        | R::ServicePrincipal(_) => directory::handle(st, cx, route, req),
+        | R::ServicePrincipal(_)
+        | R::SubscribedSkus
+        | R::SubscribedSku(_) => directory::handle(st, cx, route, req),
         R::Batch => Err(ApiError::bad_request(format!(
             "{m} $batch cannot be nested."
         ))),
