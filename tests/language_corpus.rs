@@ -271,7 +271,7 @@ fn generated_not_utf8_reports_the_first_bad_byte() {
         (Some(4), Some(13))
     );
     // A file that can't be read contributes no roles, and the load carries on with the others.
-    assert!(loaded.state.roles.is_empty());
+    assert!(loaded.state.targets.is_empty());
     insta::assert_snapshot!("generated-not-utf8", render(&loaded, dir.path(), "<tmp>/"));
 }
 
@@ -321,7 +321,7 @@ fn generated_large_file_reports_exactly_the_planted_problems() {
         .collect();
     assert_eq!(got, planted);
     // Everything else was decoded and lowered.
-    assert_eq!(loaded.state.roles.len(), ROLES + 1);
+    assert_eq!(loaded.state.targets.len(), ROLES + 1);
     assert_eq!(loaded.state.assignments().len(), 2 * ROLES - 2);
     insta::assert_snapshot!(
         "generated-large-file",
@@ -353,7 +353,7 @@ mod hostile {
             "{}",
             loaded.diagnostics.render_text(false)
         );
-        assert_eq!(loaded.state.roles.len(), 1);
+        assert_eq!(loaded.state.targets.len(), 1);
         assert_eq!(loaded.state.assignments().len(), 1);
     }
 
@@ -377,7 +377,7 @@ mod hostile {
             d[0].message
         );
         // The other file was still read.
-        assert_eq!(loaded.state.roles.len(), 1);
+        assert_eq!(loaded.state.targets.len(), 1);
         // Given directly, too.
         let loaded = language::load(&fifo, &options());
         assert_eq!(loaded.diagnostics.items()[0].code, Code::ReadFailed);
@@ -407,7 +407,7 @@ mod hostile {
             })
             .collect();
         assert_eq!(files, ["a.yaml", "b.yaml"]);
-        assert_eq!(loaded.state.roles.len(), 1);
+        assert_eq!(loaded.state.targets.len(), 1);
     }
 
     #[cfg(unix)]
@@ -443,7 +443,7 @@ mod hostile {
             );
         }
         let loaded = language::load(dir.path(), &options());
-        assert_eq!(loaded.state.roles.len(), FILES);
+        assert_eq!(loaded.state.targets.len(), FILES);
         assert_eq!(loaded.diagnostics.error_count(), FILES);
         assert_eq!(loaded.diagnostics.items().len(), MAX_DIAGNOSTICS);
         assert_eq!(loaded.diagnostics.omitted(), FILES - MAX_DIAGNOSTICS);

@@ -10,7 +10,7 @@
 
 use crate::graph::ScheduleRequestAction;
 use crate::graph::client::{ClientError, GraphClient};
-use crate::model::{AssignmentKind, LiveState, RuleId};
+use crate::model::{AssignmentKind, LiveState, RuleId, Surface, TargetKey, canonical_scope};
 use crate::plan::fingerprint::{self, ObjectId};
 use crate::plan::{ChangeKey, Operation, Plan};
 use chrono::{DateTime, Utc};
@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 /// A live object whose fingerprint differs from the one the plan recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StaleObject {
-    pub object: String,
+    pub object: ObjectId,
     pub planned: String,
     pub now: String,
     /// The plan's changes that touch the object, as a reviewer read them (`remove Global Administrator bob@…`).
@@ -40,20 +40,63 @@ impl StaleObject {
     }
 }
 
-/// The live object an operation writes, as the plan's fingerprints name it: the rule it patches, or the assignment
-/// (of its kind) it creates, changes or removes.
+/// The live object an operation writes, as the plan's fingerprints name it: the rule of its target's policy it
+/// patches, or the assignment (of its kind) to its target it creates, changes or removes.
 fn written_object(op: &Operation) -> Option<ObjectId> {
     match op {
-        Operation::PatchRule { policy_id, rule } => {
-            Some(ObjectId::rule(policy_id, RuleId::parse(rule.id())?))
-        }
-        Operation::ScheduleRequest { kind, request } => Some(ObjectId::assignment(
-            &crate::model::RoleKey(request.role_definition_id.clone()),
-            request.directory_scope_id.as_deref().unwrap_or("/"),
-            &request.principal_id,
-            *kind,
-        )),
+        Operation::PatchRule { target, rule, .. } => Some(ObjectId::Rule {
+            target: target.clone(),
+            rule: RuleId::parse(rule.id())?,
+        }),
+        Operation::ScheduleRequest {
+            target,
+            kind,
+            request,
+        } => Some(ObjectId::assignment(target, &request.principal_id, *kind)),
     }
+}
+
+/// Whether an operation's request addresses its own target: a schedule request names the target's role and scope.
+fn addresses_its_target(op: &Operation) -> bool {
+    match op {
+        Operation::PatchRule { .. } => true,
+        Operation::ScheduleRequest {
+            target, request, ..
+        } => {
+            target.surface == Surface::DirectoryRole
+                && target
+                    .role
+                    .0
+                    .eq_ignore_ascii_case(&request.role_definition_id)
+                && target.scope
+                    == canonical_scope(request.directory_scope_id.as_deref().unwrap_or("/"))
+        }
+    }
+}
+
+/// Writes that go to another object than their target's in the tenant as read now: a rule PATCHed into a policy
+/// that is not the target's (a hand-edited plan file).
+pub fn misdirected_writes(plan: &Plan, live: &LiveState) -> Vec<String> {
+    let mut out = vec![];
+    for c in &plan.changes {
+        for op in &c.operations {
+            if let Operation::PatchRule {
+                target, policy_id, ..
+            } = op
+                && live
+                    .policies
+                    .get(target)
+                    .is_some_and(|p| !p.id.eq_ignore_ascii_case(policy_id))
+            {
+                out.push(format!(
+                    "{} {}: writes policy {policy_id}, which is not the policy of its role",
+                    c.action.as_str(),
+                    c.role_name
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The objects that changed since the plan was made (empty: the plan still holds).
@@ -64,7 +107,7 @@ pub fn stale_objects(plan: &Plan, live: &LiveState) -> Vec<StaleObject> {
         .filter_map(|(object, planned)| {
             let now = current.get(object);
             (&now != planned).then(|| StaleObject {
-                object: object.to_string(),
+                object: object.clone(),
                 planned: planned.clone(),
                 now,
                 changes: plan
@@ -101,27 +144,26 @@ pub fn unrecorded_writes(plan: &Plan) -> Vec<String> {
     for c in &plan.changes {
         for op in &c.operations {
             let object = written_object(op);
-            let matches_change = match (&object, &c.key) {
-                (Some(ObjectId::Rule { rule, .. }), ChangeKey::Rule { rule: r, .. }) => r == rule,
-                (
-                    Some(ObjectId::Assignment {
-                        role,
-                        scope,
-                        principal,
-                        ..
-                    }),
-                    ChangeKey::Assignment {
-                        role: r,
-                        scope: s,
-                        principal: p,
-                        ..
-                    },
-                ) => {
-                    ObjectId::assignment(r, s, p, AssignmentKind::Eligible)
-                        == ObjectId::assignment(role, scope, principal, AssignmentKind::Eligible)
-                }
-                _ => false,
-            };
+            let matches_change = addresses_its_target(op)
+                && match (&object, &c.key) {
+                    (
+                        Some(ObjectId::Rule { target, rule }),
+                        ChangeKey::Rule {
+                            target: t, rule: r, ..
+                        },
+                    ) => t == target && r == rule,
+                    (
+                        Some(ObjectId::Assignment {
+                            target, principal, ..
+                        }),
+                        ChangeKey::Assignment {
+                            target: t,
+                            principal: p,
+                            ..
+                        },
+                    ) => t == target && p.eq_ignore_ascii_case(principal),
+                    _ => false,
+                };
             let recorded = object
                 .as_ref()
                 .is_some_and(|o| plan.fingerprints.contains_key(o));
@@ -262,11 +304,11 @@ pub async fn apply(
     progress: &mut (dyn FnMut(&ChangeRecord) + Send),
 ) -> ApplyReport {
     use futures_util::StreamExt;
-    let mut by_role: Vec<(&crate::model::RoleKey, Vec<usize>)> = vec![];
+    let mut by_target: Vec<(&TargetKey, Vec<usize>)> = vec![];
     for (i, c) in plan.changes.iter().enumerate() {
-        match by_role.iter_mut().find(|(r, _)| *r == c.key.role()) {
+        match by_target.iter_mut().find(|(t, _)| *t == c.key.target()) {
             Some((_, list)) => list.push(i),
-            None => by_role.push((c.key.role(), vec![i])),
+            None => by_target.push((c.key.target(), vec![i])),
         }
     }
     let progress = std::sync::Mutex::new(progress);
@@ -274,7 +316,7 @@ pub async fn apply(
         let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
         (*p)(r);
     };
-    let mut records: Vec<ChangeRecord> = futures_util::stream::iter(by_role)
+    let mut records: Vec<ChangeRecord> = futures_util::stream::iter(by_target)
         .map(|(_, indices)| {
             let report = &report;
             async move {
@@ -365,7 +407,9 @@ async fn send(
     sent: &mut Vec<Sent>,
 ) -> Result<Done, ClientError> {
     match op {
-        Operation::PatchRule { policy_id, rule } => {
+        Operation::PatchRule {
+            policy_id, rule, ..
+        } => {
             let path = format!(
                 "/policies/roleManagementPolicies/{}/rules/{}",
                 encode(policy_id),
@@ -386,7 +430,7 @@ async fn send(
                 other => other.map(|_| Done::Applied),
             }
         }
-        Operation::ScheduleRequest { kind, request } => {
+        Operation::ScheduleRequest { kind, request, .. } => {
             let mut request = request.clone();
             request.justification = Some(match &options.justification {
                 Some(j) => j.clone(),

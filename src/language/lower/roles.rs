@@ -52,8 +52,9 @@ impl Lowerer {
                 let Some(decl) = decl_sp.get() else { continue };
                 if let Some(r) = self.lower_role(f, &role, &at, decl, templates, resolved, state) {
                     let origins = setting_origins(f, &at.path, &r.templates, templates);
-                    state.setting_origins.insert(key.clone(), origins);
-                    state.roles.insert(key, r);
+                    let target = TargetKey::directory_role(key);
+                    state.setting_origins.insert(target.clone(), origins);
+                    state.targets.insert(target, r);
                 }
             }
         }
@@ -126,7 +127,7 @@ impl Lowerer {
         templates: &BTreeMap<String, TemplateDef>,
         resolved: &Resolved,
         state: &DesiredState,
-    ) -> Option<DesiredRole> {
+    ) -> Option<DesiredTarget> {
         let own = self.lower_settings(
             &f.path,
             &SettingsRef {
@@ -226,8 +227,8 @@ impl Lowerer {
             }
         }
 
-        Some(DesiredRole {
-            role: role.clone(),
+        Some(DesiredTarget {
+            target: TargetRef::DirectoryRole(role.clone()),
             templates: chain,
             policy: merged.policy,
             eligible,
