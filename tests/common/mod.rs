@@ -1,6 +1,8 @@
 //! Shared helpers for the emulator's end-to-end tests: start an in-process emulator and talk to it over HTTP.
 #![allow(dead_code)]
 
+pub mod bad_server;
+
 use pimctl::emulator::{Emulator, EmulatorConfig, RunningEmulator};
 use reqwest::Method;
 use serde_json::{Value, json};
