@@ -1,6 +1,7 @@
 //! The emulator's access review definitions over HTTP: Microsoft's published requests give answers shaped as
 //! Microsoft's published responses, bodies Graph refuses are refused in Graph's error envelope, and the list pages,
-//! filters and works inside `$batch`. The seed's `access_reviews` and the instances the clock makes of them.
+//! filters and works inside `$batch`. The seed's `access_reviews`, the instances the clock makes of them, and
+//! their decisions.
 
 mod common;
 use common::*;
@@ -554,7 +555,84 @@ async fn seeded_reviews_make_instances_as_the_clock_runs() {
         "2026-12-01T00:00:00Z"
     );
     assert_eq!(open.body["value"][0]["endDateTime"], "2026-12-05T00:00:00Z");
-    assert_eq!(instances(&emu, id).await.len(), 4);
+    let all = instances(&emu, id).await;
+    assert_eq!(all.len(), 4);
+
+    // Decisions: one per principal the scope held when the instance began. Alice has been eligible since Oct 22:
+    // none in September; in November, nobody reviewed, so the default (Deny) was recorded by the system and
+    // applied; in December, not reviewed yet.
+    let alice = emu.user_id("alice@contoso.com").await;
+    let decisions = |i: usize, query: &str| {
+        let path = format!(
+            "{DEFS}/{id}/instances/{}/decisions{query}",
+            all[i]["id"].as_str().unwrap()
+        );
+        let emu = &emu;
+        async move { emu.get(&path).await }
+    };
+    let dec = decisions(3, "").await;
+    assert_eq!(dec.status, 200, "{:?}", dec.body);
+    assert_eq!(
+        dec.body["value"],
+        json!([]),
+        "September: nobody was eligible yet"
+    );
+    let nov = decisions(1, "").await.body;
+    let items = nov["value"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{nov:#?}");
+    let d = &items[0];
+    assert_eq!(d["principal"]["id"], json!(alice));
+    assert_eq!(
+        d["principal"]["@odata.type"],
+        "#microsoft.graph.userIdentity"
+    );
+    assert_eq!(d["principal"]["userPrincipalName"], "alice@contoso.com");
+    assert_eq!(d["accessReviewId"], all[1]["id"]);
+    assert_eq!(
+        (d["decision"].as_str(), d["applyResult"].as_str()),
+        (Some("Deny"), Some("AppliedSuccessfully"))
+    );
+    assert_eq!(d["reviewedBy"]["displayName"], "AAD Access Reviews");
+    assert_eq!(d["resource"]["id"], GA);
+    assert!(
+        nov["@odata.context"]
+            .as_str()
+            .unwrap()
+            .contains("/instances('")
+    );
+    let dec = decisions(0, "?$filter=decision eq 'NotReviewed'")
+        .await
+        .body;
+    assert_eq!(
+        dec["value"].as_array().unwrap().len(),
+        1,
+        "December: open, not reviewed"
+    );
+    assert_eq!(dec["value"][0]["applyResult"], "New");
+    assert_eq!(dec["value"][0]["reviewedDateTime"], Value::Null);
+    let r = emu
+        .get(&format!("{DEFS}/{id}/instances/nope/decisions"))
+        .await;
+    assert_eq!((r.status, r.code()), (404, "ResourceNotFound"));
+
+    // The Security Administrator review (all members, no default decision): Bob, not reviewed.
+    let sec_id = defs[1]["id"].as_str().unwrap();
+    let sec = emu.get_all(&format!("{DEFS}/{sec_id}/instances")).await.0;
+    let last = sec.last().unwrap()["id"].as_str().unwrap();
+    let (items, _) = emu
+        .get_all(&format!("{DEFS}/{sec_id}/instances/{last}/decisions"))
+        .await;
+    let bob = emu.user_id("bob@contoso.com").await;
+    let who: Vec<(&str, &str)> = items
+        .iter()
+        .map(|d| {
+            (
+                d["principal"]["id"].as_str().unwrap(),
+                d["decision"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(who, [(bob.as_str(), "NotReviewed")]);
 }
 
 async fn instances(emu: &Emu, id: &str) -> Vec<Value> {

@@ -9,10 +9,11 @@ use super::http::{ApiError, ApiResult};
 use super::ids::det_uuid;
 use super::rules::DirectoryLookup;
 use super::seed::{resolve_principal, resolve_role, suggest};
-use super::state::{Caller, State};
+use super::state::{Caller, Level, State};
 use crate::graph::review::*;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde::Deserialize;
+use serde_json::Value;
 
 type Dt = DateTime<Utc>;
 
@@ -703,6 +704,227 @@ pub fn merge_json(base: &mut serde_json::Value, patch: &serde_json::Value) {
         }
         (b, p) => *b = p.clone(),
     }
+}
+
+/// What an instance reviews, for the scopes that name a PIM role or a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reviewed {
+    /// A role's members of the given levels and principal types.
+    Role {
+        role: String,
+        levels: Vec<Level>,
+        kinds: Vec<&'static str>,
+    },
+    /// A group's members.
+    Group(String),
+}
+
+fn role_in_query(q: &str) -> Option<String> {
+    const KEY: &str = "roleDefinitionId eq '";
+    let rest = &q[q.find(KEY)? + KEY.len()..];
+    Some(rest[..rest.find('\'')?].to_string())
+}
+
+fn reviewed(scope: &AccessReviewScope) -> Option<Reviewed> {
+    match scope {
+        AccessReviewScope::Query(q) => {
+            let text = q.query.value()?.trim();
+            if let Some(role) = role_in_query(text) {
+                let level = if text.contains("/roleEligibilityScheduleInstances") {
+                    Level::Eligibility
+                } else if text.contains("/roleAssignmentScheduleInstances") {
+                    Level::Assignment
+                } else {
+                    return None;
+                };
+                let kind = if text.contains("microsoft.graph.servicePrincipal") {
+                    "servicePrincipal"
+                } else {
+                    "user"
+                };
+                return Some(Reviewed::Role {
+                    role,
+                    levels: vec![level],
+                    kinds: vec![kind],
+                });
+            }
+            let (id, tail) = text.strip_prefix("/groups/")?.split_once('/')?;
+            matches!(tail, "transitiveMembers" | "members").then(|| Reviewed::Group(id.into()))
+        }
+        AccessReviewScope::PrincipalResourceMemberships(p) => {
+            let queries = |l: &Option<Vec<AccessReviewScope>>| -> Vec<String> {
+                l.iter()
+                    .flatten()
+                    .filter_map(|s| match s {
+                        AccessReviewScope::Query(q) => {
+                            q.query.value().map(|x| x.trim().to_string())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let [resource] = queries(&p.resource_scopes).try_into().ok()?;
+            let role = resource
+                .strip_prefix("/roleManagement/directory/roleDefinitions/")?
+                .to_string();
+            let kinds = queries(&p.principal_scopes)
+                .iter()
+                .filter_map(|q| match q.as_str() {
+                    "/users" => Some("user"),
+                    "/groups" => Some("group"),
+                    _ => None,
+                })
+                .collect();
+            Some(Reviewed::Role {
+                role,
+                levels: vec![Level::Eligibility, Level::Assignment],
+                kinds,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The decisions of an instance: one per principal its scope held when it started (a role's eligible or
+/// active assignments, not activations; a group's members). Nobody reviews in the emulator: a decision is
+/// `NotReviewed` until the instance ends, then the default decision when `defaultDecisionEnabled` (recorded as
+/// made by "AAD Access Reviews", applied when `autoApplyDecisionsEnabled`; the emulator does not remove the
+/// access). Scopes of anything else have no decisions here.
+pub fn decisions(
+    st: &State,
+    def: &AccessReviewScheduleDefinition,
+    o: &Occurrence,
+    now: Dt,
+) -> Vec<AccessReviewInstanceDecisionItem> {
+    let Some(what) = def.scope.value().and_then(reviewed) else {
+        return vec![];
+    };
+    let (principals, resource): (Vec<String>, Value) = match &what {
+        Reviewed::Role {
+            role,
+            levels,
+            kinds,
+        } => {
+            let mut ids: Vec<String> = st
+                .schedules
+                .iter()
+                .filter(|s| {
+                    s.role_definition_id.eq_ignore_ascii_case(role)
+                        && levels.contains(&s.level)
+                        && s.assignment_type != Some(crate::graph::AssignmentType::Activated)
+                        && s.active(o.start)
+                        && st
+                            .principal_type(&s.principal_id)
+                            .is_some_and(|k| kinds.contains(&k))
+                })
+                .map(|s| s.principal_id.clone())
+                .collect();
+            ids.sort();
+            ids.dedup();
+            let name = st.role(role).and_then(|r| r.display_name.clone());
+            (
+                ids,
+                serde_json::json!({"id": role, "displayName": name, "type": "directoryRole"}),
+            )
+        }
+        Reviewed::Group(g) => {
+            let members = st.group(g).map(|r| r.members.clone()).unwrap_or_default();
+            let name = st.group(g).and_then(|r| r.group.display_name.clone());
+            (
+                members,
+                serde_json::json!({"id": g, "displayName": name, "type": "group"}),
+            )
+        }
+    };
+    let settings = def.settings.value();
+    let ended = now >= o.end;
+    let default = settings
+        .filter(|s| s.default_decision_enabled == Some(true))
+        .and_then(|s| s.default_decision())
+        .filter(|_| ended);
+    let applied = ended && settings.and_then(|s| s.auto_apply_decisions_enabled) == Some(true);
+    let decision = match default {
+        Some(DefaultDecision::Approve) => "Approve",
+        Some(DefaultDecision::Deny) => "Deny",
+        _ => "NotReviewed",
+    };
+    let by = |name: &str| UserIdentity {
+        id: Nullable::Value("00000000-0000-0000-0000-000000000000".into()),
+        display_name: Nullable::Value(name.into()),
+        user_principal_name: Nullable::Value(String::new()),
+        ..Default::default()
+    };
+    let instance_id = det_uuid(&[
+        def.id.as_deref().unwrap_or_default(),
+        "instance",
+        &o.index.to_string(),
+    ]);
+    principals
+        .into_iter()
+        .map(|p| {
+            let (kind, name, upn) = match st.user(&p) {
+                Some(u) => (
+                    "userIdentity",
+                    u.display_name.clone(),
+                    u.user_principal_name.clone(),
+                ),
+                None => (
+                    "identity",
+                    st.group(&p).and_then(|g| g.group.display_name.clone()),
+                    None,
+                ),
+            };
+            let mut principal = serde_json::json!({
+                "@odata.type": crate::graph::odata_type(kind), "id": p, "displayName": name,
+            });
+            if kind == "userIdentity" {
+                principal["userPrincipalName"] = upn.into();
+            }
+            let collection = if kind == "userIdentity" {
+                "users"
+            } else {
+                "groups"
+            };
+            let reviewed_by_system = decision != "NotReviewed";
+            AccessReviewInstanceDecisionItem {
+                id: Some(det_uuid(&[&instance_id, "decision", &p])),
+                access_review_id: Some(instance_id.clone()),
+                decision: Nullable::Value(decision.into()),
+                recommendation: Nullable::Value("NoInfoAvailable".into()),
+                justification: Nullable::Value(String::new()),
+                reviewed_date_time: if reviewed_by_system {
+                    Nullable::Value(o.end)
+                } else {
+                    Nullable::Null
+                },
+                reviewed_by: Nullable::Value(by(if reviewed_by_system {
+                    "AAD Access Reviews"
+                } else {
+                    ""
+                })),
+                applied_date_time: if applied {
+                    Nullable::Value(o.end)
+                } else {
+                    Nullable::Null
+                },
+                applied_by: Nullable::Value(by(if applied { "AAD Access Reviews" } else { "" })),
+                apply_result: Nullable::Value(
+                    if applied {
+                        "AppliedSuccessfully"
+                    } else {
+                        "New"
+                    }
+                    .into(),
+                ),
+                principal_link: Nullable::Value(format!(
+                    "https://graph.microsoft.com/v1.0/{collection}/{p}"
+                )),
+                resource_link: Nullable::Null,
+                principal: Nullable::Value(principal),
+                resource: Nullable::Value(resource.clone()),
+            }
+        })
+        .collect()
 }
 
 /// Who made a definition: the signed-in user, or the admin application.

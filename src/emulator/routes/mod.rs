@@ -60,6 +60,7 @@ pub(crate) enum Route {
     ReviewDefinition(String),
     ReviewInstances(String),
     ReviewInstance(String, String),
+    ReviewDecisions(String, String),
     Batch,
 }
 
@@ -216,6 +217,11 @@ pub(crate) fn match_route(path: &str) -> Option<(Route, &'static str, &'static [
                 [id, "instances", iid] => (
                     R::ReviewInstance(id.to_string(), iid.to_string()),
                     ar!("{id}", "instances", "{instanceId}"),
+                    GET,
+                ),
+                [id, "instances", iid, "decisions"] => (
+                    R::ReviewDecisions(id.to_string(), iid.to_string()),
+                    ar!("{id}", "instances", "{instanceId}", "decisions"),
                     GET,
                 ),
                 _ => return None,
@@ -434,7 +440,8 @@ fn handle(st: &mut State, cx: &Cx, route: &Route, req: &Req) -> ApiResult<GraphR
         R::ReviewDefinitions
         | R::ReviewDefinition(_)
         | R::ReviewInstances(_)
-        | R::ReviewInstance(..) => reviews::handle(st, cx, route, req),
+        | R::ReviewInstance(..)
+        | R::ReviewDecisions(..) => reviews::handle(st, cx, route, req),
         R::Batch => Err(ApiError::bad_request(format!(
             "{m} $batch cannot be nested."
         ))),

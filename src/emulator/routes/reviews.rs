@@ -1,12 +1,12 @@
 //! `/identityGovernance/accessReviews/definitions` (digest §8): create, get, list with `$top`, `$skip`,
 //! `$select`, `$orderby` and the documented `$filter=contains(scope/microsoft.graph.accessReviewQueryScope/query,
-//! '...')`, full update with `PUT`, delete, and the instances the clock has made.
+//! '...')`, full update with `PUT`, delete, the instances the clock has made, and their decisions.
 
 use super::{
     Cx, Req, Route, json_body, list, page_size, parse_query, single, to_json, with_context,
 };
 use crate::emulator::http::{ApiError, ApiResult, GraphResponse};
-use crate::emulator::query::{self, MAX_TOP, QueryOptions, QuerySpec};
+use crate::emulator::query::{self, QueryOptions, QuerySpec};
 use crate::emulator::reviews;
 use crate::emulator::state::State;
 use crate::graph::review::AccessReviewScheduleDefinition;
@@ -55,6 +55,42 @@ fn not_found(id: &str) -> ApiError {
         "ResourceNotFound",
         format!("The access review definition '{id}' does not exist."),
     )
+}
+
+fn instance_not_found(iid: &str) -> ApiError {
+    ApiError::new(
+        404,
+        "ResourceNotFound",
+        format!("The access review instance '{iid}' does not exist."),
+    )
+}
+
+const DECISION_PROPS: &[&str] = &[
+    "id",
+    "accessReviewId",
+    "decision",
+    "recommendation",
+    "justification",
+    "reviewedDateTime",
+    "reviewedBy",
+    "appliedDateTime",
+    "appliedBy",
+    "applyResult",
+    "principalLink",
+    "resourceLink",
+    "principal",
+    "resource",
+];
+
+fn decision_spec() -> QuerySpec {
+    QuerySpec {
+        collection: true,
+        filter: &["decision", "applyResult", "recommendation"],
+        isof: false,
+        props: DECISION_PROPS,
+        nav: &[],
+        type_name: "accessReviewInstanceDecisionItem",
+    }
 }
 
 fn find(st: &State, id: &str) -> ApiResult<usize> {
@@ -147,18 +183,39 @@ pub(super) fn handle(
                 .iter()
                 .map(|o| reviews::instance(def, o, now))
                 .find(|x| x.id.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(iid)))
-                .ok_or_else(|| {
-                    ApiError::new(
-                        404,
-                        "ResourceNotFound",
-                        format!("The access review instance '{iid}' does not exist."),
-                    )
-                })?;
+                .ok_or_else(|| instance_not_found(iid))?;
             Ok(single(
                 cx,
                 &q,
                 &format!("{SET}('{def_id}')/instances"),
                 to_json(&inst),
+                None,
+                &|_, _| {},
+            ))
+        }
+        (Route::ReviewDecisions(id, iid), _) => {
+            let q = parse_query(req, &decision_spec())?;
+            let i = find(st, id)?;
+            let def = &st.access_reviews[i];
+            let def_id = def.id.clone().unwrap_or_default();
+            let occ = reviews::occurrences(def, now)
+                .into_iter()
+                .find(|o| {
+                    reviews::instance(def, o, now)
+                        .id
+                        .is_some_and(|x| x.eq_ignore_ascii_case(iid))
+                })
+                .ok_or_else(|| instance_not_found(iid))?;
+            let items: Vec<(Value, Option<&'static str>)> = reviews::decisions(st, def, &occ, now)
+                .iter()
+                .map(|d| (to_json(d), None))
+                .collect();
+            Ok(list(
+                cx,
+                &q,
+                &format!("{SET}('{def_id}')/instances('{iid}')/decisions"),
+                items,
+                None,
                 None,
                 &|_, _| {},
             ))
@@ -241,17 +298,7 @@ fn list_definitions(st: &State, cx: &Cx, req: &Req) -> ApiResult<GraphResponse> 
                     ApiError::bad_request(format!("Invalid value '{v}' for query option $skip."))
                 })?
             }
-            "$top" => {
-                let n: usize = v.trim().parse().map_err(|_| {
-                    ApiError::bad_request(format!("Invalid value '{v}' for query option $top."))
-                })?;
-                if n == 0 || n > MAX_TOP {
-                    return Err(ApiError::bad_request(format!(
-                        "Invalid page size specified: '{n}'. Must be between 1 and {MAX_TOP} inclusive."
-                    )));
-                }
-                top = Some(n);
-            }
+            "$top" => top = Some(query::parse_top(v)?),
             "$select" => {
                 select = Some(query::parse_select(
                     v,
