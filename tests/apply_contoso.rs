@@ -5,7 +5,7 @@ mod planning;
 use pimctl::apply::{self, ApplyOptions, Outcome};
 use pimctl::graph::ScheduleRequestAction;
 use pimctl::observe::read_tenant;
-use pimctl::plan::{self, Operation, PlanOptions};
+use pimctl::plan::{self, Meaning, Operation, PlanOptions};
 use planning::*;
 
 fn writes(stats: &pimctl::emulator::Stats) -> u64 {
@@ -110,11 +110,11 @@ async fn a_plan_file_that_removes_a_break_glass_account_is_refused() {
         .unwrap()
         .id
         .clone();
-    if let pimctl::plan::Operation::ScheduleRequest { request, .. } =
-        &mut p.changes[2].operations[0]
-    {
-        request.principal_id = bg;
+    let op = &mut p.changes[2].operations[0];
+    if let pimctl::plan::Meaning::Assignment { principal, .. } = &mut op.meaning {
+        *principal = bg.to_lowercase();
     }
+    op.body["principalId"] = bg.into();
     let protected = p.protected.iter().cloned().collect();
     assert_eq!(apply::refused_removals(&p, &protected).len(), 1);
 }
@@ -282,9 +282,12 @@ async fn an_assignment_about_to_expire_is_extended_and_one_far_from_its_end_is_u
         .changes
         .iter()
         .map(|c| match &c.operations[..] {
-            [Operation::ScheduleRequest { request, .. }] => {
-                (c.principal.as_ref().unwrap().label.clone(), request.action)
-            }
+            [
+                Operation {
+                    meaning: Meaning::Assignment { action, .. },
+                    ..
+                },
+            ] => (c.principal.as_ref().unwrap().label.clone(), *action),
             other => panic!("one schedule request expected: {other:?}"),
         })
         .collect();
@@ -355,9 +358,12 @@ async fn a_conversion_whose_removal_fails_leaves_the_new_assignment_in_place() {
     );
     // The removal fails for good (here: it names a role the tenant does not have).
     match &mut p.changes[0].operations[1] {
-        Operation::ScheduleRequest { request, .. } => {
-            assert_eq!(request.action, ScheduleRequestAction::AdminRemove);
-            request.role_definition_id = "00000000-0000-0000-0000-000000000000".into();
+        op @ Operation {
+            meaning: Meaning::Assignment { .. },
+            ..
+        } => {
+            assert_eq!(op.body["action"], "adminRemove");
+            op.body["roleDefinitionId"] = "00000000-0000-0000-0000-000000000000".into();
         }
         other => panic!("the removal comes second: {other:?}"),
     }
@@ -380,9 +386,12 @@ async fn a_conversion_whose_creation_fails_sends_no_removal() {
     let now = em.with_state(|s| s.now());
     let mut p = plan_against(&em, &desired).await;
     match &mut p.changes[0].operations[0] {
-        Operation::ScheduleRequest { request, .. } => {
-            assert_eq!(request.action, ScheduleRequestAction::AdminAssign);
-            request.role_definition_id = "00000000-0000-0000-0000-000000000000".into();
+        op @ Operation {
+            meaning: Meaning::Assignment { .. },
+            ..
+        } => {
+            assert_eq!(op.body["action"], "adminAssign");
+            op.body["roleDefinitionId"] = "00000000-0000-0000-0000-000000000000".into();
         }
         other => panic!("the creation comes first: {other:?}"),
     }

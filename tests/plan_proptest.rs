@@ -6,7 +6,7 @@ use pimctl::catalog::well_known;
 use pimctl::graph::defaults::default_rules;
 use pimctl::model::*;
 use pimctl::observe::rules::observed_settings;
-use pimctl::plan::{self, Action, Operation, PlanOptions};
+use pimctl::plan::{self, Action, Meaning, PlanOptions};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -222,10 +222,10 @@ proptest! {
         let protected: Vec<String> = (0..PEOPLE).filter(|i| c.protected[*i]).map(id).collect();
         for change in &p.changes {
             for op in &change.operations {
-                if let Operation::ScheduleRequest { request, .. } = op {
-                    let is_protected = protected.contains(&request.principal_id);
+                if let Meaning::Assignment { principal, action, .. } = &op.meaning {
+                    let is_protected = protected.contains(principal);
                     prop_assert!(
-                        !(is_protected && request.action == pimctl::graph::ScheduleRequestAction::AdminRemove),
+                        !(is_protected && *action == pimctl::graph::ScheduleRequestAction::AdminRemove),
                         "removes a protected principal: {change:#?}"
                     );
                     // An update of a protected principal never gives a permanent assignment an end.

@@ -14,6 +14,7 @@ pub mod generate;
 pub mod http;
 pub mod ids;
 pub mod query;
+pub mod reviews;
 mod routes;
 pub mod rules;
 pub mod seed;

@@ -52,6 +52,9 @@ pub struct Seed {
     /// Per role (display name or id), per rule id: rule fields to override, with Graph's names.
     #[serde(default)]
     pub policies: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// Access review definitions that already exist.
+    #[serde(default)]
+    pub access_reviews: Vec<super::reviews::ReviewSeed>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -483,6 +486,7 @@ impl Seed {
                     .map_err(|m| err(format!("{what}: {m}")))?;
             }
         }
+        super::reviews::seed_reviews(&mut s, &self.access_reviews, now).map_err(err)?;
         Ok(s)
     }
 }
@@ -601,7 +605,7 @@ fn resolve_approvers(s: &State, v: &mut serde_json::Value) -> Result<(), String>
     }
 }
 
-fn suggest(role: &str) -> String {
+pub(super) fn suggest(role: &str) -> String {
     crate::catalog::suggest(role)
         .map(|s| format!("; did you mean '{s}'?"))
         .unwrap_or_default()
@@ -613,7 +617,7 @@ fn parse_guid(s: &str) -> Result<String, String> {
         .map_err(|_| format!("'{s}' is not a GUID"))
 }
 
-fn resolve_role(s: &State, name_or_id: &str) -> Option<String> {
+pub(super) fn resolve_role(s: &State, name_or_id: &str) -> Option<String> {
     s.roles
         .iter()
         .find(|r| {
@@ -625,7 +629,7 @@ fn resolve_role(s: &State, name_or_id: &str) -> Option<String> {
         .map(|r| r.id.clone())
 }
 
-fn resolve_principal(s: &State, m: &str) -> Option<String> {
+pub(super) fn resolve_principal(s: &State, m: &str) -> Option<String> {
     if let Some(u) = s.user(m) {
         return Some(u.id.clone());
     }

@@ -273,6 +273,9 @@ pub struct State {
     /// The tenant's commercial subscriptions (`GET /subscribedSkus`).
     #[serde(default)]
     pub subscribed_skus: Vec<SubscribedSku>,
+    /// Access review definitions, as Graph answers them (see `emulator::reviews`).
+    #[serde(default)]
+    pub access_reviews: Vec<crate::graph::review::AccessReviewScheduleDefinition>,
     /// Source of new ids (deterministic).
     pub counter: u64,
 }
@@ -305,6 +308,7 @@ impl State {
             requests: vec![],
             schedules: vec![],
             subscribed_skus: vec![],
+            access_reviews: vec![],
             counter: 0,
         };
         for r in crate::catalog::builtin_roles() {

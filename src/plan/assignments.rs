@@ -6,7 +6,7 @@ use super::{
     Action, Change, ChangeKey, Context, NoteKind, NoteSeverity, Operation, PlanError,
     PlanErrorCode, fingerprint,
 };
-use crate::graph::{ExpirationPattern, NewScheduleRequest, RequestSchedule, ScheduleRequestAction};
+use crate::graph::ScheduleRequestAction;
 use crate::model::{
     AssignmentKind, DesiredAssignment, DesiredTarget, LiveAssignment, PrincipalKind, TargetKey,
 };
@@ -188,35 +188,6 @@ impl TargetPlan<'_> {
         fingerprint::ObjectId::assignment(&self.target.key, pid, kind)
     }
 
-    fn request(
-        &self,
-        action: ScheduleRequestAction,
-        pid: &str,
-        until: Option<Option<DateTime<Utc>>>,
-        justification: String,
-    ) -> NewScheduleRequest {
-        let principal_id = pid.to_string();
-        NewScheduleRequest {
-            action,
-            principal_id,
-            role_definition_id: self.target.role_id.clone(),
-            directory_scope_id: Some(self.target.key.scope.clone()),
-            app_scope_id: None,
-            justification: Some(justification),
-            schedule_info: until.map(|u| RequestSchedule {
-                start_date_time: None,
-                recurrence: None,
-                expiration: Some(match u {
-                    Some(end) => ExpirationPattern::after_date_time(end),
-                    None => ExpirationPattern::no_expiration(),
-                }),
-            }),
-            ticket_info: None,
-            is_validation_only: None,
-            custom_data: None,
-        }
-    }
-
     /// Checks a new or changed assignment against the policy as it will stand after this plan. `Some(false)`: it
     /// fits; `Some(true)`: only the policy as it stands now allows it (a protected principal's permanent assignment
     /// under a policy this plan tightens), so it goes before the policy updates; `None`: the tenant would refuse it
@@ -330,11 +301,7 @@ impl TargetPlan<'_> {
         until: Option<Option<DateTime<Utc>>>,
         justification: String,
     ) -> Operation {
-        Operation::ScheduleRequest {
-            target: self.target.key.clone(),
-            kind,
-            request: self.request(action, pid, until, justification),
-        }
+        super::wire::schedule(self.target, kind, action, pid, until, justification)
     }
 
     /// Records an assignment change: the parts every one has, and the parts given.

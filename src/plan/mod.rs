@@ -14,8 +14,8 @@ pub mod fingerprint;
 mod posture;
 mod reports;
 mod rules;
+pub mod wire;
 
-use crate::graph::{NewScheduleRequest, PolicyRule};
 use crate::model::{
     AssignmentKind, DesiredState, LiveState, Origin, PrincipalKind, RoleKey, RuleId, TargetKey,
 };
@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 pub use posture::{Effect, Posture, is_tier0};
 
 /// The version of the saved-plan and `--format json` layout (docs/plan-format.md).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Options of a plan that are not part of either state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,33 +228,74 @@ pub struct Change {
     pub operations: Vec<Operation>,
 }
 
-/// One Graph write, with the target it writes.
+/// One Graph write: the exact request (method, path, body) and what it means, whatever the surface. Apply sends the
+/// request as it is (adding only the justification and ticket it is given) and reads the meaning to check it,
+/// confirm it and name it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    pub meaning: Meaning,
+    pub method: Method,
+    /// Relative to the Graph root.
+    pub path: String,
+    pub body: serde_json::Value,
+}
+
+/// The HTTP method of a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Patch,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Patch => "PATCH",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// What a write does, in the engine's terms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Operation {
-    /// `PATCH /policies/roleManagementPolicies/{policy_id}/rules/{rule.id}` with the whole rule: the policy of
-    /// `target`.
-    PatchRule {
+pub enum Meaning {
+    /// Replace one rule of the target's policy with the body (the whole rule).
+    PatchRule { target: TargetKey, rule: RuleId },
+    /// A schedule request for an assignment of `kind` of the principal to the target.
+    Assignment {
         target: TargetKey,
-        policy_id: String,
-        rule: PolicyRule,
-    },
-    /// `POST /roleManagement/directory/role{Eligibility|Assignment}ScheduleRequests`: an assignment of `kind` to
-    /// `target`.
-    ScheduleRequest {
-        target: TargetKey,
+        /// The principal's object id, lower-cased.
+        principal: String,
         kind: AssignmentKind,
-        request: NewScheduleRequest,
+        action: crate::graph::ScheduleRequestAction,
+        /// The end the request asks for (`None`: permanent, or a removal).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end: Option<DateTime<Utc>>,
     },
 }
 
-impl Operation {
-    /// The target the operation writes.
+impl Meaning {
+    /// The target the write is about.
     pub fn target(&self) -> &TargetKey {
         match self {
-            Operation::PatchRule { target, .. } | Operation::ScheduleRequest { target, .. } => {
-                target
-            }
+            Meaning::PatchRule { target, .. } | Meaning::Assignment { target, .. } => target,
+        }
+    }
+    /// The live object the write changes, as the plan's fingerprints name it.
+    pub fn object(&self) -> fingerprint::ObjectId {
+        match self {
+            Meaning::PatchRule { target, rule } => fingerprint::ObjectId::Rule {
+                target: target.clone(),
+                rule: *rule,
+            },
+            Meaning::Assignment {
+                target,
+                principal,
+                kind,
+                ..
+            } => fingerprint::ObjectId::assignment(target, principal, *kind),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Policy rule updates: one change per rule whose managed fields differ.
 
 use super::fields::{Field, fields};
-use super::{Action, Change, ChangeKey, Context, FieldChange, Operation, fingerprint, posture};
+use super::{Action, Change, ChangeKey, Context, FieldChange, fingerprint, posture};
 use crate::model::{PrincipalRef, RuleId, Setting};
 use crate::observe::rules::updated_rule;
 use serde_json::{Map, Value};
@@ -107,11 +107,7 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
                 drift_posture,
                 cause: None,
                 origin: Some(role.origin.clone()),
-                operations: vec![Operation::PatchRule {
-                    target: found.key.clone(),
-                    policy_id: policy.id.clone(),
-                    rule: body,
-                }],
+                operations: vec![super::wire::patch_rule(&found, rule_id, &policy.id, &body)],
             });
         }
     }

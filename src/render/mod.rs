@@ -217,8 +217,8 @@ mod tests {
     use crate::graph::{ExpirationPattern, NewScheduleRequest, RequestSchedule};
     use crate::model::{Origin, PrincipalKind, RoleKey, RuleId, TargetKey};
     use crate::plan::{
-        FieldChange, Note, NoteSeverity, Operation, PlanError, PlanErrorCode, Posture,
-        PrincipalInfo, Summary,
+        FieldChange, Meaning, Method, Note, NoteSeverity, Operation, PlanError, PlanErrorCode,
+        Posture, PrincipalInfo, Summary,
     };
     use serde_json::json;
     use std::collections::BTreeMap;
@@ -365,10 +365,18 @@ mod tests {
             "declared but missing",
             posture(Effect::Neutral, "new eligible assignment", &[]),
         );
-        create.operations = vec![Operation::ScheduleRequest {
-            target: TargetKey::directory_role(RoleKey(HELPDESK_ADMIN.to_string())),
-            kind: eligible,
-            request: create_request,
+        let end = DateTime::from_timestamp(1_822_348_799, 0);
+        create.operations = vec![Operation {
+            meaning: Meaning::Assignment {
+                target: TargetKey::directory_role(RoleKey(HELPDESK_ADMIN.to_string())),
+                principal: "a1".to_string(),
+                kind: eligible,
+                action: crate::graph::ScheduleRequestAction::AdminAssign,
+                end,
+            },
+            method: Method::Post,
+            path: "/roleManagement/directory/roleEligibilityScheduleRequests".to_string(),
+            body: serde_json::to_value(create_request).unwrap(),
         }];
         vec![
             rule_change(
@@ -626,6 +634,6 @@ mod tests {
         let plan = sample();
         assert!(render(&plan, Format::Text, false).contains("Plan: 2 rule updates"));
         assert!(render(&plan, Format::Markdown, false).starts_with("### pimctl plan\n"));
-        assert!(render(&plan, Format::Json, false).starts_with("{\n  \"format_version\": 2,"));
+        assert!(render(&plan, Format::Json, false).starts_with("{\n  \"format_version\": 3,"));
     }
 }

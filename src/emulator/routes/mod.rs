@@ -3,6 +3,7 @@
 mod directory;
 mod pim;
 mod policies;
+mod reviews;
 
 use super::http::{ApiError, ApiResult, GraphResponse};
 use super::query::{self, ExpandItem, QueryOptions, QuerySpec};
@@ -55,6 +56,11 @@ pub(crate) enum Route {
     ServicePrincipal(String),
     SubscribedSkus,
     SubscribedSku(String),
+    ReviewDefinitions,
+    ReviewDefinition(String),
+    ReviewInstances(String),
+    ReviewInstance(String, String),
+    ReviewDecisions(String, String),
     Batch,
 }
 
@@ -186,6 +192,41 @@ pub(crate) fn match_route(path: &str) -> Option<(Route, &'static str, &'static [
             t!("groups", "{id}", "owners"),
             GET,
         ),
+        [
+            "identityGovernance",
+            "accessReviews",
+            "definitions",
+            rest @ ..,
+        ] => {
+            const GET_PUT_DELETE: &[&str] = &["GET", "PUT", "DELETE"];
+            macro_rules! ar {
+                ($($lit:literal),*) => { t!("identityGovernance", "accessReviews", "definitions" $(, $lit)*) };
+            }
+            match rest {
+                [] => (R::ReviewDefinitions, ar!(), GET_POST),
+                [id] => (
+                    R::ReviewDefinition(id.to_string()),
+                    ar!("{id}"),
+                    GET_PUT_DELETE,
+                ),
+                [id, "instances"] => (
+                    R::ReviewInstances(id.to_string()),
+                    ar!("{id}", "instances"),
+                    GET,
+                ),
+                [id, "instances", iid] => (
+                    R::ReviewInstance(id.to_string(), iid.to_string()),
+                    ar!("{id}", "instances", "{instanceId}"),
+                    GET,
+                ),
+                [id, "instances", iid, "decisions"] => (
+                    R::ReviewDecisions(id.to_string(), iid.to_string()),
+                    ar!("{id}", "instances", "{instanceId}", "decisions"),
+                    GET,
+                ),
+                _ => return None,
+            }
+        }
         ["servicePrincipals"] => (R::ServicePrincipals, t!("servicePrincipals"), GET),
         ["subscribedSkus"] => (R::SubscribedSkus, t!("subscribedSkus"), GET),
         ["subscribedSkus", id] => (
@@ -396,6 +437,11 @@ fn handle(st: &mut State, cx: &Cx, route: &Route, req: &Req) -> ApiResult<GraphR
         | R::ServicePrincipal(_)
         | R::SubscribedSkus
         | R::SubscribedSku(_) => directory::handle(st, cx, route, req),
+        R::ReviewDefinitions
+        | R::ReviewDefinition(_)
+        | R::ReviewInstances(_)
+        | R::ReviewInstance(..)
+        | R::ReviewDecisions(..) => reviews::handle(st, cx, route, req),
         R::Batch => Err(ApiError::bad_request(format!(
             "{m} $batch cannot be nested."
         ))),
