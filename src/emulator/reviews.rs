@@ -706,85 +706,6 @@ pub fn merge_json(base: &mut serde_json::Value, patch: &serde_json::Value) {
     }
 }
 
-/// What an instance reviews, for the scopes that name a PIM role or a group.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Reviewed {
-    /// A role's members of the given levels and principal types.
-    Role {
-        role: String,
-        levels: Vec<Level>,
-        kinds: Vec<&'static str>,
-    },
-    /// A group's members.
-    Group(String),
-}
-
-fn role_in_query(q: &str) -> Option<String> {
-    const KEY: &str = "roleDefinitionId eq '";
-    let rest = &q[q.find(KEY)? + KEY.len()..];
-    Some(rest[..rest.find('\'')?].to_string())
-}
-
-fn reviewed(scope: &AccessReviewScope) -> Option<Reviewed> {
-    match scope {
-        AccessReviewScope::Query(q) => {
-            let text = q.query.value()?.trim();
-            if let Some(role) = role_in_query(text) {
-                let level = if text.contains("/roleEligibilityScheduleInstances") {
-                    Level::Eligibility
-                } else if text.contains("/roleAssignmentScheduleInstances") {
-                    Level::Assignment
-                } else {
-                    return None;
-                };
-                let kind = if text.contains("microsoft.graph.servicePrincipal") {
-                    "servicePrincipal"
-                } else {
-                    "user"
-                };
-                return Some(Reviewed::Role {
-                    role,
-                    levels: vec![level],
-                    kinds: vec![kind],
-                });
-            }
-            let (id, tail) = text.strip_prefix("/groups/")?.split_once('/')?;
-            matches!(tail, "transitiveMembers" | "members").then(|| Reviewed::Group(id.into()))
-        }
-        AccessReviewScope::PrincipalResourceMemberships(p) => {
-            let queries = |l: &Option<Vec<AccessReviewScope>>| -> Vec<String> {
-                l.iter()
-                    .flatten()
-                    .filter_map(|s| match s {
-                        AccessReviewScope::Query(q) => {
-                            q.query.value().map(|x| x.trim().to_string())
-                        }
-                        _ => None,
-                    })
-                    .collect()
-            };
-            let [resource] = queries(&p.resource_scopes).try_into().ok()?;
-            let role = resource
-                .strip_prefix("/roleManagement/directory/roleDefinitions/")?
-                .to_string();
-            let kinds = queries(&p.principal_scopes)
-                .iter()
-                .filter_map(|q| match q.as_str() {
-                    "/users" => Some("user"),
-                    "/groups" => Some("group"),
-                    _ => None,
-                })
-                .collect();
-            Some(Reviewed::Role {
-                role,
-                levels: vec![Level::Eligibility, Level::Assignment],
-                kinds,
-            })
-        }
-        _ => None,
-    }
-}
-
 /// The decisions of an instance: one per principal its scope held when it started (a role's eligible or
 /// active assignments, not activations; a group's members). Nobody reviews in the emulator: a decision is
 /// `NotReviewed` until the instance ends, then the default decision when `defaultDecisionEnabled` (recorded as
@@ -796,15 +717,20 @@ pub fn decisions(
     o: &Occurrence,
     now: Dt,
 ) -> Vec<AccessReviewInstanceDecisionItem> {
-    let Some(what) = def.scope.value().and_then(reviewed) else {
+    let Some(what) = def.scope.value().and_then(pim_scope::target_of) else {
         return vec![];
     };
     let (principals, resource): (Vec<String>, Value) = match &what {
-        Reviewed::Role {
-            role,
-            levels,
-            kinds,
+        pim_scope::ReviewedTarget::Role {
+            role_id: role,
+            assignments,
+            principal_types: kinds,
         } => {
+            let levels: &[Level] = match assignments {
+                pim_scope::ReviewedAssignments::Eligible => &[Level::Eligibility],
+                pim_scope::ReviewedAssignments::Active => &[Level::Assignment],
+                pim_scope::ReviewedAssignments::Both => &[Level::Eligibility, Level::Assignment],
+            };
             let mut ids: Vec<String> = st
                 .schedules
                 .iter()
@@ -827,7 +753,7 @@ pub fn decisions(
                 serde_json::json!({"id": role, "displayName": name, "type": "directoryRole"}),
             )
         }
-        Reviewed::Group(g) => {
+        pim_scope::ReviewedTarget::GroupMembers(g) => {
             let members = st.group(g).map(|r| r.members.clone()).unwrap_or_default();
             let name = st.group(g).and_then(|r| r.group.display_name.clone());
             (
