@@ -21,6 +21,7 @@ pub fn default_retry() -> RetryConfig {
         base_delay: Duration::from_millis(500),
         max_delay: Duration::from_secs(20),
         max_retry_after: Duration::from_secs(60),
+        ..RetryConfig::default()
     }
 }
 
@@ -192,7 +193,9 @@ impl Api {
                     let ra = headers
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+                        .and_then(|v| parse_retry_after(v, chrono::Utc::now()))
+                        // A longer wait than the policy allows is cut to it: a comment is not worth minutes.
+                        .map(|ra| ra.min(self.retry.max_retry_after));
                     (ra, error)
                 }
                 Err(e) => {
