@@ -56,15 +56,23 @@ mod tests {
     fn the_catalogue_loads_and_finds_owner_every_way() {
         assert!(builtin_roles().len() >= 40);
         let owner = lookup("owner").unwrap();
-        assert_eq!(owner.role_definition_id, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635");
+        assert_eq!(
+            owner.role_definition_id,
+            "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+        );
         assert!(owner.privileged);
         assert_eq!(
-            lookup("/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f/providers/Microsoft.Authorization/roleDefinitions/8E3AF657-A8FF-443C-A75C-2FE8C4BCB635"),
+            lookup(
+                "/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f/providers/Microsoft.Authorization/roleDefinitions/8E3AF657-A8FF-443C-A75C-2FE8C4BCB635"
+            ),
             Some(owner)
         );
         assert!(lookup("User Access Administrator").unwrap().privileged);
         assert_eq!(lookup("Ownr"), None);
-        let mut ids: Vec<_> = builtin_roles().iter().map(|r| &r.role_definition_id).collect();
+        let mut ids: Vec<_> = builtin_roles()
+            .iter()
+            .map(|r| &r.role_definition_id)
+            .collect();
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), builtin_roles().len(), "role ids are unique");
