@@ -48,6 +48,9 @@ pub struct Seed {
     /// Per role (display name or id), per rule id: rule fields to override, with Graph's names.
     #[serde(default)]
     pub policies: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// Azure resources, roles and assignments (ARM); see docs/emulator.md.
+    #[serde(default)]
+    pub azure: Option<super::arm::seed::AzureSeed>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -332,6 +335,9 @@ impl Seed {
                 add_assignment(&mut s, &mut index, a, level, activation, now)
                     .map_err(|m| err(format!("{what}: {m}")))?;
             }
+        }
+        if let Some(azure) = &self.azure {
+            super::arm::seed::build(azure, &mut s, now).map_err(err)?;
         }
         Ok(s)
     }

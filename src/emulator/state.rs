@@ -1,13 +1,14 @@
 //! The tenant and its lifecycle: requests become schedules, schedules give instances, and the clock decides what is
 //! in effect. Everything here is plain data and pure transitions on it, so it can be tested without HTTP.
 
+use super::enforce::{Evidence, Rules};
 use super::http::{ApiError, ApiResult};
 use super::ids::det_uuid;
 use super::rules::{DirectoryLookup, PatchMode, merge_rule};
 use crate::duration::Duration;
 use crate::graph::defaults::default_rules;
 use crate::graph::*;
-use crate::model::{Requirement, RuleId};
+use crate::model::RuleId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -180,6 +181,9 @@ pub struct State {
     pub schedules: Vec<Schedule>,
     /// Source of new ids (deterministic).
     pub counter: u64,
+    /// Azure resources and their PIM state (ARM).
+    #[serde(default)]
+    pub arm: super::arm::ArmState,
 }
 
 impl DirectoryLookup for State {
@@ -210,6 +214,7 @@ impl State {
             requests: vec![],
             schedules: vec![],
             counter: 0,
+            arm: Default::default(),
         };
         for r in crate::catalog::builtin_roles() {
             s.add_role(UnifiedRoleDefinition {
@@ -363,36 +368,17 @@ impl State {
             .iter()
             .find(|r| r.id() == id.as_str())
     }
-    fn expiration_rule(&self, role_id: &str, id: RuleId) -> (bool, Option<Duration>) {
-        match self.rule(role_id, id) {
-            Some(PolicyRule::Expiration(e)) => {
-                (e.is_expiration_required == Some(true), e.maximum_duration)
-            }
-            _ => (false, None),
-        }
-    }
-    fn enabled_rules(&self, role_id: &str, id: RuleId) -> Vec<Requirement> {
-        match self.rule(role_id, id) {
-            Some(PolicyRule::Enablement(e)) => e
-                .enabled_rules
-                .iter()
-                .flatten()
-                .filter_map(|s| Requirement::from_graph_name(s))
-                .collect(),
-            _ => vec![],
-        }
-    }
-    fn approval(&self, role_id: &str) -> ApprovalSettings {
-        match self.rule(role_id, RuleId::ApprovalEndUserAssignment) {
-            Some(PolicyRule::Approval(a)) => a.setting.clone().unwrap_or_default(),
-            _ => ApprovalSettings::default(),
-        }
+    /// A role's policy rules, read for enforcement ([`super::enforce`]).
+    fn rules_of(&self, role_id: &str) -> Rules<'_> {
+        Rules(
+            self.policy_for_role(role_id)
+                .map(|p| p.rules.as_slice())
+                .unwrap_or_default(),
+        )
     }
     /// The activation maximum of a role (`Expiration_EndUser_Assignment.maximumDuration`).
     pub fn activation_max(&self, role_id: &str) -> Duration {
-        self.expiration_rule(role_id, RuleId::ExpirationEndUserAssignment)
-            .1
-            .unwrap_or(Duration::from_hours(8))
+        self.rules_of(role_id).activation_max()
     }
 
     fn find_schedule(
@@ -560,38 +546,13 @@ impl State {
             schedule_info: None,
             ticket_info: Some(body.ticket_info.clone().unwrap_or_default()),
         };
-        let has_justification = body
-            .justification
-            .as_deref()
-            .is_some_and(|j| !j.trim().is_empty());
-        let has_ticket = body
-            .ticket_info
-            .as_ref()
-            .and_then(|t| t.ticket_number.as_deref())
-            .is_some_and(|t| !t.trim().is_empty());
-        let mfa = !matches!(caller, Caller::User { mfa: false, .. });
-        let enablement_failures = |reqs: Vec<Requirement>, failed: &mut Vec<&'static str>| {
-            for r in reqs {
-                match r {
-                    Requirement::Justification if !has_justification => {
-                        failed.push("JustificationRule")
-                    }
-                    Requirement::Ticket if !has_ticket => failed.push("TicketingRule"),
-                    Requirement::Mfa if !mfa => failed.push("MfaRule"),
-                    _ => {}
-                }
-            }
-        };
-        let (exp_rule, enable_rule) = match level {
-            Level::Eligibility => (
-                RuleId::ExpirationAdminEligibility,
-                RuleId::EnablementAdminEligibility,
-            ),
-            Level::Assignment => (
-                RuleId::ExpirationAdminAssignment,
-                RuleId::EnablementAdminAssignment,
-            ),
-        };
+        let evidence = Evidence::new(
+            body.justification.as_deref(),
+            body.ticket_info
+                .as_ref()
+                .and_then(|t| t.ticket_number.as_deref()),
+            !matches!(caller, Caller::User { mfa: false, .. }),
+        );
         let validation_only = req.is_validation_only;
         let live = |s: &Schedule| s.live(now);
 
@@ -626,18 +587,9 @@ impl State {
                 } else if existing.is_none() {
                     return Err(does_not_exist());
                 }
-                let mut failed = vec![];
-                let (required, max) = self.expiration_rule(&role_id, exp_rule);
-                if required {
-                    match end {
-                        None => failed.push("ExpirationRule"),
-                        Some(e) if max.is_some_and(|m| e - start > m.to_chrono()) => {
-                            failed.push("ExpirationRule")
-                        }
-                        _ => {}
-                    }
-                }
-                enablement_failures(self.enabled_rules(&role_id, enable_rule), &mut failed);
+                let failed = self
+                    .rules_of(&role_id)
+                    .admin_failures(level, start, end, evidence);
                 if !failed.is_empty() {
                     return Err(ApiError::policy_failed(&failed));
                 }
@@ -729,27 +681,11 @@ impl State {
                         "A request for this role assignment is already pending approval.",
                     ));
                 }
-                let mut failed = vec![];
                 let (start, expiration, end) =
                     resolve_schedule(body.schedule_info.as_ref(), now, Some(max))?;
-                match end {
-                    None => failed.push("ExpirationRule"),
-                    Some(e) if e - start > max.to_chrono() => failed.push("ExpirationRule"),
-                    _ => {}
-                }
-                enablement_failures(
-                    self.enabled_rules(&role_id, RuleId::EnablementEndUserAssignment),
-                    &mut failed,
-                );
-                let approval = self.approval(&role_id);
-                let needs_approval = approval.is_approval_required == Some(true);
-                if needs_approval
-                    && approval.is_requestor_justification_required == Some(true)
-                    && !has_justification
-                    && !failed.contains(&"JustificationRule")
-                {
-                    failed.push("JustificationRule");
-                }
+                let rules = self.rules_of(&role_id);
+                let failed = rules.activation_failures(start, end, evidence);
+                let needs_approval = rules.approval().is_approval_required == Some(true);
                 if !failed.is_empty() {
                     return Err(ApiError::policy_failed(&failed));
                 }

@@ -17,6 +17,7 @@ use crate::duration::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub mod defaults;
 pub mod policy;
 pub mod role;
 pub mod scope;
