@@ -160,7 +160,11 @@ async fn plans_are_deterministic_and_ordered_policy_first() {
         a.desired_digest, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "the digest of nothing"
     );
-    assert!(a.fingerprints.keys().any(|k| k.starts_with("policy/")));
+    assert!(
+        a.fingerprints
+            .keys()
+            .any(|k| matches!(k, pimctl::plan::fingerprint::ObjectId::Rule { .. }))
+    );
     assert!(a.fingerprints.values().any(|v| v == "absent"));
 }
 

@@ -10,8 +10,9 @@
 
 use crate::graph::ScheduleRequestAction;
 use crate::graph::client::{ClientError, GraphClient};
-use crate::model::{AssignmentKind, LiveState};
-use crate::plan::{Operation, Plan, fingerprint};
+use crate::model::{AssignmentKind, LiveState, RuleId};
+use crate::plan::fingerprint::{self, ObjectId};
+use crate::plan::{ChangeKey, Operation, Plan};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -39,28 +40,31 @@ impl StaleObject {
     }
 }
 
-/// The live object an operation writes, named as the plan's fingerprints name it: the rule it patches, or the
-/// assignment (of its kind) it creates, changes or removes.
-fn written_object(op: &Operation) -> String {
+/// The live object an operation writes, as the plan's fingerprints name it: the rule it patches, or the assignment
+/// (of its kind) it creates, changes or removes.
+fn written_object(op: &Operation) -> Option<ObjectId> {
     match op {
-        Operation::PatchRule { policy_id, rule } => fingerprint::rule_object(policy_id, rule.id()),
-        Operation::ScheduleRequest { kind, request } => fingerprint::assignment_object(
+        Operation::PatchRule { policy_id, rule } => {
+            Some(ObjectId::rule(policy_id, RuleId::parse(rule.id())?))
+        }
+        Operation::ScheduleRequest { kind, request } => Some(ObjectId::assignment(
             &crate::model::RoleKey(request.role_definition_id.clone()),
             request.directory_scope_id.as_deref().unwrap_or("/"),
             &request.principal_id,
             *kind,
-        ),
+        )),
     }
 }
 
 /// The objects that changed since the plan was made (empty: the plan still holds).
 pub fn stale_objects(plan: &Plan, live: &LiveState) -> Vec<StaleObject> {
+    let current = fingerprint::Current::of(live);
     plan.fingerprints
         .iter()
         .filter_map(|(object, planned)| {
-            let now = fingerprint::current(live, object);
+            let now = current.get(object);
             (&now != planned).then(|| StaleObject {
-                object: object.clone(),
+                object: object.to_string(),
                 planned: planned.clone(),
                 now,
                 changes: plan
@@ -69,7 +73,7 @@ pub fn stale_objects(plan: &Plan, live: &LiveState) -> Vec<StaleObject> {
                     .filter(|c| {
                         c.operations
                             .iter()
-                            .any(|op| written_object(op).eq_ignore_ascii_case(object))
+                            .any(|op| written_object(op).as_ref() == Some(object))
                     })
                     .map(|c| {
                         let who = c.principal.as_ref().map(|p| format!(" {}", p.label));
@@ -93,39 +97,44 @@ pub fn stale_objects(plan: &Plan, live: &LiveState) -> Vec<StaleObject> {
 /// Operations that write an object the plan did not fingerprint, or another object than their change names
 /// (a hand-edited plan file): the stale check could not vouch for them, and a reviewer did not read them.
 pub fn unrecorded_writes(plan: &Plan) -> Vec<String> {
-    let recorded: BTreeSet<String> = plan.fingerprints.keys().map(|k| k.to_lowercase()).collect();
     let mut out = vec![];
     for c in &plan.changes {
         for op in &c.operations {
             let object = written_object(op);
-            let matches_change = match (op, &c.key) {
+            let matches_change = match (&object, &c.key) {
+                (Some(ObjectId::Rule { rule, .. }), ChangeKey::Rule { rule: r, .. }) => r == rule,
                 (
-                    Operation::PatchRule { rule, .. },
-                    crate::plan::ChangeKey::Rule { rule: r, .. },
-                ) => r.as_str() == rule.id(),
-                (
-                    Operation::ScheduleRequest { request, .. },
-                    crate::plan::ChangeKey::Assignment {
+                    Some(ObjectId::Assignment {
                         role,
                         scope,
                         principal,
                         ..
+                    }),
+                    ChangeKey::Assignment {
+                        role: r,
+                        scope: s,
+                        principal: p,
+                        ..
                     },
                 ) => {
-                    role.0.eq_ignore_ascii_case(&request.role_definition_id)
-                        && scope.trim_matches('/')
-                            == request
-                                .directory_scope_id
-                                .as_deref()
-                                .unwrap_or("/")
-                                .trim_matches('/')
-                        && principal.eq_ignore_ascii_case(&request.principal_id)
+                    ObjectId::assignment(r, s, p, AssignmentKind::Eligible)
+                        == ObjectId::assignment(role, scope, principal, AssignmentKind::Eligible)
                 }
                 _ => false,
             };
-            if !matches_change || !recorded.contains(&object.to_lowercase()) {
+            let recorded = object
+                .as_ref()
+                .is_some_and(|o| plan.fingerprints.contains_key(o));
+            if !matches_change || !recorded {
+                let name = match (&object, op) {
+                    (Some(o), _) => o.to_string(),
+                    (None, Operation::PatchRule { rule, .. }) => {
+                        format!("an unknown rule `{}`", rule.id())
+                    }
+                    (None, Operation::ScheduleRequest { .. }) => "an unknown object".to_string(),
+                };
                 out.push(format!(
-                    "{} {}: writes {object}, {}",
+                    "{} {}: writes {name}, {}",
                     c.action.as_str(),
                     c.role_name,
                     if matches_change {

@@ -1,7 +1,10 @@
 //! The tenant and its lifecycle: requests become schedules, schedules give instances, and the clock decides what is
 //! in effect. Everything here is plain data and pure transitions on it, so it can be tested without HTTP.
 
-use super::enforce::{Evidence, Rules};
+mod requests;
+
+pub use requests::resolve_schedule;
+
 use super::http::{ApiError, ApiResult};
 use super::ids::det_uuid;
 use super::rules::{DirectoryLookup, PatchMode, merge_rule};
@@ -54,6 +57,26 @@ impl Level {
         match self {
             Level::Eligibility => "Eligibility",
             Level::Assignment => "Assignment",
+        }
+    }
+}
+
+/// What a policy and its schedules hang on: a role within a scope (for directory roles, a role definition at the
+/// directory scope `/`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    /// The role definition id.
+    pub role: String,
+    /// The directory scope id.
+    pub scope: String,
+}
+
+impl Target {
+    /// A directory role at the tenant scope `/`.
+    pub fn directory_role(role_id: &str) -> Self {
+        Target {
+            role: role_id.to_string(),
+            scope: "/".into(),
         }
     }
 }
@@ -358,558 +381,36 @@ impl State {
         self.policies.iter().find(|p| eq(&p.policy.id, id))
     }
     pub fn policy_for_role(&self, role_id: &str) -> Option<&PolicyRec> {
+        self.policy_for(&Target::directory_role(role_id))
+    }
+    /// The policy that governs a target.
+    pub fn policy_for(&self, target: &Target) -> Option<&PolicyRec> {
         self.policies
             .iter()
-            .find(|p| eq(&p.role_definition_id, role_id))
+            .find(|p| p.policy.scope_id == target.scope && eq(&p.role_definition_id, &target.role))
     }
+    /// A rule of a directory role's policy.
     pub fn rule(&self, role_id: &str, id: RuleId) -> Option<&PolicyRule> {
-        self.policy_for_role(role_id)?
+        self.target_rule(&Target::directory_role(role_id), id)
+    }
+    /// A rule of the policy that governs a target.
+    pub fn target_rule(&self, target: &Target, id: RuleId) -> Option<&PolicyRule> {
+        self.policy_for(target)?
             .rules
             .iter()
             .find(|r| r.id() == id.as_str())
     }
-    /// A role's policy rules, read for enforcement ([`super::enforce`]).
-    fn rules_of(&self, role_id: &str) -> Rules<'_> {
-        Rules(
-            self.policy_for_role(role_id)
-                .map(|p| p.rules.as_slice())
-                .unwrap_or_default(),
-        )
-    }
     /// The activation maximum of a role (`Expiration_EndUser_Assignment.maximumDuration`).
     pub fn activation_max(&self, role_id: &str) -> Duration {
-        self.rules_of(role_id).activation_max()
+        self.target_activation_max(&Target::directory_role(role_id))
     }
-
-    fn find_schedule(
-        &self,
-        level: Level,
-        principal: &str,
-        role: &str,
-        scope: &str,
-        pred: impl Fn(&Schedule) -> bool,
-    ) -> Option<usize> {
-        self.schedules.iter().position(|s| {
-            s.level == level
-                && eq(&s.principal_id, principal)
-                && eq(&s.role_definition_id, role)
-                && s.directory_scope_id == scope
-                && pred(s)
-        })
-    }
-
-    // -- schedule requests ----------------------------------------------------------------------------------------
-
-    fn created_by(&self, caller: &Caller) -> IdentitySet {
-        match caller {
-            Caller::App => IdentitySet {
-                application: Some(Identity {
-                    display_name: Some("pimctl emulator admin".into()),
-                    id: Some(det_uuid(&[&self.tenant_id, "admin-app"])),
-                }),
-                device: None,
-                user: None,
-            },
-            Caller::User { id, .. } => IdentitySet {
-                application: None,
-                device: None,
-                user: Some(Identity {
-                    display_name: None,
-                    id: Some(id.clone()),
-                }),
-            },
+    /// The activation maximum of a target (`Expiration_EndUser_Assignment.maximumDuration`; 8 hours if unset).
+    pub fn target_activation_max(&self, target: &Target) -> Duration {
+        match self.target_rule(target, RuleId::ExpirationEndUserAssignment) {
+            Some(PolicyRule::Expiration(e)) => e.maximum_duration,
+            _ => None,
         }
-    }
-
-    /// Handles `POST .../roleEligibilityScheduleRequests` or `.../roleAssignmentScheduleRequests`.
-    pub fn submit(
-        &mut self,
-        level: Level,
-        body: NewScheduleRequest,
-        caller: &Caller,
-        now: Dt,
-    ) -> ApiResult<UnifiedRoleScheduleRequest> {
-        use ScheduleRequestAction as A;
-        let scope = match (&body.directory_scope_id, &body.app_scope_id) {
-            (Some(d), _) => d.clone(),
-            (None, Some(_)) => {
-                return Err(ApiError::new(
-                    400,
-                    "notSupported",
-                    "The emulator supports directoryScopeId '/' only; appScopeId is not supported.",
-                ));
-            }
-            (None, None) => {
-                return Err(ApiError::bad_request(
-                    "Either directoryScopeId or appScopeId is required.",
-                ));
-            }
-        };
-        if scope != "/" {
-            return Err(ApiError::new(
-                400,
-                "notSupported",
-                format!("The emulator supports directoryScopeId '/' only, not '{scope}'."),
-            ));
-        }
-        // Error codes for an unknown role or principal: RoleNotFound and SubjectNotFound, from the PIM error
-        // table in microsoftgraph/microsoft-graph-docs-contrib api-reference/beta/api/governanceroleassignmentrequest-post.md.
-        let role_id = self
-            .role(&body.role_definition_id)
-            .map(|r| r.id.clone())
-            .ok_or_else(|| {
-                ApiError::new(
-                    400,
-                    "RoleNotFound",
-                    format!(
-                        "The role definition '{}' was not found.",
-                        body.role_definition_id
-                    ),
-                )
-            })?;
-        let principal = self.principal(&body.principal_id).ok_or_else(|| {
-            ApiError::new(
-                400,
-                "SubjectNotFound",
-                format!("The principal '{}' was not found.", body.principal_id),
-            )
-        })?;
-        let principal_id = principal.id().to_string();
-        match &principal {
-            DirectoryObject::Group(g) if g.is_assignable_to_role != Some(true) => {
-                return Err(ApiError::bad_request(format!(
-                    "The group '{principal_id}' is not role-assignable (isAssignableToRole is false); only role-assignable groups can hold Microsoft Entra roles."
-                )));
-            }
-            DirectoryObject::ServicePrincipal(_) if level == Level::Eligibility => {
-                return Err(ApiError::bad_request(
-                    "Service principals can only have active role assignments, not eligible ones.",
-                ));
-            }
-            _ => {}
-        }
-        if matches!(body.action, A::SelfActivate | A::SelfDeactivate) && level == Level::Eligibility
-        {
-            return Err(ApiError::bad_request(format!(
-                "The action '{}' is not supported on roleEligibilityScheduleRequests.",
-                body.action
-            )));
-        }
-        if body.action == A::UnknownFutureValue {
-            return Err(ApiError::bad_request(
-                "The action 'unknownFutureValue' is not supported.",
-            ));
-        }
-        if matches!(
-            body.action,
-            A::SelfActivate | A::SelfDeactivate | A::SelfExtend | A::SelfRenew
-        ) {
-            match caller {
-                Caller::User { id, .. } if eq(id, &principal_id) => {}
-                Caller::User { .. } => {
-                    return Err(ApiError::new(
-                        403,
-                        "Forbidden",
-                        "A self action must name the signed-in user as principalId.",
-                    ));
-                }
-                Caller::App => {
-                    return Err(ApiError::new(
-                        403,
-                        "Forbidden",
-                        format!(
-                            "The action '{}' needs a signed-in user; call with the bearer token 'emulator:user:<objectId>'.",
-                            body.action
-                        ),
-                    ));
-                }
-            }
-        }
-
-        let id = self.next_id("request");
-        let mut req = UnifiedRoleScheduleRequest {
-            id: id.clone(),
-            status: RequestStatus::Provisioned,
-            created_date_time: Some(now),
-            completed_date_time: Some(now),
-            approval_id: None,
-            custom_data: body.custom_data.clone(),
-            action: body.action,
-            principal_id: principal_id.clone(),
-            role_definition_id: role_id.clone(),
-            directory_scope_id: Some(scope.clone()),
-            app_scope_id: None,
-            is_validation_only: body.is_validation_only == Some(true),
-            target_schedule_id: None,
-            justification: body.justification.clone(),
-            created_by: Some(self.created_by(caller)),
-            schedule_info: None,
-            ticket_info: Some(body.ticket_info.clone().unwrap_or_default()),
-        };
-        let evidence = Evidence::new(
-            body.justification.as_deref(),
-            body.ticket_info
-                .as_ref()
-                .and_then(|t| t.ticket_number.as_deref()),
-            !matches!(caller, Caller::User { mfa: false, .. }),
-        );
-        let validation_only = req.is_validation_only;
-        let live = |s: &Schedule| s.live(now);
-
-        match body.action {
-            A::AdminAssign | A::AdminUpdate | A::AdminExtend | A::AdminRenew => {
-                let (start, expiration, end) =
-                    resolve_schedule(body.schedule_info.as_ref(), now, None)?;
-                let existing = match body.action {
-                    A::AdminAssign => None,
-                    A::AdminRenew => {
-                        self.find_schedule(level, &principal_id, &role_id, &scope, |s| {
-                            s.assignment_type != Some(AssignmentType::Activated)
-                        })
-                    }
-                    _ => self.find_schedule(level, &principal_id, &role_id, &scope, |s| {
-                        live(s) && s.assignment_type != Some(AssignmentType::Activated)
-                    }),
-                };
-                if body.action == A::AdminAssign {
-                    if self
-                        .find_schedule(level, &principal_id, &role_id, &scope, live)
-                        .is_some()
-                    {
-                        // Graph answers a duplicate with 400 RoleAssignmentExists, "The Role assignment already
-                        // exists." (hashicorp/terraform-provider-azuread#1306, digest §10).
-                        return Err(ApiError::new(
-                            400,
-                            "RoleAssignmentExists",
-                            "The Role assignment already exists.",
-                        ));
-                    }
-                } else if existing.is_none() {
-                    return Err(does_not_exist());
-                }
-                let failed = self
-                    .rules_of(&role_id)
-                    .admin_failures(level, start, end, evidence);
-                if !failed.is_empty() {
-                    return Err(ApiError::policy_failed(&failed));
-                }
-                req.schedule_info = Some(RequestSchedule {
-                    start_date_time: Some(start),
-                    recurrence: None,
-                    expiration: Some(expiration.clone()),
-                });
-                if start > now {
-                    req.status = RequestStatus::Granted;
-                    req.completed_date_time = Some(start);
-                }
-                if validation_only {
-                    return Ok(req);
-                }
-                let target = match existing {
-                    Some(i) => {
-                        let s = &mut self.schedules[i];
-                        s.start = start;
-                        s.expiration = expiration;
-                        s.end = end;
-                        s.modified = Some(now);
-                        s.id.clone()
-                    }
-                    None => {
-                        self.schedules.push(Schedule {
-                            id: id.clone(),
-                            level,
-                            principal_id,
-                            role_definition_id: role_id,
-                            directory_scope_id: scope,
-                            assignment_type: (level == Level::Assignment)
-                                .then_some(AssignmentType::Assigned),
-                            created_using: id.clone(),
-                            created: now,
-                            modified: None,
-                            start,
-                            expiration,
-                            end,
-                            activated_using: None,
-                            outside_pim: false,
-                        });
-                        id.clone()
-                    }
-                };
-                req.target_schedule_id = Some(target);
-            }
-            A::AdminRemove => {
-                let i = self
-                    .find_schedule(level, &principal_id, &role_id, &scope, live)
-                    .ok_or_else(does_not_exist)?;
-                // The published adminRemove response: status Revoked, no schedule, no target, not completed.
-                req.status = RequestStatus::Revoked;
-                req.completed_date_time = None;
-                if !validation_only {
-                    self.schedules.remove(i);
-                }
-            }
-            A::SelfActivate => {
-                let max = self.activation_max(&role_id);
-                let elig = self
-                    .find_schedule(Level::Eligibility, &principal_id, &role_id, &scope, |s| {
-                        s.active(now)
-                    })
-                    .map(|i| self.schedules[i].clone());
-                let Some(elig) = elig else {
-                    return Err(ApiError::policy_failed(&["EligibilityRule"]));
-                };
-                if self
-                    .find_schedule(Level::Assignment, &principal_id, &role_id, &scope, live)
-                    .is_some()
-                {
-                    return Err(ApiError::new(
-                        400,
-                        "RoleAssignmentExists",
-                        "The Role assignment already exists.",
-                    ));
-                }
-                if self.requests.iter().any(|r| {
-                    r.level == Level::Assignment
-                        && r.request.status == RequestStatus::PendingApproval
-                        && eq(&r.request.principal_id, &principal_id)
-                        && eq(&r.request.role_definition_id, &role_id)
-                }) {
-                    // PendingRoleAssignmentRequest: same PIM error table as RoleNotFound above.
-                    return Err(ApiError::new(
-                        400,
-                        "PendingRoleAssignmentRequest",
-                        "A request for this role assignment is already pending approval.",
-                    ));
-                }
-                let (start, expiration, end) =
-                    resolve_schedule(body.schedule_info.as_ref(), now, Some(max))?;
-                let rules = self.rules_of(&role_id);
-                let failed = rules.activation_failures(start, end, evidence);
-                let needs_approval = rules.approval().is_approval_required == Some(true);
-                if !failed.is_empty() {
-                    return Err(ApiError::policy_failed(&failed));
-                }
-                // An activation never outlives the eligibility it comes from.
-                let end = match (end, elig.end) {
-                    (Some(a), Some(b)) if b < a => Some(b),
-                    (a, _) => a,
-                };
-                req.schedule_info = Some(RequestSchedule {
-                    start_date_time: Some(start),
-                    recurrence: None,
-                    expiration: Some(expiration.clone()),
-                });
-                if validation_only {
-                    return Ok(req);
-                }
-                if needs_approval {
-                    req.status = RequestStatus::PendingApproval;
-                    req.completed_date_time = None;
-                    req.approval_id = Some(self.next_id("approval"));
-                    self.requests.push(RequestRec {
-                        level,
-                        request: req.clone(),
-                        eligibility_schedule_id: Some(elig.id.clone()),
-                    });
-                    return Ok(req);
-                }
-                self.activate(&mut req, &elig.id, start, expiration, end, now);
-            }
-            A::SelfDeactivate => {
-                let i = self
-                    .find_schedule(Level::Assignment, &principal_id, &role_id, &scope, |s| {
-                        live(s) && s.assignment_type == Some(AssignmentType::Activated)
-                    })
-                    .ok_or_else(does_not_exist)?;
-                req.status = RequestStatus::Revoked;
-                if !validation_only {
-                    self.schedules.remove(i);
-                }
-            }
-            A::SelfExtend | A::SelfRenew => {
-                let renew = body.action == A::SelfRenew;
-                let existing = self.find_schedule(level, &principal_id, &role_id, &scope, |s| {
-                    (renew || live(s)) && s.assignment_type != Some(AssignmentType::Activated)
-                });
-                if existing.is_none() {
-                    return Err(does_not_exist());
-                }
-                let (start, expiration, _) =
-                    resolve_schedule(body.schedule_info.as_ref(), now, None)?;
-                req.schedule_info = Some(RequestSchedule {
-                    start_date_time: Some(start),
-                    recurrence: None,
-                    expiration: Some(expiration),
-                });
-                req.status = RequestStatus::PendingAdminDecision;
-                req.completed_date_time = None;
-                req.approval_id = Some(self.next_id("approval"));
-            }
-            A::UnknownFutureValue => unreachable!("rejected above"),
-        }
-        if !validation_only && req.status != RequestStatus::PendingApproval {
-            self.requests.push(RequestRec {
-                level,
-                request: req.clone(),
-                eligibility_schedule_id: None,
-            });
-        }
-        Ok(req)
-    }
-
-    fn activate(
-        &mut self,
-        req: &mut UnifiedRoleScheduleRequest,
-        elig_id: &str,
-        start: Dt,
-        expiration: ExpirationPattern,
-        end: Option<Dt>,
-        now: Dt,
-    ) {
-        self.schedules.push(Schedule {
-            id: req.id.clone(),
-            level: Level::Assignment,
-            principal_id: req.principal_id.clone(),
-            role_definition_id: req.role_definition_id.clone(),
-            directory_scope_id: req.directory_scope_id.clone().unwrap_or_else(|| "/".into()),
-            assignment_type: Some(AssignmentType::Activated),
-            created_using: req.id.clone(),
-            created: now,
-            modified: None,
-            start,
-            expiration,
-            end,
-            activated_using: Some(elig_id.to_string()),
-            outside_pim: false,
-        });
-        req.target_schedule_id = Some(req.id.clone());
-        if start > now {
-            req.status = RequestStatus::Granted;
-            req.completed_date_time = Some(start);
-        } else {
-            req.status = RequestStatus::Provisioned;
-            req.completed_date_time = Some(now);
-        }
-    }
-
-    fn request_index(&self, id: &str) -> Option<usize> {
-        self.requests.iter().position(|r| eq(&r.request.id, id))
-    }
-
-    /// Approves a request pending approval (an activation) or an admin decision (a self extension or renewal).
-    pub fn approve(&mut self, id: &str, now: Dt) -> ApiResult<UnifiedRoleScheduleRequest> {
-        let i = self
-            .request_index(id)
-            .ok_or_else(|| ApiError::not_found("request", id))?;
-        let rec = self.requests[i].clone();
-        let mut req = rec.request.clone();
-        let info = req.schedule_info.clone();
-        match req.status {
-            RequestStatus::PendingApproval => {
-                let elig_id = rec.eligibility_schedule_id.clone().unwrap_or_default();
-                let elig = self
-                    .schedules
-                    .iter()
-                    .find(|s| s.id == elig_id && s.active(now))
-                    .cloned();
-                let Some(elig) = elig else {
-                    req.status = RequestStatus::Failed;
-                    req.completed_date_time = Some(now);
-                    self.requests[i].request = req.clone();
-                    return Ok(req);
-                };
-                let max = self.activation_max(&req.role_definition_id);
-                let (start, expiration, end) = resolve_schedule(info.as_ref(), now, Some(max))?;
-                let end = match (end, elig.end) {
-                    (Some(a), Some(b)) if b < a => Some(b),
-                    (a, _) => a,
-                };
-                self.activate(&mut req, &elig.id, start, expiration, end, now);
-            }
-            RequestStatus::PendingAdminDecision => {
-                let level = rec.level;
-                let renew = req.action == ScheduleRequestAction::SelfRenew;
-                let scope = req.directory_scope_id.clone().unwrap_or_else(|| "/".into());
-                let (start, expiration, end) = resolve_schedule(info.as_ref(), now, None)?;
-                let pos = self.find_schedule(
-                    level,
-                    &req.principal_id,
-                    &req.role_definition_id,
-                    &scope,
-                    |s| {
-                        (renew || s.live(now))
-                            && s.assignment_type != Some(AssignmentType::Activated)
-                    },
-                );
-                let Some(p) = pos else {
-                    return Err(does_not_exist());
-                };
-                let s = &mut self.schedules[p];
-                if renew {
-                    s.start = start;
-                }
-                s.expiration = expiration;
-                s.end = end;
-                s.modified = Some(now);
-                req.target_schedule_id = Some(s.id.clone());
-                req.status = RequestStatus::Provisioned;
-                req.completed_date_time = Some(now);
-            }
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "The request '{id}' is {other}, not pending approval."
-                )));
-            }
-        }
-        self.requests[i].request = req.clone();
-        Ok(req)
-    }
-
-    /// Denies a pending request.
-    pub fn deny(&mut self, id: &str, now: Dt) -> ApiResult<UnifiedRoleScheduleRequest> {
-        let i = self
-            .request_index(id)
-            .ok_or_else(|| ApiError::not_found("request", id))?;
-        let r = &mut self.requests[i].request;
-        if !matches!(
-            r.status,
-            RequestStatus::PendingApproval | RequestStatus::PendingAdminDecision
-        ) {
-            return Err(ApiError::bad_request(format!(
-                "The request '{id}' is {}, not pending approval.",
-                r.status
-            )));
-        }
-        r.status = RequestStatus::Denied;
-        r.completed_date_time = Some(now);
-        Ok(r.clone())
-    }
-
-    /// `POST .../{id}/cancel`: for requests that are Granted (not started yet) or still pending.
-    pub fn cancel(&mut self, level: Level, id: &str, now: Dt) -> ApiResult<()> {
-        let i = self
-            .requests
-            .iter()
-            .position(|r| r.level == level && eq(&r.request.id, id))
-            .ok_or_else(|| ApiError::not_found("request", id))?;
-        let status = self.requests[i].request.status;
-        match status {
-            RequestStatus::Granted => {
-                if let Some(t) = self.requests[i].request.target_schedule_id.clone() {
-                    self.schedules.retain(|s| !(s.id == t && s.start > now));
-                }
-            }
-            RequestStatus::PendingApproval | RequestStatus::PendingAdminDecision => {}
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "The request '{id}' is {other}; only requests that are Granted or pending approval can be canceled."
-                )));
-            }
-        }
-        let r = &mut self.requests[i].request;
-        r.status = RequestStatus::Canceled;
-        r.completed_date_time = Some(now);
-        Ok(())
+        .unwrap_or(Duration::from_hours(8))
     }
 
     // -- policies -------------------------------------------------------------------------------------------------
@@ -1066,97 +567,10 @@ fn schedule_info(s: &Schedule) -> RequestSchedule {
     }
 }
 
-/// The answer to updating, extending or removing an assignment that does not exist: 400
-/// `RoleAssignmentDoesNotExist`. Source: the PIM error table in microsoftgraph/microsoft-graph-docs-contrib
-/// api-reference/beta/api/governanceroleassignmentrequest-post.md ("RoleAssignmentDoesNotExist: the role assignment
-/// requested to be updated/extended doesn't exist in the system"), and field reports that v1.0 answers an
-/// adminRemove of a missing assignment with the same code (a public PowerShell PIM module's handling of
-/// "RoleAssignmentDoesNotExist" answers to adminRemove, measured live against Microsoft Graph).
-fn does_not_exist() -> ApiError {
-    ApiError::new(
-        400,
-        "RoleAssignmentDoesNotExist",
-        "The Role assignment does not exist.",
-    )
-}
-
 fn rule_not_found(id: &str) -> ApiError {
     ApiError::new(
         404,
         "ResourceNotFound",
         format!("The policy rule id {id} is invalid."),
     )
-}
-
-/// Normalizes a requested schedule: start (a past or missing start becomes now), the expiration as Graph echoes
-/// it, and the end. `default_duration` fills in a missing expiration (activations last the maximum by default);
-/// without it a missing expiration means none.
-pub fn resolve_schedule(
-    info: Option<&RequestSchedule>,
-    now: Dt,
-    default_duration: Option<Duration>,
-) -> ApiResult<(Dt, ExpirationPattern, Option<Dt>)> {
-    if info.is_some_and(|i| i.recurrence.as_ref().is_some_and(|r| !r.is_null())) {
-        return Err(ApiError::bad_request(
-            "scheduleInfo.recurrence is not supported by Privileged Identity Management.",
-        ));
-    }
-    let start = info
-        .and_then(|i| i.start_date_time)
-        .filter(|s| *s > now)
-        .unwrap_or(now);
-    let exp = info.and_then(|i| i.expiration.clone()).unwrap_or_default();
-    let kind = match exp.kind {
-        Some(ExpirationPatternType::NotSpecified) | None => {
-            if exp.duration.is_some() {
-                ExpirationPatternType::AfterDuration
-            } else if exp.end_date_time.is_some() {
-                ExpirationPatternType::AfterDateTime
-            } else if default_duration.is_some() {
-                ExpirationPatternType::AfterDuration
-            } else {
-                ExpirationPatternType::NoExpiration
-            }
-        }
-        Some(k) => k,
-    };
-    let too_far = || ApiError::bad_request("scheduleInfo.expiration is out of range.");
-    match kind {
-        ExpirationPatternType::NoExpiration => {
-            Ok((start, ExpirationPattern::no_expiration(), None))
-        }
-        ExpirationPatternType::AfterDateTime => {
-            let end = exp.end_date_time.ok_or_else(|| {
-                ApiError::bad_request(
-                    "scheduleInfo.expiration.endDateTime is required with afterDateTime.",
-                )
-            })?;
-            if end <= start {
-                return Err(ApiError::bad_request(
-                    "scheduleInfo.expiration.endDateTime must be after the start.",
-                ));
-            }
-            Ok((start, ExpirationPattern::after_date_time(end), Some(end)))
-        }
-        ExpirationPatternType::AfterDuration => {
-            if exp.end_date_time.is_some() {
-                return Err(ApiError::bad_request(
-                    "scheduleInfo.expiration: with a duration, endDateTime must be absent.",
-                ));
-            }
-            let d = exp.duration.or(default_duration).ok_or_else(|| {
-                ApiError::bad_request(
-                    "scheduleInfo.expiration.duration is required with afterDuration.",
-                )
-            })?;
-            if d.as_secs() == 0 || d.as_secs() > 3650 * 86400 {
-                return Err(too_far());
-            }
-            let end = start
-                .checked_add_signed(d.to_chrono())
-                .ok_or_else(too_far)?;
-            Ok((start, ExpirationPattern::after_duration(d), Some(end)))
-        }
-        ExpirationPatternType::NotSpecified => unreachable!("normalized above"),
-    }
 }

@@ -7,8 +7,10 @@ mod desired;
 mod live;
 mod policy;
 mod principal;
+mod setting;
 
 pub use desired::*;
 pub use live::*;
 pub use policy::*;
 pub use principal::*;
+pub use setting::*;

@@ -55,7 +55,7 @@ struct Out {
     changes: Vec<Change>,
     notes: Vec<super::Note>,
     errors: Vec<PlanError>,
-    fingerprints: BTreeMap<String, String>,
+    fingerprints: BTreeMap<fingerprint::ObjectId, String>,
     early: BTreeSet<ChangeKey>,
 }
 
@@ -187,8 +187,8 @@ impl RolePlan<'_> {
         }
     }
 
-    fn object(&self, kind: AssignmentKind, pid: &str) -> String {
-        fingerprint::assignment_object(&self.live_role.key, TENANT_SCOPE, pid, kind)
+    fn object(&self, kind: AssignmentKind, pid: &str) -> fingerprint::ObjectId {
+        fingerprint::ObjectId::assignment(&self.live_role.key, TENANT_SCOPE, pid, kind)
     }
 
     fn request(

@@ -4,14 +4,13 @@
 //! Each field has a canonical value to compare (sets sorted, names case-folded, approvers as object ids) and a value
 //! to show (approvers as names). Field names are the policy language's YAML paths.
 
-use crate::model::{PolicySettings, PrincipalRef, Requirement, RuleId};
+use crate::model::{AssignmentKind, PolicySettings, PrincipalRef, Requirement, Setting, Stage};
 use serde_json::{Value, json};
 
 /// One readable or declared setting.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Field {
-    pub rule: RuleId,
-    pub name: String,
+    pub setting: Setting,
     /// For comparison.
     pub cmp: Value,
     /// For people.
@@ -24,14 +23,9 @@ pub(crate) type ApproverView<'a> = &'a dyn Fn(&PrincipalRef) -> (String, String)
 /// Every field `s` sets (unmanaged fields are left out).
 pub(crate) fn fields(s: &PolicySettings, approver: ApproverView<'_>) -> Vec<Field> {
     let mut out = vec![];
-    let mut push = |rule: RuleId, name: String, v: Option<(Value, Value)>| {
+    let mut push = |setting: Setting, v: Option<(Value, Value)>| {
         if let Some((cmp, show)) = v {
-            out.push(Field {
-                rule,
-                name,
-                cmp,
-                show,
-            });
+            out.push(Field { setting, cmp, show });
         }
     };
     let same = |v: Value| (v.clone(), v);
@@ -53,118 +47,81 @@ pub(crate) fn fields(s: &PolicySettings, approver: ApproverView<'_>) -> Vec<Fiel
 
     let a = &s.activation;
     push(
-        RuleId::ExpirationEndUserAssignment,
-        "activation.max_duration".into(),
+        Setting::ActivationMaxDuration,
         a.max_duration.as_ref().map(dur),
     );
+    push(Setting::ActivationRequire, a.require.as_ref().map(reqs));
     push(
-        RuleId::EnablementEndUserAssignment,
-        "activation.require".into(),
-        a.require.as_ref().map(reqs),
-    );
-    push(
-        RuleId::AuthenticationContextEndUserAssignment,
-        "activation.authentication_context".into(),
+        Setting::AuthenticationContext,
         a.authentication_context
             .as_ref()
             .map(|c| same(c.as_deref().map_or(Value::Null, |c| json!(c)))),
     );
     let ap = &a.approval;
-    let approval = RuleId::ApprovalEndUserAssignment;
     push(
-        approval,
-        "activation.approval.required".into(),
+        Setting::ApprovalRequired,
         ap.required.map(|b| same(json!(b))),
     );
     push(
-        approval,
-        "activation.approval.for_extension".into(),
+        Setting::ApprovalForExtension,
         ap.for_extension.map(|b| same(json!(b))),
     );
     push(
-        approval,
-        "activation.approval.requestor_justification".into(),
+        Setting::RequestorJustification,
         ap.requestor_justification.map(|b| same(json!(b))),
     );
     if let Some(stages) = &ap.stages {
         let single = stages.len() == 1;
         if !single {
-            push(
-                approval,
-                "activation.approval.stages".into(),
-                Some(same(json!(stages.len()))),
-            );
+            push(Setting::ApprovalStages, Some(same(json!(stages.len()))));
         }
         for (i, st) in stages.iter().enumerate() {
-            let base = if single {
-                "activation.approval".to_string()
+            let stage = if single {
+                Stage::Single
             } else {
-                format!("activation.approval.stages[{i}]")
+                Stage::Index(i)
             };
+            push(Setting::Approvers(stage), st.approvers.as_ref().map(people));
             push(
-                approval,
-                format!("{base}.approvers"),
-                st.approvers.as_ref().map(people),
-            );
-            push(
-                approval,
-                format!("{base}.stage_timeout"),
+                Setting::StageTimeout(stage),
                 st.timeout_days.map(|d| same(json!(format!("{d}d")))),
             );
             push(
-                approval,
-                format!("{base}.approver_justification"),
+                Setting::ApproverJustification(stage),
                 st.approver_justification.map(|b| same(json!(b))),
             );
             push(
-                approval,
-                format!("{base}.escalation_after"),
+                Setting::EscalationAfter(stage),
                 st.escalation_after_minutes
                     .map(|m| same(m.map_or(Value::Null, |m| json!(format!("{m}m"))))),
             );
             push(
-                approval,
-                format!("{base}.escalation_approvers"),
+                Setting::EscalationApprovers(stage),
                 st.escalation_approvers.as_ref().map(people),
             );
         }
     }
-    for (prefix, set, exp, enable) in [
-        (
-            "eligible_assignment",
-            &s.eligible_assignment,
-            RuleId::ExpirationAdminEligibility,
-            RuleId::EnablementAdminEligibility,
-        ),
-        (
-            "active_assignment",
-            &s.active_assignment,
-            RuleId::ExpirationAdminAssignment,
-            RuleId::EnablementAdminAssignment,
-        ),
+    for (kind, set) in [
+        (AssignmentKind::Eligible, &s.eligible_assignment),
+        (AssignmentKind::Active, &s.active_assignment),
     ] {
         push(
-            exp,
-            format!("{prefix}.allow_permanent"),
+            Setting::AllowPermanent(kind),
             set.allow_permanent.map(|b| same(json!(b))),
         );
         push(
-            exp,
-            format!("{prefix}.max_duration"),
+            Setting::AssignmentMaxDuration(kind),
             set.max_duration.as_ref().map(dur),
         );
         push(
-            enable,
-            format!("{prefix}.require"),
+            Setting::AssignmentRequire(kind),
             set.require.as_ref().map(reqs),
         );
     }
     for ((event, recipient), n) in &s.notifications {
-        let rule = RuleId::notification(*event, *recipient);
-        let base = format!("notifications.{}.{}", event.as_str(), recipient.as_str());
+        let (e, r) = (*event, *recipient);
         push(
-            rule,
-            format!("{base}.recipients"),
+            Setting::Recipients(e, r),
             n.recipients.as_ref().map(|r| {
                 let mut cmp: Vec<String> = r.iter().map(|x| x.trim().to_lowercase()).collect();
                 cmp.sort();
@@ -173,13 +130,11 @@ pub(crate) fn fields(s: &PolicySettings, approver: ApproverView<'_>) -> Vec<Fiel
             }),
         );
         push(
-            rule,
-            format!("{base}.default_recipients"),
+            Setting::DefaultRecipients(e, r),
             n.default_recipients.map(|b| same(json!(b))),
         );
         push(
-            rule,
-            format!("{base}.critical_only"),
+            Setting::CriticalOnly(e, r),
             n.critical_only.map(|b| same(json!(b))),
         );
     }
@@ -214,10 +169,13 @@ mod tests {
         }]);
         let view = |p: &PrincipalRef| (format!("id-{}", p.name), p.name.clone());
         let f = fields(&s, &view);
-        let names: Vec<&str> = f.iter().map(|f| f.name.as_str()).collect();
+        let names: Vec<Setting> = f.iter().map(|f| f.setting).collect();
         assert_eq!(
             names,
-            ["activation.max_duration", "activation.approval.approvers"]
+            [
+                Setting::ActivationMaxDuration,
+                Setting::Approvers(Stage::Single)
+            ]
         );
         assert_eq!(f[0].show, json!("1h"));
         assert_eq!(f[1].cmp, json!(["id-a@x", "id-b@x"]));

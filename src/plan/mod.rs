@@ -75,7 +75,8 @@ pub struct Plan {
     pub summary: Summary,
     /// `object → sha256` of every live object the plan read and would touch (`absent` for one it would create).
     /// Apply reads them again and refuses a plan whose objects changed.
-    pub fingerprints: BTreeMap<String, String>,
+    #[serde(with = "fingerprint::by_name")]
+    pub fingerprints: BTreeMap<fingerprint::ObjectId, String>,
     /// The object ids of the protected principals: apply refuses any removal of them, whatever the plan file says.
     #[serde(default)]
     pub protected: Vec<String>,
@@ -176,8 +177,8 @@ pub struct PrincipalInfo {
 /// One setting of a rule, before and after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
-    /// The setting as the policy language names it (`activation.approval.required`).
-    pub field: String,
+    /// The setting; saved as the policy language names it (`activation.approval.required`).
+    pub field: crate::model::Setting,
     pub before: serde_json::Value,
     pub after: serde_json::Value,
 }
@@ -428,11 +429,16 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     notes.dedup();
     let summary = Summary::of(&changes, &notes, &errors);
     let desired_digest = fingerprint::desired(desired);
-    let id = fingerprint::of(&(&desired_digest, &changes, &errors, &fingerprints))
-        .trim_start_matches("sha256:")
-        .chars()
-        .take(12)
-        .collect();
+    let id = fingerprint::of(&(
+        &desired_digest,
+        &changes,
+        &errors,
+        &fingerprint::by_name::Sorted(&fingerprints),
+    ))
+    .trim_start_matches("sha256:")
+    .chars()
+    .take(12)
+    .collect();
     Plan {
         format_version: FORMAT_VERSION,
         id,
@@ -498,7 +504,7 @@ pub(crate) struct Context<'a> {
     pub changes: Vec<Change>,
     pub notes: Vec<Note>,
     pub errors: Vec<PlanError>,
-    pub fingerprints: BTreeMap<String, String>,
+    pub fingerprints: BTreeMap<fingerprint::ObjectId, String>,
     /// Assignments that only the policy as it stands allows: they go before the policy updates.
     pub early: std::collections::BTreeSet<ChangeKey>,
 }

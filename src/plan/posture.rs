@@ -5,7 +5,7 @@
 //! (MS.AAD.7.x) and CIS (5.3.x, 1.1.2) controls.
 
 use super::FieldChange;
-use crate::model::{AssignmentKind, RuleId};
+use crate::model::{AssignmentKind, NotificationEvent, Recipient, RuleId, Setting};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -88,9 +88,9 @@ pub(crate) fn of_rule(role_is_ga: bool, fields: &[FieldChange]) -> Posture {
 
 fn of_field(role_is_ga: bool, f: &FieldChange) -> Posture {
     use Effect::*;
-    let name = f.field.as_str();
+    use Setting::*;
+    let setting = f.field;
     let (b, a) = (&f.before, &f.after);
-    let tail = name.rsplit('.').next().unwrap_or(name);
     let up_down = |weaker_when_up: bool, what: &str, baselines: &[&str]| match cmp_duration(b, a) {
         Some(std::cmp::Ordering::Less) if weaker_when_up => Posture::new(
             Weakens,
@@ -126,32 +126,30 @@ fn of_field(role_is_ga: bool, f: &FieldChange) -> Posture {
             ),
         }
     };
-    match name {
-        "activation.max_duration" => up_down(true, "activation window", &[SECOPS, "PIM-037"]),
-        "activation.require" | "eligible_assignment.require" | "active_assignment.require" => {
-            let (lost, gained) = set_diff(b, a);
-            let what = if name.starts_with("activation") {
-                "activation"
-            } else {
-                "direct assignment"
-            };
-            if !lost.is_empty() {
-                Posture::new(
-                    Weakens,
-                    format!("{what} no longer requires {}", lost.join(", ")),
-                    &[SECOPS],
-                )
-            } else if !gained.is_empty() {
-                Posture::new(
-                    Strengthens,
-                    format!("{what} now requires {}", gained.join(", ")),
-                    &[SECOPS],
-                )
-            } else {
-                Posture::neutral(format!("{what} requirements unchanged"))
-            }
+    let requirements = |what: &str| {
+        let (lost, gained) = set_diff(b, a);
+        if !lost.is_empty() {
+            Posture::new(
+                Weakens,
+                format!("{what} no longer requires {}", lost.join(", ")),
+                &[SECOPS],
+            )
+        } else if !gained.is_empty() {
+            Posture::new(
+                Strengthens,
+                format!("{what} now requires {}", gained.join(", ")),
+                &[SECOPS],
+            )
+        } else {
+            Posture::neutral(format!("{what} requirements unchanged"))
         }
-        "activation.authentication_context" => match (b.is_null(), a.is_null()) {
+    };
+    let unjudged = || Posture::neutral(format!("{setting}: {} → {}", show(b), show(a)));
+    match setting {
+        ActivationMaxDuration => up_down(true, "activation window", &[SECOPS, "PIM-037"]),
+        ActivationRequire => requirements("activation"),
+        AssignmentRequire(_) => requirements("direct assignment"),
+        AuthenticationContext => match (b.is_null(), a.is_null()) {
             (false, true) => Posture::new(
                 Weakens,
                 "authentication context switched off",
@@ -168,19 +166,17 @@ fn of_field(role_is_ga: bool, f: &FieldChange) -> Posture {
                 &[SECOPS],
             ),
         },
-        "activation.approval.required" => {
+        ApprovalRequired => {
             let mut baselines = vec!["CIS 5.3.4", "CIS 5.3.5"];
             if role_is_ga {
                 baselines.insert(0, "MS.AAD.7.6v1");
             }
             flag(true, "approval", &baselines)
         }
-        "activation.approval.for_extension" => flag(true, "approval of extensions", &[]),
-        "activation.approval.requestor_justification" => {
-            flag(true, "requestor justification on approval", &[])
-        }
-        "activation.approval.approver_justification" => flag(true, "approver justification", &[]),
-        _ if tail == "approvers" && !name.ends_with("escalation_approvers") => {
+        ApprovalForExtension => flag(true, "approval of extensions", &[]),
+        RequestorJustification => flag(true, "requestor justification on approval", &[]),
+        ApproverJustification(_) => flag(true, "approver justification", &[]),
+        Approvers(_) => {
             let (lost, gained) = set_diff(b, a);
             let count = a.as_array().map_or(0, Vec::len);
             if !lost.is_empty() {
@@ -211,14 +207,12 @@ fn of_field(role_is_ga: bool, f: &FieldChange) -> Posture {
                 )
             }
         }
-        _ if tail == "escalation_approvers"
-            || tail == "escalation_after"
-            || tail == "stage_timeout" =>
-        {
-            Posture::neutral(format!("{name}: {} → {}", show(b), show(a)))
+        // Judged neutral on purpose: who is asked after a timeout, and when, moves no control.
+        EscalationApprovers(_) | EscalationAfter(_) | StageTimeout(_) | ApprovalStages => {
+            unjudged()
         }
-        "eligible_assignment.allow_permanent" | "active_assignment.allow_permanent" => {
-            let active = name.starts_with("active");
+        AllowPermanent(kind) => {
+            let active = kind == AssignmentKind::Active;
             flag(
                 false,
                 if active {
@@ -233,66 +227,73 @@ fn of_field(role_is_ga: bool, f: &FieldChange) -> Posture {
                 },
             )
         }
-        "eligible_assignment.max_duration" | "active_assignment.max_duration" => up_down(
+        AssignmentMaxDuration(kind) => up_down(
             true,
-            if name.starts_with("active") {
+            if kind == AssignmentKind::Active {
                 "longest active assignment"
             } else {
                 "longest eligible assignment"
             },
             &["MS.AAD.7.4v1"],
         ),
-        _ if name.starts_with("notifications.") => {
-            let baselines = notification_baselines(name, role_is_ga);
-            match tail {
-                "recipients" => {
-                    let (lost, gained) = set_diff(b, a);
-                    if !lost.is_empty() {
-                        Posture::new(
-                            Weakens,
-                            format!(
-                                "notification recipient{} removed: {}",
-                                plural(lost.len()),
-                                lost.join(", ")
-                            ),
-                            &baselines,
-                        )
-                    } else if !gained.is_empty() {
-                        Posture::new(
-                            Strengthens,
-                            format!(
-                                "notification recipient{} added: {}",
-                                plural(gained.len()),
-                                gained.join(", ")
-                            ),
-                            &baselines,
-                        )
-                    } else {
-                        Posture::neutral("notification recipients reordered")
-                    }
-                }
-                "default_recipients" => flag(true, "default notification recipients", &baselines),
-                "critical_only" => flag(false, "critical-only notifications", &baselines),
-                _ => Posture::neutral(name.to_string()),
+        Recipients(event, recipient) => {
+            let baselines = notification_baselines(event, recipient, role_is_ga);
+            let (lost, gained) = set_diff(b, a);
+            if !lost.is_empty() {
+                Posture::new(
+                    Weakens,
+                    format!(
+                        "notification recipient{} removed: {}",
+                        plural(lost.len()),
+                        lost.join(", ")
+                    ),
+                    &baselines,
+                )
+            } else if !gained.is_empty() {
+                Posture::new(
+                    Strengthens,
+                    format!(
+                        "notification recipient{} added: {}",
+                        plural(gained.len()),
+                        gained.join(", ")
+                    ),
+                    &baselines,
+                )
+            } else {
+                Posture::neutral("notification recipients reordered")
             }
         }
-        _ => Posture::neutral(format!("{name}: {} → {}", show(b), show(a))),
+        DefaultRecipients(event, recipient) => flag(
+            true,
+            "default notification recipients",
+            &notification_baselines(event, recipient, role_is_ga),
+        ),
+        CriticalOnly(event, recipient) => flag(
+            false,
+            "critical-only notifications",
+            &notification_baselines(event, recipient, role_is_ga),
+        ),
     }
 }
 
-fn notification_baselines(name: &str, role_is_ga: bool) -> Vec<&'static str> {
-    if name.starts_with("notifications.eligible_assigned.admin")
-        || name.starts_with("notifications.active_assigned.admin")
-    {
-        vec!["MS.AAD.7.7v1"]
-    } else if name.starts_with("notifications.activated.admin") {
-        vec![if role_is_ga {
+fn notification_baselines(
+    event: NotificationEvent,
+    recipient: Recipient,
+    role_is_ga: bool,
+) -> Vec<&'static str> {
+    match (event, recipient) {
+        (
+            NotificationEvent::EligibleAssigned | NotificationEvent::ActiveAssigned,
+            Recipient::Admin,
+        ) => {
+            vec!["MS.AAD.7.7v1"]
+        }
+        (NotificationEvent::Activated, Recipient::Admin) => vec![if role_is_ga {
             "MS.AAD.7.8v1"
         } else {
             "MS.AAD.7.9v1"
-        }]
-    } else {
-        vec![SECOPS]
+        }],
+        _ => vec![SECOPS],
     }
 }
 
@@ -567,7 +568,7 @@ mod tests {
 
     fn field(name: &str, before: Value, after: Value) -> FieldChange {
         FieldChange {
-            field: name.into(),
+            field: Setting::parse(name).expect("a setting"),
             before,
             after,
         }

@@ -4,7 +4,7 @@
 use super::fields::{Field, fields};
 use super::{ChangeKey, Context, Note, NoteKind, NoteSeverity};
 use crate::graph::defaults::default_rules;
-use crate::model::{AssignmentKind, PrincipalRef, RoleKey, RuleId, TENANT_SCOPE};
+use crate::model::{AssignmentKind, PrincipalRef, RoleKey, Setting, TENANT_SCOPE};
 use crate::observe::rules::observed_settings;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -71,11 +71,10 @@ fn activations(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec<Not
 
 fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
     let none = |p: &PrincipalRef| (p.name.to_lowercase(), p.name.clone());
-    let defaults: BTreeMap<(RuleId, String), Field> =
-        fields(&observed_settings(&default_rules()), &none)
-            .into_iter()
-            .map(|f| ((f.rule, f.name.clone()), f))
-            .collect();
+    let defaults: BTreeMap<Setting, Field> = fields(&observed_settings(&default_rules()), &none)
+        .into_iter()
+        .map(|f| (f.setting, f))
+        .collect();
     for (key, role) in &cx.desired.roles {
         let Some(live_role) = cx.live_role(key) else {
             continue;
@@ -83,17 +82,17 @@ fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
         let Some(policy) = cx.live.policies.get(&live_role.key) else {
             continue;
         };
-        let managed: BTreeSet<String> = fields(&role.policy, &none)
+        let managed: BTreeSet<Setting> = fields(&role.policy, &none)
             .into_iter()
-            .map(|f| f.name)
+            .map(|f| f.setting)
             .collect();
         let live_view =
             |p: &PrincipalRef| (p.name.to_lowercase(), cx.live.label(&p.name).to_string());
         for f in fields(&policy.settings, &live_view) {
-            if managed.contains(&f.name) {
+            if managed.contains(&f.setting) {
                 continue;
             }
-            let Some(default) = defaults.get(&(f.rule, f.name.clone())) else {
+            let Some(default) = defaults.get(&f.setting) else {
                 continue;
             };
             if default.cmp == f.cmp {
@@ -107,7 +106,7 @@ fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
                 None,
                 format!(
                     "unmanaged: {} is {} in the tenant (Microsoft's default: {}); declare it to manage it",
-                    f.name,
+                    f.setting,
                     super::posture::show(&f.show),
                     super::posture::show(&default.show)
                 ),

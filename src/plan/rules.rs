@@ -3,7 +3,7 @@
 use super::fields::{Field, fields};
 use super::{Action, Change, ChangeKey, Context, FieldChange, Operation, fingerprint, posture};
 use crate::catalog::well_known;
-use crate::model::{PrincipalRef, RuleId};
+use crate::model::{PrincipalRef, RuleId, Setting};
 use crate::observe::rules::updated_rule;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -31,21 +31,24 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
         let live_view =
             |p: &PrincipalRef| (p.name.to_lowercase(), cx.live.label(&p.name).to_string());
         let want = fields(&role.policy, &desired_view);
-        let have: BTreeMap<(RuleId, String), Field> = fields(&policy.settings, &live_view)
+        let have: BTreeMap<Setting, Field> = fields(&policy.settings, &live_view)
             .into_iter()
-            .map(|f| ((f.rule, f.name.clone()), f))
+            .map(|f| (f.setting, f))
             .collect();
         let mut by_rule: BTreeMap<RuleId, Vec<FieldChange>> = BTreeMap::new();
         for f in want {
-            let before = have.get(&(f.rule, f.name.clone()));
+            let before = have.get(&f.setting);
             if before.is_some_and(|b| b.cmp == f.cmp) {
                 continue;
             }
-            by_rule.entry(f.rule).or_default().push(FieldChange {
-                field: f.name,
-                before: before.map_or(Value::Null, |b| b.show.clone()),
-                after: f.show,
-            });
+            by_rule
+                .entry(f.setting.rule())
+                .or_default()
+                .push(FieldChange {
+                    field: f.setting,
+                    before: before.map_or(Value::Null, |b| b.show.clone()),
+                    after: f.show,
+                });
         }
         let approver_id = |p: &PrincipalRef| cx.live.id_of(p).map(str::to_string);
         for (rule_id, changed) in by_rule {
@@ -61,7 +64,7 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
             let reversed: Vec<FieldChange> = changed
                 .iter()
                 .map(|c| FieldChange {
-                    field: c.field.clone(),
+                    field: c.field,
                     before: c.after.clone(),
                     after: c.before.clone(),
                 })
@@ -71,12 +74,12 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
                 Value::Object(
                     changed
                         .iter()
-                        .map(|c| (c.field.clone(), side(c).clone()))
+                        .map(|c| (c.field.to_string(), side(c).clone()))
                         .collect::<Map<String, Value>>(),
                 )
             };
             prints.push((
-                fingerprint::rule_object(&policy.id, rule_id.as_str()),
+                fingerprint::ObjectId::rule(&policy.id, rule_id),
                 fingerprint::rule(live_rule),
             ));
             out.push(Change {

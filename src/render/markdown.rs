@@ -269,14 +269,17 @@ fn fields_table(fields: &[FieldChange]) -> String {
     ];
     for f in fields {
         let (before, after) = field_cells(f);
-        lines.push(format!("| {} | {before} | {after} |", code(&f.field)));
+        lines.push(format!(
+            "| {} | {before} | {after} |",
+            code(&f.field.to_string())
+        ));
     }
     lines.join("\n")
 }
 
 /// A setting's cells; lists of people and long lists mark what goes (struck through) and what comes (bold).
 fn field_cells(f: &FieldChange) -> (String, String) {
-    let items = wants_list_layout(&f.field, &f.before, &f.after)
+    let items = wants_list_layout(f.field, &f.before, &f.after)
         .then(|| list_diff(&f.before, &f.after))
         .flatten();
     let Some(items) = items else {

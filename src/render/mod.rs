@@ -9,7 +9,7 @@ pub mod json;
 pub mod markdown;
 pub mod text;
 
-use crate::model::AssignmentKind;
+use crate::model::{AssignmentKind, Setting};
 use crate::plan::{Action, Cause, Change, ChangeKey, Effect, NoteKind, Plan};
 use chrono::{DateTime, Timelike, Utc};
 use serde_json::Value;
@@ -109,9 +109,9 @@ fn set_items(v: &Value) -> Option<Vec<String>> {
 }
 
 /// Whether a setting reads better as a list diff than as `before → after`: lists of people, or long lists.
-fn wants_list_layout(field: &str, before: &Value, after: &Value) -> bool {
+fn wants_list_layout(field: Setting, before: &Value, after: &Value) -> bool {
     const LONG: usize = 60;
-    let people = field.ends_with("approvers") || field.ends_with("recipients");
+    let people = field.lists_people();
     let long = show(before).len() + show(after).len() > LONG;
     (people || long) && list_diff(before, after).is_some()
 }
@@ -270,11 +270,11 @@ mod tests {
             principal: None,
             before: fields
                 .iter()
-                .map(|f| (f.field.clone(), f.before.clone()))
+                .map(|f| (f.field.to_string(), f.before.clone()))
                 .collect(),
             after: fields
                 .iter()
-                .map(|f| (f.field.clone(), f.after.clone()))
+                .map(|f| (f.field.to_string(), f.after.clone()))
                 .collect(),
             reason: match fields.as_slice() {
                 [one] => format!("{} differs from the declaration", one.field),
@@ -326,7 +326,7 @@ mod tests {
 
     fn field(name: &str, before: Value, after: Value) -> FieldChange {
         FieldChange {
-            field: name.to_string(),
+            field: Setting::parse(name).expect("a setting"),
             before,
             after,
         }
@@ -500,7 +500,10 @@ mod tests {
                 errors: 0,
             },
             fingerprints: BTreeMap::from([(
-                "eligible/729827e3-9c14-49f7-bb1b-9608f156bbb8/a1".to_string(),
+                crate::plan::fingerprint::ObjectId::parse(
+                    "eligible/729827e3-9c14-49f7-bb1b-9608f156bbb8/a1",
+                )
+                .expect("an object name"),
                 "absent".to_string(),
             )]),
             protected: vec![],

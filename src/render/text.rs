@@ -193,7 +193,7 @@ fn why(p: &Posture) -> String {
 
 /// One setting: `before → after`, or item by item for lists of people and long lists.
 fn field(f: &FieldChange, paint: Paint) -> Vec<String> {
-    let items = wants_list_layout(&f.field, &f.before, &f.after)
+    let items = wants_list_layout(f.field, &f.before, &f.after)
         .then(|| list_diff(&f.before, &f.after))
         .flatten();
     let Some(items) = items else {
