@@ -20,6 +20,7 @@ pub mod defaults;
 pub mod directory;
 pub mod error;
 pub mod policy;
+pub mod review;
 pub mod role;
 
 pub use batch::{BatchRequest, BatchRequestItem, BatchResponse, BatchResponseItem};
