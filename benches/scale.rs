@@ -498,7 +498,7 @@ fn validate() {
             .map(|_| {
                 let t = Instant::now();
                 let d = load(dir.path(), now);
-                assert_eq!(d.roles.len(), 499);
+                assert_eq!(d.targets.len(), 499);
                 t.elapsed()
             })
             .collect(),

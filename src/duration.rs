@@ -39,8 +39,20 @@ impl Duration {
             None
         }
     }
+    /// As a chrono duration, for comparisons: saturates at chrono's largest (about 292 million years) instead of
+    /// panicking, so a huge duration compares as longer than any span between two dates.
     pub fn to_chrono(self) -> chrono::Duration {
-        chrono::Duration::seconds(i64::try_from(self.secs).unwrap_or(i64::MAX))
+        i64::try_from(self.secs)
+            .ok()
+            .and_then(chrono::Duration::try_seconds)
+            .unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// The instant this long after `t`; `None` past the last instant chrono can represent. Every "date plus
+    /// duration" goes through here, so that no input can make the arithmetic overflow.
+    pub fn after(self, t: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+        let d = chrono::Duration::try_seconds(i64::try_from(self.secs).ok()?)?;
+        t.checked_add_signed(d)
     }
 
     /// Parses the short form (`30m`, `1h30m`, `90d`) or ISO 8601 (`PT1H30M`, `P90D`).
@@ -237,6 +249,26 @@ impl<'de> Deserialize<'de> for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arithmetic_near_the_limits_never_panics() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        for text in ["999999999d", "213503982334601d", "18446744073709551615s"] {
+            let d = Duration::parse(text).unwrap();
+            assert_eq!(d.after(now), None, "{text}");
+            // Longer than the span between any two instants chrono can hold.
+            assert!(
+                d.to_chrono() > chrono::DateTime::<chrono::Utc>::MAX_UTC - now,
+                "{text}"
+            );
+        }
+        assert_eq!(
+            Duration::from_days(1).after(now),
+            Some(now + chrono::Duration::days(1))
+        );
+    }
 
     #[test]
     fn parses_short_and_iso_forms() {

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod duration;
 pub mod emulator;
+pub mod files;
 pub mod graph;
 pub mod import;
 pub mod language;

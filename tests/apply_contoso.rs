@@ -5,7 +5,7 @@ mod planning;
 use pimctl::apply::{self, ApplyOptions, Outcome};
 use pimctl::graph::ScheduleRequestAction;
 use pimctl::observe::read_tenant;
-use pimctl::plan::{self, Operation, PlanOptions};
+use pimctl::plan::{self, Meaning, Operation, PlanOptions};
 use planning::*;
 
 fn writes(stats: &pimctl::emulator::Stats) -> u64 {
@@ -85,11 +85,11 @@ async fn a_plan_made_before_the_tenant_changed_is_stale() {
     let live = read_tenant(&client, &[&desired], now).await.unwrap();
     let stale = apply::stale_objects(&p, &live);
     assert_eq!(stale.len(), 1, "{stale:#?}");
-    assert!(
-        stale[0]
-            .object
-            .starts_with("active/62e90394-69f5-4237-9190-012177145e10/")
-    );
+    assert!(matches!(
+        &stale[0].object,
+        pimctl::plan::fingerprint::ObjectId::Assignment { target, kind: pimctl::model::AssignmentKind::Active, .. }
+            if target.role.0 == "62e90394-69f5-4237-9190-012177145e10"
+    ));
     assert_eq!(stale[0].now, "absent");
 }
 
@@ -110,11 +110,11 @@ async fn a_plan_file_that_removes_a_break_glass_account_is_refused() {
         .unwrap()
         .id
         .clone();
-    if let pimctl::plan::Operation::ScheduleRequest { request, .. } =
-        &mut p.changes[2].operations[0]
-    {
-        request.principal_id = bg;
+    let op = &mut p.changes[2].operations[0];
+    if let pimctl::plan::Meaning::Assignment { principal, .. } = &mut op.meaning {
+        *principal = bg.to_lowercase();
     }
+    op.body["principalId"] = bg.into();
     let protected = p.protected.iter().cloned().collect();
     assert_eq!(apply::refused_removals(&p, &protected).len(), 1);
 }
@@ -215,11 +215,9 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
             "bg-01@contoso.onmicrosoft.com",
             "bg-02@contoso.onmicrosoft.com",
         ] {
-            assert!(
-                live.assignments.iter().any(|a| a.role.0 == ga
-                    && a.end.is_none()
-                    && live.label(&a.principal_id) == bg)
-            );
+            assert!(live.assignments.iter().any(|a| a.target.role.0 == ga
+                && a.end.is_none()
+                && live.label(&a.principal_id) == bg));
         }
         assert!(
             writes_recorded >= 80,
@@ -284,9 +282,12 @@ async fn an_assignment_about_to_expire_is_extended_and_one_far_from_its_end_is_u
         .changes
         .iter()
         .map(|c| match &c.operations[..] {
-            [Operation::ScheduleRequest { request, .. }] => {
-                (c.principal.as_ref().unwrap().label.clone(), request.action)
-            }
+            [
+                Operation {
+                    meaning: Meaning::Assignment { action, .. },
+                    ..
+                },
+            ] => (c.principal.as_ref().unwrap().label.clone(), *action),
             other => panic!("one schedule request expected: {other:?}"),
         })
         .collect();
@@ -357,9 +358,12 @@ async fn a_conversion_whose_removal_fails_leaves_the_new_assignment_in_place() {
     );
     // The removal fails for good (here: it names a role the tenant does not have).
     match &mut p.changes[0].operations[1] {
-        Operation::ScheduleRequest { request, .. } => {
-            assert_eq!(request.action, ScheduleRequestAction::AdminRemove);
-            request.role_definition_id = "00000000-0000-0000-0000-000000000000".into();
+        op @ Operation {
+            meaning: Meaning::Assignment { .. },
+            ..
+        } => {
+            assert_eq!(op.body["action"], "adminRemove");
+            op.body["roleDefinitionId"] = "00000000-0000-0000-0000-000000000000".into();
         }
         other => panic!("the removal comes second: {other:?}"),
     }
@@ -382,9 +386,12 @@ async fn a_conversion_whose_creation_fails_sends_no_removal() {
     let now = em.with_state(|s| s.now());
     let mut p = plan_against(&em, &desired).await;
     match &mut p.changes[0].operations[0] {
-        Operation::ScheduleRequest { request, .. } => {
-            assert_eq!(request.action, ScheduleRequestAction::AdminAssign);
-            request.role_definition_id = "00000000-0000-0000-0000-000000000000".into();
+        op @ Operation {
+            meaning: Meaning::Assignment { .. },
+            ..
+        } => {
+            assert_eq!(op.body["action"], "adminAssign");
+            op.body["roleDefinitionId"] = "00000000-0000-0000-0000-000000000000".into();
         }
         other => panic!("the creation comes first: {other:?}"),
     }

@@ -246,7 +246,7 @@ async fn converges(c: &Case) {
         "activations are not touched"
     );
     let ga = pimctl::catalog::well_known::GLOBAL_ADMINISTRATOR;
-    assert!(live.assignments.iter().any(|a| a.role.0 == ga
+    assert!(live.assignments.iter().any(|a| a.target.role.0 == ga
         && a.end.is_none()
         && a.kind == pimctl::model::AssignmentKind::Active
         && live.label(&a.principal_id) == BREAK_GLASS));

@@ -205,7 +205,7 @@ fn an_edited_plan_that_writes_another_object_is_refused() {
         .iter_mut()
         .find(|c| c["action"] == "remove")
         .unwrap();
-    removal["operations"][0]["request"]["principalId"] = bg.clone().into();
+    removal["operations"][0]["body"]["principalId"] = bg.clone().into();
     p["protected"] = serde_json::json!([]);
     std::fs::write(edited, p.to_string()).unwrap();
 

@@ -94,7 +94,7 @@ fn json_on_stdout_is_only_json_and_detailed_exitcode_says_changes() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let v: serde_json::Value =
         serde_json::from_slice(&o.stdout).expect("stdout is one JSON document");
-    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["format_version"], pimctl::plan::FORMAT_VERSION);
     assert_eq!(v["read_at"], NOW);
     assert_eq!(v["summary"]["creates"], 1);
     assert_eq!(v["changes"].as_array().unwrap().len(), 3);

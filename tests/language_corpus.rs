@@ -271,7 +271,7 @@ fn generated_not_utf8_reports_the_first_bad_byte() {
         (Some(4), Some(13))
     );
     // A file that can't be read contributes no roles, and the load carries on with the others.
-    assert!(loaded.state.roles.is_empty());
+    assert!(loaded.state.targets.is_empty());
     insta::assert_snapshot!("generated-not-utf8", render(&loaded, dir.path(), "<tmp>/"));
 }
 
@@ -321,10 +321,217 @@ fn generated_large_file_reports_exactly_the_planted_problems() {
         .collect();
     assert_eq!(got, planted);
     // Everything else was decoded and lowered.
-    assert_eq!(loaded.state.roles.len(), ROLES + 1);
+    assert_eq!(loaded.state.targets.len(), ROLES + 1);
     assert_eq!(loaded.state.assignments().len(), 2 * ROLES - 2);
     insta::assert_snapshot!(
         "generated-large-file",
         render(&loaded, dir.path(), "<tmp>/")
     );
+}
+
+/// Hostile directories (#18): what can't be committed as a corpus case is built here.
+mod hostile {
+    use super::*;
+    use pimctl::language::MAX_DIAGNOSTICS;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    const GOOD: &str = "version: pimctl/v1\ndirectory_roles:\n  Security Reader:\n    eligible:\n      - user: alice@contoso.com\n        until: 2027-06-30\n";
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_line_endings_are_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("\u{feff}{}", GOOD.replace('\n', "\r\n"));
+        write(dir.path(), "bom.yaml", &text);
+        let loaded = language::load(dir.path(), &options());
+        assert!(
+            loaded.diagnostics.items().is_empty(),
+            "{}",
+            loaded.diagnostics.render_text(false)
+        );
+        assert_eq!(loaded.state.targets.len(), 1);
+        assert_eq!(loaded.state.assignments().len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_among_the_policies_is_named_and_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "good.yaml", GOOD);
+        let fifo = dir.path().join("policy.yaml");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path. Opening the FIFO for reading would block this test forever.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let loaded = language::load(dir.path(), &options());
+        let d = loaded.diagnostics.items();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::ReadFailed);
+        assert_eq!(d[0].location.file, fifo);
+        assert!(
+            d[0].message.contains("named pipe (FIFO)"),
+            "{}",
+            d[0].message
+        );
+        // The other file was still read.
+        assert_eq!(loaded.state.targets.len(), 1);
+        // Given directly, too.
+        let loaded = language::load(&fifo, &options());
+        assert_eq!(loaded.diagnostics.items()[0].code, Code::ReadFailed);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_end_in_an_error_not_a_walk_without_end() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "good.yaml", GOOD);
+        // A directory that links back to its parent, and two files that link to each other.
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("again")).unwrap();
+        std::os::unix::fs::symlink("b.yaml", dir.path().join("a.yaml")).unwrap();
+        std::os::unix::fs::symlink("a.yaml", dir.path().join("b.yaml")).unwrap();
+        let loaded = language::load(dir.path(), &options());
+        let d = loaded.diagnostics.items();
+        let files: Vec<String> = d
+            .iter()
+            .map(|d| {
+                assert_eq!(d.code, Code::ReadFailed, "{d:?}");
+                d.location
+                    .file
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(files, ["a.yaml", "b.yaml"]);
+        assert_eq!(loaded.state.targets.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unreadable_file_is_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "secret.yaml", GOOD);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let loaded = language::load(dir.path(), &options());
+        // root reads it anyway; anyone else gets the file named.
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            assert!(loaded.diagnostics.items().is_empty());
+        } else {
+            let d = loaded.diagnostics.items();
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert_eq!((d[0].code, &d[0].location.file), (Code::ReadFailed, &p));
+        }
+    }
+
+    #[test]
+    fn five_thousand_files_each_with_a_problem_give_bounded_output() {
+        const FILES: usize = 5_000;
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..FILES {
+            write(
+                dir.path(),
+                &format!("role-{i:04}.yaml"),
+                &format!(
+                    "version: pimctl/v1\ndirectory_roles:\n  00000000-0000-4000-8000-{i:012}:\n    eligible: []\n    colour: blue\n"
+                ),
+            );
+        }
+        let loaded = language::load(dir.path(), &options());
+        assert_eq!(loaded.state.targets.len(), FILES);
+        assert_eq!(loaded.diagnostics.error_count(), FILES);
+        assert_eq!(loaded.diagnostics.items().len(), MAX_DIAGNOSTICS);
+        assert_eq!(loaded.diagnostics.omitted(), FILES - MAX_DIAGNOSTICS);
+        let text = loaded.diagnostics.render_text(false);
+        assert!(text.contains("… and 4,000 more (only the first 1,000 are shown)"));
+        assert!(
+            text.ends_with("5000 errors, 0 warnings\n"),
+            "{}",
+            &text[text.len() - 200..]
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&loaded.diagnostics.render_json()).unwrap();
+        assert_eq!(
+            json["diagnostics"].as_array().unwrap().len(),
+            MAX_DIAGNOSTICS
+        );
+        assert_eq!(
+            (json["errors"].as_u64(), json["omitted"].as_u64()),
+            (Some(5_000), Some(4_000))
+        );
+    }
+
+    /// 100,000 unknown keys: each found (the count is exact), the first thousand kept, the work linear (the
+    /// duplicate-key check and the excerpts used to scan the whole file per key).
+    #[test]
+    fn a_hundred_thousand_unknown_keys_are_counted_not_all_kept() {
+        const KEYS: usize = 100_000;
+        let mut text = String::from(
+            "version: pimctl/v1\ndirectory_roles:\n  Security Reader:\n    eligible: []\n",
+        );
+        for i in 0..KEYS {
+            text.push_str(&format!("k{i}: 1\n"));
+        }
+        let loaded = language::load_str("keys.yaml", &text, &options());
+        assert_eq!(loaded.diagnostics.error_count(), KEYS);
+        assert_eq!(loaded.diagnostics.items().len(), MAX_DIAGNOSTICS);
+        assert!(
+            loaded
+                .diagnostics
+                .items()
+                .iter()
+                .all(|d| d.code == Code::UnknownKey)
+        );
+        let rendered = loaded.diagnostics.render_text(false);
+        assert!(rendered.contains("… and 99,000 more"));
+        assert_eq!(rendered.matches("error[E0110]").count(), MAX_DIAGNOSTICS);
+    }
+
+    #[test]
+    fn a_hundred_thousand_null_items_are_counted_not_all_kept() {
+        const ITEMS: usize = 100_000;
+        let text = format!(
+            "version: pimctl/v1\ndirectory_roles:\n  Security Reader:\n    eligible:\n{}",
+            "      - null\n".repeat(ITEMS)
+        );
+        let loaded = language::load_str("nulls.yaml", &text, &options());
+        assert_eq!(loaded.diagnostics.error_count(), ITEMS);
+        assert_eq!(loaded.diagnostics.items().len(), MAX_DIAGNOSTICS);
+        let first = &loaded.diagnostics.items()[0];
+        assert_eq!(
+            (first.location.line, first.location.path.as_str()),
+            (Some(5), "directory_roles.\"Security Reader\".eligible[0]")
+        );
+    }
+
+    /// Date and duration arithmetic at the edge of the calendar is a range error, never a panic.
+    #[test]
+    fn durations_past_the_calendar_are_range_errors() {
+        for (max, until) in [
+            ("999999999d", "2027-06-30"),
+            ("213503982334601d", "9999-12-31"),
+            ("18446744073709551615s", "2027-06-30"),
+        ] {
+            let text = format!(
+                "version: pimctl/v1\ndirectory_roles:\n  Security Reader:\n    eligible_assignment: {{max_duration: {max}}}\n    eligible:\n      - user: alice@contoso.com\n        until: {until}\n"
+            );
+            let loaded = language::load_str("huge.yaml", &text, &options());
+            let d = loaded.diagnostics.items();
+            assert_eq!(d.len(), 1, "{max}: {d:?}");
+            assert_eq!(
+                (d[0].code, d[0].location.line, d[0].location.path.as_str()),
+                (
+                    Code::OutOfRange,
+                    Some(4),
+                    "directory_roles.\"Security Reader\".eligible_assignment.max_duration"
+                ),
+                "{max}"
+            );
+        }
+    }
 }

@@ -47,12 +47,12 @@ fn builtin_key(name: &str) -> RoleKey {
     RoleKey(catalog::lookup(name).unwrap().template_id.to_lowercase())
 }
 
-fn role<'a>(state: &'a DesiredState, name: &str) -> &'a DesiredRole {
-    let key = builtin_key(name);
+fn role<'a>(state: &'a DesiredState, name: &str) -> &'a DesiredTarget {
+    let key = TargetKey::directory_role(builtin_key(name));
     state
-        .roles
+        .targets
         .get(&key)
-        .unwrap_or_else(|| panic!("no role {name} ({key}) in {:?}", state.roles.keys()))
+        .unwrap_or_else(|| panic!("no role {name} ({key}) in {:?}", state.targets.keys()))
 }
 
 fn user(n: &str) -> PrincipalRef {
@@ -91,7 +91,7 @@ fn a_directory_merges_its_files_and_skips_seeds_and_hidden_files() {
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["roles.yaml", "templates.yaml"]);
-    assert_eq!(state.roles.len(), 8);
+    assert_eq!(state.targets.len(), 8);
     assert_eq!(
         state
             .protected
@@ -110,7 +110,7 @@ fn builtin_tier0_with_shorthand_approvers_merges_stage_by_stage() {
     let state = merged();
     let ga = role(&state, "Global Administrator");
     assert_eq!(
-        ga.role,
+        *ga.target.role().unwrap(),
         RoleRef::BuiltIn {
             template_id: well_known::GLOBAL_ADMINISTRATOR.into(),
             display_name: "Global Administrator".into()
@@ -386,7 +386,7 @@ fn roles_by_name_template_id_object_id_and_custom_flag() {
     let state = merged();
     // A built-in role by its display name in any case.
     let gr = role(&state, "Global Reader");
-    assert_eq!(gr.role.label(), "Global Reader");
+    assert_eq!(gr.target.label(), "Global Reader");
     assert_eq!(gr.templates, ["builtin:tier2"]);
     assert_eq!(
         gr.policy.activation.max_duration,
@@ -402,7 +402,7 @@ fn roles_by_name_template_id_object_id_and_custom_flag() {
     // A built-in role by its template id.
     let sr = role(&state, "Security Reader");
     assert_eq!(
-        sr.role,
+        *sr.target.role().unwrap(),
         RoleRef::BuiltIn {
             template_id: "5d6b6bb7-de71-4623-b4af-96380a352509".into(),
             display_name: "Security Reader".into()
@@ -416,10 +416,10 @@ fn roles_by_name_template_id_object_id_and_custom_flag() {
 
     // A custom role by object id, without `custom: true`.
     let id = RoleKey("11111111-2222-4333-8444-555555555555".into());
-    let custom = &state.roles[&id];
-    assert!(custom.role.is_custom());
+    let custom = &state.targets[&TargetKey::directory_role(id)];
+    assert!(custom.target.role().unwrap().is_custom());
     assert_eq!(
-        custom.role,
+        *custom.target.role().unwrap(),
         RoleRef::CustomById {
             id: "11111111-2222-4333-8444-555555555555".into()
         }
@@ -433,9 +433,10 @@ fn roles_by_name_template_id_object_id_and_custom_flag() {
     );
 
     // A custom role by display name, with `custom: true`.
-    let by_name = &state.roles[&RoleKey("name:contoso auditor".into())];
+    let by_name =
+        &state.targets[&TargetKey::directory_role(RoleKey("name:contoso auditor".into()))];
     assert_eq!(
-        by_name.role,
+        *by_name.target.role().unwrap(),
         RoleRef::CustomByName {
             display_name: "Contoso Auditor".into()
         }
@@ -456,11 +457,11 @@ fn assignment_keys_are_natural_and_sorted() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
-    assert!(keys.iter().all(|k| k.scope == TENANT_SCOPE));
+    assert!(keys.iter().all(|k| k.target.scope == TENANT_SCOPE));
     let ga = builtin_key("Global Administrator");
     assert_eq!(
         keys.iter()
-            .filter(|k| k.role == ga)
+            .filter(|k| k.target.role == ga)
             .map(|k| (k.kind, k.principal.name.as_str()))
             .collect::<Vec<_>>(),
         // Role, scope, principal, then kind.
@@ -495,7 +496,7 @@ fn past_entries_are_ignored_with_a_warning_and_the_rest_is_kept() {
 fn the_contoso_example_loads_without_diagnostics() {
     let state = load_clean(&repo("examples/contoso"));
     assert_eq!(state.files.len(), 5);
-    assert_eq!(state.roles.len(), 10);
+    assert_eq!(state.targets.len(), 10);
     assert_eq!(state.assignments().len(), 26);
     assert_eq!(state.protected.len(), 2);
     let ga = role(&state, "Global Administrator");
@@ -513,9 +514,9 @@ fn the_contoso_example_loads_without_diagnostics() {
 #[test]
 fn the_shipped_policies_load_without_diagnostics() {
     let state = load_clean(&repo("policies"));
-    assert!(state.roles.is_empty());
+    assert!(state.targets.is_empty());
     assert_eq!(state.files.len(), 1);
     // Loading the embedded copy twice is not a duplicate definition: the user's copy replaces it.
     let state = load_clean(&repo("policies/builtin-tiers.yaml"));
-    assert!(state.roles.is_empty());
+    assert!(state.targets.is_empty());
 }

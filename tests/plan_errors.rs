@@ -26,6 +26,7 @@ async fn an_ambiguous_group_name_lists_the_candidates_with_their_ids() {
             ..state.groups[2].group.clone()
         },
         members: vec![],
+        owners: vec![],
     };
     let original = state
         .groups

@@ -6,7 +6,7 @@ use pimctl::catalog::well_known;
 use pimctl::graph::defaults::default_rules;
 use pimctl::model::*;
 use pimctl::observe::rules::observed_settings;
-use pimctl::plan::{self, Action, Operation, PlanOptions};
+use pimctl::plan::{self, Action, Meaning, PlanOptions};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -142,13 +142,14 @@ fn states(c: &Case) -> (DesiredState, LiveState) {
         let mut policy = PolicySettings::default();
         policy.eligible_assignment.allow_permanent = elig_perm;
         policy.active_assignment.allow_permanent = act_perm;
-        desired.roles.insert(
-            key.clone(),
-            DesiredRole {
-                role: RoleRef::BuiltIn {
+        let target = TargetKey::directory_role(key.clone());
+        desired.targets.insert(
+            target.clone(),
+            DesiredTarget {
+                target: TargetRef::DirectoryRole(RoleRef::BuiltIn {
                     template_id: template.to_string(),
                     display_name: builtin.display_name.clone(),
-                },
+                }),
                 templates: vec![],
                 policy,
                 eligible: assignments(0),
@@ -172,7 +173,7 @@ fn states(c: &Case) -> (DesiredState, LiveState) {
         settings.eligible_assignment.allow_permanent = Some(live_elig_perm);
         settings.active_assignment.allow_permanent = Some(live_act_perm);
         live.policies.insert(
-            key,
+            target,
             LivePolicy {
                 id: format!("policy-{r}"),
                 rules,
@@ -186,8 +187,7 @@ fn states(c: &Case) -> (DesiredState, LiveState) {
             continue;
         }
         live.assignments.push(LiveAssignment {
-            role: RoleKey(ROLES[*r].to_string()),
-            scope: "/".into(),
+            target: TargetKey::directory_role(RoleKey(ROLES[*r].to_string())),
             principal_id: id(*p),
             kind: if *active {
                 AssignmentKind::Active
@@ -202,8 +202,7 @@ fn states(c: &Case) -> (DesiredState, LiveState) {
     }
     for (r, p) in &c.activations {
         live.activations.push(LiveActivation {
-            role: RoleKey(ROLES[*r].to_string()),
-            scope: "/".into(),
+            target: TargetKey::directory_role(RoleKey(ROLES[*r].to_string())),
             principal_id: id(*p),
             start: Some(now() - Duration::minutes(30)),
             end: Some(now() + Duration::minutes(90)),
@@ -223,10 +222,10 @@ proptest! {
         let protected: Vec<String> = (0..PEOPLE).filter(|i| c.protected[*i]).map(id).collect();
         for change in &p.changes {
             for op in &change.operations {
-                if let Operation::ScheduleRequest { request, .. } = op {
-                    let is_protected = protected.contains(&request.principal_id);
+                if let Meaning::Assignment { principal, action, .. } = &op.meaning {
+                    let is_protected = protected.contains(principal);
                     prop_assert!(
-                        !(is_protected && request.action == pimctl::graph::ScheduleRequestAction::AdminRemove),
+                        !(is_protected && *action == pimctl::graph::ScheduleRequestAction::AdminRemove),
                         "removes a protected principal: {change:#?}"
                     );
                     // An update of a protected principal never gives a permanent assignment an end.

@@ -10,9 +10,11 @@
 
 use crate::graph::ScheduleRequestAction;
 use crate::graph::client::{ClientError, GraphClient};
-use crate::model::{AssignmentKind, LiveState, RuleId};
+mod adapter;
+
+use crate::model::{LiveState, TargetKey};
 use crate::plan::fingerprint::{self, ObjectId};
-use crate::plan::{ChangeKey, Operation, Plan};
+use crate::plan::{ChangeKey, Meaning, Method, Operation, Plan};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -20,7 +22,7 @@ use std::collections::BTreeSet;
 /// A live object whose fingerprint differs from the one the plan recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StaleObject {
-    pub object: String,
+    pub object: ObjectId,
     pub planned: String,
     pub now: String,
     /// The plan's changes that touch the object, as a reviewer read them (`remove Global Administrator bob@…`).
@@ -40,20 +42,28 @@ impl StaleObject {
     }
 }
 
-/// The live object an operation writes, as the plan's fingerprints name it: the rule it patches, or the assignment
-/// (of its kind) it creates, changes or removes.
-fn written_object(op: &Operation) -> Option<ObjectId> {
-    match op {
-        Operation::PatchRule { policy_id, rule } => {
-            Some(ObjectId::rule(policy_id, RuleId::parse(rule.id())?))
+/// Writes that go to another object than their target's in the tenant as read now: a rule PATCHed into a policy
+/// that is not the target's (a hand-edited plan file).
+pub fn misdirected_writes(plan: &Plan, live: &LiveState) -> Vec<String> {
+    let mut out = vec![];
+    for c in &plan.changes {
+        for op in &c.operations {
+            if let Meaning::PatchRule { target, rule } = &op.meaning
+                && let Some(policy) = live.policies.get(target)
+                && !op
+                    .path
+                    .eq_ignore_ascii_case(&crate::plan::wire::rule_path(&policy.id, rule.as_str()))
+                && let Some(policy_id) = adapter::policy_of(op)
+            {
+                out.push(format!(
+                    "{} {}: writes policy {policy_id}, which is not the policy of its role",
+                    c.action.as_str(),
+                    c.role_name
+                ));
+            }
         }
-        Operation::ScheduleRequest { kind, request } => Some(ObjectId::assignment(
-            &crate::model::RoleKey(request.role_definition_id.clone()),
-            request.directory_scope_id.as_deref().unwrap_or("/"),
-            &request.principal_id,
-            *kind,
-        )),
     }
+    out
 }
 
 /// The objects that changed since the plan was made (empty: the plan still holds).
@@ -64,17 +74,13 @@ pub fn stale_objects(plan: &Plan, live: &LiveState) -> Vec<StaleObject> {
         .filter_map(|(object, planned)| {
             let now = current.get(object);
             (&now != planned).then(|| StaleObject {
-                object: object.to_string(),
+                object: object.clone(),
                 planned: planned.clone(),
                 now,
                 changes: plan
                     .changes
                     .iter()
-                    .filter(|c| {
-                        c.operations
-                            .iter()
-                            .any(|op| written_object(op).as_ref() == Some(object))
-                    })
+                    .filter(|c| c.operations.iter().any(|op| &op.meaning.object() == object))
                     .map(|c| {
                         let who = c.principal.as_ref().map(|p| format!(" {}", p.label));
                         let rule = match &c.key {
@@ -94,54 +100,57 @@ pub fn stale_objects(plan: &Plan, live: &LiveState) -> Vec<StaleObject> {
         .collect()
 }
 
-/// Operations that write an object the plan did not fingerprint, or another object than their change names
-/// (a hand-edited plan file): the stale check could not vouch for them, and a reviewer did not read them.
+/// Operations that write an object the plan did not fingerprint, or another object than their change names, or
+/// whose request is not the write their meaning describes (a hand-edited plan file): the stale check could not
+/// vouch for them, and a reviewer did not read them.
 pub fn unrecorded_writes(plan: &Plan) -> Vec<String> {
     let mut out = vec![];
     for c in &plan.changes {
         for op in &c.operations {
-            let object = written_object(op);
+            let object = op.meaning.object();
             let matches_change = match (&object, &c.key) {
-                (Some(ObjectId::Rule { rule, .. }), ChangeKey::Rule { rule: r, .. }) => r == rule,
                 (
-                    Some(ObjectId::Assignment {
-                        role,
-                        scope,
-                        principal,
-                        ..
-                    }),
+                    ObjectId::Rule { target, rule },
+                    ChangeKey::Rule {
+                        target: t, rule: r, ..
+                    },
+                ) => t == target && r == rule,
+                (
+                    ObjectId::Assignment {
+                        target, principal, ..
+                    },
                     ChangeKey::Assignment {
-                        role: r,
-                        scope: s,
+                        target: t,
                         principal: p,
                         ..
                     },
-                ) => {
-                    ObjectId::assignment(r, s, p, AssignmentKind::Eligible)
-                        == ObjectId::assignment(role, scope, principal, AssignmentKind::Eligible)
-                }
+                ) => t == target && p.eq_ignore_ascii_case(principal),
                 _ => false,
             };
-            let recorded = object
-                .as_ref()
-                .is_some_and(|o| plan.fingerprints.contains_key(o));
-            if !matches_change || !recorded {
-                let name = match (&object, op) {
-                    (Some(o), _) => o.to_string(),
-                    (None, Operation::PatchRule { rule, .. }) => {
-                        format!("an unknown rule `{}`", rule.id())
-                    }
-                    (None, Operation::ScheduleRequest { .. }) => "an unknown object".to_string(),
-                };
+            let problem = if !matches_change {
+                Some("which is not the object of its change".to_string())
+            } else if !adapter::addresses_its_meaning(op) {
+                let whom = op
+                    .body
+                    .get("principalId")
+                    .and_then(serde_json::Value::as_str)
+                    .map(|p| format!(" for {p}"))
+                    .unwrap_or_default();
+                Some(format!(
+                    "but its request ({} {}{whom}) is not that write",
+                    op.method.as_str(),
+                    op.path
+                ))
+            } else if !plan.fingerprints.contains_key(&object) {
+                Some("which the plan did not fingerprint".to_string())
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
                 out.push(format!(
-                    "{} {}: writes {name}, {}",
+                    "{} {}: writes the {object}, {problem}",
                     c.action.as_str(),
                     c.role_name,
-                    if matches_change {
-                        "which the plan did not fingerprint"
-                    } else {
-                        "which is not the object of its change"
-                    }
                 ));
             }
         }
@@ -154,9 +163,11 @@ pub fn refused_removals(plan: &Plan, protected: &BTreeSet<String>) -> Vec<String
     let mut out = vec![];
     for c in &plan.changes {
         for op in &c.operations {
-            if let Operation::ScheduleRequest { request, .. } = op
-                && request.action == ScheduleRequestAction::AdminRemove
-                && protected.contains(&request.principal_id.to_lowercase())
+            if let Meaning::Assignment {
+                principal, action, ..
+            } = &op.meaning
+                && *action == ScheduleRequestAction::AdminRemove
+                && protected.contains(&principal.to_lowercase())
             {
                 out.push(format!(
                     "{} {} of {}",
@@ -164,7 +175,7 @@ pub fn refused_removals(plan: &Plan, protected: &BTreeSet<String>) -> Vec<String
                     c.role_name,
                     c.principal
                         .as_ref()
-                        .map_or(request.principal_id.as_str(), |p| p.label.as_str())
+                        .map_or(principal.as_str(), |p| p.label.as_str())
                 ));
             }
         }
@@ -262,11 +273,11 @@ pub async fn apply(
     progress: &mut (dyn FnMut(&ChangeRecord) + Send),
 ) -> ApplyReport {
     use futures_util::StreamExt;
-    let mut by_role: Vec<(&crate::model::RoleKey, Vec<usize>)> = vec![];
+    let mut by_target: Vec<(&TargetKey, Vec<usize>)> = vec![];
     for (i, c) in plan.changes.iter().enumerate() {
-        match by_role.iter_mut().find(|(r, _)| *r == c.key.role()) {
+        match by_target.iter_mut().find(|(t, _)| *t == c.key.target()) {
             Some((_, list)) => list.push(i),
-            None => by_role.push((c.key.role(), vec![i])),
+            None => by_target.push((c.key.target(), vec![i])),
         }
     }
     let progress = std::sync::Mutex::new(progress);
@@ -274,7 +285,7 @@ pub async fn apply(
         let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
         (*p)(r);
     };
-    let mut records: Vec<ChangeRecord> = futures_util::stream::iter(by_role)
+    let mut records: Vec<ChangeRecord> = futures_util::stream::iter(by_target)
         .map(|(_, indices)| {
             let report = &report;
             async move {
@@ -364,152 +375,94 @@ async fn send(
     options: &ApplyOptions,
     sent: &mut Vec<Sent>,
 ) -> Result<Done, ClientError> {
-    match op {
-        Operation::PatchRule { policy_id, rule } => {
-            let path = format!(
-                "/policies/roleManagementPolicies/{}/rules/{}",
-                encode(policy_id),
-                encode(rule.id())
+    let mut body = op.body.clone();
+    if matches!(op.meaning, Meaning::Assignment { .. })
+        && let Some(fields) = body.as_object_mut()
+    {
+        let justification = match &options.justification {
+            Some(j) => j.clone(),
+            None => format!("pimctl apply {}: {}", plan.id, change.reason),
+        };
+        fields.insert("justification".into(), justification.into());
+        if let Some((system, number)) = &options.ticket {
+            let ticket = crate::graph::TicketInfo {
+                ticket_number: Some(number.clone()),
+                ticket_system: Some(system.clone()),
+            };
+            fields.insert(
+                "ticketInfo".into(),
+                serde_json::to_value(ticket).unwrap_or_default(),
             );
-            let body = serde_json::to_value(rule).unwrap_or_default();
-            let result: Result<Option<serde_json::Value>, ClientError> =
-                client.patch_json(&path, rule).await;
-            sent.push(record("PATCH", path.clone(), body.clone(), &result));
-            match result {
-                // The whole rule is sent: sending it again after a lost answer can only set the same values.
-                Err(e) if e.is_ambiguous() => {
-                    let again: Result<Option<serde_json::Value>, ClientError> =
-                        client.patch_json(&path, rule).await;
-                    sent.push(record("PATCH", path, body, &again));
-                    again.map(|_| Done::Applied)
-                }
-                other => other.map(|_| Done::Applied),
-            }
-        }
-        Operation::ScheduleRequest { kind, request } => {
-            let mut request = request.clone();
-            request.justification = Some(match &options.justification {
-                Some(j) => j.clone(),
-                None => format!("pimctl apply {}: {}", plan.id, change.reason),
-            });
-            if let Some((system, number)) = &options.ticket {
-                request.ticket_info = Some(crate::graph::TicketInfo {
-                    ticket_number: Some(number.clone()),
-                    ticket_system: Some(system.clone()),
-                });
-            }
-            let path = match kind {
-                AssignmentKind::Eligible => {
-                    "/roleManagement/directory/roleEligibilityScheduleRequests"
-                }
-                AssignmentKind::Active => {
-                    "/roleManagement/directory/roleAssignmentScheduleRequests"
-                }
-            }
-            .to_string();
-            let body = serde_json::to_value(&request).unwrap_or_default();
-            let result: Result<Option<serde_json::Value>, ClientError> =
-                client.post_json(&path, &request).await;
-            sent.push(record("POST", path.clone(), body.clone(), &result));
-            match result {
-                Ok(_) => Ok(Done::Applied),
-                Err(e) if already(&request.action, &e) => {
-                    confirm_already(client, *kind, &request, e).await
-                }
-                // The request may have been carried out: read the tenant before sending it again.
-                Err(e) if e.is_ambiguous() => match in_effect(client, *kind, &request).await {
-                    Ok(true) => Ok(Done::Applied),
-                    Ok(false) => {
-                        let again: Result<Option<serde_json::Value>, ClientError> =
-                            client.post_json(&path, &request).await;
-                        sent.push(record("POST", path, body, &again));
-                        match again {
-                            Ok(_) => Ok(Done::Applied),
-                            Err(e) if already(&request.action, &e) => {
-                                confirm_already(client, *kind, &request, e).await
-                            }
-                            Err(e) => Err(e),
-                        }
-                    }
-                    Err(_) => Err(e),
-                },
-                Err(e) => Err(e),
-            }
         }
     }
-}
-
-/// Whether the tenant already holds what a schedule request asked for: an assignment of the principal to the role
-/// with the requested end (create, update), or none (remove). One filtered read of the schedules.
-async fn in_effect(
-    client: &GraphClient,
-    kind: AssignmentKind,
-    request: &crate::graph::NewScheduleRequest,
-) -> Result<bool, ClientError> {
-    let collection = match kind {
-        AssignmentKind::Eligible => "roleEligibilitySchedules",
-        AssignmentKind::Active => "roleAssignmentSchedules",
+    let write = async || -> Result<Option<serde_json::Value>, ClientError> {
+        match op.method {
+            Method::Patch => client.patch_json(&op.path, &body).await,
+            Method::Post => client.post_json(&op.path, &body).await,
+        }
     };
-    let q = |s: &str| s.replace('\'', "''");
-    let path = format!(
-        "/roleManagement/directory/{collection}?$filter=principalId eq '{}' and roleDefinitionId eq '{}'",
-        q(&request.principal_id),
-        q(&request.role_definition_id)
-    );
-    let schedules: Vec<crate::graph::UnifiedRoleAssignmentSchedule> =
-        client.list_all(&path).await?;
-    let held: Vec<_> = schedules
-        .iter()
-        .filter(|s| s.assignment_type != Some(crate::graph::AssignmentType::Activated))
-        .filter(|s| {
-            s.directory_scope_id.as_deref().unwrap_or("/")
-                == request.directory_scope_id.as_deref().unwrap_or("/")
-        })
-        .collect();
-    let wanted_end = request
-        .schedule_info
-        .as_ref()
-        .and_then(|i| i.expiration.as_ref())
-        .and_then(|e| e.end_date_time)
-        .map(|t| t.timestamp());
-    Ok(match request.action {
-        ScheduleRequestAction::AdminRemove => held.is_empty(),
-        _ => held.iter().any(|s| {
-            s.schedule_info
-                .as_ref()
-                .and_then(|i| i.expiration.as_ref())
-                .and_then(|e| e.end_date_time)
-                .map(|t| t.timestamp())
-                == wanted_end
-        }),
-    })
-}
-
-/// `RoleAssignmentExists` (or `…DoesNotExist` on a removal) counts as done only when the tenant holds what the
-/// request wanted. An assignment of another end date, or an activation in progress (Graph refuses an active
-/// assignment beside one), is not the declared state: the change fails, with the tenant's answer.
-async fn confirm_already(
-    client: &GraphClient,
-    kind: AssignmentKind,
-    request: &crate::graph::NewScheduleRequest,
-    e: ClientError,
-) -> Result<Done, ClientError> {
-    match in_effect(client, kind, request).await {
+    let result = write().await;
+    sent.push(record(
+        op.method.as_str(),
+        op.path.clone(),
+        body.clone(),
+        &result,
+    ));
+    let Meaning::Assignment {
+        target,
+        principal,
+        kind,
+        action,
+        end,
+    } = &op.meaning
+    else {
+        return match result {
+            // The whole rule is sent: sending it again after a lost answer can only set the same values.
+            Err(e) if e.is_ambiguous() => {
+                let again = write().await;
+                sent.push(record(
+                    op.method.as_str(),
+                    op.path.clone(),
+                    body.clone(),
+                    &again,
+                ));
+                again.map(|_| Done::Applied)
+            }
+            other => other.map(|_| Done::Applied),
+        };
+    };
+    let in_effect =
+        async || adapter::in_effect(client, target, principal, *kind, action, *end).await;
+    // `RoleAssignmentExists` (or `…DoesNotExist` on a removal) counts as done only when the tenant holds what the
+    // request wanted. An assignment of another end date, or an activation in progress (Graph refuses an active
+    // assignment beside one), is not the declared state: the change fails, with the tenant's answer.
+    let confirm = async |e: ClientError| match in_effect().await {
         Ok(true) => Ok(Done::Already),
         _ => Err(e),
-    }
-}
-
-/// Whether an error says the tenant is already as the request wanted.
-fn already(action: &ScheduleRequestAction, e: &ClientError) -> bool {
-    match (action, e.code()) {
-        (ScheduleRequestAction::AdminAssign, Some(c)) => {
-            c.eq_ignore_ascii_case("RoleAssignmentExists")
-        }
-        (ScheduleRequestAction::AdminRemove, Some(c)) => {
-            c.eq_ignore_ascii_case("RoleAssignmentDoesNotExist")
-        }
-        _ => false,
+    };
+    match result {
+        Ok(_) => Ok(Done::Applied),
+        Err(e) if adapter::already(action, &e) => confirm(e).await,
+        // The request may have been carried out: read the tenant before sending it again.
+        Err(e) if e.is_ambiguous() => match in_effect().await {
+            Ok(true) => Ok(Done::Applied),
+            Ok(false) => {
+                let again = write().await;
+                sent.push(record(
+                    op.method.as_str(),
+                    op.path.clone(),
+                    body.clone(),
+                    &again,
+                ));
+                match again {
+                    Ok(_) => Ok(Done::Applied),
+                    Err(e) if adapter::already(action, &e) => confirm(e).await,
+                    Err(e) => Err(e),
+                }
+            }
+            Err(_) => Err(e),
+        },
+        Err(e) => Err(e),
     }
 }
 
@@ -544,13 +497,4 @@ fn record(
         request_id,
         at: Utc::now(),
     }
-}
-
-/// A path segment, escaped (ids are GUIDs and rule names; nothing else is expected, nothing else is trusted).
-fn encode(s: &str) -> String {
-    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.');
-    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
 }

@@ -184,7 +184,8 @@ async fn run_on(
                 .map(str::to_lowercase),
         );
     }
-    let unrecorded = apply::unrecorded_writes(&plan);
+    let mut unrecorded = apply::unrecorded_writes(&plan);
+    unrecorded.extend(apply::misdirected_writes(&plan, &live));
     if !unrecorded.is_empty() {
         eprintln!(
             "error: the plan file was edited: these writes are not the ones planned and fingerprinted; nothing was applied:"

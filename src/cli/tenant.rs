@@ -1,7 +1,7 @@
 //! The options of every command that reads a tenant (`plan`, `drift`): Microsoft Graph, or the in-process emulator.
 
 use crate::emulator::{Emulator, EmulatorConfig, RunningEmulator, TenantSource};
-use crate::graph::client::{GraphArgs, GraphClient, GraphConfig, RetryConfig, StaticToken};
+use crate::graph::client::{GraphArgs, GraphClient, GraphConfig, StaticToken};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -121,11 +121,7 @@ impl TenantArgs {
             .await
             .map_err(|e| format!("cannot start the emulator: {e}"))?;
         let mut gc = GraphConfig::new(emulator.base_url(), Arc::new(StaticToken::new("emulator")));
-        gc.max_concurrency = usize::from(self.graph.max_concurrency);
-        gc.retry = RetryConfig {
-            max_attempts: u32::from(self.graph.max_retries) + 1,
-            ..RetryConfig::default()
-        };
+        self.graph.configure(&mut gc);
         let client = GraphClient::new(gc).map_err(|e| e.to_string())?;
         let now = self.now.unwrap_or_else(|| emulator.with_state(|s| s.now()));
         Ok(Tenant {

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> ExitCode {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let mut text = diags.render_text(color);
             if !diags.has_errors() {
-                let roles = loaded.state.roles.len();
+                let roles = loaded.state.targets.len();
                 let assignments = loaded.state.assignments().len();
                 text = format!(
                     "{text}checked {} file{}: {roles} role{}, {assignments} assignment{}, {} protected principal{}\n",

@@ -78,8 +78,12 @@ fn handle_inner(
                 let t = s.now();
                 s.clock.set(t, freeze);
             }
-            if let Some(d) = b.advance {
-                s.clock.advance(d.to_chrono());
+            if let Some(d) = b.advance
+                && !s.clock.advance(d.to_chrono())
+            {
+                return Err(ApiError::bad_request(format!(
+                    "advance: {d} from now is past the last date the emulator can hold"
+                )));
             }
             let now = s.now();
             s.tick(now);

@@ -1,4 +1,4 @@
-//! The tenant emulator: a local, faithful Microsoft Graph v1.0 for PIM on Microsoft Entra roles.
+//! The tenant emulator: a local, faithful Microsoft Graph v1.0 for PIM on Microsoft Entra roles and for Groups.
 //!
 //! It serves real HTTP on 127.0.0.1, follows Graph's wire formats field for field (see [`crate::graph`]) and
 //! behaves like the service, errors included. Start it in-process with [`Emulator::start`], or from the command
@@ -16,6 +16,7 @@ pub mod generate;
 pub mod http;
 pub mod ids;
 pub mod query;
+pub mod reviews;
 mod routes;
 pub mod rules;
 pub mod seed;

@@ -80,17 +80,7 @@ pub fn parse(raw_query: &str, spec: &QuerySpec) -> ApiResult<QueryOptions> {
                 }
                 q.expand = items;
             }
-            "$top" if spec.collection => {
-                let n: usize = v.trim().parse().map_err(|_| {
-                    ApiError::bad_request(format!("Invalid value '{v}' for query option $top."))
-                })?;
-                if n == 0 || n > MAX_TOP {
-                    return Err(ApiError::bad_request(format!(
-                        "Invalid page size specified: '{n}'. Must be between 1 and {MAX_TOP} inclusive."
-                    )));
-                }
-                q.top = Some(n);
-            }
+            "$top" if spec.collection => q.top = Some(parse_top(v)?),
             "$skiptoken" if spec.collection => q.skip = decode_skiptoken(v)?,
             _ => {
                 return Err(ApiError::bad_request(format!(
@@ -104,6 +94,19 @@ pub fn parse(raw_query: &str, spec: &QuerySpec) -> ApiResult<QueryOptions> {
         let _ = sel;
     }
     Ok(q)
+}
+
+/// `$top`: 1 to [`MAX_TOP`].
+pub fn parse_top(v: &str) -> ApiResult<usize> {
+    let n: usize = v.trim().parse().map_err(|_| {
+        ApiError::bad_request(format!("Invalid value '{v}' for query option $top."))
+    })?;
+    if n == 0 || n > MAX_TOP {
+        return Err(ApiError::bad_request(format!(
+            "Invalid page size specified: '{n}'. Must be between 1 and {MAX_TOP} inclusive."
+        )));
+    }
+    Ok(n)
 }
 
 fn no_property(name: &str, type_name: &str) -> ApiError {

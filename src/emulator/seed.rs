@@ -1,9 +1,10 @@
 //! The seed: a YAML description of a tenant (users, groups, service principals, custom roles, existing
-//! assignments and policy overrides). Everything not given gets Microsoft's defaults.
+//! assignments and policy overrides, and PIM for Groups: group policies and group assignments). Everything not
+//! given gets Microsoft's defaults.
 
 use super::ids::det_uuid;
 use super::rules::PatchMode;
-use super::state::{Caller, GroupRec, Level, RequestRec, Schedule, State};
+use super::state::{Caller, GroupRec, Level, RequestRec, Schedule, State, Surface, Target};
 use crate::duration::Duration;
 use crate::graph::*;
 use chrono::{DateTime, Utc};
@@ -36,6 +37,9 @@ pub struct Seed {
     pub service_principals: Vec<ServicePrincipalSeed>,
     #[serde(default)]
     pub custom_roles: Vec<CustomRoleSeed>,
+    /// The commercial subscriptions (`GET /subscribedSkus`).
+    #[serde(default)]
+    pub subscribed_skus: Vec<SkuSeed>,
     /// Eligible assignments that already exist.
     #[serde(default)]
     pub eligible: Vec<AssignmentSeed>,
@@ -48,6 +52,9 @@ pub struct Seed {
     /// Per role (display name or id), per rule id: rule fields to override, with Graph's names.
     #[serde(default)]
     pub policies: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// Access review definitions that already exist.
+    #[serde(default)]
+    pub access_reviews: Vec<super::reviews::ReviewSeed>,
     /// Azure resources, roles and assignments (ARM); see docs/emulator.md.
     #[serde(default)]
     pub azure: Option<super::arm::seed::AzureSeed>,
@@ -81,9 +88,32 @@ pub struct GroupSeed {
     pub description: Option<String>,
     #[serde(default)]
     pub role_assignable: bool,
-    /// UPNs, group names, service principal names or object ids.
+    /// UPNs, group names, service principal names or object ids: members outside PIM.
     #[serde(default)]
     pub members: Vec<String>,
+    /// Owners outside PIM, named as `members`.
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// PIM for Groups: present when the group is onboarded (its policies have their lasting ids).
+    pub pim: Option<GroupPimSeed>,
+}
+
+/// A group onboarded to PIM for Groups: its two policies and its assignments.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPimSeed {
+    /// `member` and `owner` → rule id → rule fields to override, with Graph's names (as the top-level `policies`).
+    #[serde(default)]
+    pub policies: BTreeMap<AccessId, BTreeMap<String, serde_json::Value>>,
+    /// Eligible memberships and ownerships; `access` (or `role`) is `member` or `owner`.
+    #[serde(default)]
+    pub eligible: Vec<AssignmentSeed>,
+    /// Active memberships and ownerships an admin made in PIM.
+    #[serde(default)]
+    pub active: Vec<AssignmentSeed>,
+    /// Activations in progress; each needs a matching eligibility.
+    #[serde(default)]
+    pub activations: Vec<AssignmentSeed>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +122,42 @@ pub struct ServicePrincipalSeed {
     pub name: String,
     pub app_id: Option<String>,
     pub id: Option<String>,
+}
+
+/// One subscribed SKU.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkuSeed {
+    /// `skuPartNumber`, e.g. `AAD_PREMIUM_P2` (required, unique).
+    pub sku_part_number: String,
+    /// `skuId` (default: derived from the part number).
+    pub sku_id: Option<String>,
+    /// `prepaidUnits.enabled`: licences bought and in effect.
+    #[serde(default)]
+    pub enabled: i64,
+    /// `consumedUnits`: licences assigned.
+    #[serde(default)]
+    pub consumed: i64,
+    /// `capabilityStatus` (default `Enabled`).
+    pub capability_status: Option<String>,
+    /// `appliesTo` (default `User`).
+    pub applies_to: Option<String>,
+    #[serde(default)]
+    pub service_plans: Vec<ServicePlanSeed>,
+}
+
+/// One service plan of a subscribed SKU.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicePlanSeed {
+    /// `servicePlanName`, e.g. `AAD_PREMIUM_P2`.
+    pub name: String,
+    /// `servicePlanId` (default: derived from the name).
+    pub id: Option<String>,
+    /// `provisioningStatus` (default `Success`).
+    pub status: Option<String>,
+    /// `appliesTo` (default `User`).
+    pub applies_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -108,7 +174,8 @@ pub struct CustomRoleSeed {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentSeed {
-    /// Display name or id.
+    /// Display name or id; under a group's `pim`, `member` or `owner` (also written `access`).
+    #[serde(alias = "access")]
     pub role: String,
     pub user: Option<String>,
     pub group: Option<String>,
@@ -133,6 +200,7 @@ impl Seed {
             origin: origin.to_string(),
             message: e.to_string(),
         };
+        let text = crate::files::without_bom(text);
         let mut v: serde_yaml::Value = serde_yaml::from_str(text).map_err(err)?;
         v.apply_merge().map_err(err)?;
         if v.is_null() {
@@ -143,6 +211,12 @@ impl Seed {
 
     pub fn from_file(path: &Path) -> Result<Seed, SeedError> {
         let origin = path.display().to_string();
+        if let Some(kind) = crate::files::not_a_regular_file(path) {
+            return Err(SeedError {
+                origin,
+                message: format!("the seed is {kind}, not a regular file; it is not read"),
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|e| SeedError {
             origin: origin.clone(),
             message: format!("cannot read the seed: {e}"),
@@ -247,21 +321,28 @@ impl Seed {
                     on_premises_sync_enabled: None,
                 },
                 members: vec![],
+                owners: vec![],
             });
             seen_ids.insert(id);
         }
         for (i, g) in self.groups.iter().enumerate() {
-            let mut members = vec![];
-            for m in &g.members {
-                let id = resolve_principal(&s, m).ok_or_else(|| {
-                    err(format!(
-                        "groups[{i}] ({}): member '{m}' is not a user, group or service principal of this seed",
-                        g.name
-                    ))
-                })?;
-                members.push(id);
-            }
+            let resolve = |names: &[String], what: &str| -> Result<Vec<String>, SeedError> {
+                names
+                    .iter()
+                    .map(|m| {
+                        resolve_principal(&s, m).ok_or_else(|| {
+                            err(format!(
+                                "groups[{i}] ({}): {what} '{m}' is not a user, group or service principal of this seed",
+                                g.name
+                            ))
+                        })
+                    })
+                    .collect()
+            };
+            let members = resolve(&g.members, "member")?;
+            let owners = resolve(&g.owners, "owner")?;
             s.groups[i].members = members;
+            s.groups[i].owners = owners;
         }
         for (i, r) in self.custom_roles.iter().enumerate() {
             let what = format!("custom_roles[{i}] ({})", r.name);
@@ -290,30 +371,92 @@ impl Seed {
                 inherits_permissions_from: None,
             });
         }
+        for (i, k) in self.subscribed_skus.iter().enumerate() {
+            let what = format!("subscribed_skus[{i}] ({})", k.sku_part_number);
+            let sku = sku_of(&s, k).map_err(|m| err(format!("{what}: {m}")))?;
+            if s.subscribed_skus
+                .iter()
+                .any(|x| x.sku_part_number == sku.sku_part_number || x.sku_id == sku.sku_id)
+            {
+                return Err(err(format!("{what}: this SKU appears twice")));
+            }
+            s.subscribed_skus.push(sku);
+        }
         for (role, rules) in &self.policies {
             let role_id = resolve_role(&s, role)
                 .ok_or_else(|| err(format!("policies: '{role}' is not a role{}", suggest(role))))?;
-            let pid = s
-                .policy_for_role(&role_id)
-                .map(|p| p.policy.id.clone())
-                .unwrap_or_default();
-            let mut resolved = BTreeMap::new();
-            for (k, v) in rules {
-                let mut v = v.clone();
-                resolve_approvers(&s, &mut v)
-                    .map_err(|m| err(format!("policies: {role}: {k}: {m}")))?;
-                resolved.insert(k.clone(), v);
-            }
-            let patches: Vec<(&str, &serde_json::Value)> =
-                resolved.iter().map(|(k, v)| (k.as_str(), v)).collect();
-            s.patch_rules(&pid, &patches, PatchMode::Seed, &Caller::App, now)
-                .map_err(|e| err(format!("policies: {role}: {}", e.message)))?;
+            override_rules(&mut s, &Target::directory_role(&role_id), rules, now)
+                .map_err(|m| err(format!("policies: {role}: {m}")))?;
         }
-        let groups = [
-            ("eligible", Level::Eligibility, &self.eligible, false),
-            ("active", Level::Assignment, &self.active, false),
-            ("activations", Level::Assignment, &self.activations, true),
+        // PIM for Groups: onboard, then override the policies of each group that has `pim`.
+        let mut pim_groups = vec![];
+        for (i, g) in self.groups.iter().enumerate() {
+            let Some(pim) = &g.pim else { continue };
+            let gid = s.groups[i].group.id.clone();
+            s.onboard_group(&gid);
+            for (access, rules) in &pim.policies {
+                if *access == AccessId::UnknownFutureValue {
+                    return Err(err(format!(
+                        "groups[{i}] ({}): pim.policies: the keys are member and owner",
+                        g.name
+                    )));
+                }
+                override_rules(&mut s, &Target::group(&gid, *access), rules, now).map_err(|m| {
+                    err(format!(
+                        "groups[{i}] ({}): pim.policies.{access}: {m}",
+                        g.name
+                    ))
+                })?;
+            }
+            pim_groups.push((i, gid, pim));
+        }
+        let mut lists: Vec<SeedList> = vec![
+            (
+                "eligible".into(),
+                Level::Eligibility,
+                &self.eligible,
+                false,
+                None,
+            ),
+            (
+                "active".into(),
+                Level::Assignment,
+                &self.active,
+                false,
+                None,
+            ),
+            (
+                "activations".into(),
+                Level::Assignment,
+                &self.activations,
+                true,
+                None,
+            ),
         ];
+        for (i, gid, pim) in &pim_groups {
+            let at = |key: &str| format!("groups[{i}] ({}): pim.{key}", self.groups[*i].name);
+            lists.push((
+                at("eligible"),
+                Level::Eligibility,
+                &pim.eligible,
+                false,
+                Some(gid),
+            ));
+            lists.push((
+                at("active"),
+                Level::Assignment,
+                &pim.active,
+                false,
+                Some(gid),
+            ));
+            lists.push((
+                at("activations"),
+                Level::Assignment,
+                &pim.activations,
+                true,
+                Some(gid),
+            ));
+        }
         // Indexes, so that a seed of 100,000 assignments builds in linear time.
         let mut index = Index {
             users: s
@@ -329,18 +472,112 @@ impl Seed {
                 .collect(),
             schedules: std::collections::HashMap::new(),
         };
-        for (key, level, list, activation) in groups {
+        for (key, level, list, activation, group) in lists {
             for (i, a) in list.iter().enumerate() {
                 let what = format!("{key}[{i}] ({})", a.role);
-                add_assignment(&mut s, &mut index, a, level, activation, now)
+                let target = match group {
+                    None => resolve_role(&s, &a.role)
+                        .map(|id| Target::directory_role(&id))
+                        .ok_or_else(|| format!("'{}' is not a role{}", a.role, suggest(&a.role))),
+                    Some(gid) => AccessId::parse(&a.role)
+                        .filter(|x| *x != AccessId::UnknownFutureValue)
+                        .map(|x| Target::group(gid, x))
+                        .ok_or_else(|| format!("access must be member or owner, not '{}'", a.role)),
+                };
+                target
+                    .and_then(|t| add_assignment(&mut s, &mut index, a, &t, level, activation, now))
                     .map_err(|m| err(format!("{what}: {m}")))?;
             }
         }
+        super::reviews::seed_reviews(&mut s, &self.access_reviews, now).map_err(err)?;
         if let Some(azure) = &self.azure {
             super::arm::seed::build(azure, &mut s, now).map_err(err)?;
         }
         Ok(s)
     }
+}
+
+/// A list of seeded assignments: where it is (for messages), its level, its entries, whether they are activations,
+/// and the group they are in (none for directory roles).
+type SeedList<'a> = (
+    String,
+    Level,
+    &'a Vec<AssignmentSeed>,
+    bool,
+    Option<&'a str>,
+);
+
+/// Applies seed overrides (rule id → fields) to the policy of a target; approvers may be named.
+fn override_rules(
+    s: &mut State,
+    target: &Target,
+    rules: &BTreeMap<String, serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let pid = s
+        .policy_for(target)
+        .map(|p| p.policy.id.clone())
+        .unwrap_or_default();
+    let mut resolved = BTreeMap::new();
+    for (k, v) in rules {
+        let mut v = v.clone();
+        resolve_approvers(s, &mut v).map_err(|m| format!("{k}: {m}"))?;
+        resolved.insert(k.clone(), v);
+    }
+    let patches: Vec<(&str, &serde_json::Value)> =
+        resolved.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    s.patch_rules(&pid, &patches, PatchMode::Seed, &Caller::App, now)
+        .map(|_| ())
+        .map_err(|e| e.message)
+}
+
+/// A seeded SKU as Graph shows it: its id is `{tenantId}_{skuId}`, as in Microsoft's example.
+fn sku_of(s: &State, k: &SkuSeed) -> Result<SubscribedSku, String> {
+    let part = k.sku_part_number.trim();
+    if part.is_empty() {
+        return Err("sku_part_number is empty".into());
+    }
+    if k.enabled < 0 || k.consumed < 0 {
+        return Err("enabled and consumed cannot be negative".into());
+    }
+    let sku_id = match &k.sku_id {
+        Some(g) => parse_guid(g).map_err(|m| format!("sku_id: {m}"))?,
+        None => det_uuid(&["sku", &part.to_ascii_uppercase()]),
+    };
+    let mut plans = vec![];
+    for p in &k.service_plans {
+        plans.push(ServicePlanInfo {
+            service_plan_id: Some(match &p.id {
+                Some(g) => parse_guid(g).map_err(|m| format!("service plan {}: {m}", p.name))?,
+                None => det_uuid(&["service-plan", &p.name.to_ascii_uppercase()]),
+            }),
+            service_plan_name: Some(p.name.clone()),
+            provisioning_status: Some(p.status.clone().unwrap_or_else(|| "Success".into())),
+            applies_to: Some(p.applies_to.clone().unwrap_or_else(|| "User".into())),
+        });
+    }
+    Ok(SubscribedSku {
+        account_name: Some(s.domain.split('.').next().unwrap_or_default().to_string()),
+        account_id: Some(s.tenant_id.clone()),
+        applies_to: Some(k.applies_to.clone().unwrap_or_else(|| "User".into())),
+        capability_status: Some(
+            k.capability_status
+                .clone()
+                .unwrap_or_else(|| "Enabled".into()),
+        ),
+        consumed_units: Some(k.consumed),
+        id: format!("{}_{sku_id}", s.tenant_id),
+        prepaid_units: Some(LicenseUnitsDetail {
+            enabled: Some(k.enabled),
+            locked_out: Some(0),
+            suspended: Some(0),
+            warning: Some(0),
+        }),
+        service_plans: plans,
+        sku_id: Some(sku_id.clone()),
+        sku_part_number: Some(part.to_string()),
+        subscription_ids: vec![det_uuid(&[&s.tenant_id, "subscription", &sku_id])],
+    })
 }
 
 /// Approvers in seed overrides may name users by UPN and groups by display name instead of object id.
@@ -374,7 +611,7 @@ fn resolve_approvers(s: &State, v: &mut serde_json::Value) -> Result<(), String>
     }
 }
 
-fn suggest(role: &str) -> String {
+pub(super) fn suggest(role: &str) -> String {
     crate::catalog::suggest(role)
         .map(|s| format!("; did you mean '{s}'?"))
         .unwrap_or_default()
@@ -386,7 +623,7 @@ fn parse_guid(s: &str) -> Result<String, String> {
         .map_err(|_| format!("'{s}' is not a GUID"))
 }
 
-fn resolve_role(s: &State, name_or_id: &str) -> Option<String> {
+pub(super) fn resolve_role(s: &State, name_or_id: &str) -> Option<String> {
     s.roles
         .iter()
         .find(|r| {
@@ -398,7 +635,7 @@ fn resolve_role(s: &State, name_or_id: &str) -> Option<String> {
         .map(|r| r.id.clone())
 }
 
-fn resolve_principal(s: &State, m: &str) -> Option<String> {
+pub(super) fn resolve_principal(s: &State, m: &str) -> Option<String> {
     if let Some(u) = s.user(m) {
         return Some(u.id.clone());
     }
@@ -417,22 +654,21 @@ fn resolve_principal(s: &State, m: &str) -> Option<String> {
 }
 
 /// Lookups for `add_assignment`: users by lower-cased id and UPN, and the seeded schedules (indexes into
-/// `State::schedules`) by level, principal and role.
+/// `State::schedules`) by level, principal, role and scope.
 struct Index {
     users: std::collections::HashMap<String, String>,
-    schedules: std::collections::HashMap<(Level, String, String), Vec<usize>>,
+    schedules: std::collections::HashMap<(Level, String, String, String), Vec<usize>>,
 }
 
 fn add_assignment(
     s: &mut State,
     index: &mut Index,
     a: &AssignmentSeed,
+    target: &Target,
     level: Level,
     activation: bool,
     now: DateTime<Utc>,
 ) -> Result<(), String> {
-    let role_id = resolve_role(s, &a.role)
-        .ok_or_else(|| format!("'{}' is not a role{}", a.role, suggest(&a.role)))?;
     let principal_id = match (&a.user, &a.group, &a.service_principal) {
         (Some(u), None, None) => index
             .users
@@ -443,8 +679,13 @@ fn add_assignment(
             let id = resolve_principal(s, g)
                 .filter(|id| s.group(id).is_some())
                 .ok_or_else(|| format!("group '{g}' is not in groups"))?;
-            if s.group(&id).and_then(|g| g.group.is_assignable_to_role) != Some(true) {
+            if target.surface == Surface::DirectoryRole
+                && s.group(&id).and_then(|g| g.group.is_assignable_to_role) != Some(true)
+            {
                 return Err(format!("group '{g}' is not role_assignable"));
+            }
+            if target.surface == Surface::Group && id == target.scope {
+                return Err(format!("group '{g}' cannot be a member or owner of itself"));
             }
             id
         }
@@ -461,23 +702,35 @@ fn add_assignment(
     if a.outside_pim && (level != Level::Assignment || activation) {
         return Err("only active assignments can be made outside PIM".into());
     }
-    let start = a.start.unwrap_or(if activation {
-        now - chrono::Duration::hours(1)
+    if a.outside_pim && target.surface == Surface::Group {
+        return Err(
+            "members and owners outside PIM are listed in the group's members and owners".into(),
+        );
+    }
+    let back = if activation {
+        chrono::Duration::hours(1)
     } else {
-        now - chrono::Duration::days(30)
-    });
+        chrono::Duration::days(30)
+    };
+    let start = a
+        .start
+        .unwrap_or_else(|| now.checked_sub_signed(back).unwrap_or(now));
     let (expiration, end) = match (a.until, a.duration) {
         (Some(_), Some(_)) => return Err("give until or duration, not both".into()),
         (Some(u), None) => (ExpirationPattern::after_date_time(u), Some(u)),
         (None, Some(d)) => (
             ExpirationPattern::after_duration(d),
-            Some(start + d.to_chrono()),
+            Some(d.after(start).ok_or_else(|| {
+                format!("duration {d} ends past the last date a tenant can hold")
+            })?),
         ),
         (None, None) if activation => {
-            let d = s.activation_max(&role_id);
+            let d = s.target_activation_max(target);
             (
                 ExpirationPattern::after_duration(d),
-                Some(start + d.to_chrono()),
+                Some(d.after(start).ok_or_else(|| {
+                    format!("the activation maximum {d} ends past the last date a tenant can hold")
+                })?),
             )
         }
         (None, None) => (ExpirationPattern::no_expiration(), None),
@@ -485,7 +738,14 @@ fn add_assignment(
     if end.is_some_and(|e| e <= start) {
         return Err("the end is not after the start".into());
     }
-    let key = |lvl: Level| (lvl, principal_id.clone(), role_id.clone());
+    let key = |lvl: Level| {
+        (
+            lvl,
+            principal_id.clone(),
+            target.role.clone(),
+            target.scope.clone(),
+        )
+    };
     let held = |lvl: Level| {
         index
             .schedules
@@ -506,7 +766,8 @@ fn add_assignment(
     } else {
         None
     };
-    let id = s.next_id("seed");
+    let request_id = s.next_id("seed");
+    let id = target.schedule_id(&request_id);
     index
         .schedules
         .entry(key(level))
@@ -516,14 +777,15 @@ fn add_assignment(
         id: id.clone(),
         level,
         principal_id: principal_id.clone(),
-        role_definition_id: role_id.clone(),
-        directory_scope_id: "/".into(),
+        surface: target.surface,
+        role_definition_id: target.role.clone(),
+        directory_scope_id: target.scope.clone(),
         assignment_type: (level == Level::Assignment).then_some(if activation {
             AssignmentType::Activated
         } else {
             AssignmentType::Assigned
         }),
-        created_using: id.clone(),
+        created_using: request_id.clone(),
         created: start,
         modified: None,
         start,
@@ -554,8 +816,9 @@ fn add_assignment(
     };
     s.requests.push(RequestRec {
         level,
+        surface: target.surface,
         request: UnifiedRoleScheduleRequest {
-            id: id.clone(),
+            id: request_id,
             status: RequestStatus::Provisioned,
             created_date_time: Some(start),
             completed_date_time: Some(start),
@@ -567,8 +830,8 @@ fn add_assignment(
                 ScheduleRequestAction::AdminAssign
             },
             principal_id,
-            role_definition_id: role_id,
-            directory_scope_id: Some("/".into()),
+            role_definition_id: target.role.clone(),
+            directory_scope_id: Some(target.scope.clone()),
             app_scope_id: None,
             is_validation_only: false,
             target_schedule_id: Some(id),
@@ -646,6 +909,33 @@ policies:
             panic!()
         };
         assert_eq!(a.setting.as_ref().unwrap().is_approval_required, Some(true));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let with_bom = format!("\u{feff}{SEED}");
+        let s = Seed::from_yaml(&with_bom, "t.yaml")
+            .unwrap()
+            .build("t.yaml")
+            .unwrap();
+        assert_eq!(s.tenant_id, "11111111-2222-3333-4444-555555555555");
+    }
+
+    #[test]
+    fn durations_past_the_calendar_are_errors_not_panics() {
+        for bad in [
+            "users: [{upn: a@b.c}]\nactive: [{role: Global Reader, user: a@b.c, duration: 999999999d}]",
+            "users: [{upn: a@b.c}]\nactive: [{role: Global Reader, user: a@b.c, duration: 213503982334601d}]",
+        ] {
+            let e = Seed::from_yaml(bad, "seed.yaml")
+                .and_then(|s| s.build("seed.yaml"))
+                .unwrap_err();
+            assert!(e.to_string().contains("past the last date"), "{e}");
+        }
+        let mut clock = crate::emulator::state::Clock::default();
+        let before = clock.now();
+        assert!(!clock.advance(chrono::Duration::MAX));
+        assert!(clock.now() >= before, "the clock is unchanged");
     }
 
     #[test]

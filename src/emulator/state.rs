@@ -1,9 +1,10 @@
 //! The tenant and its lifecycle: requests become schedules, schedules give instances, and the clock decides what is
 //! in effect. Everything here is plain data and pure transitions on it, so it can be tested without HTTP.
 
+mod groups;
 mod requests;
 
-pub use requests::resolve_schedule;
+pub use requests::{Submission, resolve_schedule};
 
 use super::http::{ApiError, ApiResult};
 use super::ids::det_uuid;
@@ -61,13 +62,24 @@ impl Level {
     }
 }
 
-/// What a policy and its schedules hang on: a role within a scope (for directory roles, a role definition at the
-/// directory scope `/`).
+/// Which PIM API a schedule or request belongs to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Surface {
+    /// Microsoft Entra roles (`/roleManagement/directory/...`).
+    #[default]
+    DirectoryRole,
+    /// PIM for Groups (`/identityGovernance/privilegedAccess/group/...`).
+    Group,
+}
+
+/// What a policy and its schedules hang on: a surface, a scope within it and a role there. Directory roles: a role
+/// definition id at the directory scope `/`. Groups: `member` or `owner` (the access id) of a group id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Target {
-    /// The role definition id.
+    pub surface: Surface,
+    /// The role definition id, or the group access id.
     pub role: String,
-    /// The directory scope id.
+    /// The directory scope id, or the group id.
     pub scope: String,
 }
 
@@ -75,8 +87,25 @@ impl Target {
     /// A directory role at the tenant scope `/`.
     pub fn directory_role(role_id: &str) -> Self {
         Target {
+            surface: Surface::DirectoryRole,
             role: role_id.to_string(),
             scope: "/".into(),
+        }
+    }
+    /// Membership or ownership of a group.
+    pub fn group(group_id: &str, access: AccessId) -> Self {
+        Target {
+            surface: Surface::Group,
+            role: access.as_str().to_string(),
+            scope: group_id.to_string(),
+        }
+    }
+    /// The id a new schedule made by request `request_id` gets: the request's id for directory roles (as in
+    /// Microsoft's examples), `{groupId}_{accessId}_{requestId}` for groups (digest §7).
+    pub fn schedule_id(&self, request_id: &str) -> String {
+        match self.surface {
+            Surface::DirectoryRole => request_id.to_string(),
+            Surface::Group => format!("{}_{}_{request_id}", self.scope, self.role),
         }
     }
 }
@@ -90,9 +119,11 @@ pub struct Clock {
 
 impl Clock {
     pub fn now(&self) -> Dt {
-        let t = self
-            .frozen
-            .unwrap_or_else(|| Utc::now() + chrono::Duration::milliseconds(self.offset_ms));
+        let t = self.frozen.unwrap_or_else(|| {
+            Utc::now()
+                .checked_add_signed(chrono::Duration::milliseconds(self.offset_ms))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        });
         truncate_ms(t)
     }
     /// Sets the time; `freeze` stops it there.
@@ -104,11 +135,18 @@ impl Clock {
             self.offset_ms = (t - Utc::now()).num_milliseconds();
         }
     }
-    pub fn advance(&mut self, d: chrono::Duration) {
+    /// Moves the clock on by `d`. `false` (and the clock unchanged) when that would pass the last instant a date
+    /// can hold.
+    #[must_use]
+    pub fn advance(&mut self, d: chrono::Duration) -> bool {
+        let Some(to) = self.now().checked_add_signed(d) else {
+            return false;
+        };
         match &mut self.frozen {
-            Some(f) => *f += d,
+            Some(f) => *f = to,
             None => self.offset_ms = self.offset_ms.saturating_add(d.num_milliseconds()),
         }
+        true
     }
 }
 
@@ -128,8 +166,11 @@ pub enum Caller {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupRec {
     pub group: Group,
-    /// Member object ids.
+    /// Member object ids, outside PIM (PIM adds its active members: [`State::group_holders`]).
     pub members: Vec<String>,
+    /// Owner object ids, outside PIM.
+    #[serde(default)]
+    pub owners: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +184,8 @@ pub struct PolicyRec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestRec {
     pub level: Level,
+    #[serde(default)]
+    pub surface: Surface,
     pub request: UnifiedRoleScheduleRequest,
     /// For activations: the eligibility schedule used.
     pub eligibility_schedule_id: Option<String>,
@@ -154,7 +197,12 @@ pub struct Schedule {
     pub id: String,
     pub level: Level,
     pub principal_id: String,
+    /// The rest of the target: directory roles or groups.
+    #[serde(default)]
+    pub surface: Surface,
+    /// The role definition id; for groups, the access id (`member` or `owner`).
     pub role_definition_id: String,
+    /// The directory scope id; for groups, the group id.
     pub directory_scope_id: String,
     /// Active assignments only.
     pub assignment_type: Option<AssignmentType>,
@@ -182,10 +230,30 @@ impl Schedule {
         self.start <= now && self.live(now)
     }
     pub fn instance_id(&self) -> String {
-        match self.level {
-            Level::Assignment => format!("{}-1", self.id),
-            Level::Eligibility => format!("{}-1-e", self.id),
+        match (self.surface, self.level) {
+            (Surface::DirectoryRole, Level::Assignment) => format!("{}-1", self.id),
+            (Surface::DirectoryRole, Level::Eligibility) => format!("{}-1-e", self.id),
+            // `{groupId}_{accessId}_{guid}`, with a guid of its own (digest §7).
+            (Surface::Group, _) => self
+                .target()
+                .schedule_id(&det_uuid(&[&self.id, "instance"])),
         }
+    }
+    /// What the schedule grants.
+    pub fn target(&self) -> Target {
+        Target {
+            surface: self.surface,
+            role: self.role_definition_id.clone(),
+            scope: self.directory_scope_id.clone(),
+        }
+    }
+    /// Gives `principal` the target at this level.
+    pub fn grants(&self, level: Level, principal: &str, target: &Target) -> bool {
+        self.level == level
+            && self.surface == target.surface
+            && eq(&self.principal_id, principal)
+            && eq(&self.role_definition_id, &target.role)
+            && self.directory_scope_id == target.scope
     }
 }
 
@@ -202,6 +270,12 @@ pub struct State {
     pub policies: Vec<PolicyRec>,
     pub requests: Vec<RequestRec>,
     pub schedules: Vec<Schedule>,
+    /// The tenant's commercial subscriptions (`GET /subscribedSkus`).
+    #[serde(default)]
+    pub subscribed_skus: Vec<SubscribedSku>,
+    /// Access review definitions, as Graph answers them (see `emulator::reviews`).
+    #[serde(default)]
+    pub access_reviews: Vec<crate::graph::review::AccessReviewScheduleDefinition>,
     /// Source of new ids (deterministic).
     pub counter: u64,
     /// Azure resources and their PIM state (ARM).
@@ -236,6 +310,8 @@ impl State {
             policies: vec![],
             requests: vec![],
             schedules: vec![],
+            subscribed_skus: vec![],
+            access_reviews: vec![],
             counter: 0,
             arm: Default::default(),
         };
@@ -423,11 +499,13 @@ impl State {
         body: &serde_json::Value,
         caller: &Caller,
         now: Dt,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<String> {
         self.patch_rules(policy_id, &[(rule_id, body)], PatchMode::Api, caller, now)
     }
 
-    /// Applies several rule patches to one policy, all or none.
+    /// Applies several rule patches to one policy, all or none, and returns the id of the policy patched: the
+    /// untouched policy of a group not yet onboarded is stored under its lasting id first (a policy update onboards
+    /// the group; digest §2), unless the patch fails.
     pub fn patch_rules(
         &mut self,
         policy_id: &str,
@@ -435,12 +513,26 @@ impl State {
         mode: PatchMode,
         caller: &Caller,
         now: Dt,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<String> {
+        let stored = self.policies.len();
         let pi = self
-            .policies
-            .iter()
-            .position(|p| eq(&p.policy.id, policy_id))
+            .policy_for_update(policy_id)
             .ok_or_else(|| ApiError::not_found("policy", policy_id))?;
+        let patched = self.patch_stored_rules(pi, patches, mode, caller, now);
+        if patched.is_err() {
+            self.policies.truncate(stored);
+        }
+        patched.map(|()| self.policies[pi].policy.id.clone())
+    }
+
+    fn patch_stored_rules(
+        &mut self,
+        pi: usize,
+        patches: &[(&str, &serde_json::Value)],
+        mode: PatchMode,
+        caller: &Caller,
+        now: Dt,
+    ) -> ApiResult<()> {
         let mut rules = self.policies[pi].rules.clone();
         for (rule_id, body) in patches {
             let id = RuleId::ALL

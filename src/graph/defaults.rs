@@ -15,6 +15,31 @@ pub fn default_rules() -> Vec<PolicyRule> {
     RuleId::ALL.into_iter().map(default_rule).collect()
 }
 
+/// The 17 rules of a group's untouched member or owner policy. Microsoft's 2024 example of a group policy differs
+/// from the directory's in three rules (digest §2.1): eligible and active assignments must expire (at most P365D
+/// and P180D), and activation needs a justification only.
+pub fn default_group_rules() -> Vec<PolicyRule> {
+    RuleId::ALL
+        .into_iter()
+        .map(|id| match default_rule(id) {
+            PolicyRule::Expiration(mut e)
+                if matches!(
+                    id,
+                    RuleId::ExpirationAdminEligibility | RuleId::ExpirationAdminAssignment
+                ) =>
+            {
+                e.is_expiration_required = Some(true);
+                PolicyRule::Expiration(e)
+            }
+            PolicyRule::Enablement(mut e) if id == RuleId::EnablementEndUserAssignment => {
+                e.enabled_rules = Some(vec!["Justification".into()]);
+                PolicyRule::Enablement(e)
+            }
+            other => other,
+        })
+        .collect()
+}
+
 /// The untouched value of one rule.
 pub fn default_rule(id: RuleId) -> PolicyRule {
     let target = Some(RuleTarget::for_rule(id));

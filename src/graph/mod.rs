@@ -1,4 +1,5 @@
-//! Wire types for the Microsoft Graph v1.0 endpoints that pimctl uses (PIM for Microsoft Entra roles).
+//! Wire types for the Microsoft Graph v1.0 endpoints that pimctl uses (PIM for Microsoft Entra roles, and PIM for
+//! Groups in [`pim_group`]).
 //!
 //! These are the JSON shapes of Graph, field for field: the emulator serves them and the Graph client reads them.
 //! Conventions (see `shared/graph-reference/digest.md` §1):
@@ -19,6 +20,8 @@ pub mod common;
 pub mod defaults;
 pub mod directory;
 pub mod error;
+pub mod license;
+pub mod pim_group;
 pub mod policy;
 pub mod review;
 pub mod role;
@@ -29,6 +32,11 @@ pub use common::{
 };
 pub use directory::{DirectoryObject, Group, ServicePrincipal, User};
 pub use error::{GraphError, GraphErrorBody, InnerError};
+pub use license::{LicenseUnitsDetail, ServicePlanInfo, SubscribedSku};
+pub use pim_group::{
+    AccessId, GroupAssignmentSchedule, GroupAssignmentScheduleInstance, GroupEligibilitySchedule,
+    GroupEligibilityScheduleInstance, GroupScheduleRequest, NewGroupScheduleRequest,
+};
 pub use policy::{
     ApprovalMode, ApprovalRule, ApprovalSettings, AuthenticationContextRule, EnablementRule,
     ExpirationRule, NotificationLevel, NotificationRule, PolicyRule, RecipientType, RuleCaller,

@@ -581,8 +581,8 @@ pub struct AccessReviewInstanceDecisionItem {
 }
 
 /// The scope queries Microsoft documents for reviewing a PIM-managed directory role (digest §8,
-/// accessreviews-scope-concept.md). Users only: service principals are left out, as Graph requires a separate
-/// review for them.
+/// accessreviews-scope-concept.md), and [`target_of`](pim_scope::target_of), which reads a scope back into what
+/// it reviews. Users only: service principals are left out, as Graph requires a separate review for them.
 pub mod pim_scope {
     use super::*;
 
@@ -618,6 +618,107 @@ pub mod pim_scope {
             ]),
             resource_scopes: Some(vec![AccessReviewScope::query(role_resource(role_id))]),
         })
+    }
+
+    /// Which assignments of a role a review covers.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ReviewedAssignments {
+        Eligible,
+        Active,
+        /// Eligible and active (a `principalResourceMembershipsScope` on the role).
+        Both,
+    }
+
+    /// What a review's scope reviews, read back from Graph (the inverse of the builders above), so that a live
+    /// definition can be keyed by its target.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum ReviewedTarget {
+        /// A directory role's members: which assignments, and of which principal types (`user`, `group`,
+        /// `servicePrincipal`).
+        Role {
+            role_id: String,
+            assignments: ReviewedAssignments,
+            principal_types: Vec<&'static str>,
+        },
+        /// A group's members (`/groups/{id}/transitiveMembers` or `/members`).
+        GroupMembers(String),
+    }
+
+    fn role_in_query(q: &str) -> Option<String> {
+        const KEY: &str = "roleDefinitionId eq '";
+        let rest = &q[q.find(KEY)? + KEY.len()..];
+        Some(rest[..rest.find('\'')?].to_string())
+    }
+
+    /// The target of a scope, for the scopes Microsoft documents for PIM roles and for a group's members; `None`
+    /// for anything else (applications, access packages, guests, inactive users): reviews pimctl never touches.
+    pub fn target_of(scope: &AccessReviewScope) -> Option<ReviewedTarget> {
+        match scope {
+            AccessReviewScope::Query(q) => {
+                let text = q.query.value()?.trim();
+                let text = text.strip_prefix("/v1.0").unwrap_or(text);
+                if let Some(role_id) = role_in_query(text) {
+                    let assignments = if text
+                        .starts_with("/roleManagement/directory/roleEligibilityScheduleInstances")
+                    {
+                        ReviewedAssignments::Eligible
+                    } else if text
+                        .starts_with("/roleManagement/directory/roleAssignmentScheduleInstances")
+                    {
+                        ReviewedAssignments::Active
+                    } else {
+                        return None;
+                    };
+                    let kind =
+                        if text.contains("isof(principal,'microsoft.graph.servicePrincipal')") {
+                            "servicePrincipal"
+                        } else if text.contains("isof(principal,'microsoft.graph.user')") {
+                            "user"
+                        } else {
+                            return None;
+                        };
+                    return Some(ReviewedTarget::Role {
+                        role_id,
+                        assignments,
+                        principal_types: vec![kind],
+                    });
+                }
+                let (id, tail) = text.strip_prefix("/groups/")?.split_once('/')?;
+                matches!(tail, "transitiveMembers" | "members")
+                    .then(|| ReviewedTarget::GroupMembers(id.to_string()))
+            }
+            AccessReviewScope::PrincipalResourceMemberships(p) => {
+                let queries = |l: &Option<Vec<AccessReviewScope>>| -> Vec<String> {
+                    l.iter()
+                        .flatten()
+                        .filter_map(|s| match s {
+                            AccessReviewScope::Query(q) => {
+                                q.query.value().map(|x| x.trim().to_string())
+                            }
+                            _ => None,
+                        })
+                        .collect()
+                };
+                let [resource] = <[String; 1]>::try_from(queries(&p.resource_scopes)).ok()?;
+                let role_id = resource
+                    .strip_prefix("/roleManagement/directory/roleDefinitions/")?
+                    .to_string();
+                let principal_types: Vec<&'static str> = queries(&p.principal_scopes)
+                    .iter()
+                    .filter_map(|q| match q.as_str() {
+                        "/users" => Some("user"),
+                        "/groups" => Some("group"),
+                        _ => None,
+                    })
+                    .collect();
+                (!principal_types.is_empty()).then_some(ReviewedTarget::Role {
+                    role_id,
+                    assignments: ReviewedAssignments::Both,
+                    principal_types,
+                })
+            }
+            _ => None,
+        }
     }
 }
 
@@ -673,6 +774,50 @@ mod tests {
             json!({"type": "noEnd", "startDate": "2020-09-08"})
         );
         assert!(serde_json::from_value::<RecurrenceRange>(json!({"startDate": "soon"})).is_err());
+    }
+
+    #[test]
+    fn targets_are_read_back_from_the_scopes_pimctl_writes() {
+        use pim_scope::*;
+        let role = "62e90394-69f5-4237-9190-012177145e10";
+        let as_role = |assignments, kinds: &[&'static str]| {
+            Some(ReviewedTarget::Role {
+                role_id: role.into(),
+                assignments,
+                principal_types: kinds.to_vec(),
+            })
+        };
+        assert_eq!(
+            target_of(&AccessReviewScope::query(eligible_users(role))),
+            as_role(ReviewedAssignments::Eligible, &["user"])
+        );
+        assert_eq!(
+            target_of(&AccessReviewScope::query(active_users(role))),
+            as_role(ReviewedAssignments::Active, &["user"])
+        );
+        assert_eq!(
+            target_of(&all_members(role)),
+            as_role(ReviewedAssignments::Both, &["user", "group"])
+        );
+        assert_eq!(
+            target_of(&AccessReviewScope::query("/groups/g1/transitiveMembers")),
+            Some(ReviewedTarget::GroupMembers("g1".into()))
+        );
+        // Reviews of anything else are not a target of pimctl's.
+        for other in [
+            "/servicePrincipals/bae11f90-7d5d-46ba-9f55-8112b59d92ae",
+            "/users",
+            "/groups/g1",
+            "/roleManagement/directory/roleEligibilityScheduleInstances?$filter=(roleDefinitionId eq 'x')",
+        ] {
+            assert_eq!(target_of(&AccessReviewScope::query(other)), None, "{other}");
+        }
+        let inactive: AccessReviewScope = serde_json::from_value(json!({
+            "@odata.type": "#microsoft.graph.accessReviewInactiveUsersQueryScope",
+            "query": "/groups/g1/transitiveMembers", "inactiveDuration": "P30D"
+        }))
+        .unwrap();
+        assert_eq!(target_of(&inactive), None);
     }
 
     #[test]

@@ -226,7 +226,7 @@ pub struct UnifiedRoleAssignmentSchedule {
 
 /// An expanded `principal` of a type pimctl does not model (or a malformed one) reads as absent rather than
 /// failing the whole page: the schedule still names its `principalId`.
-fn lenient_principal<'de, D: serde::Deserializer<'de>>(
+pub(crate) fn lenient_principal<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<DirectoryObject>, D::Error> {
     let v = serde_json::Value::deserialize(d)?;

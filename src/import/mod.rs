@@ -14,7 +14,7 @@ pub use names::{Named, Namer};
 use crate::catalog::well_known;
 use crate::model::{
     AssignmentKind, LiveAssignment, LiveRole, LiveState, PolicySettings, PrincipalKind,
-    PrincipalRef, RoleKey, TENANT_SCOPE,
+    PrincipalRef, RoleKey, TargetKey,
 };
 use chrono::{DateTime, Timelike, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -289,7 +289,8 @@ fn role_out<'a>(
     now: DateTime<Utc>,
 ) -> RoleOut<'a> {
     let (key, comment) = names::role_key(role);
-    let (mut settings, policy_notes) = match live.policies.get(&role.key) {
+    let target = TargetKey::directory_role(role.key.clone());
+    let (mut settings, policy_notes) = match live.policies.get(&target) {
         Some(p) => policy::declarable(&p.settings, namer),
         None => (PolicySettings::default(), vec![]),
     };
@@ -309,13 +310,17 @@ fn role_out<'a>(
         activations: live
             .activations
             .iter()
-            .filter(|a| a.role == role.key)
+            .filter(|a| a.target.role_definition() == Some(&role.key))
             .count(),
         indirect: 0,
         expired: 0,
     };
-    for a in live.assignments.iter().filter(|a| a.role == role.key) {
-        let direct = a.scope == TENANT_SCOPE
+    for a in live
+        .assignments
+        .iter()
+        .filter(|a| a.target.role_definition() == Some(&role.key))
+    {
+        let direct = a.target == target
             && a.member_type
                 .as_deref()
                 .is_none_or(|m| m.eq_ignore_ascii_case("Direct"));
@@ -369,7 +374,8 @@ fn role_out<'a>(
             continue;
         }
         let Some(list) = list else { continue };
-        let limit = set.max_duration.map(|m| now + m.to_chrono());
+        // A limit past the last date chrono holds is no limit: nothing ends after it.
+        let limit = set.max_duration.and_then(|m| m.after(now));
         let mut breaking: Vec<String> = list
             .iter()
             .filter(|a| match (a.end, limit) {
@@ -531,14 +537,13 @@ fn protected_file(
     header: &[String],
     summary: &mut Summary,
 ) -> File {
-    let ga = RoleKey(well_known::GLOBAL_ADMINISTRATOR.to_string());
+    let ga = TargetKey::directory_role(RoleKey(well_known::GLOBAL_ADMINISTRATOR.to_string()));
     let candidates: Vec<&LiveAssignment> = live
         .assignments
         .iter()
         .filter(|a| {
-            a.role == ga
+            a.target == ga
                 && a.kind == AssignmentKind::Active
-                && a.scope == TENANT_SCOPE
                 && a.end.is_none()
                 && a.member_type
                     .as_deref()
@@ -697,8 +702,7 @@ mod tests {
 
     fn assignment(id: &str, end: Option<&str>, scope: &str, member: &str) -> LiveAssignment {
         LiveAssignment {
-            role: RoleKey(GR.into()),
-            scope: scope.into(),
+            target: TargetKey::directory_role_at(RoleKey(GR.into()), scope),
             principal_id: id.into(),
             kind: AssignmentKind::Eligible,
             schedule_id: format!("s-{id}-{scope}"),
@@ -754,7 +758,7 @@ mod tests {
         );
         let defaults = crate::graph::defaults::default_rules();
         live.policies.insert(
-            RoleKey(GR.into()),
+            TargetKey::directory_role(RoleKey(GR.into())),
             LivePolicy {
                 id: "p".into(),
                 settings: crate::observe::rules::observed_settings(&defaults),

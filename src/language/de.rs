@@ -9,7 +9,7 @@
 //! The raw document types derive `Deserialize` and `JsonSchema` together, so the schema that `pimctl schema` prints
 //! is generated from the very types this deserializer fills.
 
-use super::diagnostic::Code;
+use super::diagnostic::{Code, MAX_DIAGNOSTICS, Severity};
 use super::yaml::{Mark, Node, Value};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
@@ -32,7 +32,10 @@ pub struct Problem {
 /// Shared decoding state for one file.
 #[derive(Default)]
 pub struct Ctx {
+    /// The first [`MAX_DIAGNOSTICS`] problems; the rest are counted in `omitted`.
     pub problems: RefCell<Vec<Problem>>,
+    /// Problems found past the bound, by severity (errors, warnings).
+    pub omitted: std::cell::Cell<(usize, usize)>,
     /// The position of every map entry (its key) and list item, by YAML path.
     pub marks: RefCell<HashMap<String, Mark>>,
 }
@@ -46,7 +49,16 @@ impl Ctx {
         mark: Mark,
         help: Option<String>,
     ) {
-        self.problems.borrow_mut().push(Problem {
+        let mut problems = self.problems.borrow_mut();
+        if problems.len() >= MAX_DIAGNOSTICS {
+            let (e, w) = self.omitted.get();
+            self.omitted.set(match code.severity() {
+                Severity::Error => (e + 1, w),
+                Severity::Warning => (e, w + 1),
+            });
+            return;
+        }
+        problems.push(Problem {
             code,
             message: message.into(),
             path: path.to_string(),

@@ -150,19 +150,52 @@ impl Diagnostic {
     }
 }
 
-/// Every diagnostic of a run, with the sources needed to render them.
+/// How many diagnostics a run keeps, and renders; the rest are only counted ("… and 99,000 more"). A pathological
+/// file (100,000 unknown keys, a million `null` items) then costs memory and output in proportion to this bound,
+/// not to its size.
+pub const MAX_DIAGNOSTICS: usize = 1_000;
+
+/// Every diagnostic of a run (the first [`MAX_DIAGNOSTICS`], and a count of the rest), with the sources needed to
+/// render them.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
     sources: BTreeMap<PathBuf, String>,
+    /// Diagnostics past the bound, by severity: counted, not kept.
+    omitted_errors: usize,
+    omitted_warnings: usize,
 }
 
 impl Diagnostics {
     pub fn push(&mut self, d: Diagnostic) {
-        self.items.push(d);
+        if self.items.len() < MAX_DIAGNOSTICS {
+            self.items.push(d);
+        } else {
+            self.omit(d.severity, 1);
+        }
     }
     pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
-        self.items.extend(ds);
+        for d in ds {
+            self.push(d);
+        }
+    }
+    /// Takes in another run's diagnostics, its omitted ones included.
+    pub fn absorb(&mut self, other: Diagnostics) {
+        self.omit(Severity::Error, other.omitted_errors);
+        self.omit(Severity::Warning, other.omitted_warnings);
+        self.extend(other.items);
+        self.sources.extend(other.sources);
+    }
+    /// Counts `n` diagnostics of `severity` that were found but not kept.
+    pub fn omit(&mut self, severity: Severity, n: usize) {
+        match severity {
+            Severity::Error => self.omitted_errors += n,
+            Severity::Warning => self.omitted_warnings += n,
+        }
+    }
+    /// Diagnostics counted but not kept (past [`MAX_DIAGNOSTICS`]).
+    pub fn omitted(&self) -> usize {
+        self.omitted_errors + self.omitted_warnings
     }
     pub fn add_source(&mut self, file: &Path, text: &str) {
         self.sources.insert(file.to_path_buf(), text.to_string());
@@ -170,17 +203,21 @@ impl Diagnostics {
     pub fn items(&self) -> &[Diagnostic] {
         &self.items
     }
+    /// Errors found, those past the bound included.
     pub fn error_count(&self) -> usize {
         self.items
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count()
+            + self.omitted_errors
     }
+    /// Warnings found, those past the bound included.
     pub fn warning_count(&self) -> usize {
         self.items
             .iter()
             .filter(|d| d.severity == Severity::Warning)
             .count()
+            + self.omitted_warnings
     }
     pub fn has_errors(&self) -> bool {
         self.error_count() > 0
@@ -211,13 +248,17 @@ impl Diagnostics {
         render::text(self, color)
     }
 
-    /// Renders as a JSON document: `{"diagnostics": [...], "errors": n, "warnings": n}`.
+    /// Renders as a JSON document: `{"diagnostics": [...], "errors": n, "warnings": n}`, and `"omitted": n` when
+    /// more were found than are kept (the counts include them).
     pub fn render_json(&self) -> String {
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "diagnostics": self.items,
             "errors": self.error_count(),
             "warnings": self.warning_count(),
         });
+        if self.omitted() > 0 {
+            doc["omitted"] = self.omitted().into();
+        }
         serde_json::to_string_pretty(&doc).unwrap_or_default()
     }
 
@@ -237,28 +278,43 @@ mod render {
     use codespan_reporting::files::SimpleFiles;
     use codespan_reporting::term::{self, Config};
 
-    /// Byte offset of a 1-based line and column (in characters).
-    fn offset(text: &str, line: u32, column: u32) -> Option<usize> {
-        let mut start = 0usize;
-        for (i, l) in text.split_inclusive('\n').enumerate() {
-            if i + 1 == line as usize {
-                let col = column.saturating_sub(1) as usize;
-                let within = l
-                    .char_indices()
-                    .nth(col)
-                    .map(|(b, _)| b)
-                    .unwrap_or(l.trim_end_matches('\n').len());
-                return Some(start + within);
-            }
-            start += l.len();
-        }
-        None
+    /// The byte offset where each line starts.
+    fn line_starts(text: &str) -> Vec<usize> {
+        std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&i| i < text.len())
+            .collect()
+    }
+
+    /// Byte offset of a 1-based line and column (in characters), given the file's line starts.
+    fn offset(text: &str, starts: &[usize], line: u32, column: u32) -> Option<usize> {
+        let start = *starts.get((line as usize).checked_sub(1)?)?;
+        let end = starts.get(line as usize).copied().unwrap_or(text.len());
+        let l = &text[start..end];
+        let col = column.saturating_sub(1) as usize;
+        let within = l
+            .char_indices()
+            .nth(col)
+            .map(|(b, _)| b)
+            .unwrap_or(l.trim_end_matches('\n').len());
+        Some(start + within)
     }
 
     /// The span to underline: from the location to the end of the token on that line.
     pub(super) fn span(text: &str, line: u32, column: u32) -> Option<std::ops::Range<usize>> {
-        let start = offset(text, line, column)?;
-        let rest = &text[start..];
+        span_in(text, &line_starts(text), line, column)
+    }
+
+    fn span_in(
+        text: &str,
+        starts: &[usize],
+        line: u32,
+        column: u32,
+    ) -> Option<std::ops::Range<usize>> {
+        let start = offset(text, starts, line, column)?;
+        // Only the rest of this line: searching the rest of the file would make each excerpt cost the file's size.
+        let full = &text[start..];
+        let rest = &full[..full.find('\n').unwrap_or(full.len())];
         let len = [
             rest.find(['\n', '\r', ',', ']', '}']),
             rest.find(": "),
@@ -269,7 +325,7 @@ mod render {
         .min()
         .unwrap_or(rest.len());
         let len = rest[..len].trim_end().len();
-        Some(start..start + len.max(if rest.is_empty() { 0 } else { 1 }))
+        Some(start..start + len.max(if full.is_empty() { 0 } else { 1 }))
     }
 
     pub(super) fn text(diags: &Diagnostics, color: bool) -> String {
@@ -278,13 +334,17 @@ mod render {
         for (path, text) in &diags.sources {
             ids.insert(
                 path.clone(),
-                files.add(path.display().to_string(), text.clone()),
+                (
+                    files.add(path.display().to_string(), text.clone()),
+                    line_starts(text),
+                ),
             );
         }
         let label_for = |loc: &Location, msg: String, primary: bool| -> Option<Label<usize>> {
-            let id = *ids.get(&loc.file)?;
+            let (id, starts) = ids.get(&loc.file)?;
+            let id = *id;
             let text = diags.source(&loc.file)?;
-            let range = span(text, loc.line?, loc.column.unwrap_or(1))?;
+            let range = span_in(text, starts, loc.line?, loc.column.unwrap_or(1))?;
             Some(if primary {
                 Label::primary(id, range).with_message(msg)
             } else {
@@ -342,6 +402,16 @@ mod render {
             }
             out.extend_from_slice(buf.as_slice());
         }
+        if diags.omitted() > 0 {
+            out.extend_from_slice(
+                format!(
+                    "… and {} more (only the first {} are shown)\n\n",
+                    thousands(diags.omitted()),
+                    thousands(MAX_DIAGNOSTICS)
+                )
+                .as_bytes(),
+            );
+        }
         let (e, w) = (diags.error_count(), diags.warning_count());
         let summary = match (e, w) {
             (0, 0) => "no problems found".to_string(),
@@ -350,6 +420,19 @@ mod render {
         out.extend_from_slice(summary.as_bytes());
         out.push(b'\n');
         String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// `99000` as `99,000`.
+    fn thousands(n: usize) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
     }
 
     fn plural(n: usize) -> &'static str {

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use diagnostic::Diagnostics;
 use std::path::Path;
 
-pub use diagnostic::{Code, Diagnostic, Location, Severity};
+pub use diagnostic::{Code, Diagnostic, Location, MAX_DIAGNOSTICS, Severity};
 
 /// The language version every file declares.
 pub const VERSION: &str = "pimctl/v1";
@@ -75,7 +75,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
     }
     let mut lowerer = lower::Lowerer::new(options.now);
     let state = lowerer.lower(&files);
-    diagnostics.extend(lowerer.diags.items().iter().cloned());
+    diagnostics.absorb(lowerer.diags);
     diagnostics.sort();
     Loaded { state, diagnostics }
 }
@@ -96,7 +96,7 @@ pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Loaded {
     files.extend(source::parse(&input, false, &mut diagnostics));
     let mut lowerer = lower::Lowerer::new(options.now);
     let state = lowerer.lower(&files);
-    diagnostics.extend(lowerer.diags.items().iter().cloned());
+    diagnostics.absorb(lowerer.diags);
     diagnostics.sort();
     Loaded { state, diagnostics }
 }

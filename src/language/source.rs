@@ -1,7 +1,7 @@
 //! Finding and reading policy files.
 
 use super::de::{self, Ctx};
-use super::diagnostic::{Code, Diagnostic, Diagnostics, Location};
+use super::diagnostic::{Code, Diagnostic, Diagnostics, Location, Severity};
 use super::lower::ParsedFile;
 use super::yaml::{self, Value};
 use std::path::{Path, PathBuf};
@@ -58,6 +58,18 @@ pub fn collect(path: &Path, diags: &mut Diagnostics) -> Vec<Input> {
     }
     let mut out = Vec::new();
     for p in paths {
+        // Anything but a regular file (a FIFO would block the read forever, a device never end) is named, not read.
+        if let Some(kind) = crate::files::not_a_regular_file(&p) {
+            diags.push(
+                Diagnostic::new(
+                    Code::ReadFailed,
+                    format!("`{}` is {kind}, not a regular file; it is not read", p.display()),
+                    at_file(&p),
+                )
+                .with_help("policy files are regular files; remove it or rename it so that it does not end in `.yaml`"),
+            );
+            continue;
+        }
         match std::fs::read(&p) {
             Err(e) => diags.push(Diagnostic::new(
                 Code::ReadFailed,
@@ -65,7 +77,10 @@ pub fn collect(path: &Path, diags: &mut Diagnostics) -> Vec<Input> {
                 at_file(&p),
             )),
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => out.push(Input { path: p, text }),
+                Ok(text) => out.push(Input {
+                    path: p,
+                    text: crate::files::without_bom(&text).to_string(),
+                }),
                 Err(e) => {
                     let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                     let text = String::from_utf8_lossy(valid);
@@ -197,6 +212,9 @@ pub fn parse(input: &Input, builtin: bool, diags: &mut Diagnostics) -> Option<Pa
         d.help = p.help.clone();
         diags.push(d);
     }
+    let (errors, warnings) = ctx.omitted.get();
+    diags.omit(Severity::Error, errors);
+    diags.omit(Severity::Warning, warnings);
     Some(ParsedFile {
         path: input.path.clone(),
         doc: doc?,

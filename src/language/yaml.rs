@@ -205,7 +205,20 @@ fn tab_indentation(text: &str) -> Vec<YamlProblem> {
 enum Open {
     Seq(Mark, Vec<Node>),
     /// The entries so far, and a key waiting for its value (with whether it repeats an earlier key).
-    Map(Mark, Vec<(Node, Node)>, Option<(Node, bool)>),
+    Map(Mark, Vec<(Node, Node)>, Option<(Node, bool)>, KeyIndex),
+}
+
+/// Where each key of an open mapping first appeared, by its text (`None` for a null key): finding a duplicate is a
+/// look-up, not a scan, so a mapping of 100,000 keys is read in linear time.
+type KeyIndex = std::collections::HashMap<Option<String>, Mark>;
+
+/// A key's identity for duplicate detection; `None` for a key that is neither a scalar nor null (never a duplicate).
+fn key_id(node: &Node) -> Option<Option<String>> {
+    match &node.value {
+        Value::Scalar { text, .. } => Some(Some(text.clone())),
+        Value::Null => Some(None),
+        _ => None,
+    }
 }
 
 #[derive(Default)]
@@ -277,7 +290,8 @@ impl Builder {
             }
             Event::MappingStart(anchor, tag) => {
                 self.check_anchor_tag(anchor, tag.is_some(), mark, problems);
-                self.stack.push(Open::Map(mark, Vec::new(), None));
+                self.stack
+                    .push(Open::Map(mark, Vec::new(), None, KeyIndex::new()));
             }
             Event::SequenceEnd => {
                 if let Some(Open::Seq(m, items)) = self.stack.pop() {
@@ -291,7 +305,7 @@ impl Builder {
                 }
             }
             Event::MappingEnd => {
-                if let Some(Open::Map(m, entries, _)) = self.stack.pop() {
+                if let Some(Open::Map(m, entries, _, _)) = self.stack.pop() {
                     // A block mapping's start event sits at its first `:`; its first key is where a reader looks.
                     let m = entries.first().map_or(m, |(k, _)| k.mark.min(m));
                     self.value(
@@ -338,7 +352,7 @@ impl Builder {
         match self.stack.last_mut() {
             None => self.documents.push(node),
             Some(Open::Seq(_, items)) => items.push(node),
-            Some(Open::Map(_, entries, pending)) => match pending.take() {
+            Some(Open::Map(_, entries, pending, seen)) => match pending.take() {
                 None => {
                     if let Value::Scalar { text, plain: true } = &node.value
                         && text == "<<"
@@ -352,7 +366,16 @@ impl Builder {
                             .help("use a template with `extends:` to share settings"),
                         );
                     }
-                    let first = entries.iter().find(|(k, _)| same_key(k, &node));
+                    let first = match key_id(&node) {
+                        None => None,
+                        Some(id) => match seen.entry(id) {
+                            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                            std::collections::hash_map::Entry::Vacant(e) => {
+                                e.insert(node.mark);
+                                None
+                            }
+                        },
+                    };
                     if let Some(first) = first {
                         let mut p = YamlProblem::new(
                             Code::DuplicateKey,
@@ -360,7 +383,7 @@ impl Builder {
                             node.mark,
                         )
                         .help("each key may appear once in a mapping; merge the two entries");
-                        p.first = Some(first.0.mark);
+                        p.first = Some(first);
                         problems.push(p);
                     }
                     *pending = Some((node, first.is_some()));
@@ -373,14 +396,6 @@ impl Builder {
                 }
             },
         }
-    }
-}
-
-fn same_key(a: &Node, b: &Node) -> bool {
-    match (&a.value, &b.value) {
-        (Value::Scalar { text: x, .. }, Value::Scalar { text: y, .. }) => x == y,
-        (Value::Null, Value::Null) => true,
-        _ => false,
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::catalog;
 use crate::model::{
     AccessReview, AssignmentKind, DesiredState, LivePrincipal, LiveState, Origin, PolicySettings,
-    PrincipalKind, PrincipalRef, RoleKey, RoleRef,
+    PrincipalKind, PrincipalRef, RoleKey, RoleRef, TargetKey,
 };
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -202,8 +202,13 @@ fn privileged(template_id: Option<&str>) -> bool {
 /// The declaration alone.
 pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
     let mut roles = BTreeMap::new();
-    for (key, r) in &desired.roles {
-        let tid = template_id(&r.role);
+    for (target, r) in &desired.targets {
+        // Lint's rules judge directory roles.
+        let Some(role_ref) = r.target.role() else {
+            continue;
+        };
+        let key = &target.role;
+        let tid = template_id(role_ref);
         let mut assignments = Vec::new();
         for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
             for a in r.assignments(kind).unwrap_or_default() {
@@ -220,7 +225,7 @@ pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
             key.clone(),
             RoleView {
                 key: key.clone(),
-                name: r.role.label().to_string(),
+                name: r.target.label().to_string(),
                 privileged: privileged(tid.as_deref()),
                 template_id: tid,
                 declared: true,
@@ -231,7 +236,7 @@ pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
                 origin: Some(r.origin.clone()),
                 origins: desired
                     .setting_origins
-                    .get(key)
+                    .get(target)
                     .cloned()
                     .unwrap_or_default(),
             },
@@ -307,18 +312,21 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
     // The assignments and activations of each role, in one pass each (a large tenant has 100,000 assignments).
     let mut by_role: BTreeMap<&RoleKey, Vec<&crate::model::LiveAssignment>> = BTreeMap::new();
     for a in &live.assignments {
-        if a.scope == "/" && is_direct(a.member_type.as_deref()) {
-            by_role.entry(&a.role).or_default().push(a);
+        if a.target.is_tenant_directory_role() && is_direct(a.member_type.as_deref()) {
+            by_role.entry(&a.target.role).or_default().push(a);
         }
     }
     let mut activations: BTreeMap<&RoleKey, usize> = BTreeMap::new();
     for a in &live.activations {
-        *activations.entry(&a.role).or_default() += 1;
+        if let Some(role) = a.target.role_definition() {
+            *activations.entry(role).or_default() += 1;
+        }
     }
     let mut roles = BTreeMap::new();
     for (key, r) in &live.roles {
         let tid = r.is_built_in.then(|| r.id.to_lowercase());
-        let d = desired.roles.get(key);
+        let target = TargetKey::directory_role(key.clone());
+        let d = desired.targets.get(&target);
         let assignments = by_role
             .get(key)
             .into_iter()
@@ -341,7 +349,7 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
                 declared: d.is_some(),
                 policy: live
                     .policies
-                    .get(key)
+                    .get(&target)
                     .map(|p| p.settings.clone())
                     .unwrap_or_default(),
                 assignments,
@@ -350,7 +358,7 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
                 origin: d.map(|d| d.origin.clone()),
                 origins: desired
                     .setting_origins
-                    .get(key)
+                    .get(&target)
                     .cloned()
                     .unwrap_or_default(),
             },
@@ -373,12 +381,16 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
     };
     let mut view = live(desired, live_state, members);
     view.half = Half::After;
-    for (key, d) in &desired.roles {
+    for (target, d) in &desired.targets {
+        let Some(role_ref) = d.target.role() else {
+            continue;
+        };
+        let key = &target.role;
         let base = view.roles.get(key).cloned();
-        let tid = template_id(&d.role);
+        let tid = template_id(role_ref);
         let mut role = base.unwrap_or_else(|| RoleView {
             key: key.clone(),
-            name: d.role.label().to_string(),
+            name: d.target.label().to_string(),
             privileged: privileged(tid.as_deref()),
             template_id: tid,
             declared: true,
@@ -389,7 +401,7 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
             origin: Some(d.origin.clone()),
             origins: desired
                 .setting_origins
-                .get(key)
+                .get(target)
                 .cloned()
                 .unwrap_or_default(),
         });
@@ -471,8 +483,7 @@ mod tests {
 
     fn active(id: &str) -> LiveAssignment {
         LiveAssignment {
-            role: RoleKey(GA.into()),
-            scope: "/".into(),
+            target: TargetKey::directory_role(RoleKey(GA.into())),
             principal_id: id.into(),
             kind: AssignmentKind::Active,
             schedule_id: format!("s-{id}"),

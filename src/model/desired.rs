@@ -1,6 +1,6 @@
 //! The desired state: what the YAML declares, merged across files and templates, validated.
 
-use super::{PolicySettings, PrincipalRef};
+use super::{PolicySettings, PrincipalRef, TargetKey};
 use crate::duration::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -107,14 +107,13 @@ impl fmt::Display for AssignmentKind {
     }
 }
 
-/// The directory scope of an assignment. Only the tenant scope (`/`) is declared today.
+/// The directory scope of the whole tenant: the scope of every declared directory-role target.
 pub const TENANT_SCOPE: &str = "/";
 
-/// The natural key of an assignment: role + scope + principal + kind. Never a schedule id.
+/// The natural key of an assignment: target + principal + kind. Never a schedule id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct AssignmentKey {
-    pub role: RoleKey,
-    pub scope: String,
+    pub target: TargetKey,
     pub principal: PrincipalRef,
     pub kind: AssignmentKind,
 }
@@ -196,10 +195,39 @@ pub struct AccessReview {
     pub origin: Origin,
 }
 
-/// One declared role.
+/// What a declaration names as its target, before plan resolves it against the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DesiredRole {
-    pub role: RoleRef,
+#[serde(tag = "surface", rename_all = "snake_case")]
+pub enum TargetRef {
+    /// A directory role, tenant-wide.
+    DirectoryRole(RoleRef),
+}
+
+impl TargetRef {
+    /// The target's natural key.
+    pub fn key(&self) -> TargetKey {
+        match self {
+            TargetRef::DirectoryRole(r) => TargetKey::directory_role(r.key()),
+        }
+    }
+    /// A display name for messages.
+    pub fn label(&self) -> &str {
+        match self {
+            TargetRef::DirectoryRole(r) => r.label(),
+        }
+    }
+    /// The role, for a directory-role target.
+    pub fn role(&self) -> Option<&RoleRef> {
+        match self {
+            TargetRef::DirectoryRole(r) => Some(r),
+        }
+    }
+}
+
+/// One declared target: its policy and who holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredTarget {
+    pub target: TargetRef,
     /// The template chain applied, nearest first (for messages).
     pub templates: Vec<String>,
     /// Merged settings: template chain, then the role's own overrides.
@@ -211,7 +239,7 @@ pub struct DesiredRole {
     pub origin: Origin,
 }
 
-impl DesiredRole {
+impl DesiredTarget {
     /// The declared assignments of one kind, if that kind is managed.
     pub fn assignments(&self, kind: AssignmentKind) -> Option<&[DesiredAssignment]> {
         match kind {
@@ -232,8 +260,10 @@ pub struct Protected {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredState {
     pub protected: Vec<Protected>,
-    /// Declared roles by natural key. Roles not here are unmanaged.
-    pub roles: BTreeMap<RoleKey, DesiredRole>,
+    /// Declared targets by natural key (directory roles, groups' members and owners). Targets not here are
+    /// unmanaged.
+    #[serde(with = "super::target::by_target")]
+    pub targets: BTreeMap<TargetKey, DesiredTarget>,
     /// The files read, in the order they were merged.
     pub files: Vec<PathBuf>,
     /// The `lint:` block (empty when no file has one).
@@ -243,7 +273,7 @@ pub struct DesiredState {
     /// own key, else the nearest template in a user's file that set it. Settings from the built-in templates have
     /// none (the role's `template` key stands for them). Metadata for messages: not part of the state's digest.
     #[serde(skip)]
-    pub setting_origins: BTreeMap<RoleKey, BTreeMap<String, Origin>>,
+    pub setting_origins: BTreeMap<TargetKey, BTreeMap<String, Origin>>,
 }
 
 impl DesiredState {
@@ -254,13 +284,12 @@ impl DesiredState {
     /// Every declared assignment with its natural key, in key order.
     pub fn assignments(&self) -> Vec<(AssignmentKey, &DesiredAssignment)> {
         let mut out = Vec::new();
-        for (key, role) in &self.roles {
+        for (key, target) in &self.targets {
             for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
-                for a in role.assignments(kind).unwrap_or_default() {
+                for a in target.assignments(kind).unwrap_or_default() {
                     out.push((
                         AssignmentKey {
-                            role: key.clone(),
-                            scope: super::TENANT_SCOPE.to_string(),
+                            target: key.clone(),
                             principal: a.principal.clone(),
                             kind,
                         },

@@ -2,7 +2,7 @@
 //!
 //! Object ids (policy ids, schedule ids) are kept only to act on and to fingerprint; nothing is keyed by them.
 
-use super::{AssignmentKind, PolicySettings, PrincipalKind, PrincipalRef, RoleKey};
+use super::{AssignmentKind, PolicySettings, PrincipalKind, PrincipalRef, RoleKey, TargetKey};
 use crate::graph::policy::PolicyRule;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -81,7 +81,7 @@ pub struct LiveRole {
     pub is_privileged: bool,
 }
 
-/// A role's management policy.
+/// A target's management policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LivePolicy {
     pub id: String,
@@ -94,8 +94,7 @@ pub struct LivePolicy {
 /// An assignment schedule (eligible or active) made by an administrator. Activations are not here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveAssignment {
-    pub role: RoleKey,
-    pub scope: String,
+    pub target: TargetKey,
     pub principal_id: String,
     pub kind: AssignmentKind,
     /// The schedule id, to act on and to fingerprint; never a key.
@@ -113,8 +112,7 @@ pub struct LiveAssignment {
 /// A just-in-time activation in effect: an eligible member holds the role until `end`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveActivation {
-    pub role: RoleKey,
-    pub scope: String,
+    pub target: TargetKey,
     pub principal_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<DateTime<Utc>>,
@@ -131,9 +129,10 @@ pub struct LiveState {
     pub source: String,
     /// Role definitions by natural key.
     pub roles: BTreeMap<RoleKey, LiveRole>,
-    /// Policies by the role they govern.
-    pub policies: BTreeMap<RoleKey, LivePolicy>,
-    /// Admin-made assignment schedules, sorted by (role, scope, principal, kind).
+    /// Policies by the target they govern.
+    #[serde(with = "super::target::by_target")]
+    pub policies: BTreeMap<TargetKey, LivePolicy>,
+    /// Admin-made assignment schedules, sorted by (target, principal, kind).
     pub assignments: Vec<LiveAssignment>,
     /// Activations in effect, sorted.
     pub activations: Vec<LiveActivation>,
@@ -172,24 +171,21 @@ impl LiveState {
     pub fn normalize(&mut self) {
         self.assignments.sort_by(|a, b| {
             (
-                &a.role,
-                &a.scope,
+                &a.target,
                 a.principal_id.to_lowercase(),
                 a.kind,
                 &a.schedule_id,
             )
                 .cmp(&(
-                    &b.role,
-                    &b.scope,
+                    &b.target,
                     b.principal_id.to_lowercase(),
                     b.kind,
                     &b.schedule_id,
                 ))
         });
         self.activations.sort_by(|a, b| {
-            (&a.role, &a.scope, a.principal_id.to_lowercase(), a.start).cmp(&(
-                &b.role,
-                &b.scope,
+            (&a.target, a.principal_id.to_lowercase(), a.start).cmp(&(
+                &b.target,
                 b.principal_id.to_lowercase(),
                 b.start,
             ))

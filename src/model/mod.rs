@@ -8,9 +8,11 @@ mod live;
 mod policy;
 mod principal;
 mod setting;
+mod target;
 
 pub use desired::*;
 pub use live::*;
 pub use policy::*;
 pub use principal::*;
 pub use setting::*;
+pub use target::*;

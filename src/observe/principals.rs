@@ -24,7 +24,7 @@ pub fn declared_principals(desired: &DesiredState) -> BTreeSet<PrincipalRef> {
     for (_, a) in desired.assignments() {
         out.insert(a.principal.clone());
     }
-    for role in desired.roles.values() {
+    for role in desired.targets.values() {
         for stage in role.policy.activation.approval.stages.iter().flatten() {
             for p in stage.approvers.iter().chain(&stage.escalation_approvers) {
                 out.extend(p.iter().cloned());

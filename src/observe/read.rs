@@ -23,7 +23,7 @@ use crate::graph::{
 };
 use crate::model::{
     AssignmentKind, DesiredState, LiveActivation, LiveAssignment, LivePolicy, LivePrincipal,
-    LiveRole, LiveState, PrincipalKind, RoleKey,
+    LiveRole, LiveState, PrincipalKind, RoleKey, TargetKey,
 };
 use chrono::{DateTime, Utc};
 
@@ -77,7 +77,7 @@ pub async fn read_tenant(
         };
         let rules = policy.rules.unwrap_or_default();
         live.policies.insert(
-            RoleKey(role.to_lowercase()),
+            TargetKey::directory_role(RoleKey(role.to_lowercase())),
             LivePolicy {
                 id: policy.id,
                 settings: observed_settings(&rules),
@@ -122,8 +122,10 @@ pub async fn read_tenant(
             continue;
         }
         live.activations.push(LiveActivation {
-            role: RoleKey(i.role_definition_id.to_lowercase()),
-            scope: i.directory_scope_id.unwrap_or_else(|| "/".into()),
+            target: TargetKey::directory_role_at(
+                RoleKey(i.role_definition_id.to_lowercase()),
+                i.directory_scope_id.as_deref().unwrap_or("/"),
+            ),
             principal_id: i.principal_id,
             start: i.start_date_time,
             end: i.end_date_time,
@@ -156,8 +158,10 @@ fn assignment(kind: AssignmentKind, s: Schedule) -> LiveAssignment {
     let info = s.info.unwrap_or_default();
     let end = info.expiration.and_then(|e| e.end_date_time);
     LiveAssignment {
-        role: RoleKey(s.role.to_lowercase()),
-        scope: s.scope.unwrap_or_else(|| "/".into()),
+        target: TargetKey::directory_role_at(
+            RoleKey(s.role.to_lowercase()),
+            s.scope.as_deref().unwrap_or("/"),
+        ),
         principal_id: s.principal_id,
         kind,
         schedule_id: s.id,

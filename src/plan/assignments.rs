@@ -6,11 +6,9 @@ use super::{
     Action, Change, ChangeKey, Context, NoteKind, NoteSeverity, Operation, PlanError,
     PlanErrorCode, fingerprint,
 };
-use crate::catalog::well_known;
-use crate::graph::{ExpirationPattern, NewScheduleRequest, RequestSchedule, ScheduleRequestAction};
+use crate::graph::ScheduleRequestAction;
 use crate::model::{
-    AssignmentKind, DesiredAssignment, DesiredRole, LiveAssignment, LiveRole, PrincipalKind,
-    RoleKey, TENANT_SCOPE,
+    AssignmentKind, DesiredAssignment, DesiredTarget, LiveAssignment, PrincipalKind, TargetKey,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -24,20 +22,20 @@ pub(crate) fn plan_assignments(cx: &mut Context<'_>) {
         .filter_map(|p| cx.live.id_of(&p.principal))
         .map(str::to_lowercase)
         .collect();
-    // The live assignments by role, in one pass (not one pass over the tenant per role).
+    // The live assignments by target, in one pass (not one pass over the tenant per target).
     let live = cx.live;
-    let mut by_role: BTreeMap<&RoleKey, Vec<&LiveAssignment>> = BTreeMap::new();
+    let mut by_target: BTreeMap<&TargetKey, Vec<&LiveAssignment>> = BTreeMap::new();
     for a in &live.assignments {
-        by_role.entry(&a.role).or_default().push(a);
+        by_target.entry(&a.target).or_default().push(a);
     }
-    for (key, role) in &cx.desired.roles {
-        let Some(live_role) = cx.live_role(key).cloned() else {
+    for (key, role) in &cx.desired.targets {
+        let Some(found) = cx.found(key) else {
             continue;
         };
-        let mut rp = RolePlan {
+        let mut rp = TargetPlan {
             role,
-            live_role: &live_role,
-            held: by_role.get(&live_role.key).map_or(&[], Vec::as_slice),
+            target: &found,
+            held: by_target.get(&found.key).map_or(&[], Vec::as_slice),
             protected: &protected,
             out: Out::default(),
         };
@@ -59,10 +57,11 @@ struct Out {
     early: BTreeSet<ChangeKey>,
 }
 
-struct RolePlan<'a> {
-    role: &'a DesiredRole,
-    live_role: &'a LiveRole,
-    /// The tenant's assignments of this role.
+struct TargetPlan<'a> {
+    role: &'a DesiredTarget,
+    /// The declared target as found in the tenant.
+    target: &'a super::Found,
+    /// The tenant's assignments of this target.
     held: &'a [&'a LiveAssignment],
     protected: &'a BTreeSet<String>,
     out: Out,
@@ -70,10 +69,10 @@ struct RolePlan<'a> {
 
 type ByPrincipal<'a, T> = BTreeMap<String, &'a T>;
 
-impl RolePlan<'_> {
+impl TargetPlan<'_> {
     fn plan(&mut self, cx: &Context<'_>) {
         let now = cx.live.read_at;
-        let role_key = &self.live_role.key;
+        let target_key = &self.target.key;
         // Declared, by resolved object id. Declarations that already ended count as absent.
         let mut want: BTreeMap<AssignmentKind, ByPrincipal<DesiredAssignment>> = BTreeMap::new();
         let mut have: BTreeMap<AssignmentKind, ByPrincipal<LiveAssignment>> = BTreeMap::new();
@@ -90,9 +89,8 @@ impl RolePlan<'_> {
             want.insert(kind, w);
             let mut h = BTreeMap::new();
             for a in self.held.iter().copied().filter(|a| {
-                &a.role == role_key
+                &a.target == target_key
                     && a.kind == kind
-                    && a.scope == TENANT_SCOPE
                     && a.member_type
                         .as_deref()
                         .is_none_or(|m| m.eq_ignore_ascii_case("Direct"))
@@ -167,9 +165,9 @@ impl RolePlan<'_> {
     fn facts(&self, cx: &Context<'_>, kind: AssignmentKind, pid: &str) -> AssignmentFacts {
         AssignmentFacts {
             kind,
-            role_is_privileged: self.live_role.is_privileged,
-            role_is_tier0: posture::is_tier0(&self.live_role.key.0),
-            role_is_ga: self.live_role.key.0 == well_known::GLOBAL_ADMINISTRATOR,
+            role_is_privileged: self.target.privileged,
+            role_is_tier0: self.target.tier0,
+            role_is_ga: self.target.is_global_admin,
             principal_is_sp: cx
                 .live
                 .principal(pid)
@@ -180,44 +178,14 @@ impl RolePlan<'_> {
 
     fn key(&self, kind: AssignmentKind, pid: &str) -> ChangeKey {
         ChangeKey::Assignment {
-            role: self.live_role.key.clone(),
-            scope: TENANT_SCOPE.to_string(),
+            target: self.target.key.clone(),
             principal: pid.to_string(),
             kind,
         }
     }
 
     fn object(&self, kind: AssignmentKind, pid: &str) -> fingerprint::ObjectId {
-        fingerprint::ObjectId::assignment(&self.live_role.key, TENANT_SCOPE, pid, kind)
-    }
-
-    fn request(
-        &self,
-        action: ScheduleRequestAction,
-        pid: &str,
-        until: Option<Option<DateTime<Utc>>>,
-        justification: String,
-    ) -> NewScheduleRequest {
-        let principal_id = pid.to_string();
-        NewScheduleRequest {
-            action,
-            principal_id,
-            role_definition_id: self.live_role.id.clone(),
-            directory_scope_id: Some(TENANT_SCOPE.to_string()),
-            app_scope_id: None,
-            justification: Some(justification),
-            schedule_info: until.map(|u| RequestSchedule {
-                start_date_time: None,
-                recurrence: None,
-                expiration: Some(match u {
-                    Some(end) => ExpirationPattern::after_date_time(end),
-                    None => ExpirationPattern::no_expiration(),
-                }),
-            }),
-            ticket_info: None,
-            is_validation_only: None,
-            custom_data: None,
-        }
+        fingerprint::ObjectId::assignment(&self.target.key, pid, kind)
     }
 
     /// Checks a new or changed assignment against the policy as it will stand after this plan. `Some(false)`: it
@@ -235,7 +203,7 @@ impl RolePlan<'_> {
         let live_settings = cx
             .live
             .policies
-            .get(&self.live_role.key)
+            .get(&self.target.key)
             .map(|p| p.settings.clone())
             .unwrap_or_default();
         let post = self.role.policy.merge_over(&live_settings);
@@ -279,7 +247,7 @@ impl RolePlan<'_> {
             None if rules.allow_permanent == Some(false) => Some((
                 format!(
                     "the tenant would refuse a permanent {kind} assignment of {label} to {}: its policy requires an end date",
-                    self.live_role.display_name
+                    self.target.name
                 ),
                 format!(
                     "give the assignment an `until:`, or set `{section}.allow_permanent: true` for this role"
@@ -291,7 +259,7 @@ impl RolePlan<'_> {
                     (
                         format!(
                             "the tenant would refuse {label}'s {kind} assignment to {} until {}: that is {} days from now, and the policy allows at most {max}",
-                            self.live_role.display_name,
+                            self.target.name,
                             until.format("%Y-%m-%d"),
                             length.num_days()
                         ),
@@ -333,10 +301,7 @@ impl RolePlan<'_> {
         until: Option<Option<DateTime<Utc>>>,
         justification: String,
     ) -> Operation {
-        Operation::ScheduleRequest {
-            kind,
-            request: self.request(action, pid, until, justification),
-        }
+        super::wire::schedule(self.target, kind, action, pid, until, justification)
     }
 
     /// Records an assignment change: the parts every one has, and the parts given.
@@ -355,7 +320,7 @@ impl RolePlan<'_> {
         self.out.changes.push(Change {
             action,
             key: self.key(kind, pid),
-            role_name: self.live_role.display_name.clone(),
+            role_name: self.target.name.clone(),
             principal: Some(cx.principal_info(pid)),
             before,
             after,
@@ -505,7 +470,7 @@ impl RolePlan<'_> {
         if kind == AssignmentKind::Eligible
             && let Some(act) =
                 cx.live.activations.iter().find(|a| {
-                    a.role == self.live_role.key && a.principal_id.eq_ignore_ascii_case(pid)
+                    a.target == self.target.key && a.principal_id.eq_ignore_ascii_case(pid)
                 })
         {
             reason.push_str(&format!(
@@ -539,8 +504,8 @@ impl RolePlan<'_> {
         self.out.notes.push(super::Note {
             kind: NoteKind::KeptProtected,
             severity: NoteSeverity::Warning,
-            role: Some(self.live_role.key.clone()),
-            role_name: self.live_role.display_name.clone(),
+            target: Some(self.target.key.clone()),
+            role_name: self.target.name.clone(),
             principal: Some(cx.live.label(pid).to_string()),
             message: format!("kept: protected ({why})"),
             origin: Some(d.origin.clone()),
@@ -551,8 +516,8 @@ impl RolePlan<'_> {
         self.out.notes.push(super::Note {
             kind: NoteKind::KeptProtected,
             severity: NoteSeverity::Warning,
-            role: Some(self.live_role.key.clone()),
-            role_name: self.live_role.display_name.clone(),
+            target: Some(self.target.key.clone()),
+            role_name: self.target.name.clone(),
             principal: Some(cx.live.label(pid).to_string()),
             message: format!(
                 "kept: protected (its {kind} assignment is not declared in this role; pimctl never removes a protected principal)"

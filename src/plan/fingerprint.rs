@@ -2,8 +2,8 @@
 //! touch (apply refuses a plan whose objects changed since).
 
 use crate::graph::PolicyRule;
-use crate::model::{AssignmentKind, LiveAssignment, LiveState, RoleKey, RuleId};
-use serde::Serialize;
+use crate::model::{AssignmentKind, LiveAssignment, LiveState, RuleId, TargetKey};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt;
@@ -35,7 +35,7 @@ pub fn desired(state: &crate::model::DesiredState) -> String {
     let mut s = state.clone();
     s.files.clear();
     s.protected.iter_mut().for_each(|p| p.origin = blank());
-    for r in s.roles.values_mut() {
+    for r in s.targets.values_mut() {
         r.origin = blank();
         for list in [&mut r.eligible, &mut r.active].into_iter().flatten() {
             list.iter_mut().for_each(|a| a.origin = blank());
@@ -65,18 +65,18 @@ pub fn desired(state: &crate::model::DesiredState) -> String {
     }
 }
 
-/// A live object a plan reads and may write, by what it is (never by a name built and parsed back): a rule of a
-/// policy, or an assignment by its natural key. Ids are held in a canonical form (principal and role lower-cased,
-/// the tenant scope as `/`), so two names of one object compare equal.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A live object a plan reads and may write, by what it is (never by a name built and parsed back, never by a
+/// policy or schedule id): a rule of a target's policy, or an assignment of a principal to a target. The principal
+/// id is held lower-cased, so two spellings of one object compare equal.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ObjectId {
     Rule {
-        policy_id: String,
+        target: TargetKey,
         rule: RuleId,
     },
     Assignment {
-        role: RoleKey,
-        scope: String,
+        target: TargetKey,
         /// The principal's object id, lower-cased.
         principal: String,
         kind: AssignmentKind,
@@ -84,28 +84,10 @@ pub enum ObjectId {
 }
 
 impl ObjectId {
-    /// A rule of a policy.
-    pub fn rule(policy_id: &str, rule: RuleId) -> ObjectId {
-        ObjectId::Rule {
-            policy_id: policy_id.to_string(),
-            rule,
-        }
-    }
-
     /// An assignment, by natural key.
-    pub fn assignment(
-        role: &RoleKey,
-        scope: &str,
-        principal_id: &str,
-        kind: AssignmentKind,
-    ) -> ObjectId {
-        let scope = match scope.trim_matches('/') {
-            "" => crate::model::TENANT_SCOPE.to_string(),
-            s => s.to_string(),
-        };
+    pub fn assignment(target: &TargetKey, principal_id: &str, kind: AssignmentKind) -> ObjectId {
         ObjectId::Assignment {
-            role: RoleKey(role.0.to_lowercase()),
-            scope,
+            target: target.clone(),
             principal: principal_id.to_lowercase(),
             kind,
         }
@@ -113,93 +95,69 @@ impl ObjectId {
 
     /// The object a live assignment schedule is.
     pub fn of_assignment(a: &LiveAssignment) -> ObjectId {
-        ObjectId::assignment(&a.role, &a.scope, &a.principal_id, a.kind)
+        ObjectId::assignment(&a.target, &a.principal_id, a.kind)
     }
 
-    /// Reads an object's name (as [`fmt::Display`] writes it): only when a saved plan is loaded.
-    pub fn parse(s: &str) -> Option<ObjectId> {
-        if let Some(rest) = s.strip_prefix("policy/") {
-            let (policy_id, rule) = rest.split_once("/rules/")?;
-            return Some(ObjectId::rule(policy_id, RuleId::parse(rule)?));
+    /// The target the object belongs to.
+    pub fn target(&self) -> &TargetKey {
+        match self {
+            ObjectId::Rule { target, .. } | ObjectId::Assignment { target, .. } => target,
         }
-        let (kind, rest) = s.split_once('/')?;
-        let kind = [AssignmentKind::Eligible, AssignmentKind::Active]
-            .into_iter()
-            .find(|k| k.as_str() == kind)?;
-        let (role, rest) = rest.split_once('/')?;
-        let (scope, principal) = match rest.rsplit_once('/') {
-            Some((scope, principal)) => (scope, principal),
-            None => ("/", rest),
-        };
-        (!role.is_empty() && !principal.is_empty())
-            .then(|| ObjectId::assignment(&RoleKey(role.to_string()), scope, principal, kind))
     }
 }
 
-/// The object's name in a saved plan: `policy/{policyId}/rules/{ruleId}`, or `{kind}/{roleId}/{principalId}` (with
-/// `/{scope}` before the principal when the scope is not the tenant).
+/// For messages: `rule Approval_EndUser_Assignment of 62e90394-…`, `active assignment of 5e25…`.
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ObjectId::Rule { policy_id, rule } => write!(f, "policy/{policy_id}/rules/{rule}"),
+            ObjectId::Rule { target, rule } => write!(f, "rule {rule} of {target}"),
             ObjectId::Assignment {
-                role,
-                scope,
+                target,
                 principal,
                 kind,
-            } => match scope.trim_matches('/') {
-                "" => write!(f, "{kind}/{role}/{principal}"),
-                scope => write!(f, "{kind}/{role}/{scope}/{principal}"),
-            },
+            } => write!(f, "{kind} assignment of {principal} to {target}"),
         }
     }
 }
 
-/// The fingerprints of a plan as saved: an object keyed by object name, in name order.
-pub mod by_name {
+/// The fingerprints of a plan as saved: a list of `{object, digest}` in object order (JSON objects need string
+/// keys, and object ids are not strings).
+pub mod entries {
     use super::ObjectId;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use std::collections::BTreeMap;
+
+    #[derive(Serialize, Deserialize)]
+    struct Entry<O, D> {
+        object: O,
+        digest: D,
+    }
 
     pub fn serialize<S: Serializer>(
         map: &BTreeMap<ObjectId, String>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        Sorted(map).serialize(s)
+        s.collect_seq(map.iter().map(|(object, digest)| Entry { object, digest }))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<BTreeMap<ObjectId, String>, D::Error> {
-        let named = BTreeMap::<String, String>::deserialize(d)?;
-        named
-            .into_iter()
-            .map(|(name, digest)| {
-                ObjectId::parse(&name)
-                    .map(|id| (id, digest))
-                    .ok_or_else(|| {
-                        serde::de::Error::custom(format!("not an object name: `{name}`"))
-                    })
-            })
-            .collect()
-    }
-
-    /// The map, serialized in name order (what the plan's id digests).
-    pub struct Sorted<'a>(pub &'a BTreeMap<ObjectId, String>);
-
-    impl Serialize for Sorted<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut named: Vec<(String, &String)> =
-                self.0.iter().map(|(k, v)| (k.to_string(), v)).collect();
-            named.sort();
-            s.collect_map(named)
+        let list = Vec::<Entry<ObjectId, String>>::deserialize(d)?;
+        let n = list.len();
+        let map: BTreeMap<ObjectId, String> =
+            list.into_iter().map(|e| (e.object, e.digest)).collect();
+        if map.len() != n {
+            return Err(serde::de::Error::custom("an object is fingerprinted twice"));
         }
+        Ok(map)
     }
 }
 
-/// The fingerprint of a rule as read.
-pub fn rule(rule: &PolicyRule) -> String {
-    of(rule)
+/// The fingerprint of a rule as read, with the id of the policy that holds it (a policy replaced under the same
+/// target is a changed object).
+pub fn rule(policy_id: &str, rule: &PolicyRule) -> String {
+    of(&(policy_id, rule))
 }
 
 /// The fingerprint of an assignment schedule as read: its id and its dates.
@@ -210,19 +168,14 @@ pub fn assignment(a: &LiveAssignment) -> String {
 /// The objects of a tenant as read, to look up the fingerprint each has now: built once, then one lookup per object
 /// a saved plan recorded (not a pass over the tenant per object).
 pub struct Current<'a> {
-    /// Policies by lower-cased policy id.
-    policies: HashMap<String, &'a crate::model::LivePolicy>,
+    live: &'a LiveState,
     assignments: HashMap<ObjectId, &'a LiveAssignment>,
 }
 
 impl<'a> Current<'a> {
     pub fn of(live: &'a LiveState) -> Self {
         Current {
-            policies: live
-                .policies
-                .values()
-                .map(|p| (p.id.to_lowercase(), p))
-                .collect(),
+            live,
             assignments: live
                 .assignments
                 .iter()
@@ -234,11 +187,15 @@ impl<'a> Current<'a> {
     /// The fingerprint the object has now ([`ABSENT`] when it does not exist).
     pub fn get(&self, object: &ObjectId) -> String {
         match object {
-            ObjectId::Rule { policy_id, rule: r } => self
+            ObjectId::Rule { target, rule: r } => self
+                .live
                 .policies
-                .get(&policy_id.to_lowercase())
-                .and_then(|p| p.rules.iter().find(|x| x.id() == r.as_str()))
-                .map_or_else(|| ABSENT.to_string(), rule),
+                .get(target)
+                .and_then(|p| {
+                    let read = p.rules.iter().find(|x| x.id() == r.as_str())?;
+                    Some(rule(&p.id, read))
+                })
+                .unwrap_or_else(|| ABSENT.to_string()),
             ObjectId::Assignment { .. } => self
                 .assignments
                 .get(object)
@@ -250,6 +207,20 @@ impl<'a> Current<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RoleKey;
+
+    #[test]
+    fn a_declaration_of_targets_has_a_digest() {
+        let text =
+            "version: pimctl/v1\ndirectory_roles:\n  Global Administrator:\n    eligible: []\n";
+        let loaded = crate::language::load_str("t.yaml", text, &Default::default());
+        assert_eq!(loaded.state.targets.len(), 1);
+        let digest = desired(&loaded.state);
+        assert!(digest.starts_with("sha256:"), "{digest}");
+        let mut other = loaded.state.clone();
+        other.targets.values_mut().for_each(|t| t.eligible = None);
+        assert_ne!(desired(&other), digest);
+    }
 
     #[test]
     fn digests_are_stable_and_named() {
@@ -257,30 +228,22 @@ mod tests {
             of(&serde_json::json!({"a": 1})),
             "sha256:015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862"
         );
-        let id = ObjectId::assignment(&RoleKey("R".into()), "/", "ABC", AssignmentKind::Eligible);
-        assert_eq!(id.to_string(), "eligible/r/abc");
-        assert_eq!(ObjectId::parse("eligible/r/abc"), Some(id));
-        let scoped = ObjectId::assignment(
-            &RoleKey("r".into()),
-            "/administrativeUnits/au1",
-            "p",
-            AssignmentKind::Active,
-        );
-        assert_eq!(scoped.to_string(), "active/r/administrativeUnits/au1/p");
-        assert_eq!(ObjectId::parse(&scoped.to_string()), Some(scoped));
-        let rule = ObjectId::rule("Directory_X", RuleId::ApprovalEndUserAssignment);
+        let target = TargetKey::directory_role(RoleKey("r".into()));
+        let id = ObjectId::assignment(&target, "ABC", AssignmentKind::Eligible);
         assert_eq!(
-            rule.to_string(),
-            "policy/Directory_X/rules/Approval_EndUser_Assignment"
+            id,
+            ObjectId::assignment(&target, "abc", AssignmentKind::Eligible)
         );
-        assert_eq!(ObjectId::parse(&rule.to_string()), Some(rule));
-        for bad in [
-            "policy/x/rules/Nope",
-            "owner/r/p",
-            "eligible/r",
-            "eligible//p",
-        ] {
-            assert_eq!(ObjectId::parse(bad), None, "{bad}");
-        }
+        let saved = serde_json::to_value(&id).unwrap();
+        assert_eq!(
+            saved,
+            serde_json::json!({
+                "type": "assignment",
+                "target": {"surface": "directory_role", "scope": "/", "role": "r"},
+                "principal": "abc",
+                "kind": "eligible"
+            })
+        );
+        assert_eq!(serde_json::from_value::<ObjectId>(saved).unwrap(), id);
     }
 }

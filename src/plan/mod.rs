@@ -14,10 +14,10 @@ pub mod fingerprint;
 mod posture;
 mod reports;
 mod rules;
+pub mod wire;
 
-use crate::graph::{NewScheduleRequest, PolicyRule};
 use crate::model::{
-    AssignmentKind, DesiredState, LiveState, Origin, PrincipalKind, RoleKey, RuleId,
+    AssignmentKind, DesiredState, LiveState, Origin, PrincipalKind, RoleKey, RuleId, TargetKey,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 pub use posture::{Effect, Posture, is_tier0};
 
 /// The version of the saved-plan and `--format json` layout (docs/plan-format.md).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Options of a plan that are not part of either state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +75,7 @@ pub struct Plan {
     pub summary: Summary,
     /// `object → sha256` of every live object the plan read and would touch (`absent` for one it would create).
     /// Apply reads them again and refuses a plan whose objects changed.
-    #[serde(with = "fingerprint::by_name")]
+    #[serde(with = "fingerprint::entries")]
     pub fingerprints: BTreeMap<fingerprint::ObjectId, String>,
     /// The object ids of the protected principals: apply refuses any removal of them, whatever the plan file says.
     #[serde(default)]
@@ -139,17 +139,17 @@ impl Action {
     }
 }
 
-/// The natural key of a change. Never a policy id or a schedule id.
+/// The natural key of a change: its target, and the rule or the assignment within it. Never a policy id or a
+/// schedule id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChangeKey {
     Rule {
-        role: RoleKey,
+        target: TargetKey,
         rule: RuleId,
     },
     Assignment {
-        role: RoleKey,
-        scope: String,
+        target: TargetKey,
         /// The principal's object id, lower-cased.
         principal: String,
         /// The kind the change leaves (for a conversion, the new kind).
@@ -158,9 +158,10 @@ pub enum ChangeKey {
 }
 
 impl ChangeKey {
-    pub fn role(&self) -> &RoleKey {
+    /// The target the change is about.
+    pub fn target(&self) -> &TargetKey {
         match self {
-            ChangeKey::Rule { role, .. } | ChangeKey::Assignment { role, .. } => role,
+            ChangeKey::Rule { target, .. } | ChangeKey::Assignment { target, .. } => target,
         }
     }
 }
@@ -198,7 +199,7 @@ pub enum Cause {
 pub struct Change {
     pub action: Action,
     pub key: ChangeKey,
-    /// The role's display name.
+    /// The target's display name (a directory role's name).
     pub role_name: String,
     /// For assignment changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,17 +228,76 @@ pub struct Change {
     pub operations: Vec<Operation>,
 }
 
-/// One Graph write.
+/// One Graph write: the exact request (method, path, body) and what it means, whatever the surface. Apply sends the
+/// request as it is (adding only the justification and ticket it is given) and reads the meaning to check it,
+/// confirm it and name it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    pub meaning: Meaning,
+    pub method: Method,
+    /// Relative to the Graph root.
+    pub path: String,
+    pub body: serde_json::Value,
+}
+
+/// The HTTP method of a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Patch,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Patch => "PATCH",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// What a write does, in the engine's terms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Operation {
-    /// `PATCH /policies/roleManagementPolicies/{policy_id}/rules/{rule.id}` with the whole rule.
-    PatchRule { policy_id: String, rule: PolicyRule },
-    /// `POST /roleManagement/directory/role{Eligibility|Assignment}ScheduleRequests`.
-    ScheduleRequest {
+pub enum Meaning {
+    /// Replace one rule of the target's policy with the body (the whole rule).
+    PatchRule { target: TargetKey, rule: RuleId },
+    /// A schedule request for an assignment of `kind` of the principal to the target.
+    Assignment {
+        target: TargetKey,
+        /// The principal's object id, lower-cased.
+        principal: String,
         kind: AssignmentKind,
-        request: NewScheduleRequest,
+        action: crate::graph::ScheduleRequestAction,
+        /// The end the request asks for (`None`: permanent, or a removal).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end: Option<DateTime<Utc>>,
     },
+}
+
+impl Meaning {
+    /// The target the write is about.
+    pub fn target(&self) -> &TargetKey {
+        match self {
+            Meaning::PatchRule { target, .. } | Meaning::Assignment { target, .. } => target,
+        }
+    }
+    /// The live object the write changes, as the plan's fingerprints name it.
+    pub fn object(&self) -> fingerprint::ObjectId {
+        match self {
+            Meaning::PatchRule { target, rule } => fingerprint::ObjectId::Rule {
+                target: target.clone(),
+                rule: *rule,
+            },
+            Meaning::Assignment {
+                target,
+                principal,
+                kind,
+                ..
+            } => fingerprint::ObjectId::assignment(target, principal, *kind),
+        }
+    }
 }
 
 /// Information that is not a change.
@@ -245,8 +305,9 @@ pub enum Operation {
 pub struct Note {
     pub kind: NoteKind,
     pub severity: NoteSeverity,
+    /// The target the note is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<RoleKey>,
+    pub target: Option<TargetKey>,
     pub role_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal: Option<String>,
@@ -389,7 +450,7 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         fingerprints: BTreeMap::new(),
         early: std::collections::BTreeSet::new(),
     };
-    cx.check_roles();
+    cx.check_targets();
     cx.check_principals();
     rules::plan_rules(&mut cx);
     assignments::plan_assignments(&mut cx);
@@ -429,16 +490,11 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     notes.dedup();
     let summary = Summary::of(&changes, &notes, &errors);
     let desired_digest = fingerprint::desired(desired);
-    let id = fingerprint::of(&(
-        &desired_digest,
-        &changes,
-        &errors,
-        &fingerprint::by_name::Sorted(&fingerprints),
-    ))
-    .trim_start_matches("sha256:")
-    .chars()
-    .take(12)
-    .collect();
+    let id = fingerprint::of(&(&desired_digest, &changes, &errors, &Saved(&fingerprints)))
+        .trim_start_matches("sha256:")
+        .chars()
+        .take(12)
+        .collect();
     Plan {
         format_version: FORMAT_VERSION,
         id,
@@ -467,6 +523,15 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
             ids.dedup();
             ids
         },
+    }
+}
+
+/// The fingerprints as a plan saves them (what its id digests).
+struct Saved<'a>(&'a BTreeMap<fingerprint::ObjectId, String>);
+
+impl Serialize for Saved<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        fingerprint::entries::serialize(self.0, s)
     }
 }
 
@@ -509,7 +574,39 @@ pub(crate) struct Context<'a> {
     pub early: std::collections::BTreeSet<ChangeKey>,
 }
 
+/// A declared target as found in the tenant: what the engine needs to know of it, whatever its surface.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    /// The target's key in the tenant (a custom role declared by name, by its id).
+    pub key: TargetKey,
+    pub name: String,
+    /// Microsoft's PRIVILEGED label.
+    pub privileged: bool,
+    pub tier0: bool,
+    pub is_global_admin: bool,
+    /// The role definition id as Graph spells it, for requests.
+    pub role_id: String,
+}
+
 impl Context<'_> {
+    /// A declared target as found in the tenant.
+    pub fn found(&self, key: &TargetKey) -> Option<Found> {
+        match key.surface {
+            crate::model::Surface::DirectoryRole => {
+                let r = self.live_role(&key.role)?;
+                Some(Found {
+                    key: TargetKey::directory_role_at(r.key.clone(), &key.scope),
+                    name: r.display_name.clone(),
+                    privileged: r.is_privileged,
+                    tier0: is_tier0(&r.key.0),
+                    is_global_admin: r.key.0 == crate::catalog::well_known::GLOBAL_ADMINISTRATOR,
+                    role_id: r.id.clone(),
+                })
+            }
+            crate::model::Surface::Group => None,
+        }
+    }
+
     /// The live role a declared role key names (custom roles declared by name are found by display name).
     pub fn live_role(&self, key: &RoleKey) -> Option<&crate::model::LiveRole> {
         if let Some(r) = self.live.roles.get(key) {
@@ -525,17 +622,17 @@ impl Context<'_> {
         found.next().is_none().then_some(first)
     }
 
-    /// A role's display name: the tenant's, else the declared one, else the key.
-    pub fn role_name(&self, key: &RoleKey) -> String {
-        if let Some(r) = self.live_role(key) {
-            return r.display_name.clone();
+    /// A target's display name: the tenant's, else the declared one, else the key.
+    pub fn target_name(&self, key: &TargetKey) -> String {
+        if let Some(f) = self.found(key) {
+            return f.name;
         }
-        if let Some(d) = self.desired.roles.get(key) {
-            return d.role.label().to_string();
+        if let Some(d) = self.desired.targets.get(key) {
+            return d.target.label().to_string();
         }
-        crate::catalog::by_template_id(&key.0)
+        crate::catalog::by_template_id(&key.role.0)
             .map(|r| r.display_name.clone())
-            .unwrap_or_else(|| key.0.clone())
+            .unwrap_or_else(|| key.role.0.clone())
     }
 
     /// How a principal id shows in a plan.
@@ -554,14 +651,15 @@ impl Context<'_> {
         }
     }
 
-    fn check_roles(&mut self) {
-        for (key, role) in &self.desired.roles {
-            match self.live_role(key) {
-                None if role.role.is_custom() => self.errors.push(PlanError {
+    fn check_targets(&mut self) {
+        for (key, role) in &self.desired.targets {
+            let custom = role.target.role().is_some_and(|r| r.is_custom());
+            match self.found(key) {
+                None if custom => self.errors.push(PlanError {
                     code: PlanErrorCode::RoleNotFound,
                     message: format!(
                         "the custom role '{}' does not exist in the tenant",
-                        role.role.label()
+                        role.target.label()
                     ),
                     origin: Some(role.origin.clone()),
                     help: Some(
@@ -575,7 +673,7 @@ impl Context<'_> {
                         code: PlanErrorCode::PolicyNotFound,
                         message: format!(
                             "the tenant has no role management policy for '{}'",
-                            live.display_name
+                            live.name
                         ),
                         origin: Some(role.origin.clone()),
                         help: Some("PIM needs Microsoft Entra ID P2 or ID Governance".to_string()),
@@ -595,7 +693,7 @@ impl Context<'_> {
         for (_, a) in self.desired.assignments() {
             origins.entry(&a.principal).or_insert(&a.origin);
         }
-        for role in self.desired.roles.values() {
+        for role in self.desired.targets.values() {
             for st in role.policy.activation.approval.stages.iter().flatten() {
                 for p in st
                     .approvers

@@ -324,15 +324,17 @@ fn policy_rules_of(lint_rule: &str) -> &'static [RuleId] {
 /// policy rule the lint rule reads; anything else on the role's assignment changes.
 pub(crate) fn mark_lint(changes: &mut [super::Change], newly: &[crate::lint::Finding]) {
     use super::ChangeKey;
-    // The changes of each role, once: a large plan has thousands of changes and as many findings.
-    let mut of_role: std::collections::BTreeMap<crate::model::RoleKey, Vec<usize>> =
+    // The changes of each target, once: a large plan has thousands of changes and as many findings.
+    let mut of_target: std::collections::BTreeMap<crate::model::TargetKey, Vec<usize>> =
         std::collections::BTreeMap::new();
     for (i, c) in changes.iter().enumerate() {
-        of_role.entry(c.key.role().clone()).or_default().push(i);
+        of_target.entry(c.key.target().clone()).or_default().push(i);
     }
     for f in newly {
+        // Lint judges directory roles, tenant-wide.
         let Some(role) = &f.role_key else { continue };
-        let Some(indices) = of_role.get(role) else {
+        let target = crate::model::TargetKey::directory_role(role.clone());
+        let Some(indices) = of_target.get(&target) else {
             continue;
         };
         let pick = |keep: &dyn Fn(&ChangeKey) -> bool| -> Vec<usize> {

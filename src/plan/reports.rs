@@ -4,16 +4,16 @@
 use super::fields::{Field, fields};
 use super::{ChangeKey, Context, Note, NoteKind, NoteSeverity};
 use crate::graph::defaults::default_rules;
-use crate::model::{AssignmentKind, PrincipalRef, RoleKey, Setting, TENANT_SCOPE};
+use crate::model::{AssignmentKind, PrincipalRef, RoleKey, Setting, TENANT_SCOPE, TargetKey};
 use crate::observe::rules::observed_settings;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) fn report(cx: &mut Context<'_>) {
-    let declared: BTreeSet<RoleKey> = cx
+    let declared: BTreeSet<TargetKey> = cx
         .desired
-        .roles
+        .targets
         .keys()
-        .filter_map(|k| cx.live_role(k).map(|r| r.key.clone()))
+        .filter_map(|k| cx.found(k).map(|f| f.key))
         .collect();
     let mut notes = vec![];
     activations(cx, &declared, &mut notes);
@@ -28,24 +28,24 @@ fn note(
     cx: &Context<'_>,
     kind: NoteKind,
     severity: NoteSeverity,
-    role: &RoleKey,
+    target: &TargetKey,
     principal: Option<&str>,
     message: String,
 ) -> Note {
     Note {
         kind,
         severity,
-        role: Some(role.clone()),
-        role_name: cx.role_name(role),
+        target: Some(target.clone()),
+        role_name: cx.target_name(target),
         principal: principal.map(|p| cx.live.label(p).to_string()),
         message,
         origin: None,
     }
 }
 
-fn activations(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec<Note>) {
+fn activations(cx: &Context<'_>, declared: &BTreeSet<TargetKey>, out: &mut Vec<Note>) {
     for a in &cx.live.activations {
-        if !declared.contains(&a.role) {
+        if !declared.contains(&a.target) {
             continue;
         }
         let until = a.end.map_or_else(
@@ -62,7 +62,7 @@ fn activations(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec<Not
             cx,
             NoteKind::Activation,
             NoteSeverity::Info,
-            &a.role,
+            &a.target,
             Some(&a.principal_id),
             format!("activated {until} (just-in-time; not drift)"),
         ));
@@ -75,11 +75,11 @@ fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
         .into_iter()
         .map(|f| (f.setting, f))
         .collect();
-    for (key, role) in &cx.desired.roles {
-        let Some(live_role) = cx.live_role(key) else {
+    for (key, role) in &cx.desired.targets {
+        let Some(found) = cx.found(key) else {
             continue;
         };
-        let Some(policy) = cx.live.policies.get(&live_role.key) else {
+        let Some(policy) = cx.live.policies.get(&found.key) else {
             continue;
         };
         let managed: BTreeSet<Setting> = fields(&role.policy, &none)
@@ -102,7 +102,7 @@ fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
                 cx,
                 NoteKind::UnmanagedSetting,
                 NoteSeverity::Info,
-                &live_role.key,
+                &found.key,
                 None,
                 format!(
                     "unmanaged: {} is {} in the tenant (Microsoft's default: {}); declare it to manage it",
@@ -117,11 +117,19 @@ fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
     }
 }
 
-fn unmanaged_roles(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec<Note>) {
+fn unmanaged_roles(cx: &Context<'_>, declared: &BTreeSet<TargetKey>, out: &mut Vec<Note>) {
+    // Directory roles, whatever the scope of their assignments: a role is declared or not as a whole.
+    let declared_roles: BTreeSet<&RoleKey> = declared
+        .iter()
+        .filter_map(|t| t.role_definition())
+        .collect();
     let mut by_role: BTreeMap<&RoleKey, Vec<&crate::model::LiveAssignment>> = BTreeMap::new();
     for a in &cx.live.assignments {
-        if !declared.contains(&a.role) {
-            by_role.entry(&a.role).or_default().push(a);
+        let Some(role) = a.target.role_definition() else {
+            continue;
+        };
+        if !declared_roles.contains(role) {
+            by_role.entry(role).or_default().push(a);
         }
     }
     for (role, list) in by_role {
@@ -155,7 +163,7 @@ fn unmanaged_roles(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec
             } else {
                 NoteSeverity::Warning
             },
-            role,
+            &TargetKey::directory_role(role.clone()),
             None,
             message,
         ));
@@ -164,17 +172,18 @@ fn unmanaged_roles(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec
 
 fn expiring(cx: &Context<'_>, out: &mut Vec<Note>) {
     let now = cx.live.read_at;
-    let horizon = now + cx.options.expiring_within;
-    let touched: BTreeSet<(RoleKey, String, AssignmentKind)> = cx
+    let horizon = now
+        .checked_add_signed(cx.options.expiring_within)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    let touched: BTreeSet<(&TargetKey, &str, AssignmentKind)> = cx
         .changes
         .iter()
         .filter_map(|c| match &c.key {
             ChangeKey::Assignment {
-                role,
+                target,
                 principal,
                 kind,
-                ..
-            } => Some((role.clone(), principal.clone(), *kind)),
+            } => Some((target, principal.as_str(), *kind)),
             ChangeKey::Rule { .. } => None,
         })
         .collect();
@@ -183,7 +192,7 @@ fn expiring(cx: &Context<'_>, out: &mut Vec<Note>) {
         if end <= now || end > horizon {
             continue;
         }
-        if touched.contains(&(a.role.clone(), a.principal_id.to_lowercase(), a.kind)) {
+        if touched.contains(&(&a.target, a.principal_id.to_lowercase().as_str(), a.kind)) {
             continue;
         }
         let days = (end - now).num_days();
@@ -191,7 +200,7 @@ fn expiring(cx: &Context<'_>, out: &mut Vec<Note>) {
             cx,
             NoteKind::Expiring,
             NoteSeverity::Info,
-            &a.role,
+            &a.target,
             Some(&a.principal_id),
             format!(
                 "{} assignment ends {} (in {} day{})",
@@ -204,13 +213,18 @@ fn expiring(cx: &Context<'_>, out: &mut Vec<Note>) {
     }
 }
 
-fn not_managed(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec<Note>) {
+fn not_managed(cx: &Context<'_>, declared: &BTreeSet<TargetKey>, out: &mut Vec<Note>) {
     for a in &cx.live.assignments {
-        if !declared.contains(&a.role) {
+        // An assignment of a declared role at a narrower scope is another target, which nothing declares.
+        let tenant_wide = a
+            .target
+            .role_definition()
+            .map(|r| TargetKey::directory_role(r.clone()));
+        if !declared.contains(&a.target) && !tenant_wide.is_some_and(|t| declared.contains(&t)) {
             continue;
         }
-        let why = if a.scope != TENANT_SCOPE {
-            format!("scoped to {}", a.scope)
+        let why = if a.target.scope != TENANT_SCOPE {
+            format!("scoped to {}", a.target.scope)
         } else if let Some(m) = a
             .member_type
             .as_deref()
@@ -224,7 +238,7 @@ fn not_managed(cx: &Context<'_>, declared: &BTreeSet<RoleKey>, out: &mut Vec<Not
             cx,
             NoteKind::NotManaged,
             NoteSeverity::Info,
-            &a.role,
+            &a.target,
             Some(&a.principal_id),
             format!("{} assignment {why}: left as it is", a.kind),
         ));

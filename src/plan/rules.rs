@@ -1,8 +1,7 @@
 //! Policy rule updates: one change per rule whose managed fields differ.
 
 use super::fields::{Field, fields};
-use super::{Action, Change, ChangeKey, Context, FieldChange, Operation, fingerprint, posture};
-use crate::catalog::well_known;
+use super::{Action, Change, ChangeKey, Context, FieldChange, fingerprint, posture};
 use crate::model::{PrincipalRef, RuleId, Setting};
 use crate::observe::rules::updated_rule;
 use serde_json::{Map, Value};
@@ -11,14 +10,14 @@ use std::collections::BTreeMap;
 pub(crate) fn plan_rules(cx: &mut Context<'_>) {
     let mut out = vec![];
     let mut prints = vec![];
-    for (key, role) in &cx.desired.roles {
+    for (key, role) in &cx.desired.targets {
         if role.policy.is_empty() {
             continue;
         }
-        let Some(live_role) = cx.live_role(key) else {
+        let Some(found) = cx.found(key) else {
             continue;
         };
-        let Some(policy) = cx.live.policies.get(&live_role.key) else {
+        let Some(policy) = cx.live.policies.get(&found.key) else {
             continue;
         };
         let desired_view = |p: &PrincipalRef| match cx.live.id_of(p) {
@@ -59,7 +58,7 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
             let Ok(Some(body)) = updated_rule(live_rule, &role.policy, &approver_id) else {
                 continue;
             };
-            let is_ga = live_role.key.0 == well_known::GLOBAL_ADMINISTRATOR;
+            let is_ga = found.is_global_admin;
             let posture = posture::of_rule(is_ga, &changed);
             let reversed: Vec<FieldChange> = changed
                 .iter()
@@ -79,16 +78,19 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
                 )
             };
             prints.push((
-                fingerprint::ObjectId::rule(&policy.id, rule_id),
-                fingerprint::rule(live_rule),
+                fingerprint::ObjectId::Rule {
+                    target: found.key.clone(),
+                    rule: rule_id,
+                },
+                fingerprint::rule(&policy.id, live_rule),
             ));
             out.push(Change {
                 action: Action::UpdateRule,
                 key: ChangeKey::Rule {
-                    role: live_role.key.clone(),
+                    target: found.key.clone(),
                     rule: rule_id,
                 },
-                role_name: live_role.display_name.clone(),
+                role_name: found.name.clone(),
                 principal: None,
                 before: object(|c| &c.before),
                 after: object(|c| &c.after),
@@ -105,10 +107,7 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
                 drift_posture,
                 cause: None,
                 origin: Some(role.origin.clone()),
-                operations: vec![Operation::PatchRule {
-                    policy_id: policy.id.clone(),
-                    rule: body,
-                }],
+                operations: vec![super::wire::patch_rule(&found, rule_id, &policy.id, &body)],
             });
         }
     }

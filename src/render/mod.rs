@@ -215,10 +215,10 @@ mod tests {
 
     use super::*;
     use crate::graph::{ExpirationPattern, NewScheduleRequest, RequestSchedule};
-    use crate::model::{Origin, PrincipalKind, RoleKey, RuleId};
+    use crate::model::{Origin, PrincipalKind, RoleKey, RuleId, TargetKey};
     use crate::plan::{
-        FieldChange, Note, NoteSeverity, Operation, PlanError, PlanErrorCode, Posture,
-        PrincipalInfo, Summary,
+        FieldChange, Meaning, Method, Note, NoteSeverity, Operation, PlanError, PlanErrorCode,
+        Posture, PrincipalInfo, Summary,
     };
     use serde_json::json;
     use std::collections::BTreeMap;
@@ -263,7 +263,7 @@ mod tests {
         Change {
             action: Action::UpdateRule,
             key: ChangeKey::Rule {
-                role: RoleKey(role.to_string()),
+                target: TargetKey::directory_role(RoleKey(role.to_string())),
                 rule,
             },
             role_name: role_name.to_string(),
@@ -304,8 +304,7 @@ mod tests {
         Change {
             action,
             key: ChangeKey::Assignment {
-                role: RoleKey(role.0.to_string()),
-                scope: "/".to_string(),
+                target: TargetKey::directory_role(RoleKey(role.0.to_string())),
                 principal: who.id.clone(),
                 kind,
             },
@@ -366,9 +365,18 @@ mod tests {
             "declared but missing",
             posture(Effect::Neutral, "new eligible assignment", &[]),
         );
-        create.operations = vec![Operation::ScheduleRequest {
-            kind: eligible,
-            request: create_request,
+        let end = DateTime::from_timestamp(1_822_348_799, 0);
+        create.operations = vec![Operation {
+            meaning: Meaning::Assignment {
+                target: TargetKey::directory_role(RoleKey(HELPDESK_ADMIN.to_string())),
+                principal: "a1".to_string(),
+                kind: eligible,
+                action: crate::graph::ScheduleRequestAction::AdminAssign,
+                end,
+            },
+            method: Method::Post,
+            path: "/roleManagement/directory/roleEligibilityScheduleRequests".to_string(),
+            body: serde_json::to_value(create_request).unwrap(),
         }];
         vec![
             rule_change(
@@ -450,7 +458,7 @@ mod tests {
             Note {
                 kind: NoteKind::KeptProtected,
                 severity: NoteSeverity::Warning,
-                role: Some(RoleKey(GA.to_string())),
+                target: Some(TargetKey::directory_role(RoleKey(GA.to_string()))),
                 role_name: "Global Administrator".to_string(),
                 principal: Some("breakglass@contoso.com".to_string()),
                 message: "kept: protected (pimctl never removes a protected principal)".to_string(),
@@ -459,7 +467,7 @@ mod tests {
             Note {
                 kind: NoteKind::Activation,
                 severity: NoteSeverity::Info,
-                role: Some(RoleKey(GA.to_string())),
+                target: Some(TargetKey::directory_role(RoleKey(GA.to_string()))),
                 role_name: "Global Administrator".to_string(),
                 principal: Some("dana@contoso.com".to_string()),
                 message: "activated until 2026-05-01 10:00 UTC".to_string(),
@@ -500,10 +508,11 @@ mod tests {
                 errors: 0,
             },
             fingerprints: BTreeMap::from([(
-                crate::plan::fingerprint::ObjectId::parse(
-                    "eligible/729827e3-9c14-49f7-bb1b-9608f156bbb8/a1",
-                )
-                .expect("an object name"),
+                crate::plan::fingerprint::ObjectId::assignment(
+                    &TargetKey::directory_role(RoleKey(HELPDESK_ADMIN.to_string())),
+                    "a1",
+                    AssignmentKind::Eligible,
+                ),
                 "absent".to_string(),
             )]),
             protected: vec![],
@@ -625,6 +634,6 @@ mod tests {
         let plan = sample();
         assert!(render(&plan, Format::Text, false).contains("Plan: 2 rule updates"));
         assert!(render(&plan, Format::Markdown, false).starts_with("### pimctl plan\n"));
-        assert!(render(&plan, Format::Json, false).starts_with("{\n  \"format_version\": 1,"));
+        assert!(render(&plan, Format::Json, false).starts_with("{\n  \"format_version\": 3,"));
     }
 }

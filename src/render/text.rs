@@ -5,6 +5,7 @@ use super::{
     Item, count, dates, drift_weakened, kind_title, list_diff, mixed_causes, principal, show,
     wants_list_layout, what,
 };
+use crate::model::TargetKey;
 use crate::plan::{
     Action, Cause, Change, Effect, FieldChange, Note, NoteSeverity, Plan, PlanError, Posture,
 };
@@ -110,16 +111,16 @@ impl Paint {
     }
 }
 
-/// The changes, grouped by role in the order each role first appears in the plan.
+/// The changes, grouped by target in the order each target first appears in the plan.
 fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
-    let mut order: Vec<&str> = vec![];
-    let mut groups: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
+    let mut order: Vec<&TargetKey> = vec![];
+    let mut groups: BTreeMap<&TargetKey, Vec<&Change>> = BTreeMap::new();
     for c in &plan.changes {
-        let role = c.key.role().0.as_str();
-        if !groups.contains_key(role) {
-            order.push(role);
+        let target = c.key.target();
+        if !groups.contains_key(target) {
+            order.push(target);
         }
-        groups.entry(role).or_default().push(c);
+        groups.entry(target).or_default().push(c);
     }
     let mark_drift = mixed_causes(plan);
     let mut lines = vec![];
@@ -130,8 +131,10 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
         if !lines.is_empty() {
             lines.push(String::new());
         }
-        let name = group.first().map_or(role, |c| c.role_name.as_str());
-        lines.push(paint.bold(name));
+        let name = group
+            .first()
+            .map_or_else(|| role.to_string(), |c| c.role_name.clone());
+        lines.push(paint.bold(&name));
         for c in group {
             lines.extend(change(c, mark_drift, paint));
         }

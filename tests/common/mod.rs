@@ -1,6 +1,8 @@
 //! Shared helpers for the emulator's end-to-end tests: start an in-process emulator and talk to it over HTTP.
 #![allow(dead_code)]
 
+pub mod bad_server;
+
 use pimctl::emulator::{Emulator, EmulatorConfig, RunningEmulator};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -205,3 +207,84 @@ pub fn assert_policy_failure(r: &Resp, rule: &str) {
 
 pub const ELIG: &str = "/roleManagement/directory/roleEligibilityScheduleRequests";
 pub const ASSIGN: &str = "/roleManagement/directory/roleAssignmentScheduleRequests";
+
+/// A tenant with PIM for Groups: `Tier0-Operators` is onboarded (approval on member activation, owner assignments
+/// may be permanent), `Helpdesk-Team` is not. The clock starts at 2026-11-21T09:00:00Z.
+pub const GROUP_SEED: &str = r##"
+tenant: {id: 11111111-2222-3333-4444-555555555555, domain: contoso.com}
+now: 2026-11-21T09:00:00Z
+users:
+  - {upn: admin@contoso.com, display_name: Admin}
+  - {upn: alice@contoso.com, display_name: Alice}
+  - {upn: bob@contoso.com, display_name: Bob}
+  - {upn: carol@contoso.com, display_name: Carol}
+  - {upn: dave@contoso.com, display_name: Dave}
+groups:
+  - {name: Approvers, members: [admin@contoso.com]}
+  - name: Tier0-Operators
+    role_assignable: true
+    members: [dave@contoso.com]
+    owners: [admin@contoso.com]
+    pim:
+      policies:
+        member:
+          Approval_EndUser_Assignment:
+            setting:
+              isApprovalRequired: true
+              approvalStages:
+                - primaryApprovers: [{"@odata.type": "#microsoft.graph.groupMembers", groupId: Approvers}]
+          Expiration_EndUser_Assignment: {maximumDuration: PT2H}
+        owner:
+          Expiration_Admin_Assignment: {isExpirationRequired: false}
+      eligible:
+        - {access: member, user: alice@contoso.com, until: 2027-06-01T00:00:00Z}
+        - {access: owner, user: bob@contoso.com, until: 2027-06-01T00:00:00Z}
+        - {access: member, user: bob@contoso.com, until: 2027-06-01T00:00:00Z}
+      active:
+        - {access: owner, user: carol@contoso.com}
+      activations:
+        - {access: owner, user: bob@contoso.com, duration: PT2H, justification: rotate keys}
+  - {name: Helpdesk-Team, members: [carol@contoso.com]}
+"##;
+
+pub const GROUP_ELIG: &str =
+    "/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests";
+pub const GROUP_ASSIGN: &str =
+    "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests";
+pub const GROUP_PIM: &str = "/identityGovernance/privilegedAccess/group";
+
+/// Starts the emulator on [`GROUP_SEED`], with the clock frozen.
+pub async fn start_groups(page_size: Option<usize>) -> Emu {
+    let mut c = EmulatorConfig::from_seed_yaml(GROUP_SEED).unwrap();
+    c.page_size = page_size;
+    start_with(c).await
+}
+
+impl Emu {
+    /// The object id of a group by display name, through `$filter`.
+    pub async fn group_id(&self, name: &str) -> String {
+        let r = self
+            .get(&format!("/groups?$filter=displayName eq '{name}'"))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body["value"][0]["id"]
+            .as_str()
+            .expect("the group exists")
+            .to_string()
+    }
+    /// The ids of a group's members (`members`) or owners (`owners`), sorted.
+    pub async fn holders(&self, group_id: &str, relation: &str) -> Vec<String> {
+        let r = self
+            .get(&format!("/groups/{group_id}/{relation}?$select=id"))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let mut ids: Vec<String> = r.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+}

@@ -1,10 +1,10 @@
-//! `/users`, `/groups` (and members) and `/servicePrincipals`.
+//! `/users`, `/groups` (and members and owners), `/servicePrincipals` and `/subscribedSkus`.
 
 use super::{Cx, Req, Route, list, parse_query, principal_json, single, to_json};
 use crate::emulator::http::{ApiError, ApiResult, GraphResponse};
 use crate::emulator::query::{ExpandItem, QuerySpec};
 use crate::emulator::state::State;
-use crate::graph::User;
+use crate::graph::{AccessId, User};
 use serde_json::Value;
 
 const GROUP_PROPS: &[&str] = &[
@@ -19,6 +19,19 @@ const GROUP_PROPS: &[&str] = &[
     "securityEnabled",
     "onPremisesSyncEnabled",
 ];
+const SKU_PROPS: &[&str] = &[
+    "accountName",
+    "accountId",
+    "appliesTo",
+    "capabilityStatus",
+    "consumedUnits",
+    "id",
+    "prepaidUnits",
+    "servicePlans",
+    "skuId",
+    "skuPartNumber",
+    "subscriptionIds",
+];
 const SP_PROPS: &[&str] = &[
     "id",
     "appId",
@@ -31,7 +44,12 @@ const SP_PROPS: &[&str] = &[
 fn spec(route: &Route) -> QuerySpec {
     let collection = matches!(
         route,
-        Route::Users | Route::Groups | Route::ServicePrincipals | Route::GroupMembers(_)
+        Route::Users
+            | Route::Groups
+            | Route::ServicePrincipals
+            | Route::GroupMembers(_)
+            | Route::GroupOwners(_)
+            | Route::SubscribedSkus
     );
     match route {
         Route::Users | Route::User(_) => QuerySpec {
@@ -63,7 +81,7 @@ fn spec(route: &Route) -> QuerySpec {
             nav: &["members"],
             type_name: "group",
         },
-        Route::GroupMembers(_) => QuerySpec {
+        Route::GroupMembers(_) | Route::GroupOwners(_) => QuerySpec {
             collection,
             filter: &[],
             isof: false,
@@ -78,6 +96,15 @@ fn spec(route: &Route) -> QuerySpec {
             nav: &[],
             type_name: "directoryObject",
         },
+        // `$select` only; "It does not support `$filter`" (the List subscribedSkus page).
+        Route::SubscribedSkus | Route::SubscribedSku(_) => QuerySpec {
+            collection,
+            filter: &[],
+            isof: false,
+            props: SKU_PROPS,
+            nav: &[],
+            type_name: "subscribedSku",
+        },
         _ => QuerySpec {
             collection,
             filter: &["id", "appId", "displayName", "servicePrincipalType"],
@@ -89,18 +116,15 @@ fn spec(route: &Route) -> QuerySpec {
     }
 }
 
-/// A group's members; `select` (of `GET /groups/{id}/members?$select=...`) may name user properties outside the
-/// default projection (`userType`, `onPremisesSyncEnabled`), as Graph allows.
-fn members_json(st: &State, gid: &str, select: Option<&[String]>) -> Vec<Value> {
-    st.group(gid)
-        .map(|g| {
-            g.members
-                .iter()
-                .map(|m| principal_json(st, m, select))
-                .filter(|v| !v.is_null())
-                .collect()
-        })
-        .unwrap_or_default()
+/// A group's members or owners now, PIM's active ones included ([`State::group_holders`]); `select` (of
+/// `GET /groups/{id}/members?$select=...`) may name user properties outside the default projection (`userType`,
+/// `onPremisesSyncEnabled`), as Graph allows.
+fn members_json(st: &State, gid: &str, access: AccessId, select: Option<&[String]>) -> Vec<Value> {
+    st.group_holders(gid, access, st.now())
+        .iter()
+        .map(|m| principal_json(st, m, select))
+        .filter(|v| !v.is_null())
+        .collect()
 }
 
 pub(super) fn handle(
@@ -119,7 +143,7 @@ pub(super) fn handle(
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            v["members"] = Value::Array(members_json(st, &id, None));
+            v["members"] = Value::Array(members_json(st, &id, AccessId::Member, None));
         }
     };
     let def_user: Option<&[&str]> = Some(User::DEFAULT_PROPERTIES);
@@ -155,10 +179,14 @@ pub(super) fn handle(
                 &expand_members,
             ))
         }
-        Route::GroupMembers(id) => {
+        Route::GroupMembers(id) | Route::GroupOwners(id) => {
             st.group(id)
                 .ok_or_else(|| ApiError::directory_not_found(id))?;
-            let items = members_json(st, id, q.select.as_deref())
+            let access = match route {
+                Route::GroupOwners(_) => AccessId::Owner,
+                _ => AccessId::Member,
+            };
+            let items = members_json(st, id, access, q.select.as_deref())
                 .into_iter()
                 .map(|v| (v, None))
                 .collect();
@@ -177,6 +205,22 @@ pub(super) fn handle(
                 .service_principal(id)
                 .ok_or_else(|| ApiError::directory_not_found(id))?;
             Ok(single(cx, &q, "servicePrincipals", to_json(p), None, &none))
+        }
+        Route::SubscribedSkus => {
+            let items = st
+                .subscribed_skus
+                .iter()
+                .map(|k| (to_json(k), None))
+                .collect();
+            Ok(list(cx, &q, "subscribedSkus", items, None, None, &none))
+        }
+        Route::SubscribedSku(id) => {
+            let k = st
+                .subscribed_skus
+                .iter()
+                .find(|k| k.id.eq_ignore_ascii_case(id))
+                .ok_or_else(|| ApiError::directory_not_found(id))?;
+            Ok(single(cx, &q, "subscribedSkus", to_json(k), None, &none))
         }
         _ => Err(ApiError::bad_request("unsupported")),
     }

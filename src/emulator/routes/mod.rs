@@ -3,10 +3,11 @@
 mod directory;
 mod pim;
 mod policies;
+mod reviews;
 
 use super::http::{ApiError, ApiResult, GraphResponse};
 use super::query::{self, ExpandItem, QueryOptions, QuerySpec};
-use super::state::{Caller, Level, State};
+use super::state::{Caller, Level, State, Surface};
 use super::{Shared, Stats};
 use crate::graph::batch::MAX_BATCH_REQUESTS;
 use crate::graph::{BatchRequest, BatchResponse, BatchResponseItem};
@@ -29,16 +30,16 @@ pub struct Req<'a> {
 pub(crate) enum Route {
     RoleDefinitions,
     RoleDefinition(String),
-    Requests(Level),
-    Request(Level, String),
-    RequestCancel(Level, String),
-    RequestsMine(Level),
-    Schedules(Level),
-    Schedule(Level, String),
-    SchedulesMine(Level),
-    Instances(Level),
-    Instance(Level, String),
-    InstancesMine(Level),
+    Requests(Surface, Level),
+    Request(Surface, Level, String),
+    RequestCancel(Surface, Level, String),
+    RequestsMine(Surface, Level),
+    Schedules(Surface, Level),
+    Schedule(Surface, Level, String),
+    SchedulesMine(Surface, Level),
+    Instances(Surface, Level),
+    Instance(Surface, Level, String),
+    InstancesMine(Surface, Level),
     Policies,
     Policy(String),
     PolicyRules(String),
@@ -50,10 +51,23 @@ pub(crate) enum Route {
     Groups,
     Group(String),
     GroupMembers(String),
+    GroupOwners(String),
     ServicePrincipals,
     ServicePrincipal(String),
+    SubscribedSkus,
+    SubscribedSku(String),
+    ReviewDefinitions,
+    ReviewDefinition(String),
+    ReviewInstances(String),
+    ReviewInstance(String, String),
+    ReviewDecisions(String, String),
     Batch,
 }
+
+const GET: &[&str] = &["GET"];
+const GET_POST: &[&str] = &["GET", "POST"];
+const POST: &[&str] = &["POST"];
+const GET_PATCH: &[&str] = &["GET", "PATCH"];
 
 fn decode(seg: &str) -> String {
     percent_encoding::percent_decode_str(seg)
@@ -75,28 +89,33 @@ pub(crate) fn match_route(path: &str) -> Option<(Route, &'static str, &'static [
         .map(decode)
         .collect();
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    const GET: &[&str] = &["GET"];
-    const GET_POST: &[&str] = &["GET", "POST"];
-    const POST: &[&str] = &["POST"];
-    const GET_PATCH: &[&str] = &["GET", "PATCH"];
-    let level_of = |c: &str| -> Option<(Level, &'static str)> {
-        Some(match c {
-            "roleEligibilityScheduleRequests" => {
-                (Level::Eligibility, "roleEligibilityScheduleRequests")
-            }
-            "roleAssignmentScheduleRequests" => {
-                (Level::Assignment, "roleAssignmentScheduleRequests")
-            }
-            "roleEligibilitySchedules" => (Level::Eligibility, "roleEligibilitySchedules"),
-            "roleAssignmentSchedules" => (Level::Assignment, "roleAssignmentSchedules"),
-            "roleEligibilityScheduleInstances" => {
-                (Level::Eligibility, "roleEligibilityScheduleInstances")
-            }
-            "roleAssignmentScheduleInstances" => {
-                (Level::Assignment, "roleAssignmentScheduleInstances")
-            }
-            _ => return None,
-        })
+    // The six schedule collections of a surface, named as in the URL.
+    let level_of = |surface: Surface, c: &str| -> Option<(Level, &'static str)> {
+        let names: [&'static str; 6] = match surface {
+            Surface::DirectoryRole => [
+                "roleEligibilityScheduleRequests",
+                "roleAssignmentScheduleRequests",
+                "roleEligibilitySchedules",
+                "roleAssignmentSchedules",
+                "roleEligibilityScheduleInstances",
+                "roleAssignmentScheduleInstances",
+            ],
+            Surface::Group => [
+                "eligibilityScheduleRequests",
+                "assignmentScheduleRequests",
+                "eligibilitySchedules",
+                "assignmentSchedules",
+                "eligibilityScheduleInstances",
+                "assignmentScheduleInstances",
+            ],
+        };
+        let i = names.iter().position(|n| *n == c)?;
+        let level = if i % 2 == 0 {
+            Level::Eligibility
+        } else {
+            Level::Assignment
+        };
+        Some((level, names[i]))
     };
     macro_rules! t {
         ($($lit:literal),*) => { concat!("/v1.0" $(, "/", $lit)*) };
@@ -113,46 +132,18 @@ pub(crate) fn match_route(path: &str) -> Option<(Route, &'static str, &'static [
             t!("roleManagement", "directory", "roleDefinitions", "{id}"),
             GET,
         ),
-        ["roleManagement", "directory", coll, rest @ ..] => {
-            let (level, name) = level_of(coll)?;
-            let kind = if name.ends_with("Requests") {
-                0
-            } else if name.ends_with("Instances") {
-                2
-            } else {
-                1
-            };
-            let tpl = |suffix: &str| -> &'static str { template(name, suffix) };
-            match (kind, rest) {
-                (0, []) => (R::Requests(level), tpl(""), GET_POST),
-                (0, [m]) if is_mine(m) => (
-                    R::RequestsMine(level),
-                    tpl("/filterByCurrentUser(on='principal')"),
-                    GET,
-                ),
-                (0, [id]) => (R::Request(level, id.to_string()), tpl("/{id}"), GET),
-                (0, [id, "cancel"]) => (
-                    R::RequestCancel(level, id.to_string()),
-                    tpl("/{id}/cancel"),
-                    POST,
-                ),
-                (1, []) => (R::Schedules(level), tpl(""), GET),
-                (1, [m]) if is_mine(m) => (
-                    R::SchedulesMine(level),
-                    tpl("/filterByCurrentUser(on='principal')"),
-                    GET,
-                ),
-                (1, [id]) => (R::Schedule(level, id.to_string()), tpl("/{id}"), GET),
-                (2, []) => (R::Instances(level), tpl(""), GET),
-                (2, [m]) if is_mine(m) => (
-                    R::InstancesMine(level),
-                    tpl("/filterByCurrentUser(on='principal')"),
-                    GET,
-                ),
-                (2, [id]) => (R::Instance(level, id.to_string()), tpl("/{id}"), GET),
-                _ => return None,
-            }
-        }
+        ["roleManagement", "directory", coll, rest @ ..] => schedule_route(
+            Surface::DirectoryRole,
+            level_of(Surface::DirectoryRole, coll)?,
+            rest,
+        )?,
+        [
+            "identityGovernance",
+            "privilegedAccess",
+            "group",
+            coll,
+            rest @ ..,
+        ] => schedule_route(Surface::Group, level_of(Surface::Group, coll)?, rest)?,
         ["policies", "roleManagementPolicies"] => {
             (R::Policies, t!("policies", "roleManagementPolicies"), GET)
         }
@@ -196,7 +187,53 @@ pub(crate) fn match_route(path: &str) -> Option<(Route, &'static str, &'static [
             t!("groups", "{id}", "members"),
             GET,
         ),
+        ["groups", id, "owners"] => (
+            R::GroupOwners(id.to_string()),
+            t!("groups", "{id}", "owners"),
+            GET,
+        ),
+        [
+            "identityGovernance",
+            "accessReviews",
+            "definitions",
+            rest @ ..,
+        ] => {
+            const GET_PUT_DELETE: &[&str] = &["GET", "PUT", "DELETE"];
+            macro_rules! ar {
+                ($($lit:literal),*) => { t!("identityGovernance", "accessReviews", "definitions" $(, $lit)*) };
+            }
+            match rest {
+                [] => (R::ReviewDefinitions, ar!(), GET_POST),
+                [id] => (
+                    R::ReviewDefinition(id.to_string()),
+                    ar!("{id}"),
+                    GET_PUT_DELETE,
+                ),
+                [id, "instances"] => (
+                    R::ReviewInstances(id.to_string()),
+                    ar!("{id}", "instances"),
+                    GET,
+                ),
+                [id, "instances", iid] => (
+                    R::ReviewInstance(id.to_string(), iid.to_string()),
+                    ar!("{id}", "instances", "{instanceId}"),
+                    GET,
+                ),
+                [id, "instances", iid, "decisions"] => (
+                    R::ReviewDecisions(id.to_string(), iid.to_string()),
+                    ar!("{id}", "instances", "{instanceId}", "decisions"),
+                    GET,
+                ),
+                _ => return None,
+            }
+        }
         ["servicePrincipals"] => (R::ServicePrincipals, t!("servicePrincipals"), GET),
+        ["subscribedSkus"] => (R::SubscribedSkus, t!("subscribedSkus"), GET),
+        ["subscribedSkus", id] => (
+            R::SubscribedSku(id.to_string()),
+            t!("subscribedSkus", "{id}"),
+            GET,
+        ),
         ["servicePrincipals", id] => (
             R::ServicePrincipal(id.to_string()),
             t!("servicePrincipals", "{id}"),
@@ -206,29 +243,88 @@ pub(crate) fn match_route(path: &str) -> Option<(Route, &'static str, &'static [
     })
 }
 
-/// Templates of the six schedule collections (static strings, for statistics keys).
-fn template(name: &str, suffix: &str) -> &'static str {
+/// The route of one of a surface's six schedule collections (`name`), below it `rest`.
+fn schedule_route(
+    surface: Surface,
+    (level, name): (Level, &'static str),
+    rest: &[&str],
+) -> Option<(Route, &'static str, &'static [&'static str])> {
+    use Route as R;
+    let kind = if name.ends_with("Requests") {
+        0
+    } else if name.ends_with("Instances") {
+        2
+    } else {
+        1
+    };
+    let tpl = |suffix: &str| -> &'static str { template(surface, name, suffix) };
+    let (s, l) = (surface, level);
+    Some(match (kind, rest) {
+        (0, []) => (R::Requests(s, l), tpl(""), GET_POST),
+        (0, [m]) if is_mine(m) => (
+            R::RequestsMine(s, l),
+            tpl("/filterByCurrentUser(on='principal')"),
+            GET,
+        ),
+        (0, [id]) => (R::Request(s, l, id.to_string()), tpl("/{id}"), GET),
+        (0, [id, "cancel"]) => (
+            R::RequestCancel(s, l, id.to_string()),
+            tpl("/{id}/cancel"),
+            POST,
+        ),
+        (1, []) => (R::Schedules(s, l), tpl(""), GET),
+        (1, [m]) if is_mine(m) => (
+            R::SchedulesMine(s, l),
+            tpl("/filterByCurrentUser(on='principal')"),
+            GET,
+        ),
+        (1, [id]) => (R::Schedule(s, l, id.to_string()), tpl("/{id}"), GET),
+        (2, []) => (R::Instances(s, l), tpl(""), GET),
+        (2, [m]) if is_mine(m) => (
+            R::InstancesMine(s, l),
+            tpl("/filterByCurrentUser(on='principal')"),
+            GET,
+        ),
+        (2, [id]) => (R::Instance(s, l, id.to_string()), tpl("/{id}"), GET),
+        _ => return None,
+    })
+}
+
+/// Templates of the twelve schedule collections (static strings, for statistics keys).
+fn template(surface: Surface, name: &str, suffix: &str) -> &'static str {
     macro_rules! all {
-        ($($n:literal),*) => {
+        ($prefix:literal: $($n:literal),*) => {
             match (name, suffix) {
                 $(
-                    ($n, "") => concat!("/v1.0/roleManagement/directory/", $n),
-                    ($n, "/{id}") => concat!("/v1.0/roleManagement/directory/", $n, "/{id}"),
-                    ($n, "/{id}/cancel") => concat!("/v1.0/roleManagement/directory/", $n, "/{id}/cancel"),
-                    ($n, _) => concat!("/v1.0/roleManagement/directory/", $n, "/filterByCurrentUser(on='principal')"),
+                    ($n, "") => concat!($prefix, $n),
+                    ($n, "/{id}") => concat!($prefix, $n, "/{id}"),
+                    ($n, "/{id}/cancel") => concat!($prefix, $n, "/{id}/cancel"),
+                    ($n, _) => concat!($prefix, $n, "/filterByCurrentUser(on='principal')"),
                 )*
-                _ => "/v1.0/roleManagement/directory/?",
+                _ => concat!($prefix, "?"),
             }
         };
     }
-    all!(
-        "roleEligibilityScheduleRequests",
-        "roleAssignmentScheduleRequests",
-        "roleEligibilitySchedules",
-        "roleAssignmentSchedules",
-        "roleEligibilityScheduleInstances",
-        "roleAssignmentScheduleInstances"
-    )
+    match surface {
+        Surface::DirectoryRole => all!(
+            "/v1.0/roleManagement/directory/":
+            "roleEligibilityScheduleRequests",
+            "roleAssignmentScheduleRequests",
+            "roleEligibilitySchedules",
+            "roleAssignmentSchedules",
+            "roleEligibilityScheduleInstances",
+            "roleAssignmentScheduleInstances"
+        ),
+        Surface::Group => all!(
+            "/v1.0/identityGovernance/privilegedAccess/group/":
+            "eligibilityScheduleRequests",
+            "assignmentScheduleRequests",
+            "eligibilitySchedules",
+            "assignmentSchedules",
+            "eligibilityScheduleInstances",
+            "assignmentScheduleInstances"
+        ),
+    }
 }
 
 /// The statistics key of a request: `GET /v1.0/users/{id}`.
@@ -316,13 +412,13 @@ fn handle(st: &mut State, cx: &Cx, route: &Route, req: &Req) -> ApiResult<GraphR
     let m = req.method;
     match route {
         R::RoleDefinitions | R::RoleDefinition(_) => pim::role_definitions(st, cx, route, req),
-        R::Requests(_) | R::Request(..) | R::RequestCancel(..) | R::RequestsMine(_) => {
+        R::Requests(..) | R::Request(..) | R::RequestCancel(..) | R::RequestsMine(..) => {
             pim::requests(st, cx, route, req)
         }
-        R::Schedules(_) | R::Schedule(..) | R::SchedulesMine(_) => {
+        R::Schedules(..) | R::Schedule(..) | R::SchedulesMine(..) => {
             pim::schedules(st, cx, route, req)
         }
-        R::Instances(_) | R::Instance(..) | R::InstancesMine(_) => {
+        R::Instances(..) | R::Instance(..) | R::InstancesMine(..) => {
             pim::instances(st, cx, route, req)
         }
         R::Policies
@@ -336,8 +432,16 @@ fn handle(st: &mut State, cx: &Cx, route: &Route, req: &Req) -> ApiResult<GraphR
         | R::Groups
         | R::Group(_)
         | R::GroupMembers(_)
+        | R::GroupOwners(_)
         | R::ServicePrincipals
-        | R::ServicePrincipal(_) => directory::handle(st, cx, route, req),
+        | R::ServicePrincipal(_)
+        | R::SubscribedSkus
+        | R::SubscribedSku(_) => directory::handle(st, cx, route, req),
+        R::ReviewDefinitions
+        | R::ReviewDefinition(_)
+        | R::ReviewInstances(_)
+        | R::ReviewInstance(..)
+        | R::ReviewDecisions(..) => reviews::handle(st, cx, route, req),
         R::Batch => Err(ApiError::bad_request(format!(
             "{m} $batch cannot be nested."
         ))),
@@ -653,7 +757,29 @@ mod tests {
             match_route(
                 "/roleManagement/directory/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')"
             ),
-            Some((Route::InstancesMine(Level::Assignment), _, _))
+            Some((
+                Route::InstancesMine(Surface::DirectoryRole, Level::Assignment),
+                _,
+                _
+            ))
+        ));
+        assert_eq!(
+            stats_key(
+                "GET",
+                "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"
+            ),
+            "GET /v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"
+        );
+        assert_eq!(
+            stats_key(
+                "POST",
+                "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests/x/cancel"
+            ),
+            "POST /v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests/{id}/cancel"
+        );
+        assert!(matches!(
+            match_route("/identityGovernance/privilegedAccess/group/assignmentSchedules/abc"),
+            Some((Route::Schedule(Surface::Group, Level::Assignment, _), _, _))
         ));
     }
 }

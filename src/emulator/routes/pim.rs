@@ -1,13 +1,15 @@
-//! `/roleManagement/directory/...`: role definitions, schedule requests, schedules and instances.
+//! Schedule requests, schedules and instances of both surfaces: `/roleManagement/directory/...` (directory roles,
+//! with their role definitions) and `/identityGovernance/privilegedAccess/group/...` (PIM for Groups). The
+//! surfaces differ in names, properties and navigation properties; the serving is one.
 
 use super::{
     Cx, Req, Route, json_body, list, object_json, page_size, parse_query, principal_json, single,
     to_json, with_context,
 };
 use crate::emulator::http::{ApiError, ApiResult, GraphResponse};
-use crate::emulator::query::{ExpandItem, QueryOptions, QuerySpec};
-use crate::emulator::state::{Caller, Level, RequestRec, Schedule, State};
-use crate::graph::{AssignmentType, NewScheduleRequest};
+use crate::emulator::query::{self, ExpandItem, Literal, QueryOptions, QuerySpec};
+use crate::emulator::state::{Caller, Level, RequestRec, Schedule, State, Surface};
+use crate::graph::{AssignmentType, NewGroupScheduleRequest, NewScheduleRequest};
 use serde_json::Value;
 
 const ROLE_PROPS: &[&str] = &[
@@ -60,20 +62,53 @@ pub(super) fn role_definitions(
     }
 }
 
-fn set_name(kind: &str, level: Level) -> String {
-    let l = match level {
-        Level::Eligibility => "Eligibility",
-        Level::Assignment => "Assignment",
-    };
-    format!("roleManagement/directory/role{l}{kind}")
+fn set_name(surface: Surface, kind: &str, level: Level) -> String {
+    match (surface, level) {
+        (Surface::DirectoryRole, Level::Eligibility) => {
+            format!("roleManagement/directory/roleEligibility{kind}")
+        }
+        (Surface::DirectoryRole, Level::Assignment) => {
+            format!("roleManagement/directory/roleAssignment{kind}")
+        }
+        (Surface::Group, Level::Eligibility) => {
+            format!("identityGovernance/privilegedAccess/group/eligibility{kind}")
+        }
+        (Surface::Group, Level::Assignment) => {
+            format!("identityGovernance/privilegedAccess/group/assignment{kind}")
+        }
+    }
 }
 
-fn type_name(kind: &str, level: Level) -> String {
+fn type_name(surface: Surface, kind: &str, level: Level) -> String {
     let l = match level {
         Level::Eligibility => "Eligibility",
         Level::Assignment => "Assignment",
     };
-    format!("unifiedRole{l}{kind}")
+    match surface {
+        Surface::DirectoryRole => format!("unifiedRole{l}{kind}"),
+        Surface::Group => format!("privilegedAccessGroup{l}{kind}"),
+    }
+}
+
+/// PIM for Groups lists of schedules and instances need `$filter` with `groupId eq` or `principalId eq`
+/// (digest §7, §11.3; Microsoft's pages: "This method requires the $filter (eq) query parameter to scope the
+/// request to a principalId or a groupId", and an unfiltered list fails: microsoft-graph-docs-contrib#1103).
+fn scoped(q: &QueryOptions) -> bool {
+    let mut eqs: Vec<(&str, &Literal)> = vec![];
+    if let Some(f) = &q.filter {
+        query::required_eq(f, &mut eqs);
+    }
+    eqs.iter()
+        .any(|(k, _)| *k == "groupId" || *k == "principalId")
+}
+
+fn require_group_scope(surface: Surface, q: &QueryOptions) -> ApiResult<()> {
+    if surface == Surface::DirectoryRole || scoped(q) {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "The $filter query parameter is required, with groupId eq or principalId eq, for example $filter=groupId eq '{groupId}'.",
+    ))
 }
 
 const REQUEST_PROPS: &[&str] = &[
@@ -96,71 +131,135 @@ const REQUEST_PROPS: &[&str] = &[
     "ticketInfo",
 ];
 
-fn request_spec(level: Level, collection: bool) -> QuerySpec {
-    QuerySpec {
-        collection,
-        filter: &[
-            "id",
-            "principalId",
-            "roleDefinitionId",
-            "status",
-            "action",
-            "directoryScopeId",
-            "targetScheduleId",
-        ],
-        isof: true,
-        props: REQUEST_PROPS,
-        nav: match level {
-            Level::Eligibility => &["principal", "roleDefinition", "targetSchedule"],
-            Level::Assignment => &[
-                "principal",
-                "roleDefinition",
-                "targetSchedule",
-                "activatedUsing",
+const GROUP_REQUEST_PROPS: &[&str] = &[
+    "id",
+    "status",
+    "createdDateTime",
+    "completedDateTime",
+    "approvalId",
+    "customData",
+    "createdBy",
+    "action",
+    "isValidationOnly",
+    "justification",
+    "scheduleInfo",
+    "ticketInfo",
+    "accessId",
+    "principalId",
+    "groupId",
+    "targetScheduleId",
+];
+
+fn request_spec(surface: Surface, level: Level, collection: bool) -> QuerySpec {
+    match surface {
+        Surface::DirectoryRole => QuerySpec {
+            collection,
+            filter: &[
+                "id",
+                "principalId",
+                "roleDefinitionId",
+                "status",
+                "action",
+                "directoryScopeId",
+                "targetScheduleId",
             ],
+            isof: true,
+            props: REQUEST_PROPS,
+            nav: match level {
+                Level::Eligibility => &["principal", "roleDefinition", "targetSchedule"],
+                Level::Assignment => &[
+                    "principal",
+                    "roleDefinition",
+                    "targetSchedule",
+                    "activatedUsing",
+                ],
+            },
+            type_name: match level {
+                Level::Eligibility => "unifiedRoleEligibilityScheduleRequest",
+                Level::Assignment => "unifiedRoleAssignmentScheduleRequest",
+            },
         },
-        type_name: match level {
-            Level::Eligibility => "unifiedRoleEligibilityScheduleRequest",
-            Level::Assignment => "unifiedRoleAssignmentScheduleRequest",
+        Surface::Group => QuerySpec {
+            collection,
+            filter: &[
+                "id",
+                "principalId",
+                "groupId",
+                "accessId",
+                "status",
+                "action",
+                "targetScheduleId",
+            ],
+            isof: true,
+            props: GROUP_REQUEST_PROPS,
+            nav: match level {
+                Level::Eligibility => &["principal", "group", "targetSchedule"],
+                Level::Assignment => &["principal", "group", "targetSchedule", "activatedUsing"],
+            },
+            type_name: match level {
+                Level::Eligibility => "privilegedAccessGroupEligibilityScheduleRequest",
+                Level::Assignment => "privilegedAccessGroupAssignmentScheduleRequest",
+            },
         },
     }
 }
 
 fn schedule_json(st: &State, s: &Schedule) -> Value {
-    match s.level {
-        Level::Eligibility => to_json(&st.render_eligibility_schedule(s)),
-        Level::Assignment => to_json(&st.render_assignment_schedule(s)),
+    match (s.surface, s.level) {
+        (Surface::DirectoryRole, Level::Eligibility) => to_json(&st.render_eligibility_schedule(s)),
+        (Surface::DirectoryRole, Level::Assignment) => to_json(&st.render_assignment_schedule(s)),
+        (Surface::Group, Level::Eligibility) => to_json(&st.render_group_eligibility_schedule(s)),
+        (Surface::Group, Level::Assignment) => to_json(&st.render_group_assignment_schedule(s)),
     }
 }
 
 fn instance_json(st: &State, s: &Schedule) -> Value {
-    match s.level {
-        Level::Eligibility => to_json(&st.render_eligibility_instance(s)),
-        Level::Assignment => to_json(&st.render_assignment_instance(s)),
+    match (s.surface, s.level) {
+        (Surface::DirectoryRole, Level::Eligibility) => to_json(&st.render_eligibility_instance(s)),
+        (Surface::DirectoryRole, Level::Assignment) => to_json(&st.render_assignment_instance(s)),
+        (Surface::Group, Level::Eligibility) => to_json(&st.render_group_eligibility_instance(s)),
+        (Surface::Group, Level::Assignment) => to_json(&st.render_group_assignment_instance(s)),
+    }
+}
+
+fn request_json(st: &State, r: &RequestRec) -> Value {
+    match r.surface {
+        Surface::DirectoryRole => to_json(&r.request),
+        Surface::Group => to_json(&st.render_group_request(&r.request)),
     }
 }
 
 /// Expands the navigation properties common to requests, schedules and instances.
 fn expand_common(st: &State, v: &mut Value, e: &ExpandItem) -> bool {
-    let pid = v
-        .get("principalId")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let rid = v
-        .get("roleDefinitionId")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let get = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     match e.name.as_str() {
-        "principal" => v["principal"] = principal_json(st, &pid, e.select.as_deref()),
+        "principal" => {
+            let pid = get("principalId");
+            v["principal"] = principal_json(st, &pid, e.select.as_deref());
+        }
         "roleDefinition" => {
             // Nested navigation properties are not expanded inside an expansion.
-            let mut r = st.role(&rid).map(to_json).unwrap_or(Value::Null);
+            let mut r = st
+                .role(&get("roleDefinitionId"))
+                .map(to_json)
+                .unwrap_or(Value::Null);
             if let Value::Object(m) = &mut r {
                 m.remove("inheritsPermissionsFrom");
             }
             v["roleDefinition"] = r;
+        }
+        "group" => {
+            let g = st.group(&get("groupId")).map(|g| to_json(&g.group));
+            let mut g = g.unwrap_or(Value::Null);
+            if let Some(sel) = &e.select {
+                query::apply_select(&mut g, sel, &[]);
+            }
+            v["group"] = g;
         }
         _ => return false,
     }
@@ -183,26 +282,34 @@ pub(super) fn requests(
     req: &Req,
 ) -> ApiResult<GraphResponse> {
     let now = st.now();
-    let level = match route {
-        Route::Requests(l)
-        | Route::Request(l, _)
-        | Route::RequestCancel(l, _)
-        | Route::RequestsMine(l) => *l,
+    let (surface, level) = match route {
+        Route::Requests(s, l)
+        | Route::Request(s, l, _)
+        | Route::RequestCancel(s, l, _)
+        | Route::RequestsMine(s, l) => (*s, *l),
         _ => unreachable!(),
     };
-    let set = set_name("ScheduleRequests", level);
-    if let Route::RequestCancel(_, id) = route {
-        st.cancel(level, id, now)?;
+    let set = set_name(surface, "ScheduleRequests", level);
+    if let Route::RequestCancel(_, _, id) = route {
+        st.cancel(surface, level, id, now)?;
         return Ok(GraphResponse::no_content());
     }
     if req.method == "POST" {
         if !req.query.is_empty() {
-            parse_query(req, &request_spec(level, false))?;
+            parse_query(req, &request_spec(surface, level, false))?;
         }
-        let body: NewScheduleRequest = json_body(req.body)?;
-        let r = st.submit(level, body, &req.caller, now)?;
+        let r = match surface {
+            Surface::DirectoryRole => {
+                let body: NewScheduleRequest = json_body(req.body)?;
+                to_json(&st.submit(level, body, &req.caller, now)?)
+            }
+            Surface::Group => {
+                let body: NewGroupScheduleRequest = json_body(req.body)?;
+                to_json(&st.submit_group(level, body, &req.caller, now)?)
+            }
+        };
         let ctx = format!("{}/$metadata#{set}/$entity", cx.root);
-        return Ok(GraphResponse::created(with_context(ctx, to_json(&r))));
+        return Ok(GraphResponse::created(with_context(ctx, r)));
     }
     let st_ref: &State = st;
     let expand = |v: &mut Value, e: &ExpandItem| {
@@ -247,25 +354,35 @@ pub(super) fn requests(
         st_ref
             .requests
             .iter()
-            .filter(|r| r.level == level)
+            .filter(|r| r.surface == surface && r.level == level)
             .filter(|r| who.is_none_or(|w| r.request.principal_id.eq_ignore_ascii_case(w)))
             .map(|r| {
                 (
-                    to_json(&r.request),
+                    request_json(st_ref, r),
                     st_ref.principal_type(&r.request.principal_id),
                 )
             })
             .collect()
     };
     match route {
-        Route::Requests(_) => {
-            let q = parse_query(req, &request_spec(level, true))?;
-            Ok(list(cx, &q, &set, collect(None), None, None, &expand))
+        Route::Requests(..) => {
+            let q = parse_query(req, &request_spec(surface, level, true))?;
+            // A PIM for Groups request list not scoped to a group or principal answers an application with
+            // nothing, and a signed-in user with their own requests (Microsoft's list pages: "app-only callers must
+            // filter by principalId or groupId"; field reports microsoft-graph-docs-contrib#8628, #8885).
+            let who = match (surface == Surface::Group && !scoped(&q), &req.caller) {
+                (false, _) => None,
+                (true, Caller::User { id, .. }) => Some(id.as_str()),
+                (true, Caller::App) => {
+                    return Ok(list(cx, &q, &set, vec![], None, None, &expand));
+                }
+            };
+            Ok(list(cx, &q, &set, collect(who), None, None, &expand))
         }
-        Route::RequestsMine(_) => {
+        Route::RequestsMine(..) => {
             let who = mine(&req.caller)?;
-            let q = parse_query(req, &request_spec(level, true))?;
-            let t = type_name("ScheduleRequest", level);
+            let q = parse_query(req, &request_spec(surface, level, true))?;
+            let t = type_name(surface, "ScheduleRequest", level);
             Ok(list(
                 cx,
                 &q,
@@ -276,14 +393,18 @@ pub(super) fn requests(
                 &expand,
             ))
         }
-        Route::Request(_, id) => {
-            let q = parse_query(req, &request_spec(level, false))?;
+        Route::Request(_, _, id) => {
+            let q = parse_query(req, &request_spec(surface, level, false))?;
             let r = st_ref
                 .requests
                 .iter()
-                .find(|r| r.level == level && r.request.id.eq_ignore_ascii_case(id))
+                .find(|r| {
+                    r.surface == surface
+                        && r.level == level
+                        && r.request.id.eq_ignore_ascii_case(id)
+                })
                 .ok_or_else(|| ApiError::not_found("request", id))?;
-            Ok(single(cx, &q, &set, to_json(&r.request), None, &expand))
+            Ok(single(cx, &q, &set, request_json(st_ref, r), None, &expand))
         }
         _ => unreachable!(),
     }
@@ -317,9 +438,68 @@ const SCHEDULE_PROPS_A: &[&str] = &[
     "scheduleInfo",
 ];
 
-fn schedule_spec(level: Level, collection: bool) -> QuerySpec {
-    match level {
-        Level::Eligibility => QuerySpec {
+const GROUP_SCHEDULE_PROPS_E: &[&str] = &[
+    "id",
+    "scheduleInfo",
+    "createdUsing",
+    "createdDateTime",
+    "modifiedDateTime",
+    "status",
+    "memberType",
+    "accessId",
+    "principalId",
+    "groupId",
+];
+const GROUP_SCHEDULE_PROPS_A: &[&str] = &[
+    "id",
+    "scheduleInfo",
+    "createdDateTime",
+    "modifiedDateTime",
+    "createdUsing",
+    "status",
+    "accessId",
+    "principalId",
+    "groupId",
+    "memberType",
+    "assignmentType",
+];
+
+fn schedule_spec(surface: Surface, level: Level, collection: bool) -> QuerySpec {
+    match (surface, level) {
+        (Surface::Group, Level::Eligibility) => QuerySpec {
+            collection,
+            filter: &[
+                "id",
+                "principalId",
+                "groupId",
+                "accessId",
+                "memberType",
+                "status",
+                "createdUsing",
+            ],
+            isof: true,
+            props: GROUP_SCHEDULE_PROPS_E,
+            nav: &["principal", "group"],
+            type_name: "privilegedAccessGroupEligibilitySchedule",
+        },
+        (Surface::Group, Level::Assignment) => QuerySpec {
+            collection,
+            filter: &[
+                "id",
+                "principalId",
+                "groupId",
+                "accessId",
+                "memberType",
+                "status",
+                "createdUsing",
+                "assignmentType",
+            ],
+            isof: true,
+            props: GROUP_SCHEDULE_PROPS_A,
+            nav: &["principal", "group", "activatedUsing"],
+            type_name: "privilegedAccessGroupAssignmentSchedule",
+        },
+        (Surface::DirectoryRole, Level::Eligibility) => QuerySpec {
             collection,
             filter: &[
                 "id",
@@ -334,7 +514,7 @@ fn schedule_spec(level: Level, collection: bool) -> QuerySpec {
             nav: &["principal", "roleDefinition"],
             type_name: "unifiedRoleEligibilitySchedule",
         },
-        Level::Assignment => QuerySpec {
+        (Surface::DirectoryRole, Level::Assignment) => QuerySpec {
             collection,
             filter: &[
                 "id",
@@ -359,13 +539,13 @@ pub(super) fn schedules(
     route: &Route,
     req: &Req,
 ) -> ApiResult<GraphResponse> {
-    let (level, shape) = match route {
-        Route::Schedules(l) => (*l, Shape::List),
-        Route::SchedulesMine(l) => (*l, Shape::Mine),
-        Route::Schedule(l, id) => (*l, Shape::One(id.as_str())),
+    let (surface, level, shape) = match route {
+        Route::Schedules(s, l) => (*s, *l, Shape::List),
+        Route::SchedulesMine(s, l) => (*s, *l, Shape::Mine),
+        Route::Schedule(s, l, id) => (*s, *l, Shape::One(id.as_str())),
         _ => unreachable!(),
     };
-    serve(st, cx, req, &SCHEDULES, level, shape)
+    serve(st, cx, req, &SCHEDULES, (surface, level), shape)
 }
 
 const INSTANCE_PROPS_E: &[&str] = &[
@@ -393,9 +573,55 @@ const INSTANCE_PROPS_A: &[&str] = &[
     "roleAssignmentScheduleId",
 ];
 
-fn instance_spec(level: Level, collection: bool) -> QuerySpec {
-    match level {
-        Level::Eligibility => QuerySpec {
+const GROUP_INSTANCE_PROPS_E: &[&str] = &[
+    "id",
+    "startDateTime",
+    "endDateTime",
+    "accessId",
+    "principalId",
+    "groupId",
+    "memberType",
+    "eligibilityScheduleId",
+];
+const GROUP_INSTANCE_PROPS_A: &[&str] = &[
+    "id",
+    "startDateTime",
+    "endDateTime",
+    "accessId",
+    "principalId",
+    "groupId",
+    "memberType",
+    "assignmentType",
+    "assignmentScheduleId",
+];
+
+fn instance_spec(surface: Surface, level: Level, collection: bool) -> QuerySpec {
+    match (surface, level) {
+        (Surface::Group, Level::Eligibility) => QuerySpec {
+            collection,
+            filter: &["id", "principalId", "groupId", "accessId", "memberType"],
+            isof: true,
+            props: GROUP_INSTANCE_PROPS_E,
+            nav: &["principal", "group"],
+            type_name: "privilegedAccessGroupEligibilityScheduleInstance",
+        },
+        (Surface::Group, Level::Assignment) => QuerySpec {
+            collection,
+            filter: &[
+                "id",
+                "principalId",
+                "groupId",
+                "accessId",
+                "memberType",
+                "assignmentType",
+                "assignmentScheduleId",
+            ],
+            isof: true,
+            props: GROUP_INSTANCE_PROPS_A,
+            nav: &["principal", "group", "activatedUsing"],
+            type_name: "privilegedAccessGroupAssignmentScheduleInstance",
+        },
+        (Surface::DirectoryRole, Level::Eligibility) => QuerySpec {
             collection,
             filter: &[
                 "id",
@@ -410,7 +636,7 @@ fn instance_spec(level: Level, collection: bool) -> QuerySpec {
             nav: &["principal", "roleDefinition"],
             type_name: "unifiedRoleEligibilityScheduleInstance",
         },
-        Level::Assignment => QuerySpec {
+        (Surface::DirectoryRole, Level::Assignment) => QuerySpec {
             collection,
             filter: &[
                 "id",
@@ -436,13 +662,13 @@ pub(super) fn instances(
     route: &Route,
     req: &Req,
 ) -> ApiResult<GraphResponse> {
-    let (level, shape) = match route {
-        Route::Instances(l) => (*l, Shape::List),
-        Route::InstancesMine(l) => (*l, Shape::Mine),
-        Route::Instance(l, id) => (*l, Shape::One(id.as_str())),
+    let (surface, level, shape) = match route {
+        Route::Instances(s, l) => (*s, *l, Shape::List),
+        Route::InstancesMine(s, l) => (*s, *l, Shape::Mine),
+        Route::Instance(s, l, id) => (*s, *l, Shape::One(id.as_str())),
         _ => unreachable!(),
     };
-    serve(st, cx, req, &INSTANCES, level, shape)
+    serve(st, cx, req, &INSTANCES, (surface, level), shape)
 }
 
 /// Which of a view's three routes was asked for.
@@ -457,14 +683,14 @@ struct View {
     /// Entity set suffix (`Schedules`, `ScheduleInstances`) and type suffix (`Schedule`, `ScheduleInstance`).
     set: &'static str,
     type_suffix: &'static str,
-    spec: fn(Level, bool) -> QuerySpec,
+    spec: fn(Surface, Level, bool) -> QuerySpec,
     /// Which schedules the view shows at a given time.
     shows: fn(&Schedule, chrono::DateTime<chrono::Utc>) -> bool,
     json: fn(&State, &Schedule) -> Value,
     id: fn(&Schedule) -> String,
     not_found: &'static str,
-    /// The property of an item that names the schedule whose `activatedUsing` is expanded.
-    schedule_key: &'static str,
+    /// The property of an item that names the schedule whose `activatedUsing` is expanded, per surface.
+    schedule_key: fn(Surface) -> &'static str,
 }
 
 const SCHEDULES: View = View {
@@ -475,7 +701,7 @@ const SCHEDULES: View = View {
     json: schedule_json,
     id: |s| s.id.clone(),
     not_found: "schedule",
-    schedule_key: "id",
+    schedule_key: |_| "id",
 };
 
 const INSTANCES: View = View {
@@ -486,7 +712,10 @@ const INSTANCES: View = View {
     json: instance_json,
     id: Schedule::instance_id,
     not_found: "schedule instance",
-    schedule_key: "roleAssignmentScheduleId",
+    schedule_key: |s| match s {
+        Surface::DirectoryRole => "roleAssignmentScheduleId",
+        Surface::Group => "assignmentScheduleId",
+    },
 };
 
 fn serve(
@@ -494,16 +723,16 @@ fn serve(
     cx: &Cx,
     req: &Req,
     view: &View,
-    level: Level,
+    (surface, level): (Surface, Level),
     shape: Shape<'_>,
 ) -> ApiResult<GraphResponse> {
     let now = st.now();
     let st: &State = st;
-    let set = set_name(view.set, level);
+    let set = set_name(surface, view.set, level);
     let shown = || {
         st.schedules
             .iter()
-            .filter(move |s| s.level == level && (view.shows)(s, now))
+            .filter(move |s| s.surface == surface && s.level == level && (view.shows)(s, now))
     };
     let index = st.principal_index();
     let expand = |v: &mut Value, e: &ExpandItem| {
@@ -522,7 +751,7 @@ fn serve(
         }
         if e.name == "activatedUsing" {
             let sid = v
-                .get(view.schedule_key)
+                .get((view.schedule_key)(surface))
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
@@ -559,13 +788,14 @@ fn serve(
     };
     match shape {
         Shape::List => {
-            let q = parse_query(req, &(view.spec)(level, true))?;
+            let q = parse_query(req, &(view.spec)(surface, level, true))?;
+            require_group_scope(surface, &q)?;
             Ok(list(cx, &q, &set, collect(None, &q), None, None, &expand))
         }
         Shape::Mine => {
             let who = mine(&req.caller)?;
-            let q = parse_query(req, &(view.spec)(level, true))?;
-            let t = type_name(view.type_suffix, level);
+            let q = parse_query(req, &(view.spec)(surface, level, true))?;
+            let t = type_name(surface, view.type_suffix, level);
             Ok(list(
                 cx,
                 &q,
@@ -577,7 +807,7 @@ fn serve(
             ))
         }
         Shape::One(id) => {
-            let q = parse_query(req, &(view.spec)(level, false))?;
+            let q = parse_query(req, &(view.spec)(surface, level, false))?;
             let s = shown()
                 .find(|s| (view.id)(s).eq_ignore_ascii_case(id))
                 .ok_or_else(|| ApiError::not_found(view.not_found, id))?;

@@ -7,6 +7,7 @@ use crate::emulator::rules::PatchMode;
 use crate::emulator::state::{PolicyRec, State};
 use crate::graph::UnifiedRoleManagementPolicyAssignment;
 use serde_json::Value;
+use std::borrow::Cow;
 
 const POLICY_PROPS: &[&str] = &[
     "id",
@@ -59,9 +60,27 @@ fn require_scope_filter(q: &QueryOptions) -> ApiResult<()> {
         Ok(())
     } else {
         Err(ApiError::bad_request(
-            "The $filter query parameter is required, with scopeId eq and scopeType eq, for example $filter=scopeId eq '/' and scopeType eq 'DirectoryRole'.",
+            "The $filter query parameter is required, with scopeId eq and scopeType eq, for example $filter=scopeId eq '/' and scopeType eq 'DirectoryRole' (or, for a group, scopeId eq '{groupId}' and scopeType eq 'Group').",
         ))
     }
+}
+
+/// The policies a list may show: the stored ones, and the untouched policies of the groups not yet onboarded that
+/// the filter names (`scopeId eq '{groupId}'`): a list call works on any group (digest §2).
+fn candidates<'a>(st: &'a State, q: &QueryOptions) -> Vec<Cow<'a, PolicyRec>> {
+    let mut out: Vec<Cow<'a, PolicyRec>> = st.policies.iter().map(Cow::Borrowed).collect();
+    let mut eqs: Vec<(&str, &Literal)> = vec![];
+    if let Some(f) = &q.filter {
+        query::required_eq(f, &mut eqs);
+    }
+    for (k, v) in eqs {
+        if let (true, Literal::Str(gid)) = (k == "scopeId", v)
+            && !st.group_onboarded(gid)
+        {
+            out.extend(st.group_policies(gid));
+        }
+    }
+    out
 }
 
 fn expand_rules(_st: &State, v: &mut Value, p: &PolicyRec, root: &str, e: &ExpandItem) {
@@ -133,9 +152,10 @@ pub(super) fn handle(
                     .ok_or_else(|| ApiError::bad_request("Every rule in rules needs its id."))?;
                 patches.push((id, r));
             }
-            st.patch_rules(pid, &patches, PatchMode::Api, &req.caller, now)?;
+            // A group's first policy update onboards it: the answer is the policy under its new id.
+            let id = st.patch_rules(pid, &patches, PatchMode::Api, &req.caller, now)?;
             let p = st
-                .policy(pid)
+                .policy(&id)
                 .ok_or_else(|| ApiError::not_found("policy", pid))?;
             let ctx = format!("{root}/$metadata#{SET_POLICIES}/$entity");
             return Ok(GraphResponse::ok(with_context(ctx, to_json(&p.policy))));
@@ -149,16 +169,15 @@ pub(super) fn handle(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        if let Some(p) = st.policy(&id) {
-            expand_rules(st, v, p, root, e);
+        if let Some(p) = st.any_policy(&id) {
+            expand_rules(st, v, &p, root, e);
         }
     };
     match route {
         Route::Policies => {
             let q = parse_query(req, &policy_spec(true))?;
             require_scope_filter(&q)?;
-            let items = st
-                .policies
+            let items = candidates(st, &q)
                 .iter()
                 .map(|p| (to_json(&p.policy), None))
                 .collect();
@@ -175,7 +194,7 @@ pub(super) fn handle(
         Route::Policy(pid) => {
             let q = parse_query(req, &policy_spec(false))?;
             let p = st
-                .policy(pid)
+                .any_policy(pid)
                 .ok_or_else(|| ApiError::not_found("policy", pid))?;
             Ok(single(
                 cx,
@@ -197,7 +216,7 @@ pub(super) fn handle(
             };
             let q = parse_query(req, &spec)?;
             let p = st
-                .policy(pid)
+                .any_policy(pid)
                 .ok_or_else(|| ApiError::not_found("policy", pid))?;
             let items = p.rules.iter().map(|r| (to_json(r), None)).collect();
             let set = format!("policies/roleManagementPolicies('{}')/rules", p.policy.id);
@@ -214,7 +233,7 @@ pub(super) fn handle(
             };
             let q = parse_query(req, &spec)?;
             let p = st
-                .policy(pid)
+                .any_policy(pid)
                 .ok_or_else(|| ApiError::not_found("policy", pid))?;
             let r = p
                 .rules
@@ -237,14 +256,14 @@ pub(super) fn handle(
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string();
-                let Some(p) = st.policy(&pid) else {
+                let Some(p) = st.any_policy(&pid) else {
                     v["policy"] = Value::Null;
                     return;
                 };
                 let mut pv = to_json(&p.policy);
                 for inner in &e.expand {
                     if inner.name == "rules" || inner.name == "effectiveRules" {
-                        expand_rules(st, &mut pv, p, root, inner);
+                        expand_rules(st, &mut pv, &p, root, inner);
                     }
                 }
                 if let Some(sel) = &e.select {
@@ -269,9 +288,19 @@ pub(super) fn handle(
             if let Route::PolicyAssignment(id) = route {
                 let q = parse_query(req, &assignment_spec(false))?;
                 check_nested(&q)?;
+                // A group's untouched policies answer under their own ids until it is onboarded.
+                let group_id = id
+                    .strip_prefix("Group_")
+                    .and_then(|r| r.split('_').next())
+                    .unwrap_or_default();
+                let untouched = match st.group_onboarded(group_id) {
+                    true => vec![],
+                    false => st.group_policies(group_id),
+                };
                 let a = st
                     .policies
                     .iter()
+                    .chain(untouched.iter().map(|p| p.as_ref()))
                     .map(assignment_of)
                     .find(|a| a.id.eq_ignore_ascii_case(id))
                     .ok_or_else(|| ApiError::not_found("policy assignment", id))?;
@@ -280,8 +309,7 @@ pub(super) fn handle(
             let q = parse_query(req, &assignment_spec(true))?;
             require_scope_filter(&q)?;
             check_nested(&q)?;
-            let items = st
-                .policies
+            let items = candidates(st, &q)
                 .iter()
                 .map(|p| (to_json(&assignment_of(p)), None))
                 .collect();

@@ -3,7 +3,7 @@
 //! ([`Evidence`] and [`Rules`], shared with the ARM side in [`crate::emulator::enforce`]), and the schedule transitions of each action (admin writes,
 //! removal, activation, deactivation, self extension and renewal), then approval, denial and cancellation.
 
-use super::{Caller, Level, RequestRec, Schedule, State, Target, eq};
+use super::{Caller, Level, RequestRec, Schedule, State, Surface, Target, eq};
 use crate::duration::Duration;
 use crate::emulator::enforce::{Evidence, Rules};
 use crate::emulator::http::{ApiError, ApiResult};
@@ -147,6 +147,7 @@ impl State {
         Ok(Submission {
             level,
             target: Target {
+                surface: Surface::DirectoryRole,
                 role: role_id,
                 scope,
             },
@@ -197,6 +198,7 @@ impl State {
         if !sub.is_validation_only && req.status != RequestStatus::PendingApproval {
             self.requests.push(RequestRec {
                 level: sub.level,
+                surface: sub.target.surface,
                 request: req.clone(),
                 eligibility_schedule_id: None,
             });
@@ -307,13 +309,9 @@ impl State {
         target: &Target,
         pred: impl Fn(&Schedule) -> bool,
     ) -> Option<usize> {
-        self.schedules.iter().position(|s| {
-            s.level == level
-                && eq(&s.principal_id, principal)
-                && eq(&s.role_definition_id, &target.role)
-                && s.directory_scope_id == target.scope
-                && pred(s)
-        })
+        self.schedules
+            .iter()
+            .position(|s| s.grants(level, principal, target) && pred(s))
     }
 
     /// `adminAssign`, `adminUpdate`, `adminExtend`, `adminRenew`: create or change a schedule.
@@ -377,10 +375,12 @@ impl State {
                 s.id.clone()
             }
             None => {
+                let id = target.schedule_id(&req.id);
                 self.schedules.push(Schedule {
-                    id: req.id.clone(),
+                    id: id.clone(),
                     level,
                     principal_id: principal.clone(),
+                    surface: target.surface,
                     role_definition_id: target.role.clone(),
                     directory_scope_id: target.scope.clone(),
                     assignment_type: (level == Level::Assignment)
@@ -394,7 +394,7 @@ impl State {
                     activated_using: None,
                     outside_pim: false,
                 });
-                req.id.clone()
+                id
             }
         };
         req.target_schedule_id = Some(target_id);
@@ -445,6 +445,7 @@ impl State {
         if self.requests.iter().any(|r| {
             r.level == Level::Assignment
                 && r.request.status == RequestStatus::PendingApproval
+                && r.surface == target.surface
                 && eq(&r.request.principal_id, principal)
                 && eq(&r.request.role_definition_id, &target.role)
                 && r.request.directory_scope_id.as_deref() == Some(target.scope.as_str())
@@ -480,12 +481,13 @@ impl State {
             req.approval_id = Some(self.next_id("approval"));
             self.requests.push(RequestRec {
                 level: sub.level,
+                surface: target.surface,
                 request: req.clone(),
                 eligibility_schedule_id: Some(elig.id.clone()),
             });
             return Ok(());
         }
-        self.activate(req, &elig.id, start, expiration, end, now);
+        self.activate(req, target, &elig.id, (start, expiration, end), now);
         Ok(())
     }
 
@@ -540,18 +542,19 @@ impl State {
     fn activate(
         &mut self,
         req: &mut UnifiedRoleScheduleRequest,
+        target: &Target,
         elig_id: &str,
-        start: Dt,
-        expiration: ExpirationPattern,
-        end: Option<Dt>,
+        (start, expiration, end): (Dt, ExpirationPattern, Option<Dt>),
         now: Dt,
     ) {
+        let id = target.schedule_id(&req.id);
         self.schedules.push(Schedule {
-            id: req.id.clone(),
+            id: id.clone(),
             level: Level::Assignment,
             principal_id: req.principal_id.clone(),
-            role_definition_id: req.role_definition_id.clone(),
-            directory_scope_id: req.directory_scope_id.clone().unwrap_or_else(|| "/".into()),
+            surface: target.surface,
+            role_definition_id: target.role.clone(),
+            directory_scope_id: target.scope.clone(),
             assignment_type: Some(AssignmentType::Activated),
             created_using: req.id.clone(),
             created: now,
@@ -562,7 +565,7 @@ impl State {
             activated_using: Some(elig_id.to_string()),
             outside_pim: false,
         });
-        req.target_schedule_id = Some(req.id.clone());
+        req.target_schedule_id = Some(id);
         if start > now {
             req.status = RequestStatus::Granted;
             req.completed_date_time = Some(start);
@@ -587,6 +590,7 @@ impl State {
         let mut req = rec.request.clone();
         let info = req.schedule_info.clone();
         let target = Target {
+            surface: rec.surface,
             role: req.role_definition_id.clone(),
             scope: req.directory_scope_id.clone().unwrap_or_else(|| "/".into()),
         };
@@ -607,7 +611,7 @@ impl State {
                 let max = self.target_activation_max(&target);
                 let (start, expiration, end) = resolve_schedule(info.as_ref(), now, Some(max))?;
                 let end = earliest(end, elig.end);
-                self.activate(&mut req, &elig.id, start, expiration, end, now);
+                self.activate(&mut req, &target, &elig.id, (start, expiration, end), now);
             }
             RequestStatus::PendingAdminDecision => {
                 let renew = req.action == ScheduleRequestAction::SelfRenew;
@@ -660,11 +664,11 @@ impl State {
     }
 
     /// `POST .../{id}/cancel`: for requests that are Granted (not started yet) or still pending.
-    pub fn cancel(&mut self, level: Level, id: &str, now: Dt) -> ApiResult<()> {
+    pub fn cancel(&mut self, surface: Surface, level: Level, id: &str, now: Dt) -> ApiResult<()> {
         let i = self
             .requests
             .iter()
-            .position(|r| r.level == level && eq(&r.request.id, id))
+            .position(|r| r.surface == surface && r.level == level && eq(&r.request.id, id))
             .ok_or_else(|| ApiError::not_found("request", id))?;
         let status = self.requests[i].request.status;
         match status {

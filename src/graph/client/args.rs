@@ -1,11 +1,12 @@
 //! The command-line options of every command that talks to Graph (`#[command(flatten)]` them).
 
 use super::{
-    AuthMethod, ClientError, DEFAULT_GRAPH_URL, GraphClient, GraphConfig, RetryConfig,
-    credential_for,
+    AuthMethod, ClientError, DEFAULT_GRAPH_URL, GraphClient, GraphConfig, RetryConfig, TokenLimits,
+    credential_with_limits,
 };
+use std::time::Duration;
 
-/// `--graph-url`, `--auth`, `--tenant`, `--max-concurrency`, `--max-retries`.
+/// `--graph-url`, `--auth`, `--tenant`, `--max-concurrency`, `--max-retries`, `--max-retry-wait`, `--timeout`.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct GraphArgs {
     /// Microsoft Graph's version root: a national cloud's, or the emulator's.
@@ -24,19 +25,48 @@ pub struct GraphArgs {
     /// Retries of a throttled or failed request before giving up.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(0..=20), value_name = "N")]
     pub max_retries: u16,
+    /// The longest wait a server may ask for (Retry-After) before pimctl gives up instead (30s, 2m, 120s).
+    /// Also bounds how long sign-in requests keep retrying.
+    #[arg(long, default_value = "120s", value_parser = parse_wait, value_name = "DURATION")]
+    pub max_retry_wait: Duration,
+    /// Give up the whole command after this long (10m, 1h); a write in flight then is reported as uncertain.
+    /// Default: no limit beyond the per-request and retry bounds.
+    #[arg(long, value_parser = parse_wait, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
+}
+
+fn parse_wait(s: &str) -> Result<Duration, String> {
+    crate::duration::Duration::parse(s)
+        .map(|d| Duration::from_secs(d.as_secs()))
+        .map_err(|e| e.to_string())
 }
 
 impl GraphArgs {
     /// The client these options describe, with its token source.
     pub fn client(&self) -> Result<GraphClient, ClientError> {
-        let auth = credential_for(self.auth, self.tenant.as_deref(), &self.graph_url)?;
+        // The URL is checked before any credential is built: no sign-in for a Graph that will be refused.
+        GraphClient::check_url(&self.graph_url)?;
+        let limits = TokenLimits {
+            max_retries: u32::from(self.max_retries),
+            max_wait: self.max_retry_wait,
+        };
+        let auth =
+            credential_with_limits(self.auth, self.tenant.as_deref(), &self.graph_url, limits)?;
         let mut config = GraphConfig::new(self.graph_url.clone(), auth);
+        self.configure(&mut config);
+        GraphClient::new(config)
+    }
+
+    /// Applies the limits (concurrency, retries, waits, `--timeout`) to a client's configuration: the Graph
+    /// client's, or the in-process emulator's.
+    pub fn configure(&self, config: &mut GraphConfig) {
         config.max_concurrency = usize::from(self.max_concurrency);
         config.retry = RetryConfig {
             max_attempts: u32::from(self.max_retries) + 1,
+            max_retry_after: self.max_retry_wait,
             ..RetryConfig::default()
         };
-        GraphClient::new(config)
+        config.command_timeout = self.timeout;
     }
 }
 

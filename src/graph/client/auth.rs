@@ -107,7 +107,8 @@ pub struct CredentialSource {
     method: &'static str,
     credential: Arc<dyn TokenCredential>,
     scope: String,
-    /// Bounds one token request (used for managed identity probing under `auto`).
+    /// Bounds one token request, retries included (`TokenLimits::bound`; shorter for managed identity probing
+    /// under `auto`).
     timeout: Option<Duration>,
 }
 
@@ -142,7 +143,13 @@ impl TokenSource for CredentialSource {
             let get = self.credential.get_token(&scopes, None);
             let result = match self.timeout {
                 Some(t) => tokio::time::timeout(t, get).await.map_err(|_| {
-                    AuthError::new(self.method, format!("no answer within {}s", t.as_secs()))
+                    AuthError::new(
+                        self.method,
+                        format!(
+                            "no token within {} s (--max-retry-wait, and the request in flight)",
+                            t.as_secs()
+                        ),
+                    )
                 })?,
                 None => get.await,
             };
@@ -291,13 +298,53 @@ pub fn cloud_for(graph_url: &str) -> Option<CloudConfiguration> {
     }
 }
 
+/// How long and how often the sign-in (token) requests of azure_identity credentials may try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLimits {
+    /// Retries after the first request (`--max-retries`). Default 5.
+    pub max_retries: u32,
+    /// `--max-retry-wait`: the longest the credential keeps retrying. A token request that has not succeeded
+    /// within this, plus [`TokenLimits::REQUEST_TIMEOUT`] for the request in flight, is given up (a `Retry-After`
+    /// beyond it cannot make pimctl wait longer). Default 120 s.
+    pub max_wait: Duration,
+}
+
+impl TokenLimits {
+    /// One sign-in request, from connecting to the last byte.
+    pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// The longest one token request may take, retries included.
+    pub fn bound(&self) -> Duration {
+        self.max_wait + Self::REQUEST_TIMEOUT
+    }
+}
+
+impl Default for TokenLimits {
+    fn default() -> Self {
+        Self {
+            max_retries: 5,
+            max_wait: Duration::from_secs(120),
+        }
+    }
+}
+
 /// The token source for `--auth`, reading the process environment. See [`credential_from_env`].
 pub fn credential_for(
     method: AuthMethod,
     tenant: Option<&str>,
     graph_url: &str,
 ) -> Result<Arc<dyn TokenSource>, AuthError> {
-    credential_from_env(method, tenant, graph_url, &|k| {
+    credential_with_limits(method, tenant, graph_url, TokenLimits::default())
+}
+
+/// [`credential_for`], with the sign-in requests bounded by `limits`.
+pub fn credential_with_limits(
+    method: AuthMethod,
+    tenant: Option<&str>,
+    graph_url: &str,
+    limits: TokenLimits,
+) -> Result<Arc<dyn TokenSource>, AuthError> {
+    credential_from_env_with_limits(method, tenant, graph_url, limits, &|k| {
         std::env::var(k).ok().filter(|v| !v.trim().is_empty())
     })
 }
@@ -341,7 +388,19 @@ pub fn credential_from_env(
     graph_url: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Arc<dyn TokenSource>, AuthError> {
+    credential_from_env_with_limits(method, tenant, graph_url, TokenLimits::default(), env)
+}
+
+/// [`credential_from_env`], with the sign-in requests bounded by `limits`.
+pub fn credential_from_env_with_limits(
+    method: AuthMethod,
+    tenant: Option<&str>,
+    graph_url: &str,
+    limits: TokenLimits,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Arc<dyn TokenSource>, AuthError> {
     let cx = Cx {
+        limits,
         method,
         tenant: tenant
             .map(str::to_string)
@@ -364,6 +423,7 @@ pub fn credential_from_env(
 }
 
 struct Cx<'a> {
+    limits: TokenLimits,
     method: AuthMethod,
     tenant: Option<String>,
     scope: String,
@@ -392,9 +452,30 @@ impl Cx<'_> {
             .clone()
             .ok_or_else(|| self.err(m, "no tenant: pass --tenant or set AZURE_TENANT_ID"))
     }
+    /// azure_identity's pipeline: `--max-retries` retries at most, for at most `--max-retry-wait`, each request
+    /// bounded in time (azure_core's defaults are 8 retries over a minute, and no request timeout).
     fn client_options(&self) -> ClientOptions {
+        use azure_core::http::{ExponentialRetryOptions, RetryOptions, Transport};
+        let to_time = |d: Duration| {
+            azure_core::time::Duration::milliseconds(
+                i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+            )
+        };
+        let retry = RetryOptions::exponential(ExponentialRetryOptions {
+            max_retries: self.limits.max_retries,
+            max_total_elapsed: to_time(self.limits.max_wait),
+            ..Default::default()
+        });
+        let transport = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(TokenLimits::REQUEST_TIMEOUT)
+            .build()
+            .ok()
+            .map(|c| Transport::new(Arc::new(c)));
         ClientOptions {
             cloud: self.cloud.clone().map(Arc::new),
+            retry,
+            transport,
             ..Default::default()
         }
     }
@@ -404,7 +485,9 @@ impl Cx<'_> {
         c: azure_core::Result<Arc<impl TokenCredential + 'static>>,
     ) -> Result<Arc<dyn TokenSource>, AuthError> {
         let c = c.map_err(|e| self.err(m, e.to_string()))?;
-        Ok(Arc::new(CredentialSource::new(m, c, self.scope.clone())))
+        let mut s = CredentialSource::new(m, c, self.scope.clone());
+        s.timeout = Some(self.limits.bound());
+        Ok(Arc::new(s))
     }
 }
 
@@ -476,7 +559,11 @@ fn workload_identity(cx: &Cx) -> Result<Arc<dyn TokenSource>, AuthError> {
             let assertion = GitHubOidc {
                 url,
                 request_token: BearerToken::new(request_token),
-                http: reqwest::Client::new(),
+                http: reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .timeout(TokenLimits::REQUEST_TIMEOUT)
+                    .build()
+                    .map_err(|e| cx.err(WORKLOAD, format!("cannot build the HTTP client: {e}")))?,
             };
             let c = ClientAssertionCredential::new(
                 tenant,
@@ -637,7 +724,7 @@ fn managed_identity(cx: &Cx, timeout: Option<Duration>) -> Result<Arc<dyn TokenS
     }))
     .map_err(|e| cx.err(M, e.to_string()))?;
     let mut s = CredentialSource::new(M, c, cx.scope.clone());
-    s.timeout = timeout;
+    s.timeout = Some(timeout.map_or(cx.limits.bound(), |t| t.min(cx.limits.bound())));
     Ok(Arc::new(s))
 }
 

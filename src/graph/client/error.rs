@@ -89,6 +89,15 @@ impl fmt::Display for RequestInfo {
     }
 }
 
+/// `120 s`, `0.5 s`, `999999 s`.
+fn secs(d: &std::time::Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
 fn after(attempts: &u32) -> String {
     if *attempts > 1 {
         format!(" (gave up after {attempts} attempts)")
@@ -152,6 +161,33 @@ pub enum ClientError {
         req: Box<RequestInfo>,
         attempts: u32,
     },
+    /// The server asked to wait longer (`Retry-After`) than `--max-retry-wait` allows: given up at once rather
+    /// than sleeping for as long as a server says.
+    #[error(
+        "{req}: HTTP {status} with Retry-After {}, longer than --max-retry-wait {}: gave up instead of waiting. \
+         Try again later, or raise --max-retry-wait.",
+        secs(.asked), secs(.limit)
+    )]
+    WaitTooLong {
+        req: Box<RequestInfo>,
+        status: u16,
+        /// The wait the server asked for.
+        asked: std::time::Duration,
+        limit: std::time::Duration,
+    },
+    /// The command's `--timeout` ran out during this request (or before it could be sent). `ambiguous` as for
+    /// [`ClientError::Network`]: a write was in flight.
+    #[error(
+        "{req}: the command's --timeout of {} ran out{}",
+        secs(.limit),
+        if *.ambiguous { " while the request was in flight, so it may or may not have taken effect: read the \
+            current state before trying again" } else { "" }
+    )]
+    TimedOut {
+        req: Box<RequestInfo>,
+        limit: std::time::Duration,
+        ambiguous: bool,
+    },
     /// No complete answer: connection refused or reset, timeout, truncated body. `ambiguous` is true when a write
     /// was sent and may or may not have taken effect: re-read the state before trying again.
     #[error(
@@ -188,6 +224,9 @@ impl ClientError {
             Self::Network {
                 ambiguous: true,
                 ..
+            } | Self::TimedOut {
+                ambiguous: true,
+                ..
             }
         )
     }
@@ -221,6 +260,8 @@ impl ClientError {
             | Self::Forbidden { req, .. }
             | Self::Unauthorized { req, .. }
             | Self::Throttled { req, .. }
+            | Self::WaitTooLong { req, .. }
+            | Self::TimedOut { req, .. }
             | Self::Network { req, .. }
             | Self::Decode { req, .. } => Some(req),
             Self::Auth(_) | Self::Invalid(_) => None,

@@ -19,8 +19,8 @@ pub mod retry;
 
 pub use args::GraphArgs;
 pub use auth::{
-    AuthError, AuthMethod, BearerToken, StaticToken, TokenSource, credential_for,
-    credential_from_env,
+    AuthError, AuthMethod, BearerToken, StaticToken, TokenLimits, TokenSource, credential_for,
+    credential_from_env, credential_from_env_with_limits, credential_with_limits,
 };
 pub use batch::decode_batch_item;
 pub use error::{APPLY_PERMISSIONS, ClientError, PLAN_PERMISSIONS, RequestInfo, permission_for};
@@ -39,8 +39,9 @@ use std::time::{Duration, Instant};
 /// Microsoft Graph v1.0 in the public cloud.
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
 
-/// Answers larger than this are refused (a Graph page is far smaller).
-pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+/// Answers larger than this are refused, before they are read whole when the server announces the length (a
+/// Graph page, even a `$batch` of 20 pages with every rule expanded, is far smaller).
+pub const MAX_RESPONSE_BYTES: usize = 16 << 20;
 
 /// `pimctl/<version>`.
 pub fn default_user_agent() -> String {
@@ -59,6 +60,12 @@ pub struct GraphConfig {
     pub user_agent: String,
     /// For one attempt, from sending to the last byte of the answer. Default 100 s (Graph's own limit).
     pub timeout: Duration,
+    /// For everything the client does from its creation (`--timeout`): every attempt, token request and wait.
+    /// `None`: no overall limit.
+    pub command_timeout: Option<Duration>,
+    /// The most pages one listing follows (`@odata.nextLink`) before it is refused as endless. Default 10,000:
+    /// 80,000 eligible assignments at Graph's smallest usual page are a few thousand.
+    pub max_pages: usize,
 }
 
 impl GraphConfig {
@@ -70,6 +77,8 @@ impl GraphConfig {
             max_concurrency: 4,
             user_agent: default_user_agent(),
             timeout: Duration::from_secs(100),
+            command_timeout: None,
+            max_pages: 10_000,
         }
     }
 }
@@ -100,6 +109,9 @@ struct Inner {
     base: Url,
     auth: Arc<dyn TokenSource>,
     retry: RetryConfig,
+    /// When `--timeout` runs out, and its length (for messages).
+    deadline: Option<(Instant, Duration)>,
+    max_pages: usize,
     permits: tokio::sync::Semaphore,
     requests: AtomicU64,
     retries: AtomicU64,
@@ -131,20 +143,14 @@ enum Outcome {
 }
 
 impl GraphClient {
+    /// Checks a Graph root as [`GraphClient::new`] does: an http(s) URL with a host and a version, http only on
+    /// loopback, no query.
+    pub fn check_url(base_url: &str) -> Result<(), ClientError> {
+        parse_graph_url(base_url).map(|_| ())
+    }
+
     pub fn new(config: GraphConfig) -> Result<Self, ClientError> {
-        let trimmed = config.base_url.trim().trim_end_matches('/');
-        let base = Url::parse(trimmed)
-            .map_err(|e| ClientError::Invalid(format!("--graph-url '{trimmed}': {e}")))?;
-        if !matches!(base.scheme(), "https" | "http") || base.host_str().is_none() {
-            return Err(ClientError::Invalid(format!(
-                "--graph-url '{trimmed}' is not an http(s) URL"
-            )));
-        }
-        if base.query().is_some() || base.fragment().is_some() {
-            return Err(ClientError::Invalid(format!(
-                "--graph-url '{trimmed}' must not have a query or fragment"
-            )));
-        }
+        let base = parse_graph_url(&config.base_url)?;
         let http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .timeout(config.timeout)
@@ -158,6 +164,8 @@ impl GraphClient {
                 base,
                 auth: config.auth,
                 retry: config.retry,
+                deadline: config.command_timeout.map(|d| (Instant::now() + d, d)),
+                max_pages: config.max_pages.max(1),
                 permits: tokio::sync::Semaphore::new(config.max_concurrency.max(1)),
                 requests: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
@@ -231,6 +239,15 @@ impl GraphClient {
                 return Err(ClientError::Decode {
                     req: Box::new(a.req),
                     detail: "@odata.nextLink repeats an earlier page".into(),
+                });
+            }
+            if seen.len() >= self.inner.max_pages {
+                return Err(ClientError::Decode {
+                    req: Box::new(a.req),
+                    detail: format!(
+                        "the listing goes on past {} pages (@odata.nextLink after @odata.nextLink): not following it further",
+                        self.inner.max_pages
+                    ),
                 });
             }
             url = next;
@@ -315,9 +332,15 @@ impl GraphClient {
             if attempt > 1 {
                 self.inner.retries.fetch_add(1, Ordering::Relaxed);
             }
-            let outcome = self
-                .attempt(&method, &url, body.as_deref(), attempt)
-                .await?;
+            let pending = self.attempt(&method, &url, body.as_deref(), attempt);
+            let outcome = match self.remaining(&method, &url)? {
+                None => pending.await?,
+                Some(left) => match tokio::time::timeout(left, pending).await {
+                    Ok(outcome) => outcome?,
+                    // A read is simply lost; a write may have been sent.
+                    Err(_) => return Err(self.timed_out(&method, &url, !idempotent)),
+                },
+            };
             let last = attempt >= max;
             let retry_after = match outcome {
                 Outcome::Answer {
@@ -345,10 +368,21 @@ impl GraphClient {
                     if !retryable || last {
                         return Err(error::from_answer(req, status, &body, attempt));
                     }
-                    headers
+                    let asked = headers
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
-                        .and_then(|v| retry::parse_retry_after(v, chrono::Utc::now()))
+                        .and_then(|v| retry::parse_retry_after(v, chrono::Utc::now()));
+                    if let Some(asked) = asked
+                        && retry.refuses(asked)
+                    {
+                        return Err(ClientError::WaitTooLong {
+                            req: Box::new(req),
+                            status,
+                            asked,
+                            limit: retry.max_retry_after,
+                        });
+                    }
+                    asked
                 }
                 Outcome::Failed { req, detail, sent } => {
                     if sent && !idempotent {
@@ -371,6 +405,11 @@ impl GraphClient {
                 }
             };
             let wait = retry.delay(attempt, retry_after);
+            if let Some(left) = self.remaining(&method, &url)?
+                && wait >= left
+            {
+                return Err(self.timed_out(&method, &url, false));
+            }
             tracing::debug!(
                 method = %method,
                 path = %url.path(),
@@ -379,6 +418,30 @@ impl GraphClient {
                 "graph request: retrying"
             );
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The time left before `--timeout` runs out (`None` without one); an error once it has.
+    fn remaining(&self, method: &Method, url: &Url) -> Result<Option<Duration>, ClientError> {
+        let Some((deadline, _)) = self.inner.deadline else {
+            return Ok(None);
+        };
+        match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Ok(Some(left)),
+            _ => Err(self.timed_out(method, url, false)),
+        }
+    }
+
+    fn timed_out(&self, method: &Method, url: &Url, ambiguous: bool) -> ClientError {
+        ClientError::TimedOut {
+            req: Box::new(RequestInfo {
+                method: method.to_string(),
+                path: url.path().to_string(),
+                request_id: None,
+                client_request_id: String::new(),
+            }),
+            limit: self.inner.deadline.map(|(_, d)| d).unwrap_or_default(),
+            ambiguous,
         }
     }
 
@@ -454,6 +517,17 @@ impl GraphClient {
             .get("request-id")
             .and_then(|v| v.to_str().ok())
             .map(|s| error::clip(s, 100));
+        if let Some(len) = resp.content_length()
+            && len > MAX_RESPONSE_BYTES as u64
+        {
+            log(&status, &req);
+            return Err(ClientError::Decode {
+                req: Box::new(req),
+                detail: format!(
+                    "the answer announces {len} bytes, more than the {MAX_RESPONSE_BYTES} pimctl reads"
+                ),
+            });
+        }
         let mut body = Vec::new();
         loop {
             match resp.chunk().await {
@@ -489,6 +563,51 @@ impl GraphClient {
             req,
         })
     }
+}
+
+/// A Graph root, refused when it is not http(s) with a host, has a query, would send the token in clear text, or
+/// lacks its version.
+fn parse_graph_url(given: &str) -> Result<Url, ClientError> {
+    let given = given.trim().trim_end_matches('/');
+    let base = Url::parse(given)
+        .map_err(|e| ClientError::Invalid(format!("--graph-url '{given}': {e}")))?;
+    if !matches!(base.scheme(), "https" | "http") || base.host_str().is_none() {
+        return Err(ClientError::Invalid(format!(
+            "--graph-url '{given}' is not an http(s) URL"
+        )));
+    }
+    if base.query().is_some() || base.fragment().is_some() {
+        return Err(ClientError::Invalid(format!(
+            "--graph-url '{given}' must not have a query or fragment"
+        )));
+    }
+    if base.scheme() == "http" && !is_loopback(&base) {
+        return Err(ClientError::Invalid(format!(
+            "--graph-url '{given}' uses http: the access token would travel unencrypted. Use https; http is \
+             allowed only for loopback (localhost, 127.0.0.1, ::1), where the emulator runs"
+        )));
+    }
+    if base.path().trim_matches('/').is_empty() {
+        let mut suggestion = base.clone();
+        suggestion.set_path("/v1.0");
+        return Err(ClientError::Invalid(format!(
+            "--graph-url '{given}' has no version: did you mean '{}'?",
+            suggestion.as_str()
+        )));
+    }
+    Ok(base)
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1`.
+fn is_loopback(u: &Url) -> bool {
+    let Some(host) = u.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Decodes a successful answer; an empty body (204) decodes from `null`.

@@ -16,8 +16,11 @@ pub struct RetryConfig {
     pub base_delay: Duration,
     /// The largest backoff without `Retry-After`. Default 30 s.
     pub max_delay: Duration,
-    /// The longest `Retry-After` honoured; a longer one is cut to this. Default 120 s.
+    /// The longest `Retry-After` waited for (`--max-retry-wait`); a longer one ends the request with
+    /// [`super::ClientError::WaitTooLong`], instead of a sleep of the server's choosing. Default 120 s.
     pub max_retry_after: Duration,
+    /// For tests: every wait, an honoured `Retry-After` included, is cut to this.
+    pub shorten_waits: Option<Duration>,
 }
 
 impl Default for RetryConfig {
@@ -27,24 +30,37 @@ impl Default for RetryConfig {
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(120),
+            shorten_waits: None,
         }
     }
 }
 
 impl RetryConfig {
-    /// Tiny delays, for tests against the emulator: every wait, `Retry-After` included, is at most `cap`.
+    /// Tiny delays, for tests against the emulator: every wait, `Retry-After` included, is at most `cap`
+    /// (a `Retry-After` beyond `max_retry_after` is still refused).
     pub fn fast(max_attempts: u32, cap: Duration) -> Self {
         Self {
             max_attempts,
             base_delay: Duration::from_millis(1).min(cap),
             max_delay: cap,
-            max_retry_after: cap,
+            shorten_waits: Some(cap),
+            ..Self::default()
         }
     }
 
+    /// Whether a `Retry-After` asks for more than `max_retry_after`: then the request is given up.
+    pub fn refuses(&self, retry_after: Duration) -> bool {
+        retry_after > self.max_retry_after
+    }
+
     /// The wait before retry number `retry` (1 for the first retry): the server's `Retry-After` when it gave one
-    /// (capped by `max_retry_after`), else full-jitter exponential backoff.
+    /// (the caller has refused one beyond `max_retry_after`), else full-jitter exponential backoff.
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let wait = self.unshortened_delay(retry, retry_after);
+        self.shorten_waits.map_or(wait, |cap| wait.min(cap))
+    }
+
+    fn unshortened_delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(ra) = retry_after {
             return ra.min(self.max_retry_after);
         }
@@ -111,16 +127,21 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_is_honoured_up_to_the_cap() {
+    fn retry_after_is_honoured_up_to_the_limit_and_refused_beyond() {
         let c = RetryConfig::default();
         assert_eq!(
             c.delay(1, Some(Duration::from_secs(3))),
             Duration::from_secs(3)
         );
+        assert!(!c.refuses(Duration::from_secs(120)));
+        assert!(c.refuses(Duration::from_secs(121)));
+        assert!(c.refuses(Duration::from_secs(999_999)));
+        let fast = RetryConfig::fast(3, Duration::from_millis(5));
         assert_eq!(
-            c.delay(1, Some(Duration::from_secs(3600))),
-            c.max_retry_after
+            fast.delay(1, Some(Duration::from_secs(3))),
+            Duration::from_millis(5)
         );
+        assert!(fast.refuses(Duration::from_secs(999_999)));
     }
 
     #[test]

@@ -130,12 +130,13 @@ impl Lowerer {
                         continue;
                     }
                     Some(t) => {
+                        // A limit past the last date chrono represents is no limit any date can exceed.
                         if let Some(max) = rules.max_duration
-                            && t > self.now + max.to_chrono()
+                            && let Some(limit) = max.after(self.now)
+                            && t > limit
                         {
                             // A date means the end of that day, so the last date that fits may be the day before
                             // the limit; saying "ends 2027-11-21 … end it by 2027-11-21" would contradict itself.
-                            let limit = self.now + max.to_chrono();
                             let last_day = if parse_until(&limit.format("%Y-%m-%d").to_string())
                                 .is_ok_and(|end_of_day| end_of_day <= limit)
                             {
@@ -181,6 +182,17 @@ pub fn parse_until(text: &str) -> Result<DateTime<Utc>, String> {
             .and_hms_opt(23, 59, 59)
             .map(|dt| dt.and_utc())
             .ok_or_else(|| format!("`{t}` is not a valid date"));
+    }
+    let date_shaped = t.len() == 10
+        && t.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if date_shaped {
+        return Err(format!("`{t}` is not a day of the calendar"));
     }
     DateTime::parse_from_rfc3339(t)
         .map(|d| d.with_timezone(&Utc))

@@ -52,8 +52,9 @@ impl Lowerer {
                 let Some(decl) = decl_sp.get() else { continue };
                 if let Some(r) = self.lower_role(f, &role, &at, decl, templates, resolved, state) {
                     let origins = setting_origins(f, &at.path, &r.templates, templates);
-                    state.setting_origins.insert(key.clone(), origins);
-                    state.roles.insert(key, r);
+                    let target = TargetKey::directory_role(key);
+                    state.setting_origins.insert(target.clone(), origins);
+                    state.targets.insert(target, r);
                 }
             }
         }
@@ -93,10 +94,18 @@ impl Lowerer {
                 id: name.to_lowercase(),
             }),
             None => {
-                let help = match catalog::suggest(name) {
+                let mut help = match catalog::suggest(name) {
                     Some(s) => format!("did you mean `{s}`? For a custom role, add `custom: true`"),
                     None => "use a built-in role's display name or template id; for a custom role, add `custom: true` or use its object id".into(),
                 };
+                // A look-alike letter (Cyrillic `а` for Latin `a`) is invisible in a review; name it.
+                if let Some((i, c)) = name.chars().enumerate().find(|(_, c)| !c.is_ascii()) {
+                    help.push_str(&format!(
+                        "; the name holds a non-ASCII character, U+{:04X} `{c}` at character {}, which may look like a Latin letter",
+                        u32::from(c),
+                        i + 1
+                    ));
+                }
                 self.err(
                     Code::UnknownRole,
                     format!("`{name}` is not a built-in Entra role"),
@@ -118,7 +127,7 @@ impl Lowerer {
         templates: &BTreeMap<String, TemplateDef>,
         resolved: &Resolved,
         state: &DesiredState,
-    ) -> Option<DesiredRole> {
+    ) -> Option<DesiredTarget> {
         let own = self.lower_settings(
             &f.path,
             &SettingsRef {
@@ -218,8 +227,8 @@ impl Lowerer {
             }
         }
 
-        Some(DesiredRole {
-            role: role.clone(),
+        Some(DesiredTarget {
+            target: TargetRef::DirectoryRole(role.clone()),
             templates: chain,
             policy: merged.policy,
             eligible,

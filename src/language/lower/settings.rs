@@ -13,6 +13,10 @@ use crate::model::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+/// The longest duration the language accepts: far beyond any policy Entra enforces, and far enough from the end of
+/// the calendar that "now plus the duration" is always a date.
+pub(super) const MAX_DURATION: Duration = Duration::from_days(36_500);
+
 /// The five settings keys, as a template or a role writes them.
 pub(super) struct SettingsRef<'a> {
     pub(super) activation: &'a Option<Sp<ActivationDecl>>,
@@ -127,6 +131,15 @@ impl Lowerer {
         let sp = sp.as_ref()?;
         let text = sp.get()?;
         match Duration::parse(text) {
+            Ok(d) if d > MAX_DURATION => {
+                self.err(
+                    Code::OutOfRange,
+                    format!("`{}` is out of range: durations are at most {MAX_DURATION} (100 years)", text.trim()),
+                    loc(file, sp),
+                    Some("Entra's own limits are far shorter: 24h for an activation, a year or so for an assignment".into()),
+                );
+                None
+            }
             Ok(d) => Some(d),
             Err(e) => {
                 self.err(

@@ -83,6 +83,50 @@ pub(super) struct TemplateDef<'a> {
     pub(super) layer: Layer,
 }
 
+/// The longest `extends:` chain resolved. Deeper ones are refused: they serve no one, and each level is a stack
+/// frame of the resolver.
+pub(super) const MAX_TEMPLATE_DEPTH: usize = 32;
+
+/// How many templates each template's chain holds (itself, its parent, ... up to a template that extends none), in
+/// one pass over all of them. Templates in or above a cycle, or above an undefined template, have no depth (their
+/// resolution reports why).
+fn chain_depths(templates: &BTreeMap<String, TemplateDef>) -> HashMap<String, usize> {
+    let mut depth: HashMap<String, usize> = HashMap::new();
+    let mut dead: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for start in templates.keys() {
+        // Walk up to a template whose depth is known, a base, or a dead end; then number the walk backwards.
+        let mut walk: Vec<&str> = Vec::new();
+        let mut on_walk: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut at = start.as_str();
+        let base = loop {
+            if let Some(&d) = depth.get(at) {
+                break Some(d);
+            }
+            if dead.contains(at) || !on_walk.insert(at) {
+                break None;
+            }
+            walk.push(at);
+            let Some(def) = templates.get(at) else {
+                break None;
+            };
+            match def.tpl.extends.as_ref().and_then(Sp::get) {
+                None => break Some(0),
+                Some(parent) => at = parent.as_str(),
+            }
+        };
+        match base {
+            Some(mut d) => {
+                for name in walk.into_iter().rev() {
+                    d += 1;
+                    depth.insert(name.to_string(), d);
+                }
+            }
+            None => dead.extend(walk.into_iter().map(str::to_string)),
+        }
+    }
+    depth
+}
+
 /// Each template's resolved chain: its merged layer and the names in the chain, `None` when it does not resolve.
 pub(super) type Resolved = HashMap<String, Option<(Layer, Vec<String>)>>;
 
@@ -174,6 +218,30 @@ impl Lowerer {
         templates: &BTreeMap<String, TemplateDef>,
     ) -> Resolved {
         let mut resolved = Resolved::new();
+        // Chains too deep are refused before any is resolved, so that resolution never recurses past the limit.
+        for (name, depth) in chain_depths(templates) {
+            if depth <= MAX_TEMPLATE_DEPTH {
+                continue;
+            }
+            if depth == MAX_TEMPLATE_DEPTH + 1 {
+                let def = &templates[&name];
+                let at = def
+                    .tpl
+                    .extends
+                    .as_ref()
+                    .map(|e| loc(def.file, e))
+                    .unwrap_or_else(|| loc(def.file, def.name_sp));
+                self.err(
+                    Code::OutOfRange,
+                    format!(
+                        "template `{name}` ends a chain of more than {MAX_TEMPLATE_DEPTH} templates (`extends:`); it and the templates that extend it are not resolved"
+                    ),
+                    at,
+                    Some("flatten the chain: a few levels (tier, then role family) are enough".into()),
+                );
+            }
+            resolved.insert(name, None);
+        }
         for name in templates.keys() {
             self.resolve_template(name, templates, &mut resolved, &mut Vec::new());
         }

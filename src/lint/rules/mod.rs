@@ -176,7 +176,7 @@ mod tests {
         let mut d = DesiredState::default();
         let text = "version: pimctl/v1\ndirectory_roles:\n  Global Administrator: {}\n";
         let loaded = crate::language::load_str("t.yaml", text, &Default::default());
-        d.roles = loaded.state.roles;
+        d.targets = loaded.state.targets;
         let mut v = view::declared(&d, chrono::Utc::now());
         let mut r = v.roles.pop_first().unwrap().1;
         if let Some(n) = n {

@@ -1,0 +1,168 @@
+//! Targets: what a policy and its assignments hang on.
+//!
+//! PIM governs several surfaces (directory roles; groups' membership and ownership; later Azure resource roles).
+//! Each has scopes (the tenant, a group, an ARM scope) and roles within a scope (a role definition, or a group's
+//! `member` / `owner`). A [`TargetKey`] names one (surface, scope, role): the engine (planner, apply, posture,
+//! renderers) works on targets and never on a surface's own ids, so a new surface adds a way to read it, its wire
+//! operations and its emulator routes, and no copy of the engine.
+
+use super::{RoleKey, TENANT_SCOPE};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A PIM surface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Surface {
+    /// Microsoft Entra directory roles (`/roleManagement/directory/...`); scope `/` is the tenant.
+    DirectoryRole,
+    /// PIM for Groups (`/identityGovernance/privilegedAccess/group/...`): the scope is the group's object id, the
+    /// role is `member` or `owner`.
+    Group,
+}
+
+impl Surface {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Surface::DirectoryRole => "directory_role",
+            Surface::Group => "group",
+        }
+    }
+}
+
+impl fmt::Display for Surface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The role of a group target: its members or its owners (Graph's `accessId`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupAccess {
+    Member,
+    Owner,
+}
+
+impl GroupAccess {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupAccess::Member => "member",
+            GroupAccess::Owner => "owner",
+        }
+    }
+}
+
+/// The natural key of a target: surface, scope and the role within it, lower-cased. Never a policy id.
+///
+/// A directory role is `(directory_role, "/", role definition id)`; a group's members are
+/// `(group, group object id, "member")`. A target declared by a name not yet resolved (a custom role by display
+/// name) keeps that name in its role (`name:<name>`) until plan finds it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TargetKey {
+    pub surface: Surface,
+    pub scope: String,
+    pub role: RoleKey,
+}
+
+impl TargetKey {
+    /// A directory role, tenant-wide.
+    pub fn directory_role(role: RoleKey) -> TargetKey {
+        TargetKey {
+            surface: Surface::DirectoryRole,
+            scope: TENANT_SCOPE.to_string(),
+            role,
+        }
+    }
+
+    /// A directory role at a scope (an administrative unit, an application): read and reported, not managed.
+    pub fn directory_role_at(role: RoleKey, scope: &str) -> TargetKey {
+        TargetKey {
+            surface: Surface::DirectoryRole,
+            scope: canonical_scope(scope),
+            role,
+        }
+    }
+
+    /// A group's members or owners.
+    pub fn group(group_id: &str, access: GroupAccess) -> TargetKey {
+        TargetKey {
+            surface: Surface::Group,
+            scope: group_id.to_lowercase(),
+            role: RoleKey(access.as_str().to_string()),
+        }
+    }
+
+    /// Whether this is a directory role over the whole tenant (the only directory-role targets declared).
+    pub fn is_tenant_directory_role(&self) -> bool {
+        self.surface == Surface::DirectoryRole && self.scope == TENANT_SCOPE
+    }
+
+    /// The role definition id of a directory-role target.
+    pub fn role_definition(&self) -> Option<&RoleKey> {
+        (self.surface == Surface::DirectoryRole).then_some(&self.role)
+    }
+}
+
+/// `62e90394-…` for a tenant-wide directory role; `group:{id}:member`; `directory_role:{scope}:{role}` otherwise.
+impl fmt::Display for TargetKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_tenant_directory_role() {
+            write!(f, "{}", self.role)
+        } else {
+            write!(f, "{}:{}:{}", self.surface, self.scope, self.role)
+        }
+    }
+}
+
+/// A directory scope as targets hold it: `/` for the tenant, else as Graph spells it, with one leading `/`.
+pub fn canonical_scope(scope: &str) -> String {
+    match scope.trim_matches('/') {
+        "" => TENANT_SCOPE.to_string(),
+        s => format!("/{s}"),
+    }
+}
+
+/// A map keyed by targets, as JSON holds it: a list of `[key, value]` pairs in key order (JSON object keys are
+/// strings, and a target is not one).
+pub mod by_target {
+    use super::TargetKey;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<V: Serialize, S: Serializer>(
+        map: &BTreeMap<TargetKey, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<TargetKey, V>, D::Error> {
+        Ok(Vec::<(TargetKey, V)>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_name_surface_scope_and_role() {
+        let ga = TargetKey::directory_role(RoleKey("62e90394".into()));
+        assert!(ga.is_tenant_directory_role());
+        assert_eq!(ga.to_string(), "62e90394");
+        let g = TargetKey::group("ABC", GroupAccess::Owner);
+        assert_eq!(g.to_string(), "group:abc:owner");
+        assert_eq!(g.role_definition(), None);
+        assert_eq!(
+            TargetKey::directory_role_at(RoleKey("r".into()), "administrativeUnits/x/").scope,
+            "/administrativeUnits/x"
+        );
+        assert_eq!(
+            serde_json::to_value(&g).unwrap(),
+            serde_json::json!({"surface": "group", "scope": "abc", "role": "owner"})
+        );
+    }
+}
