@@ -68,6 +68,31 @@ pub fn suggest(name: &str) -> Option<&'static str> {
 }
 
 /// Well-known template ids used by rules and templates.
+/// The tier-0 roles of `pim-baselines.md` §4.3: the union of CISA's highly privileged roles, Microsoft's
+/// phishing-resistant-MFA list and the PRIVILEGED label, narrowed to the control plane.
+pub const TIER0: &[&str] = &[
+    "Global Administrator",
+    "Privileged Role Administrator",
+    "Privileged Authentication Administrator",
+    "Security Administrator",
+    "Conditional Access Administrator",
+    "Hybrid Identity Administrator",
+    "Application Administrator",
+    "Cloud Application Administrator",
+    "User Administrator",
+    "Authentication Administrator",
+    "Exchange Administrator",
+    "SharePoint Administrator",
+];
+
+/// Whether a role (by template id) is tier 0: the one definition that posture and lint share.
+pub fn is_tier0(template_id: &str) -> bool {
+    TIER0.iter().any(|name| {
+        crate::catalog::lookup(name)
+            .is_some_and(|r| r.template_id.eq_ignore_ascii_case(template_id))
+    })
+}
+
 pub mod well_known {
     pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
     pub const PRIVILEGED_ROLE_ADMINISTRATOR: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";

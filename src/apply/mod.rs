@@ -11,6 +11,9 @@
 use crate::graph::ScheduleRequestAction;
 use crate::graph::client::{ClientError, GraphClient};
 mod adapter;
+mod preflight;
+
+pub use preflight::{Refusal, preflight, protected_ids};
 
 use crate::model::{LiveState, TargetKey};
 use crate::plan::fingerprint::{self, ObjectId};

@@ -6,7 +6,6 @@ use crate::apply::{self, ApplyOptions, ApplyReport, ChangeRecord, Outcome};
 use crate::model::DesiredState;
 use crate::plan::{self, FORMAT_VERSION, Plan, PlanOptions, fingerprint};
 use crate::render::{self, Format};
-use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -132,25 +131,7 @@ async fn run_on(
     };
 
     let plan = match saved {
-        Some(p) => {
-            let stale = apply::stale_objects(&p, &live);
-            if !stale.is_empty() {
-                eprintln!(
-                    "error: the tenant changed since this plan was made; nothing was applied:"
-                );
-                for s in &stale {
-                    match &s.changes[..] {
-                        [] => eprintln!("  {} {}", s.object, s.what()),
-                        changes => {
-                            eprintln!("  {} {} (for: {})", s.object, s.what(), changes.join("; "))
-                        }
-                    }
-                }
-                eprintln!("Make a new plan and review it.");
-                return ExitCode::from(EXIT_ERROR);
-            }
-            p
-        }
+        Some(p) => p,
         None => {
             let Some(d) = &desired else {
                 return fail("no declaration to plan from".into());
@@ -172,36 +153,8 @@ async fn run_on(
             p
         }
     };
-    if !plan.errors.is_empty() {
-        return fail("the plan has errors; nothing was applied".into());
-    }
-    let mut protected: BTreeSet<String> = plan.protected.iter().map(|s| s.to_lowercase()).collect();
-    if let Some(d) = &desired {
-        protected.extend(
-            d.protected
-                .iter()
-                .filter_map(|p| live.id_of(&p.principal))
-                .map(str::to_lowercase),
-        );
-    }
-    let mut unrecorded = apply::unrecorded_writes(&plan);
-    unrecorded.extend(apply::misdirected_writes(&plan, &live));
-    if !unrecorded.is_empty() {
-        eprintln!(
-            "error: the plan file was edited: these writes are not the ones planned and fingerprinted; nothing was applied:"
-        );
-        for u in unrecorded {
-            eprintln!("  {u}");
-        }
-        eprintln!("Make a new plan and review it.");
-        return ExitCode::from(EXIT_ERROR);
-    }
-    let refused = apply::refused_removals(&plan, &protected);
-    if !refused.is_empty() {
-        eprintln!("error: the plan removes a protected principal; nothing was applied:");
-        for r in refused {
-            eprintln!("  {r}");
-        }
+    if let Err(refusal) = apply::preflight(&plan, &live, desired.as_ref()) {
+        eprintln!("{refusal}");
         return ExitCode::from(EXIT_ERROR);
     }
 

@@ -6,9 +6,9 @@
 //! assignment needs a justification, approval is off (single stage, one day, no approvers), no authentication
 //! context, and every notification goes by email to the default recipients.
 
+use super::rule_id::{RuleId, RuleKind};
 use crate::duration::Duration;
 use crate::graph::policy::*;
-use crate::model::{RuleId, RuleKind};
 
 /// The 17 rules of an untouched policy.
 pub fn default_rules() -> Vec<PolicyRule> {

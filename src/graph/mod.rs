@@ -25,6 +25,7 @@ pub mod pim_group;
 pub mod policy;
 pub mod review;
 pub mod role;
+pub mod rule_id;
 
 pub use batch::{BatchRequest, BatchRequestItem, BatchResponse, BatchResponseItem};
 pub use common::{

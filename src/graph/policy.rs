@@ -2,9 +2,9 @@
 //! `/policies/roleManagementPolicyAssignments`).
 
 use super::common::Identity;
+use super::rule_id::{RuleId, RuleKind};
 use super::{read_tagged, serialize_tagged};
 use crate::duration::Duration;
-use crate::model::{RuleId, RuleKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use posture::{Effect, Posture, is_tier0};
+pub use posture::{Effect, Posture};
 
 /// The version of the saved-plan and `--format json` layout (docs/plan-format.md).
 pub const FORMAT_VERSION: u32 = 3;
@@ -598,7 +598,7 @@ impl Context<'_> {
                     key: TargetKey::directory_role_at(r.key.clone(), &key.scope),
                     name: r.display_name.clone(),
                     privileged: r.is_privileged,
-                    tier0: is_tier0(&r.key.0),
+                    tier0: crate::catalog::is_tier0(&r.key.0),
                     is_global_admin: r.key.0 == crate::catalog::well_known::GLOBAL_ADMINISTRATOR,
                     role_id: r.id.clone(),
                 })

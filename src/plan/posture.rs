@@ -377,31 +377,6 @@ pub(crate) fn mark_lint(changes: &mut [super::Change], newly: &[crate::lint::Fin
     }
 }
 
-/// The tier-0 roles of `pim-baselines.md` §4.3: the union of CISA's highly privileged roles, Microsoft's
-/// phishing-resistant-MFA list and the PRIVILEGED label, narrowed to the control plane.
-const TIER0: &[&str] = &[
-    "Global Administrator",
-    "Privileged Role Administrator",
-    "Privileged Authentication Administrator",
-    "Security Administrator",
-    "Conditional Access Administrator",
-    "Hybrid Identity Administrator",
-    "Application Administrator",
-    "Cloud Application Administrator",
-    "User Administrator",
-    "Authentication Administrator",
-    "Exchange Administrator",
-    "SharePoint Administrator",
-];
-
-/// Whether a role (by template id) is tier 0.
-pub fn is_tier0(template_id: &str) -> bool {
-    TIER0.iter().any(|name| {
-        crate::catalog::lookup(name)
-            .is_some_and(|r| r.template_id.eq_ignore_ascii_case(template_id))
-    })
-}
-
 /// Facts about an assignment change that decide its effect.
 pub(crate) struct AssignmentFacts {
     pub kind: AssignmentKind,
@@ -627,11 +602,15 @@ mod tests {
 
     #[test]
     fn every_tier0_role_is_in_the_catalogue() {
-        for name in TIER0 {
+        for name in crate::catalog::TIER0 {
             assert!(crate::catalog::lookup(name).is_some(), "{name}");
         }
-        assert!(is_tier0("62e90394-69f5-4237-9190-012177145e10"));
-        assert!(!is_tier0("f2ef992c-3afb-46b9-b7cf-a126ee74c451"));
+        assert!(crate::catalog::is_tier0(
+            "62e90394-69f5-4237-9190-012177145e10"
+        ));
+        assert!(!crate::catalog::is_tier0(
+            "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+        ));
     }
 
     #[test]

@@ -78,19 +78,18 @@ pub(crate) const CIS_REVIEWED_ROLES: &[&str] = &[
 ];
 
 /// Microsoft's SecOps baseline roles (approval, MFA, at most 8 hours).
+#[cfg(test)]
 const SECOPS_ROLES: &[&str] = &[GA, PRA, SECURITY_ADMINISTRATOR];
 
 fn in_set(role: &RoleView, set: &[&str]) -> bool {
     set.iter().any(|t| role.is(t))
 }
 
-/// Tier 0 (`pim-baselines.md` §4.3) or a SecOps baseline role.
+/// Tier 0 (`pim-baselines.md` §4.3, [`crate::catalog::TIER0`], which holds the SecOps baseline roles).
 pub(crate) fn is_tier0(role: &RoleView) -> bool {
-    in_set(role, SECOPS_ROLES)
-        || role
-            .template_id
-            .as_deref()
-            .is_some_and(crate::plan::is_tier0)
+    role.template_id
+        .as_deref()
+        .is_some_and(crate::catalog::is_tier0)
 }
 
 /// Microsoft's PRIVILEGED label, or one of CISA's highly privileged roles.
@@ -227,6 +226,10 @@ mod tests {
             .chain(SECOPS_ROLES)
         {
             assert!(crate::catalog::by_template_id(id).is_some(), "{id}");
+        }
+        // Tier 0 is defined once, in the catalogue, and holds the SecOps baseline roles.
+        for id in SECOPS_ROLES {
+            assert!(crate::catalog::is_tier0(id), "{id}");
         }
         assert_eq!(CISA_ROLES.len(), 8);
     }

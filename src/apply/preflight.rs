@@ -1,0 +1,112 @@
+//! The checks before any write, in one place: apply sends nothing unless the plan still describes the tenant, was
+//! not edited, has no errors, and removes no protected principal. The command line only prints the refusal.
+
+use super::{StaleObject, misdirected_writes, refused_removals, stale_objects, unrecorded_writes};
+use crate::model::{DesiredState, LiveState};
+use crate::plan::Plan;
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Why apply refuses to send anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Objects the plan recorded changed in the tenant since it was made.
+    Stale(Vec<StaleObject>),
+    /// The plan has errors: it cannot be applied, in part or whole.
+    Errors,
+    /// The plan file was edited: these writes are not the ones planned and fingerprinted.
+    Edited(Vec<String>),
+    /// These changes would remove a protected principal.
+    Protected(Vec<String>),
+}
+
+/// The report, as `pimctl apply` prints it on stderr (one line, or a heading and one line per finding).
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Stale(stale) => {
+                writeln!(
+                    f,
+                    "error: the tenant changed since this plan was made; nothing was applied:"
+                )?;
+                for s in stale {
+                    match &s.changes[..] {
+                        [] => writeln!(f, "  {} {}", s.object, s.what())?,
+                        changes => writeln!(
+                            f,
+                            "  {} {} (for: {})",
+                            s.object,
+                            s.what(),
+                            changes.join("; ")
+                        )?,
+                    }
+                }
+                write!(f, "Make a new plan and review it.")
+            }
+            Refusal::Errors => write!(f, "error: the plan has errors; nothing was applied"),
+            Refusal::Edited(writes) => {
+                writeln!(
+                    f,
+                    "error: the plan file was edited: these writes are not the ones planned and fingerprinted; \
+                     nothing was applied:"
+                )?;
+                for w in writes {
+                    writeln!(f, "  {w}")?;
+                }
+                write!(f, "Make a new plan and review it.")
+            }
+            Refusal::Protected(removals) => {
+                write!(
+                    f,
+                    "error: the plan removes a protected principal; nothing was applied:"
+                )?;
+                for r in removals {
+                    write!(f, "\n  {r}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The object ids apply never removes: the plan file's `protected` list, and the principals the declaration (when
+/// given) protects, resolved against the tenant as read now, so that leaving one out of the file lifts nothing.
+pub fn protected_ids(
+    plan: &Plan,
+    desired: Option<&DesiredState>,
+    live: &LiveState,
+) -> BTreeSet<String> {
+    let mut ids: BTreeSet<String> = plan.protected.iter().map(|s| s.to_lowercase()).collect();
+    for p in desired.iter().flat_map(|d| &d.protected) {
+        if let Some(id) = live.id_of(&p.principal) {
+            ids.insert(id.to_lowercase());
+        }
+    }
+    ids
+}
+
+/// Every check before a write, in order: stale objects, errors, edited writes (unrecorded or misdirected),
+/// protected removals. `desired` is the declaration when apply has it (planning, or `--policies`).
+pub fn preflight(
+    plan: &Plan,
+    live: &LiveState,
+    desired: Option<&DesiredState>,
+) -> Result<(), Refusal> {
+    let stale = stale_objects(plan, live);
+    if !stale.is_empty() {
+        return Err(Refusal::Stale(stale));
+    }
+    if !plan.errors.is_empty() {
+        return Err(Refusal::Errors);
+    }
+    let mut edited = unrecorded_writes(plan);
+    edited.extend(misdirected_writes(plan, live));
+    if !edited.is_empty() {
+        return Err(Refusal::Edited(edited));
+    }
+    let refused = refused_removals(plan, &protected_ids(plan, desired, live));
+    if !refused.is_empty() {
+        return Err(Refusal::Protected(refused));
+    }
+    Ok(())
+}
