@@ -15,6 +15,7 @@ pub mod language;
 pub mod lint;
 pub mod model;
 pub mod observe;
+pub mod pipeline;
 pub mod plan;
 pub mod render;
 mod suggest;

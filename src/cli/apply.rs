@@ -207,7 +207,7 @@ fn check_writable(path: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&tmp)
 }
 
-fn read_plan(path: &Path) -> Result<Plan, ExitCode> {
+pub(crate) fn read_plan(path: &Path) -> Result<Plan, ExitCode> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
     let version: serde_json::Value = serde_json::from_str(&text)

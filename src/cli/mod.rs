@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod apply;
+pub mod comment;
 pub mod drift;
 pub mod emulator;
 pub mod import;
@@ -50,6 +51,9 @@ pub enum Command {
     Import(import::Args),
     /// Check the declaration, and with --live the tenant, against cited CISA, CIS and Microsoft baselines.
     Lint(lint::Args),
+    /// Post a saved plan (or Markdown) as the pull request's comment, edited in place on every push, or as the
+    /// drift issue (GitHub Actions, Azure Pipelines).
+    Comment(comment::Args),
     /// Serve a local emulator of the Microsoft Graph endpoints pimctl uses, seeded from a YAML tenant.
     Emulator(emulator::Args),
 }
@@ -75,6 +79,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Comment(args) => comment::run(args),
     }
 }
 
