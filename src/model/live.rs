@@ -132,6 +132,10 @@ pub struct LiveState {
     /// Policies by the target they govern.
     #[serde(with = "super::target::by_target")]
     pub policies: BTreeMap<TargetKey, LivePolicy>,
+    /// Targets whose policy the tenant returned but pimctl could not read (an unknown rule type, a duration it cannot
+    /// parse), with the reason: reported, and left alone.
+    #[serde(default, with = "super::target::by_target")]
+    pub unreadable: BTreeMap<TargetKey, String>,
     /// Admin-made assignment schedules, sorted by (target, principal, kind).
     pub assignments: Vec<LiveAssignment>,
     /// Activations in effect, sorted.

@@ -44,7 +44,8 @@ pub async fn read_tenant(
     tracing::info!("reading the tenant at {}", client.base_url());
     let (definitions, policy_assignments, eligible, active, activations) = tokio::try_join!(
         client.list_all::<UnifiedRoleDefinition>(ROLE_DEFINITIONS),
-        client.list_all::<UnifiedRoleManagementPolicyAssignment>(POLICY_ASSIGNMENTS),
+        // Read item by item: one policy pimctl cannot read degrades its own target, not the whole read.
+        client.list_all::<serde_json::Value>(POLICY_ASSIGNMENTS),
         client.list_all::<UnifiedRoleEligibilitySchedule>(ELIGIBILITY_SCHEDULES),
         client.list_all::<UnifiedRoleAssignmentSchedule>(ASSIGNMENT_SCHEDULES),
         client.list_all::<UnifiedRoleAssignmentScheduleInstance>(ACTIVATIONS),
@@ -71,6 +72,8 @@ pub async fn read_tenant(
             },
         );
     }
+    let (policy_assignments, unreadable) = decode_policies(policy_assignments);
+    live.unreadable = unreadable;
     for a in policy_assignments {
         let (Some(role), Some(policy)) = (a.role_definition_id, a.policy) else {
             continue;
@@ -145,6 +148,38 @@ pub async fn read_tenant(
     Ok(live)
 }
 
+/// Decodes the policy assignments one by one: one that does not decode (a rule type pimctl does not know, a
+/// duration it cannot read) makes its role's target unreadable, with the reason, and the others are read.
+pub(crate) fn decode_policies(
+    items: Vec<serde_json::Value>,
+) -> (
+    Vec<UnifiedRoleManagementPolicyAssignment>,
+    std::collections::BTreeMap<TargetKey, String>,
+) {
+    let mut read = vec![];
+    let mut unreadable = std::collections::BTreeMap::new();
+    for item in items {
+        let role = item
+            .get("roleDefinitionId")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_lowercase);
+        match serde_json::from_value::<UnifiedRoleManagementPolicyAssignment>(item) {
+            Ok(a) => read.push(a),
+            Err(e) => {
+                let Some(role) = role else {
+                    tracing::warn!("a policy assignment without a role could not be read: {e}");
+                    continue;
+                };
+                unreadable.insert(
+                    TargetKey::directory_role(RoleKey(role)),
+                    format!("its policy could not be read: {e}"),
+                );
+            }
+        }
+    }
+    (read, unreadable)
+}
+
 struct Schedule {
     id: String,
     principal_id: String,
@@ -208,5 +243,49 @@ pub(crate) fn live_principal(p: &DirectoryObject) -> LivePrincipal {
             user_type: None,
             on_premises_sync_enabled: None,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn assignment(role: &str, rules: serde_json::Value) -> serde_json::Value {
+        json!({
+            "id": format!("p-{role}_{role}"), "policyId": format!("p-{role}"), "scopeId": "/",
+            "scopeType": "DirectoryRole", "roleDefinitionId": role,
+            "policy": {"id": format!("p-{role}"), "rules": rules}
+        })
+    }
+
+    #[test]
+    fn a_policy_that_cannot_be_read_degrades_its_own_target_only() {
+        let defaults = serde_json::to_value(crate::graph::defaults::default_rules()).unwrap();
+        let unknown_rule = json!([{
+            "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyFutureRule",
+            "id": "Future_EndUser_Assignment"
+        }]);
+        let mut bad_duration = defaults.clone();
+        for r in bad_duration.as_array_mut().unwrap() {
+            if r["id"] == "Expiration_EndUser_Assignment" {
+                r["maximumDuration"] = json!("P1Y");
+            }
+        }
+        let (read, unreadable) = decode_policies(vec![
+            assignment("R-OK", defaults),
+            assignment("R-UNKNOWN", unknown_rule),
+            assignment("R-DURATION", bad_duration),
+        ]);
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].role_definition_id.as_deref(), Some("R-OK"));
+        let keys: Vec<String> = unreadable.keys().map(|k| k.role.0.clone()).collect();
+        assert_eq!(keys, ["r-duration", "r-unknown"]);
+        assert!(
+            unreadable
+                .values()
+                .all(|why| why.starts_with("its policy could not be read")),
+            "{unreadable:?}"
+        );
     }
 }

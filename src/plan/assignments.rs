@@ -29,7 +29,7 @@ pub(crate) fn plan_assignments(cx: &mut Context<'_>) {
         by_target.entry(&a.target).or_default().push(a);
     }
     for (key, role) in &cx.desired.targets {
-        let Some(found) = cx.found(key) else {
+        let Some(found) = cx.plannable(key) else {
             continue;
         };
         let mut rp = TargetPlan {

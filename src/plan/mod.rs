@@ -331,6 +331,8 @@ pub enum NoteKind {
     Expiring,
     /// An assignment the plan does not manage (inherited, through a group, or scoped below the tenant).
     NotManaged,
+    /// A declared target whose policy the tenant returned but pimctl could not read: left as it is, the rest planned.
+    Unreadable,
 }
 
 impl NoteKind {
@@ -342,6 +344,7 @@ impl NoteKind {
             NoteKind::UnmanagedRole => "unmanaged_role",
             NoteKind::Expiring => "expiring",
             NoteKind::NotManaged => "not_managed",
+            NoteKind::Unreadable => "unreadable",
         }
     }
 }
@@ -589,6 +592,13 @@ pub(crate) struct Found {
 }
 
 impl Context<'_> {
+    /// A declared target as found in the tenant, when it can be planned: one whose policy could not be read is
+    /// left alone (reported by `reports`).
+    pub fn plannable(&self, key: &TargetKey) -> Option<Found> {
+        self.found(key)
+            .filter(|f| !self.live.unreadable.contains_key(&f.key))
+    }
+
     /// A declared target as found in the tenant.
     pub fn found(&self, key: &TargetKey) -> Option<Found> {
         match key.surface {
@@ -667,7 +677,9 @@ impl Context<'_> {
                     ),
                 }),
                 Some(live)
-                    if !role.policy.is_empty() && !self.live.policies.contains_key(&live.key) =>
+                    if !role.policy.is_empty()
+                        && !self.live.policies.contains_key(&live.key)
+                        && !self.live.unreadable.contains_key(&live.key) =>
                 {
                     self.errors.push(PlanError {
                         code: PlanErrorCode::PolicyNotFound,
@@ -740,5 +752,73 @@ impl Context<'_> {
                 }),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LivePolicy, LiveRole, RoleKey, TargetKey};
+
+    #[test]
+    fn a_target_whose_policy_is_unreadable_is_left_alone_and_the_rest_is_planned() {
+        let text = "version: pimctl/v1\ndirectory_roles:\n  Global Administrator:\n    activation:\n      \
+                    max_duration: 1h\n  Security Administrator:\n    activation:\n      max_duration: 1h\n";
+        let loaded = crate::language::load_str("t.yaml", text, &Default::default());
+        assert!(!loaded.diagnostics.has_errors());
+        let desired = loaded.state;
+        let mut live = LiveState::default();
+        for key in desired.targets.keys() {
+            let role = key.role.clone();
+            let name = crate::catalog::by_template_id(&role.0)
+                .unwrap()
+                .display_name
+                .clone();
+            live.roles.insert(
+                role.clone(),
+                LiveRole {
+                    key: role.clone(),
+                    id: role.0.clone(),
+                    display_name: name,
+                    is_built_in: true,
+                    is_privileged: true,
+                },
+            );
+        }
+        let ga = TargetKey::directory_role(RoleKey(
+            crate::catalog::well_known::GLOBAL_ADMINISTRATOR.into(),
+        ));
+        let other = desired.targets.keys().find(|k| **k != ga).unwrap().clone();
+        let rules = crate::graph::defaults::default_rules();
+        live.policies.insert(
+            other.clone(),
+            LivePolicy {
+                id: "p-other".into(),
+                settings: crate::observe::rules::observed_settings(&rules),
+                rules,
+            },
+        );
+        live.unreadable.insert(
+            ga.clone(),
+            "its policy could not be read: unknown rule type".into(),
+        );
+        let plan = build(&desired, &live, &PlanOptions::default());
+        assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+        assert!(!plan.changes.is_empty());
+        assert!(plan.changes.iter().all(|c| c.key.target() == &other));
+        assert!(plan.fingerprints.keys().all(|o| o.target() == &other));
+        let note = plan
+            .notes
+            .iter()
+            .find(|n| n.kind == NoteKind::Unreadable)
+            .expect("the unreadable target is reported");
+        assert_eq!(note.target.as_ref(), Some(&ga));
+        assert_eq!(note.severity, NoteSeverity::Warning);
+        assert!(
+            note.message.contains("unknown rule type"),
+            "{}",
+            note.message
+        );
+        assert!(note.origin.is_some());
     }
 }

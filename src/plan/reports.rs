@@ -21,7 +21,33 @@ pub(crate) fn report(cx: &mut Context<'_>) {
     unmanaged_roles(cx, &declared, &mut notes);
     expiring(cx, &mut notes);
     not_managed(cx, &declared, &mut notes);
+    unreadable(cx, &declared, &mut notes);
     cx.notes.extend(notes);
+}
+
+/// Declared targets whose policy could not be read: nothing of them is changed (not their rules, not their
+/// assignments, which the policy decides), and the rest of the tenant is planned.
+fn unreadable(cx: &Context<'_>, declared: &BTreeSet<TargetKey>, out: &mut Vec<Note>) {
+    for (target, why) in &cx.live.unreadable {
+        if !declared.contains(target) {
+            continue;
+        }
+        let mut n = note(
+            cx,
+            NoteKind::Unreadable,
+            NoteSeverity::Warning,
+            target,
+            None,
+            format!("left as it is: {why}"),
+        );
+        n.origin = cx
+            .desired
+            .targets
+            .values()
+            .find(|d| cx.found(&d.target.key()).is_some_and(|f| &f.key == target))
+            .map(|d| d.origin.clone());
+        out.push(n);
+    }
 }
 
 fn note(

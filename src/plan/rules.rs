@@ -14,7 +14,7 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
         if role.policy.is_empty() {
             continue;
         }
-        let Some(found) = cx.found(key) else {
+        let Some(found) = cx.plannable(key) else {
             continue;
         };
         let Some(policy) = cx.live.policies.get(&found.key) else {

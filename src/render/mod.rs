@@ -188,6 +188,7 @@ fn kind_title(kind: NoteKind) -> &'static str {
         NoteKind::UnmanagedRole => "Roles not declared",
         NoteKind::Expiring => "Assignments expiring soon",
         NoteKind::NotManaged => "Assignments pimctl does not manage",
+        NoteKind::Unreadable => "Targets left alone: their policy could not be read",
     }
 }
 
