@@ -87,6 +87,17 @@ pub(super) struct TemplateDef<'a> {
 /// frame of the resolver.
 pub(super) const MAX_TEMPLATE_DEPTH: usize = 32;
 
+impl TemplateDef<'_> {
+    /// Where a problem with this template's chain is reported: its `extends:`, else its name.
+    fn extends_at(&self) -> Location {
+        self.tpl
+            .extends
+            .as_ref()
+            .map(|e| loc(self.file, e))
+            .unwrap_or_else(|| loc(self.file, self.name_sp))
+    }
+}
+
 /// How many templates each template's chain holds (itself, its parent, ... up to a template that extends none), in
 /// one pass over all of them. Templates in or above a cycle, or above an undefined template, have no depth (their
 /// resolution reports why).
@@ -224,13 +235,7 @@ impl Lowerer {
                 continue;
             }
             if depth == MAX_TEMPLATE_DEPTH + 1 {
-                let def = &templates[&name];
-                let at = def
-                    .tpl
-                    .extends
-                    .as_ref()
-                    .map(|e| loc(def.file, e))
-                    .unwrap_or_else(|| loc(def.file, def.name_sp));
+                let at = templates[&name].extends_at();
                 self.err(
                     Code::OutOfRange,
                     format!(
@@ -267,12 +272,7 @@ impl Lowerer {
                 .chain(std::iter::once(name.to_string()))
                 .collect::<Vec<_>>()
                 .join(" → ");
-            let at = def
-                .tpl
-                .extends
-                .as_ref()
-                .map(|e| loc(def.file, e))
-                .unwrap_or_else(|| loc(def.file, def.name_sp));
+            let at = def.extends_at();
             self.err(
                 Code::TemplateCycle,
                 format!("templates extend each other in a cycle: {cycle}"),
