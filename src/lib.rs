@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md for the module map and the invariants.
 
 pub mod apply;
+pub mod azure_catalog;
 pub mod catalog;
 pub mod cli;
 pub mod duration;

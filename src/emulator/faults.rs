@@ -43,7 +43,15 @@ pub struct Faults {
     tokens: f64,
     last: Instant,
     rng: StdRng,
+    /// ARM reads and writes answered, for `x-ms-ratelimit-remaining-subscription-*`.
+    arm_reads: u64,
+    arm_writes: u64,
 }
+
+/// ARM's hourly request quotas per subscription (Microsoft Learn, "Understand how Azure Resource Manager throttles
+/// requests": 12,000 reads and 1,200 writes an hour), which the `x-ms-ratelimit-remaining-*` headers count down.
+pub const ARM_READS_PER_HOUR: u64 = 12_000;
+pub const ARM_WRITES_PER_HOUR: u64 = 1_200;
 
 impl Faults {
     pub fn new(config: FaultConfig, rng_seed: u64) -> Self {
@@ -52,6 +60,24 @@ impl Faults {
             tokens: config.throttle_rps.unwrap_or(0.0),
             last: Instant::now(),
             rng: StdRng::seed_from_u64(rng_seed),
+            arm_reads: 0,
+            arm_writes: 0,
+        }
+    }
+
+    /// Counts an ARM request and returns what ARM's `x-ms-ratelimit-remaining-*` header says is left: the token
+    /// bucket's whole tokens while throttling is on, else the hourly quota less the requests made.
+    pub fn arm_remaining(&mut self, write: bool) -> u64 {
+        let (used, quota) = if write {
+            self.arm_writes += 1;
+            (self.arm_writes, ARM_WRITES_PER_HOUR)
+        } else {
+            self.arm_reads += 1;
+            (self.arm_reads, ARM_READS_PER_HOUR)
+        };
+        match self.config.throttle_rps.filter(|r| *r > 0.0) {
+            Some(_) => self.tokens.max(0.0).floor() as u64,
+            None => quota.saturating_sub(used),
         }
     }
 

@@ -8,7 +8,9 @@
 //! [`query`] (OData options), [`faults`] (latency, throttling, failures), [`control`] (`/_emulator/*`), and the
 //! private `routes` (one file per group of resources).
 
+pub mod arm;
 pub mod control;
+pub mod enforce;
 pub mod faults;
 pub mod generate;
 pub mod http;
@@ -407,18 +409,26 @@ async fn serve(
         }
         return finish(resp, &rid, &crid);
     }
-    let Some(sub) = path
-        .strip_prefix("/v1.0")
-        .filter(|s| s.is_empty() || s.starts_with('/'))
-    else {
-        let e = ApiError::new(
-            404,
-            "BadRequest",
-            format!("Invalid version: the emulator serves /v1.0 only, not '{path}'."),
-        );
-        return finish(e.into_response(&rid, &crid, now()), &rid, &crid);
+    // ARM (`/subscriptions/...`, `/providers/...`) or Graph (`/v1.0/...`).
+    let arm = arm::routes::is_arm_path(&path);
+    let sub = if arm {
+        arm::routes::count(&shared.stats, &method, &path);
+        path.as_str()
+    } else {
+        let Some(sub) = path
+            .strip_prefix("/v1.0")
+            .filter(|s| s.is_empty() || s.starts_with('/'))
+        else {
+            let e = ApiError::new(
+                404,
+                "BadRequest",
+                format!("Invalid version: the emulator serves /v1.0 only, not '{path}'."),
+            );
+            return finish(e.into_response(&rid, &crid, now()), &rid, &crid);
+        };
+        routes::count(&shared.stats, &method, sub);
+        sub
     };
-    routes::count(&shared.stats, &method, sub);
     let (latency, fault) = {
         let mut f = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
         (f.config.latency_ms, f.decide())
@@ -436,6 +446,7 @@ async fn serve(
         query: &query,
         body: &body,
         auth: auth.as_deref(),
+        arm,
     };
     let resp = answer.respond(fault);
     if latency > 0 {
@@ -456,6 +467,8 @@ struct Answer<'a> {
     query: &'a str,
     body: &'a Bytes,
     auth: Option<&'a str>,
+    /// An ARM request: ARM's error bodies and rate-limit headers.
+    arm: bool,
 }
 
 impl Answer<'_> {
@@ -470,7 +483,11 @@ impl Answer<'_> {
             query,
             body,
             auth,
+            arm,
         } = *self;
+        if arm {
+            return self.respond_arm(fault);
+        }
         let now = || {
             shared
                 .state
@@ -517,6 +534,94 @@ impl Answer<'_> {
             return dropped(rid);
         }
         finish(resp, rid, crid)
+    }
+}
+
+impl Answer<'_> {
+    /// [`Answer::respond`] for ARM: `CloudError` bodies, ARM's throttling answer, and
+    /// `x-ms-ratelimit-remaining-subscription-reads` / `-writes` on every answer.
+    fn respond_arm(&self, fault: Fault) -> Response {
+        let Answer {
+            shared,
+            rid,
+            crid,
+            method,
+            path,
+            query,
+            body,
+            auth,
+            ..
+        } = *self;
+        let write = method != "GET";
+        let header = if write {
+            "x-ms-ratelimit-remaining-subscription-writes"
+        } else {
+            "x-ms-ratelimit-remaining-subscription-reads"
+        };
+        let remaining = shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .arm_remaining(write);
+        let with_limit = |mut r: GraphResponse, left: u64| {
+            r.headers.push((header.into(), left.to_string()));
+            r.headers.push(("x-ms-request-id".into(), rid.to_string()));
+            finish(r, rid, crid)
+        };
+        match fault {
+            Fault::None | Fault::LoseAnswer => {}
+            Fault::Throttled(secs) => {
+                let kind = if write { "write" } else { "read" };
+                let mut e = ApiError::new(
+                    429,
+                    "SubscriptionRequestsThrottled",
+                    format!(
+                        "Number of '{kind}' requests for subscription actually exceeded the limit. Please try again after '{secs}' seconds."
+                    ),
+                );
+                e.retry_after = Some(secs);
+                return with_limit(arm::routes::cloud_error(&e), 0);
+            }
+            Fault::Unavailable(secs) => {
+                let mut e = ApiError::new(
+                    503,
+                    "ServiceUnavailable",
+                    "The service is temporarily unavailable. Please retry after a short delay.",
+                );
+                e.retry_after = Some(secs);
+                return with_limit(arm::routes::cloud_error(&e), remaining);
+            }
+            Fault::Drop => return dropped(rid),
+        }
+        let caller = match authenticate(shared, auth) {
+            Ok(c) => c,
+            Err(e) => {
+                let e = match e.status {
+                    401 => ApiError::new(
+                        401,
+                        "AuthenticationFailed",
+                        "Authentication failed. The 'Authorization' header is missing or invalid.",
+                    ),
+                    _ => ApiError::new(
+                        403,
+                        "AuthorizationFailed",
+                        format!(
+                            "The client does not have authorization to perform action 'Microsoft.Authorization/*' over scope '{path}' or the scope is invalid."
+                        ),
+                    ),
+                };
+                return with_limit(arm::routes::cloud_error(&e), remaining);
+            }
+        };
+        tracing::debug!(%method, %path, "arm request");
+        let resp = arm::routes::dispatch(shared, method, path, query, body, &caller);
+        if write && resp.status < 300 {
+            persist(shared);
+        }
+        if fault == Fault::LoseAnswer {
+            return dropped(rid);
+        }
+        with_limit(resp, remaining)
     }
 }
 

@@ -55,6 +55,9 @@ pub struct Seed {
     /// Access review definitions that already exist.
     #[serde(default)]
     pub access_reviews: Vec<super::reviews::ReviewSeed>,
+    /// Azure resources, roles and assignments (ARM); see docs/emulator.md.
+    #[serde(default)]
+    pub azure: Option<super::arm::seed::AzureSeed>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -487,6 +490,9 @@ impl Seed {
             }
         }
         super::reviews::seed_reviews(&mut s, &self.access_reviews, now).map_err(err)?;
+        if let Some(azure) = &self.azure {
+            super::arm::seed::build(azure, &mut s, now).map_err(err)?;
+        }
         Ok(s)
     }
 }

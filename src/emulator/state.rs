@@ -278,6 +278,9 @@ pub struct State {
     pub access_reviews: Vec<crate::graph::review::AccessReviewScheduleDefinition>,
     /// Source of new ids (deterministic).
     pub counter: u64,
+    /// Azure resources and their PIM state (ARM).
+    #[serde(default)]
+    pub arm: super::arm::ArmState,
 }
 
 impl DirectoryLookup for State {
@@ -310,6 +313,7 @@ impl State {
             subscribed_skus: vec![],
             access_reviews: vec![],
             counter: 0,
+            arm: Default::default(),
         };
         for r in crate::catalog::builtin_roles() {
             s.add_role(UnifiedRoleDefinition {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 #[macro_use]
 mod macros;
+pub mod arm;
 pub mod batch;
 pub mod client;
 pub mod common;

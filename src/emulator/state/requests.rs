@@ -1,14 +1,14 @@
 //! Schedule requests: what a surface's POST becomes once its names are resolved ([`Submission`]), and how PIM
 //! handles it whatever the surface, by concern: who may ask ([`State::check_caller`]), what the policy demands
-//! ([`Evidence`], [`State::expiration_failures`]), and the schedule transitions of each action (admin writes,
+//! ([`Evidence`] and [`Rules`], shared with the ARM side in [`crate::emulator::enforce`]), and the schedule transitions of each action (admin writes,
 //! removal, activation, deactivation, self extension and renewal), then approval, denial and cancellation.
 
 use super::{Caller, Level, RequestRec, Schedule, State, Surface, Target, eq};
 use crate::duration::Duration;
+use crate::emulator::enforce::{Evidence, Rules};
 use crate::emulator::http::{ApiError, ApiResult};
 use crate::emulator::ids::det_uuid;
 use crate::graph::*;
-use crate::model::{Requirement, RuleId};
 use chrono::{DateTime, Utc};
 
 type Dt = DateTime<Utc>;
@@ -28,42 +28,15 @@ pub struct Submission {
     pub custom_data: Option<String>,
 }
 
-/// What the caller brought to satisfy the enablement rules (justification, ticket, MFA).
-struct Evidence {
-    justification: bool,
-    ticket: bool,
-    mfa: bool,
-}
-
-impl Evidence {
-    fn of(sub: &Submission, caller: &Caller) -> Self {
-        Evidence {
-            justification: sub
-                .justification
-                .as_deref()
-                .is_some_and(|j| !j.trim().is_empty()),
-            ticket: sub
-                .ticket_info
-                .as_ref()
-                .and_then(|t| t.ticket_number.as_deref())
-                .is_some_and(|t| !t.trim().is_empty()),
-            mfa: !matches!(caller, Caller::User { mfa: false, .. }),
-        }
-    }
-
-    /// The rules of `required` this evidence does not satisfy, added to `failed` (Graph's rule names).
-    fn failures(&self, required: Vec<Requirement>, failed: &mut Vec<&'static str>) {
-        for r in required {
-            match r {
-                Requirement::Justification if !self.justification => {
-                    failed.push("JustificationRule")
-                }
-                Requirement::Ticket if !self.ticket => failed.push("TicketingRule"),
-                Requirement::Mfa if !self.mfa => failed.push("MfaRule"),
-                _ => {}
-            }
-        }
-    }
+/// What the caller brought (justification, ticket, MFA), read the way every surface reads it.
+fn evidence_of(sub: &Submission, caller: &Caller) -> Evidence {
+    Evidence::new(
+        sub.justification.as_deref(),
+        sub.ticket_info
+            .as_ref()
+            .and_then(|t| t.ticket_number.as_deref()),
+        !matches!(caller, Caller::User { mfa: false, .. }),
+    )
 }
 
 /// The answer to updating, extending or removing an assignment that does not exist: 400
@@ -210,7 +183,7 @@ impl State {
         use ScheduleRequestAction as A;
         self.check_caller(&sub, caller)?;
         let mut req = self.new_request(&sub, caller, now);
-        let evidence = Evidence::of(&sub, caller);
+        let evidence = evidence_of(&sub, caller);
         match sub.action {
             A::AdminAssign | A::AdminUpdate | A::AdminExtend | A::AdminRenew => {
                 self.admin_write(&sub, &evidence, &mut req, now)?
@@ -317,57 +290,13 @@ impl State {
 
     // -- policy ---------------------------------------------------------------------------------------------------
 
-    fn expiration_rule(&self, target: &Target, id: RuleId) -> (bool, Option<Duration>) {
-        match self.target_rule(target, id) {
-            Some(PolicyRule::Expiration(e)) => {
-                (e.is_expiration_required == Some(true), e.maximum_duration)
-            }
-            _ => (false, None),
-        }
-    }
-
-    fn enabled_rules(&self, target: &Target, id: RuleId) -> Vec<Requirement> {
-        match self.target_rule(target, id) {
-            Some(PolicyRule::Enablement(e)) => e
-                .enabled_rules
-                .iter()
-                .flatten()
-                .filter_map(|s| Requirement::from_graph_name(s))
-                .collect(),
-            _ => vec![],
-        }
-    }
-
-    fn approval(&self, target: &Target) -> ApprovalSettings {
-        match self.target_rule(target, RuleId::ApprovalEndUserAssignment) {
-            Some(PolicyRule::Approval(a)) => a.setting.clone().unwrap_or_default(),
-            _ => ApprovalSettings::default(),
-        }
-    }
-
-    /// `ExpirationRule` when an admin schedule from `start` to `end` breaks the level's `Expiration_Admin_*` rule.
-    fn admin_expiration_failure(
-        &self,
-        sub: &Submission,
-        start: Dt,
-        end: Option<Dt>,
-    ) -> Option<&'static str> {
-        let rule = match sub.level {
-            Level::Eligibility => RuleId::ExpirationAdminEligibility,
-            Level::Assignment => RuleId::ExpirationAdminAssignment,
-        };
-        let (required, max) = self.expiration_rule(&sub.target, rule);
-        let too_long = |e: Dt| max.is_some_and(|m| e - start > m.to_chrono());
-        (required && end.is_none_or(too_long)).then_some("ExpirationRule")
-    }
-
-    /// The level's `Enablement_Admin_*` requirements.
-    fn admin_enablement(&self, sub: &Submission) -> Vec<Requirement> {
-        let rule = match sub.level {
-            Level::Eligibility => RuleId::EnablementAdminEligibility,
-            Level::Assignment => RuleId::EnablementAdminAssignment,
-        };
-        self.enabled_rules(&sub.target, rule)
+    /// The rules of the policy that governs a target, read for enforcement ([`crate::emulator::enforce`]).
+    fn rules_for(&self, target: &Target) -> Rules<'_> {
+        Rules(
+            self.policy_for(target)
+                .map(|p| p.rules.as_slice())
+                .unwrap_or_default(),
+        )
     }
 
     // -- schedules ------------------------------------------------------------------------------------------------
@@ -418,11 +347,9 @@ impl State {
                 .ok_or_else(does_not_exist)?,
             ),
         };
-        let mut failed: Vec<&'static str> = self
-            .admin_expiration_failure(sub, start, end)
-            .into_iter()
-            .collect();
-        evidence.failures(self.admin_enablement(sub), &mut failed);
+        let failed = self
+            .rules_for(target)
+            .admin_failures(level, start, end, *evidence);
         if !failed.is_empty() {
             return Err(ApiError::policy_failed(&failed));
         }
@@ -532,23 +459,9 @@ impl State {
         }
         let (start, expiration, end) =
             resolve_schedule(sub.schedule_info.as_ref(), now, Some(max))?;
-        let mut failed = vec![];
-        if end.is_none_or(|e| e - start > max.to_chrono()) {
-            failed.push("ExpirationRule");
-        }
-        evidence.failures(
-            self.enabled_rules(target, RuleId::EnablementEndUserAssignment),
-            &mut failed,
-        );
-        let approval = self.approval(target);
-        let needs_approval = approval.is_approval_required == Some(true);
-        if needs_approval
-            && approval.is_requestor_justification_required == Some(true)
-            && !evidence.justification
-            && !failed.contains(&"JustificationRule")
-        {
-            failed.push("JustificationRule");
-        }
+        let rules = self.rules_for(target);
+        let failed = rules.activation_failures(start, end, *evidence);
+        let needs_approval = rules.approval().is_approval_required == Some(true);
         if !failed.is_empty() {
             return Err(ApiError::policy_failed(&failed));
         }

@@ -1,0 +1,61 @@
+//! `/_emulator/azure/...`: the Azure lifecycle a test drives, outside ARM.
+//!
+//! * `DELETE /_emulator/azure/subscriptions/{id}/resourceGroups/{name}`: deletes the resource group with its
+//!   resources, assignments, requests and changed policies (204; 404 when it does not exist).
+//! * `PUT /_emulator/azure/subscriptions/{id}/resourceGroups/{name}`: creates it empty, with Microsoft's default
+//!   policies (201; 409 when it exists). Together: a redeploy.
+
+use super::super::Shared;
+use super::super::http::{ApiError, ApiResult, GraphResponse};
+
+/// Handles a control request below `/_emulator/azure`; `segs` are the segments after `azure`. Returns the answer
+/// and whether the tenant changed.
+pub fn handle(shared: &Shared, method: &str, segs: &[&str]) -> ApiResult<(GraphResponse, bool)> {
+    let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+    match (method, segs) {
+        ("DELETE", ["subscriptions", sub, rg_key, name])
+            if rg_key.eq_ignore_ascii_case("resourceGroups") =>
+        {
+            if st.arm.delete_resource_group(sub, name) {
+                Ok((GraphResponse::no_content(), true))
+            } else {
+                Err(ApiError::new(
+                    404,
+                    "ResourceGroupNotFound",
+                    format!("Resource group '{name}' could not be found."),
+                ))
+            }
+        }
+        ("PUT", ["subscriptions", sub, rg_key, name])
+            if rg_key.eq_ignore_ascii_case("resourceGroups") =>
+        {
+            if st.arm.subscription(sub).is_none() {
+                return Err(ApiError::new(
+                    404,
+                    "SubscriptionNotFound",
+                    format!("The subscription '{sub}' could not be found."),
+                ));
+            }
+            if st.arm.create_resource_group(sub, name) {
+                Ok((
+                    GraphResponse::created(serde_json::json!({"subscription": sub, "name": name})),
+                    true,
+                ))
+            } else {
+                Err(ApiError::new(
+                    409,
+                    "Conflict",
+                    format!("Resource group '{name}' already exists."),
+                ))
+            }
+        }
+        _ => Err(ApiError::new(
+            404,
+            "NotFound",
+            format!(
+                "{method} /_emulator/azure/{} is not a control call.",
+                segs.join("/")
+            ),
+        )),
+    }
+}
