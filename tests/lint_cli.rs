@@ -58,6 +58,41 @@ fn contoso_live_on_the_emulator_text_and_json() {
     assert_eq!(yusuf["principal"], "yusuf.portal@contoso.com");
     assert_eq!(yusuf["fixed_by_declaration"], true);
     insta::assert_snapshot!("contoso-live-json", json);
+
+    // JSON keeps one result per finding; text gathers a rule's findings about one role into one block that lists
+    // every principal, each once.
+    let pim012: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "PIM012")
+        .collect();
+    let blocks = out.matches("error[PIM012]").count();
+    let roles: std::collections::BTreeSet<(&str, Option<bool>)> = pim012
+        .iter()
+        .map(|f| {
+            (
+                f["role"].as_str().unwrap(),
+                f["fixed_by_declaration"].as_bool(),
+            )
+        })
+        .collect();
+    assert_eq!(blocks, roles.len(), "one block per role and verdict");
+    assert!(
+        blocks < pim012.len(),
+        "{blocks} blocks for {} findings",
+        pim012.len()
+    );
+    for f in &pim012 {
+        let m = f["message"].as_str().unwrap();
+        let shown = out
+            .lines()
+            .filter(|l| {
+                l.trim_start().trim_start_matches("- ") == m || l.ends_with(&format!("]: {m}"))
+            })
+            .count();
+        assert_eq!(shown, 1, "{m}");
+    }
 }
 
 fn sarif_validator() -> jsonschema::Validator {

@@ -54,7 +54,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     // An audit record that cannot be written is found out before the tenant is touched, not after.
     if let Some(log) = &args.log
-        && let Err(e) = check_writable(log)
+        && let Err(e) = crate::files::check_writable(log)
     {
         return fail(format!(
             "cannot write the audit record to {}: {e}; nothing was applied",
@@ -190,21 +190,6 @@ async fn run_on(
     } else {
         ExitCode::SUCCESS
     }
-}
-
-/// Whether a file can be written where `--log` points: the temporary file `write_file` writes first is created,
-/// then removed.
-fn check_writable(path: &Path) -> std::io::Result<()> {
-    if path.is_dir() {
-        return Err(std::io::Error::from(std::io::ErrorKind::IsADirectory));
-    }
-    let tmp = path.with_extension("tmp~");
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&tmp)?;
-    std::fs::remove_file(&tmp)
 }
 
 pub(crate) fn read_plan(path: &Path) -> Result<Plan, ExitCode> {

@@ -51,21 +51,16 @@ pub fn run(args: Args) -> ExitCode {
                 .into(),
         );
     }
-    // The directory is made before the tenant is read, so a place that cannot be written is found in a moment, not
-    // after the whole read; if the import then fails, a directory made here is taken away again.
-    let created = !args.out.exists();
-    if let Err(e) = std::fs::create_dir_all(&args.out) {
-        return fail(format!("cannot create {}: {e}", args.out.display()));
-    }
-    let give_up = |code: ExitCode| {
-        if created {
-            let _ = std::fs::remove_dir(&args.out);
-        }
-        code
+    // The files are staged in a directory beside the target, made before the tenant is read (so that a place that
+    // cannot be written is found in a moment, not after the whole read) and renamed into place once every file is
+    // written: the result is all or nothing. On any failure the staging directory goes, the target untouched.
+    let staged = match crate::files::StagedDir::new(&args.out) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("cannot create {}: {e}", args.out.display())),
     };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
-        Err(e) => return give_up(fail(format!("cannot start the runtime: {e}"))),
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
     let imported = rt.block_on(async {
         let tenant = args.tenant.connect(Path::new(".")).await.map_err(fail)?;
@@ -91,13 +86,21 @@ pub fn run(args: Args) -> ExitCode {
     });
     let imported = match imported {
         Ok(i) => i,
-        Err(code) => return give_up(code),
+        Err(code) => return code,
     };
     for f in &imported.files {
-        let path = args.out.join(&f.name);
-        if let Err(e) = super::plan::write_file(&path, &f.text) {
-            return fail(format!("cannot write {}: {e}", path.display()));
+        if let Err(e) = staged.write(&f.name, &f.text) {
+            return fail(format!(
+                "cannot write {}: {e}; nothing was written",
+                args.out.join(&f.name).display()
+            ));
         }
+    }
+    if let Err(e) = staged.commit() {
+        return fail(format!(
+            "cannot put the files in {}: {e}",
+            args.out.display()
+        ));
     }
     let s = &imported.summary;
     let files: Vec<&str> = imported.files.iter().map(|f| f.name.as_str()).collect();

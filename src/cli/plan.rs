@@ -158,12 +158,8 @@ pub(crate) fn emit(args: &CommonArgs, plan: &Plan) -> Result<(), ExitCode> {
         .map_err(|_| ExitCode::from(EXIT_ERROR))
 }
 
-/// Writes a file whole or not at all (a temporary file beside it, then a rename).
-pub(crate) fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp~");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
-}
+/// Writes a file whole or not at all (a temporary file beside it, flushed, then a rename).
+pub(crate) use crate::files::write_file;
 
 pub(crate) fn fail(message: String) -> ExitCode {
     eprintln!("error: {message}");

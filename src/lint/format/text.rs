@@ -1,4 +1,6 @@
 //! Text: one block per finding with a source excerpt where the YAML is known, as `validate` prints diagnostics.
+//! Findings about principals that share a rule, a role and a verdict are one block listing the principals, so that
+//! 24 near-identical blocks do not hide the one that matters (JSON and SARIF keep one result per finding).
 
 use crate::lint::{Finding, Half, Report, Severity};
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CsSeverity};
@@ -19,15 +21,39 @@ pub fn text(report: &Report, sources: &BTreeMap<PathBuf, String>, color: bool) -
     }
     let config = Config::default();
     let mut out = Vec::new();
-    for f in &report.findings {
+    for group in groups(report) {
+        let f = group[0];
+        let message = if group.len() == 1 {
+            f.message.clone()
+        } else {
+            let title = crate::lint::rules::ALL
+                .iter()
+                .find(|r| r.meta.id == f.rule)
+                .map_or(f.name, |r| r.meta.title);
+            format!(
+                "{title}: {} principals in {}",
+                group.len(),
+                f.role.as_deref().unwrap_or("the tenant")
+            )
+        };
         let mut d = Diagnostic::new(match f.severity {
             Severity::Error => CsSeverity::Error,
             Severity::Warning => CsSeverity::Warning,
             Severity::Note => CsSeverity::Note,
         })
         .with_code(f.rule)
-        .with_message(&f.message);
+        .with_message(&message);
         let mut notes = Vec::new();
+        if group.len() > 1 {
+            notes.push(format!(
+                "principals:\n{}",
+                group
+                    .iter()
+                    .map(|g| format!("- {}", g.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
+        }
         let label = f.location.as_ref().and_then(|l| {
             let id = *ids.get(&l.file)?;
             let range = crate::language::diagnostic::excerpt_span(
@@ -114,6 +140,43 @@ pub fn text(report: &Report, sources: &BTreeMap<PathBuf, String>, color: bool) -
         ));
     }
     s
+}
+
+/// The findings in report order, those about principals that share a rule, a role, where they point and a verdict
+/// gathered into one group (at the place of the first).
+fn groups(report: &Report) -> Vec<Vec<&Finding>> {
+    type Key<'a> = (
+        &'a str,
+        Severity,
+        Half,
+        Option<bool>,
+        &'a str,
+        Option<(&'a std::path::Path, u32)>,
+    );
+    let mut out: Vec<Vec<&Finding>> = Vec::new();
+    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    for f in &report.findings {
+        let Some(role) = f.role.as_deref().filter(|_| f.principal.is_some()) else {
+            out.push(vec![f]);
+            continue;
+        };
+        let key = (
+            f.rule,
+            f.severity,
+            f.half,
+            f.fixed_by_declaration,
+            role,
+            f.location.as_ref().map(|l| (l.file.as_path(), l.line)),
+        );
+        match index.get(&key) {
+            Some(&i) => out[i].push(f),
+            None => {
+                index.insert(key, out.len());
+                out.push(vec![f]);
+            }
+        }
+    }
+    out
 }
 
 fn what_it_judged(f: &Finding) -> &'static str {
