@@ -139,32 +139,9 @@ impl Action {
     }
 }
 
-/// The natural key of a change: its target, and the rule or the assignment within it. Never a policy id or a
-/// schedule id.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ChangeKey {
-    Rule {
-        target: TargetKey,
-        rule: RuleId,
-    },
-    Assignment {
-        target: TargetKey,
-        /// The principal's object id, lower-cased.
-        principal: String,
-        /// The kind the change leaves (for a conversion, the new kind).
-        kind: AssignmentKind,
-    },
-}
-
-impl ChangeKey {
-    /// The target the change is about.
-    pub fn target(&self) -> &TargetKey {
-        match self {
-            ChangeKey::Rule { target, .. } | ChangeKey::Assignment { target, .. } => target,
-        }
-    }
-}
+/// The natural key of a change: the object it leaves (its target, and the rule or the assignment within it; for a
+/// conversion, the assignment of the new kind). Never a policy id or a schedule id.
+pub type ChangeKey = fingerprint::ObjectId;
 
 /// A principal as a plan shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
