@@ -2,7 +2,7 @@
 //! plan refused, and no confirmation without a terminal.
 
 mod cli;
-use cli::{out, pimctl};
+use cli::{command, out, pimctl};
 
 #[test]
 fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
@@ -40,6 +40,11 @@ fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
     let audit: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(log).unwrap()).unwrap();
     assert_eq!(audit["changes"].as_array().unwrap().len(), 3);
+    // Without --policies, the plan was checked against the policy files it recorded.
+    assert_eq!(
+        audit["policy_check"],
+        "the 5 policy files the plan recorded"
+    );
     assert_eq!(
         audit["changes"][2]["sent"][0]["body"]["action"],
         "adminRemove"
@@ -312,4 +317,74 @@ fn an_emulator_state_that_cannot_be_saved_is_refused_before_apply() {
         "{}",
         out(&o)
     );
+}
+
+#[test]
+fn a_saved_plan_is_checked_against_its_recorded_policies_unless_explicitly_unsafe() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let plan = dir.path().join("plan.json");
+    let log = dir.path().join("audit.json");
+    let (state, plan, log) = (
+        state.to_str().unwrap(),
+        plan.to_str().unwrap(),
+        log.to_str().unwrap(),
+    );
+    let tenant = ["--emulator", "--emulator-state", state];
+    let o = pimctl(
+        &[
+            &["plan", "examples/contoso", "--out", plan][..],
+            &tenant[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+
+    // From another directory the recorded paths (relative to where plan ran) are not there: refused, nothing sent.
+    let elsewhere = |extra: &[&str]| {
+        command()
+            .current_dir(dir.path())
+            .args([&["apply", plan][..], &tenant[..], extra].concat())
+            .output()
+            .expect("pimctl runs")
+    };
+    let o = elsewhere(&[]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains(
+            "cannot find the policy files the plan was made from: examples/contoso/protected.yaml"
+        ) && out(&o).contains("nothing was applied"),
+        "{}",
+        out(&o)
+    );
+    assert!(!out(&o).contains(": applied"), "{}", out(&o));
+
+    // The explicit, unsafe way round it applies, says so, and the audit record keeps it.
+    // (The emulator's tenant file is named: no policy directory is at hand to find it beside.)
+    let seed = std::fs::canonicalize("examples/contoso/tenant.yaml").unwrap();
+    let o = command()
+        .current_dir(dir.path())
+        .args([
+            "apply",
+            plan,
+            "--no-policy-check",
+            "--log",
+            log,
+            "--emulator",
+            seed.to_str().unwrap(),
+            "--emulator-state",
+            state,
+        ])
+        .output()
+        .expect("pimctl runs");
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(
+        out(&o).contains("warning: --no-policy-check"),
+        "{}",
+        out(&o)
+    );
+    assert!(out(&o).contains("Apply complete: 3 applied"), "{}", out(&o));
+    let audit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(log).unwrap()).unwrap();
+    assert_eq!(audit["policy_check"], "skipped (--no-policy-check, unsafe)");
 }

@@ -254,6 +254,10 @@ pub struct ChangeRecord {
 #[derive(Debug, Clone, Serialize)]
 pub struct ApplyReport {
     pub plan_id: String,
+    /// What the plan was checked against before any write: the policies it was made from, or that the check was
+    /// skipped (`--no-policy-check`). Set by the command line.
+    #[serde(default)]
+    pub policy_check: String,
     pub changes: Vec<ChangeRecord>,
 }
 
@@ -314,6 +318,7 @@ pub async fn apply(
     records.sort_by_key(|r| r.index);
     ApplyReport {
         plan_id: plan.id.clone(),
+        policy_check: String::new(),
         changes: records,
     }
 }

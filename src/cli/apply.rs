@@ -16,9 +16,14 @@ pub struct Args {
     /// apply after confirmation.
     #[arg(default_value = ".")]
     pub target: PathBuf,
-    /// With a saved plan: the policies it was made from; apply refuses the plan if they changed since.
+    /// With a saved plan: the policies it was made from; apply refuses the plan if they changed since. Without it,
+    /// the policy files the plan recorded are read (paths as recorded, from the working directory).
     #[arg(long, value_name = "PATH")]
     pub policies: Option<PathBuf>,
+    /// UNSAFE: apply a saved plan without the policies it was made from. Only the plan file's own `protected`
+    /// list then guards the break-glass accounts, so an edited plan file can remove them. The audit record says so.
+    #[arg(long, conflicts_with = "policies")]
+    pub no_policy_check: bool,
     #[command(flatten)]
     pub tenant: TenantArgs,
     /// Apply without asking (required without a terminal when planning from policies).
@@ -90,6 +95,11 @@ pub fn run(args: Args) -> ExitCode {
                 .unwrap_or_else(|| PathBuf::from(".")),
             (None, None) => args.target.clone(),
         };
+        if let (Some(p), None, false) = (&saved, &args.policies, args.no_policy_check)
+            && let Err(code) = recorded_files(p)
+        {
+            return code;
+        }
         let tenant = match args.tenant.connect(&policies).await {
             Ok(t) => t,
             Err(m) => return fail(m),
@@ -106,21 +116,34 @@ async fn run_on(
     policies: &Path,
     tenant: &super::tenant::Tenant,
 ) -> ExitCode {
-    // The declaration: required to plan, optional (a digest check) with a saved plan.
-    let desired = if saved.is_none() || args.policies.is_some() {
-        match load(policies, tenant.now, "declaration") {
-            Ok(d) => Some(d),
-            Err(code) => return code,
+    // The declaration: required to plan; with a saved plan, the one it was made from (`--policies`, else the files
+    // the plan recorded), so that a hand-edited plan is never more powerful than its declaration.
+    let (desired, policy_check) = match (&saved, &args.policies) {
+        (Some(_), None) if args.no_policy_check => {
+            eprintln!(
+                "warning: --no-policy-check: the plan is not checked against its policies; only the plan file's own \
+                 `protected` list guards the break-glass accounts"
+            );
+            (None, "skipped (--no-policy-check, unsafe)".to_string())
         }
-    } else {
-        None
+        (Some(p), None) => match recorded_policies(p, tenant.now) {
+            Ok(d) => (
+                Some(d),
+                format!("the {} policy files the plan recorded", p.files.len()),
+            ),
+            Err(code) => return code,
+        },
+        _ => match load(policies, tenant.now, "declaration") {
+            Ok(d) => (Some(d), format!("the policies in {}", policies.display())),
+            Err(code) => return code,
+        },
     };
     if let (Some(p), Some(d)) = (&saved, &desired)
         && fingerprint::desired(d) != p.desired_digest
     {
         return fail(format!(
-            "the policies in {} changed since this plan was made (its digest no longer matches); make a new plan",
-            policies.display()
+            "{} changed since this plan was made (its digest no longer matches); make a new plan",
+            policy_check
         ));
     }
     let empty = DesiredState::default();
@@ -172,6 +195,8 @@ async fn run_on(
     })
     .await;
     bar.finish();
+    let mut report = report;
+    report.policy_check = policy_check;
     let mut log_lost = false;
     if let Some(log) = &args.log {
         let text = serde_json::to_string_pretty(&report).unwrap_or_default();
@@ -190,6 +215,47 @@ async fn run_on(
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The declaration a saved plan was made from, read from the files it recorded (as given to `plan`, so relative to
+/// the directory it ran in). A plan that recorded none, or whose files are not all here, is refused: without them
+/// nothing but the plan file itself says who is protected.
+fn recorded_policies(
+    plan: &Plan,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<DesiredState, ExitCode> {
+    let files = recorded_files(plan)?;
+    super::plan::checked(
+        crate::language::load_files(&files, &crate::language::LoadOptions { now }),
+        "the files the plan recorded",
+        "declaration",
+    )
+}
+
+/// The policy files a saved plan recorded, when they are all here (checked before the tenant is read).
+fn recorded_files(plan: &Plan) -> Result<Vec<PathBuf>, ExitCode> {
+    let files: Vec<PathBuf> = plan.files.iter().map(PathBuf::from).collect();
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|f| !f.is_file())
+        .map(|f| f.display().to_string())
+        .collect();
+    if files.is_empty() || !missing.is_empty() {
+        let which = if files.is_empty() {
+            "the plan records no policy file".to_string()
+        } else {
+            format!(
+                "cannot find the policy files the plan was made from: {}",
+                missing.join(", ")
+            )
+        };
+        return Err(fail(format!(
+            "{which}; nothing was applied. Run apply from the directory where the plan was made, or pass \
+             --policies DIR (the policies it was made from); --no-policy-check skips the check (unsafe: only the \
+             plan file's own `protected` list then guards the break-glass accounts)"
+        )));
+    }
+    Ok(files)
 }
 
 pub(crate) fn read_plan(path: &Path) -> Result<Plan, ExitCode> {

@@ -126,17 +126,27 @@ pub(crate) fn make_plan(
 
 /// Loads and validates a declaration; diagnostics go to stderr.
 pub(crate) fn load(path: &Path, now: DateTime<Utc>, what: &str) -> Result<DesiredState, ExitCode> {
-    let loaded = language::load(path, &LoadOptions { now });
+    checked(
+        language::load(path, &LoadOptions { now }),
+        &path.display().to_string(),
+        what,
+    )
+}
+
+/// The state of a load that has no errors; otherwise the diagnostics on stderr and a failure (warnings are shown
+/// either way). `place` names what was read in the message.
+pub(crate) fn checked(
+    loaded: language::Loaded,
+    place: &str,
+    what: &str,
+) -> Result<DesiredState, ExitCode> {
     let diags = &loaded.diagnostics;
     if diags.has_errors() || diags.warning_count() > 0 {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         eprint!("{}", diags.render_text(color));
     }
     if diags.has_errors() {
-        eprintln!(
-            "error: the {what} in {} has errors; nothing was read from the tenant",
-            path.display()
-        );
+        eprintln!("error: the {what} in {place} has errors; nothing was read from the tenant");
         return Err(ExitCode::from(EXIT_ERROR));
     }
     Ok(loaded.state)

@@ -60,6 +60,22 @@ impl Loaded {
 pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
     let mut diagnostics = Diagnostics::default();
     let inputs = source::collect(path, &mut diagnostics);
+    load_inputs(&inputs, diagnostics, options)
+}
+
+/// Loads exactly these files into one desired state: the policy files a saved plan recorded, which `apply` checks
+/// the plan against.
+pub fn load_files(paths: &[std::path::PathBuf], options: &LoadOptions) -> Loaded {
+    let mut diagnostics = Diagnostics::default();
+    let inputs = source::read_files(paths.to_vec(), &mut diagnostics);
+    load_inputs(&inputs, diagnostics, options)
+}
+
+fn load_inputs(
+    inputs: &[source::Input],
+    mut diagnostics: Diagnostics,
+    options: &LoadOptions,
+) -> Loaded {
     let mut files = Vec::new();
     let user_has_builtin = inputs.iter().any(|i| i.text == BUILTIN_TEMPLATES);
     if !user_has_builtin {
@@ -69,7 +85,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
         };
         files.extend(source::parse(&builtin, true, &mut diagnostics));
     }
-    for input in &inputs {
+    for input in inputs {
         let builtin = input.text == BUILTIN_TEMPLATES;
         files.extend(source::parse(input, builtin, &mut diagnostics));
     }

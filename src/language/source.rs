@@ -56,6 +56,11 @@ pub fn collect(path: &Path, diags: &mut Diagnostics) -> Vec<Input> {
         }
         Ok(_) => paths.push(path.to_path_buf()),
     }
+    read_files(paths, diags)
+}
+
+/// Reads exactly these files (a saved plan's recorded policy files), in the order given.
+pub fn read_files(paths: Vec<PathBuf>, diags: &mut Diagnostics) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
         // Anything but a regular file (a FIFO would block the read forever, a device never end) is named, not read.
