@@ -520,3 +520,142 @@ fn the_shipped_policies_load_without_diagnostics() {
     let state = load_clean(&repo("policies/builtin-tiers.yaml"));
     assert!(state.targets.is_empty());
 }
+
+fn group_target<'a>(
+    state: &'a DesiredState,
+    group: &str,
+    access: GroupAccess,
+) -> &'a DesiredTarget {
+    let key = TargetKey::group_declared(group, access);
+    state
+        .targets
+        .get(&key)
+        .unwrap_or_else(|| panic!("no group target {key} in {:?}", state.targets.keys()))
+}
+
+#[test]
+fn groups_lower_member_and_owner_into_group_targets_with_exactly_their_settings() {
+    let state = load_clean(&repo("tests/valid/groups"));
+    let keys: Vec<String> = state.targets.keys().map(ToString::to_string).collect();
+    assert_eq!(
+        keys,
+        [
+            "group:0d3f5c2a-1b2c-4d5e-8f90-a1b2c3d4e5f6:owner",
+            "group:name:tier0-operators:member",
+            "group:name:tier0-operators:owner",
+        ]
+    );
+
+    // Member: builtin:tier0 merged under the block's own keys; auth context set.
+    let member = group_target(&state, "tier0-operators", GroupAccess::Member);
+    assert_eq!(
+        member.target,
+        TargetRef::Group {
+            group: "Tier0-Operators".into(),
+            access: GroupAccess::Member
+        }
+    );
+    assert_eq!(member.templates, ["builtin:tier0"]);
+    let a = &member.policy.activation;
+    assert_eq!(a.authentication_context, Some(Some("c1".to_string())));
+    assert_eq!(a.max_duration, Some(Duration::from_secs(2 * 3600)));
+    assert_eq!(
+        a.require,
+        reqs(&[
+            Requirement::Mfa,
+            Requirement::Justification,
+            Requirement::Ticket
+        ])
+    );
+    assert_eq!(a.approval.required, Some(true));
+    let stages = a.approval.stages.as_ref().expect("one stage");
+    assert_eq!(stages.len(), 1);
+    assert_eq!(stages[0].approvers, Some(vec![group("PIM Approvers")]));
+    assert_eq!(
+        member.policy.eligible_assignment.allow_permanent,
+        Some(false)
+    );
+    assert_eq!(
+        member.policy.eligible_assignment.max_duration,
+        Some(Duration::from_days(365))
+    );
+    assert_eq!(
+        member
+            .policy
+            .notifications
+            .get(&(NotificationEvent::Activated, Recipient::Admin))
+            .and_then(|n| n.recipients.clone()),
+        Some(vec!["pim-alerts@contoso.com".to_string()])
+    );
+    assert_eq!(
+        principals(&member.eligible),
+        [(
+            user("alice@contoso.com"),
+            Some(utc(2027, 6, 30, 23, 59, 59))
+        )]
+    );
+    // The protected break-glass member stays permanent although tier 0 requires an end date.
+    assert_eq!(
+        principals(&member.active),
+        [(user("breakglass@contoso.onmicrosoft.com"), None)]
+    );
+
+    // Owner: builtin:tier1, auth context explicitly cleared, nobody active, eligibility unmanaged.
+    let owner = group_target(&state, "Tier0-Operators", GroupAccess::Owner);
+    assert_eq!(owner.templates, ["builtin:tier1"]);
+    assert_eq!(owner.policy.activation.authentication_context, Some(None));
+    assert_eq!(
+        owner.policy.activation.max_duration,
+        Some(Duration::from_secs(4 * 3600))
+    );
+    assert_eq!(owner.policy.activation.approval.required, Some(false));
+    assert_eq!(owner.active, Some(vec![]));
+    assert_eq!(owner.eligible, None);
+    assert!(owner.policy.notifications.is_empty());
+
+    // By id, no template: exactly the declared keys and nothing else.
+    let by_id = group_target(
+        &state,
+        "0d3f5c2a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+        GroupAccess::Owner,
+    );
+    let mut expected = PolicySettings::default();
+    expected.activation.max_duration = Some(Duration::from_secs(3600));
+    expected.activation.require = reqs(&[Requirement::Mfa]);
+    expected.activation.authentication_context = Some(Some("c7".to_string()));
+    assert_eq!(by_id.policy, expected);
+    assert_eq!(
+        principals(&by_id.eligible),
+        [(user("bob@contoso.com"), None)]
+    );
+    assert_eq!(by_id.active, None);
+    assert!(by_id.templates.is_empty());
+}
+
+#[test]
+fn auth_context_can_be_set_and_cleared_on_both_member_and_owner() {
+    for (member, owner, want_member, want_owner) in [
+        ("c2", "off", Some(Some("c2")), Some(None)),
+        ("off", "c9", Some(None), Some(Some("c9"))),
+    ] {
+        let text = format!(
+            "version: pimctl/v1\ngroups:\n  Ops:\n    member:\n      activation:\n        authentication_context: \"{member}\"\n    owner:\n      activation:\n        authentication_context: \"{owner}\"\n"
+        );
+        let state = load_str_clean(&text);
+        for (access, want) in [
+            (GroupAccess::Member, want_member),
+            (GroupAccess::Owner, want_owner),
+        ] {
+            let t = group_target(&state, "ops", access);
+            assert_eq!(
+                t.policy.activation.authentication_context,
+                want.map(|w| w.map(str::to_string)),
+                "{access:?} with member {member}, owner {owner}"
+            );
+            let mut only = PolicySettings::default();
+            only.activation.authentication_context =
+                t.policy.activation.authentication_context.clone();
+            assert_eq!(t.policy, only, "nothing but the auth context is declared");
+        }
+    }
+}

@@ -62,6 +62,7 @@ codes! {
     PrincipalKind = "E0143", Error, "a principal entry must name exactly one of `user`, `group` or `service_principal`";
     BadPrincipal = "E0144", Error, "a principal name is malformed or not allowed here";
     CustomBuiltin = "E0145", Error, "`custom: true` on the name of a built-in role";
+    GroupTwice = "E0146", Error, "a group is declared twice";
     ApprovalWithoutApprovers = "E0150", Error, "approval is required but no approver is named";
     ActivationOutOfRange = "E0151", Error, "the activation maximum is outside 30 minutes to 24 hours";
     PermanentNotAllowed = "E0152", Error, "a permanent assignment where the policy requires an end date";

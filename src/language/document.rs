@@ -27,6 +27,10 @@ pub struct Document {
     /// Managed Entra roles, by display name or role template id (case-insensitive). Roles not declared are not
     /// managed.
     pub directory_roles: Option<Sp<Entries<RoleDecl>>>,
+    /// PIM for Groups: the members and owners of groups, by the group's display name or object id
+    /// (case-insensitive). A group declared by name is found in the tenant at plan time. Groups not declared are not
+    /// managed.
+    pub groups: Option<Sp<Entries<GroupDecl>>>,
     /// Settings of `pimctl lint`: rules switched off, and exceptions for a principal or a role. Every entry needs a
     /// reason and an end date; an expired entry is an error. Entries from several files add up.
     pub lint: Option<Sp<LintDecl>>,
@@ -159,6 +163,41 @@ pub struct RoleDecl {
     /// declared by its object id, without this flag.
     pub custom: Option<Sp<bool>>,
     /// What the role is for, in this tenant.
+    pub description: Option<Sp<String>>,
+    /// Overrides the template's activation settings, key by key.
+    pub activation: Option<Sp<ActivationDecl>>,
+    /// Overrides the template's eligible-assignment settings, key by key.
+    pub eligible_assignment: Option<Sp<AssignmentDecl>>,
+    /// Overrides the template's active-assignment settings, key by key.
+    pub active_assignment: Option<Sp<AssignmentDecl>>,
+    /// Overrides the template's notification settings, key by key.
+    pub notifications: Option<Sp<NotificationsDecl>>,
+    /// Overrides the template's access review, key by key.
+    pub access_review: Option<Sp<AccessReviewDecl>>,
+    /// Who is eligible. Authoritative when present (`[]` means nobody); unmanaged when absent.
+    pub eligible: Option<List<AssignmentEntry>>,
+    /// Who is active. Authoritative when present (`[]` means nobody); unmanaged when absent.
+    pub active: Option<List<AssignmentEntry>>,
+}
+
+/// One managed group: its membership and its ownership, each with its own policy and holders.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDecl {
+    /// Who may be, or is, a member of the group, and the policy of that membership.
+    pub member: Option<Sp<GroupAccessDecl>>,
+    /// Who may be, or is, an owner of the group, and the policy of that ownership.
+    pub owner: Option<Sp<GroupAccessDecl>>,
+}
+
+/// A group's membership or ownership: the same settings, template and lists as a directory role (groups have the
+/// same 17 policy rules), without `custom`, which only roles have.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupAccessDecl {
+    /// The template to apply (a name under `templates:`, or `builtin:tier0` / `builtin:tier1` / `builtin:tier2`).
+    pub template: Option<Sp<String>>,
+    /// What this membership or ownership is for.
     pub description: Option<Sp<String>>,
     /// Overrides the template's activation settings, key by key.
     pub activation: Option<Sp<ActivationDecl>>,

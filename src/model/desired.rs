@@ -1,6 +1,6 @@
 //! The desired state: what the YAML declares, merged across files and templates, validated.
 
-use super::{PolicySettings, PrincipalRef, TargetKey};
+use super::{GroupAccess, PolicySettings, PrincipalRef, TargetKey};
 use crate::duration::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -201,6 +201,9 @@ pub struct AccessReview {
 pub enum TargetRef {
     /// A directory role, tenant-wide.
     DirectoryRole(RoleRef),
+    /// A group's members or owners (PIM for Groups). `group` is the name the YAML declares: an object id
+    /// (lower-cased) or a display name, which plan resolves (see [`TargetKey::group_declared`]).
+    Group { group: String, access: GroupAccess },
 }
 
 impl TargetRef {
@@ -208,18 +211,28 @@ impl TargetRef {
     pub fn key(&self) -> TargetKey {
         match self {
             TargetRef::DirectoryRole(r) => TargetKey::directory_role(r.key()),
+            TargetRef::Group { group, access } => TargetKey::group_declared(group, *access),
         }
     }
-    /// A display name for messages.
+    /// A display name for messages (for a group, the group as declared).
     pub fn label(&self) -> &str {
         match self {
             TargetRef::DirectoryRole(r) => r.label(),
+            TargetRef::Group { group, .. } => group,
         }
     }
     /// The role, for a directory-role target.
     pub fn role(&self) -> Option<&RoleRef> {
         match self {
             TargetRef::DirectoryRole(r) => Some(r),
+            TargetRef::Group { .. } => None,
+        }
+    }
+    /// What diagnostics call the target: the role's name, or `<group> (member)` / `<group> (owner)`.
+    pub fn describe(&self) -> String {
+        match self {
+            TargetRef::DirectoryRole(r) => r.label().to_string(),
+            TargetRef::Group { group, access } => format!("{group} ({})", access.as_str()),
         }
     }
 }

@@ -6,7 +6,7 @@
 //! renderers) works on targets and never on a surface's own ids, so a new surface adds a way to read it, its wire
 //! operations and its emulator routes, and no copy of the engine.
 
-use super::{RoleKey, TENANT_SCOPE};
+use super::{RoleKey, TENANT_SCOPE, is_guid};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -93,6 +93,29 @@ impl TargetKey {
         }
     }
 
+    /// A group's members or owners, as declared: by object id (a GUID, lower-cased), else by display name. A group
+    /// declared by name cannot be found offline, so its scope is `name:<lower-cased display name>` until plan
+    /// resolves it to the group's object id (the precedent of custom roles' `RoleKey("name:…")`).
+    pub fn group_declared(group: &str, access: GroupAccess) -> TargetKey {
+        let group = group.trim();
+        if is_guid(group) {
+            TargetKey::group(group, access)
+        } else {
+            TargetKey {
+                surface: Surface::Group,
+                scope: format!("{GROUP_NAME_PREFIX}{}", group.to_lowercase()),
+                role: RoleKey(access.as_str().to_string()),
+            }
+        }
+    }
+
+    /// The lower-cased display name of a group target declared by name and not yet resolved to an object id.
+    pub fn unresolved_group_name(&self) -> Option<&str> {
+        (self.surface == Surface::Group)
+            .then(|| self.scope.strip_prefix(GROUP_NAME_PREFIX))
+            .flatten()
+    }
+
     /// Whether this is a directory role over the whole tenant (the only directory-role targets declared).
     pub fn is_tenant_directory_role(&self) -> bool {
         self.surface == Surface::DirectoryRole && self.scope == TENANT_SCOPE
@@ -114,6 +137,9 @@ impl fmt::Display for TargetKey {
         }
     }
 }
+
+/// The scope prefix of a group target declared by display name and not yet resolved (`name:tier0-operators`).
+pub const GROUP_NAME_PREFIX: &str = "name:";
 
 /// A directory scope as targets hold it: `/` for the tenant, else as Graph spells it, with one leading `/`.
 pub fn canonical_scope(scope: &str) -> String {
@@ -160,6 +186,14 @@ mod tests {
             TargetKey::directory_role_at(RoleKey("r".into()), "administrativeUnits/x/").scope,
             "/administrativeUnits/x"
         );
+        let by_id =
+            TargetKey::group_declared("0D3F5C2A-1B2C-4D5E-8F90-A1B2C3D4E5F6", GroupAccess::Member);
+        assert_eq!(by_id.scope, "0d3f5c2a-1b2c-4d5e-8f90-a1b2c3d4e5f6");
+        assert_eq!(by_id.unresolved_group_name(), None);
+        let by_name = TargetKey::group_declared("Tier0-Operators", GroupAccess::Owner);
+        assert_eq!(by_name.scope, "name:tier0-operators");
+        assert_eq!(by_name.role.0, "owner");
+        assert_eq!(by_name.unresolved_group_name(), Some("tier0-operators"));
         assert_eq!(
             serde_json::to_value(&g).unwrap(),
             serde_json::json!({"surface": "group", "scope": "abc", "role": "owner"})

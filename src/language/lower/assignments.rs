@@ -12,7 +12,7 @@ impl Lowerer {
     pub(super) fn lower_assignments(
         &mut self,
         f: &ParsedFile,
-        role: &RoleRef,
+        label: &str,
         list: &Option<Sp<Vec<Sp<AssignmentEntry>>>>,
         kind: AssignmentKind,
         policy: &PolicySettings,
@@ -41,7 +41,7 @@ impl Lowerer {
             if let Some(first) = listed.get(&p).map(|&i| &out[i]) {
                 let d = Diagnostic::new(
                     Code::DuplicatePrincipal,
-                    format!("{p} is listed twice in `{key}` of `{}`", role.label()),
+                    format!("{p} is listed twice in `{key}` of `{}`", label),
                     at,
                 )
                 .with_related(
@@ -77,7 +77,7 @@ impl Lowerer {
             if p.kind == PrincipalKind::ServicePrincipal && kind == AssignmentKind::Eligible {
                 self.err(
                     Code::ServicePrincipalEligible,
-                    format!("service principal `{}` is declared eligible for `{}`", p.name, role.label()),
+                    format!("service principal `{}` is declared eligible for `{}`", p.name, label),
                     at.clone(),
                     Some("service principals can't activate roles; give them a time-bound `active:` assignment".into()),
                 );
@@ -88,8 +88,7 @@ impl Lowerer {
                     Code::ServicePrincipalPermanent,
                     format!(
                         "service principal `{}` holds a permanent active assignment to `{}`",
-                        p.name,
-                        role.label()
+                        p.name, label
                     ),
                     at.clone(),
                     Some(
@@ -106,7 +105,7 @@ impl Lowerer {
                     Code::UntilInPast,
                     format!(
                         "{p}'s `{key}` assignment to `{}` ended on {}; the entry is ignored",
-                        role.label(),
+                        label,
                         t.format("%Y-%m-%d %H:%M UTC")
                     ),
                     until_at,
@@ -123,7 +122,7 @@ impl Lowerer {
                             .unwrap_or_default();
                         self.err(
                             Code::PermanentNotAllowed,
-                            format!("{p} has a permanent `{key}` assignment to `{}`, but its policy requires an end date", role.label()),
+                            format!("{p} has a permanent `{key}` assignment to `{}`, but its policy requires an end date", label),
                             at.clone(),
                             Some(format!("add `until:`{max}, or set `{key}_assignment.allow_permanent: true`")),
                         );
@@ -148,7 +147,7 @@ impl Lowerer {
                                 Code::UntilBeyondMaximum,
                                 format!(
                                     "{p}'s `{key}` assignment to `{}` ends {}, beyond the policy maximum of {max} from now",
-                                    role.label(),
+                                    label,
                                     t.format("%Y-%m-%d %H:%M UTC")
                                 ),
                                 until_at,

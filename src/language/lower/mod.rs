@@ -13,12 +13,14 @@ use std::path::{Path, PathBuf};
 
 mod activation;
 mod assignments;
+mod groups;
 mod lint;
 mod origins;
 mod principals;
 mod review;
 mod roles;
 mod settings;
+mod target;
 mod templates;
 
 pub use assignments::parse_until;
@@ -94,6 +96,7 @@ impl Lowerer {
         let resolved = self.resolve_templates(&templates);
         state.protected = self.lower_protected(files);
         self.lower_roles(files, &templates, &resolved, &mut state);
+        self.lower_groups(files, &templates, &resolved, &mut state);
         state.lint = self.lower_lint(files);
         self.diags.sort();
         state

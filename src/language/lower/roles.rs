@@ -1,14 +1,13 @@
-//! Directory roles: each name resolved against the catalogue (or taken as a custom role), declared once, its
-//! settings merged over its template chain, the merged policy checked, and its assignments lowered.
+//! Directory roles: each name resolved against the catalogue (or taken as a custom role) and declared once; the
+//! rest (settings over the template chain, checks, assignments) is shared with every target (`target.rs`).
 
-use super::origins::setting_origins;
 use super::settings::SettingsRef;
-use super::templates::{Layer, MustSet, Resolved, TemplateDef};
-use super::{Lowerer, ParsedFile, loc, origin_of};
+use super::target::TargetDecl;
+use super::templates::{Resolved, TemplateDef};
+use super::{Lowerer, ParsedFile, loc};
 use crate::catalog;
 use crate::language::de::Sp;
 use crate::language::diagnostic::{Code, Diagnostic, Location};
-use crate::language::document::RoleDecl;
 use crate::model::*;
 use std::collections::BTreeMap;
 
@@ -50,12 +49,20 @@ impl Lowerer {
                 }
                 declared.insert(key.clone(), at.clone());
                 let Some(decl) = decl_sp.get() else { continue };
-                if let Some(r) = self.lower_role(f, &role, &at, decl, templates, resolved, state) {
-                    let origins = setting_origins(f, &at.path, &r.templates, templates);
-                    let target = TargetKey::directory_role(key);
-                    state.setting_origins.insert(target.clone(), origins);
-                    state.targets.insert(target, r);
-                }
+                let decl = TargetDecl {
+                    template: &decl.template,
+                    settings: SettingsRef {
+                        activation: &decl.activation,
+                        eligible_assignment: &decl.eligible_assignment,
+                        active_assignment: &decl.active_assignment,
+                        notifications: &decl.notifications,
+                        access_review: &decl.access_review,
+                    },
+                    eligible: &decl.eligible,
+                    active: &decl.active,
+                };
+                let target = TargetRef::DirectoryRole(role);
+                self.declare_target(f, target, &at, &decl, templates, resolved, state);
             }
         }
     }
@@ -113,174 +120,6 @@ impl Lowerer {
                     Some(help),
                 );
                 None
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn lower_role(
-        &mut self,
-        f: &ParsedFile,
-        role: &RoleRef,
-        at: &Location,
-        decl: &RoleDecl,
-        templates: &BTreeMap<String, TemplateDef>,
-        resolved: &Resolved,
-        state: &DesiredState,
-    ) -> Option<DesiredTarget> {
-        let own = self.lower_settings(
-            &f.path,
-            &SettingsRef {
-                activation: &decl.activation,
-                eligible_assignment: &decl.eligible_assignment,
-                active_assignment: &decl.active_assignment,
-                notifications: &decl.notifications,
-                access_review: &decl.access_review,
-            },
-        );
-        let mut chain = Vec::new();
-        let mut complete = true;
-        let merged = match decl.template.as_ref() {
-            None => own,
-            Some(t_sp) => match t_sp.get() {
-                None => {
-                    complete = false;
-                    own
-                }
-                Some(t) if !templates.contains_key(t) => {
-                    self.undefined_template(t, &f.path, t_sp, templates);
-                    complete = false;
-                    own
-                }
-                Some(t) => match resolved.get(t).cloned().flatten() {
-                    Some((base, names)) => {
-                        chain = names;
-                        own.merge_over(&base)
-                    }
-                    None => {
-                        complete = false;
-                        own
-                    }
-                },
-            },
-        };
-
-        // Checks on the merged settings, only when the template chain resolved (otherwise they would mislead).
-        if complete {
-            self.check_merged(role, at, &merged, &chain);
-        }
-
-        let review = self.finish_review(&merged.review);
-        let protected = |p: &PrincipalRef| state.is_protected(p);
-        let eligible = self.lower_assignments(
-            f,
-            role,
-            &decl.eligible,
-            AssignmentKind::Eligible,
-            &merged.policy,
-            &protected,
-        );
-        let active = self.lower_assignments(
-            f,
-            role,
-            &decl.active,
-            AssignmentKind::Active,
-            &merged.policy,
-            &protected,
-        );
-
-        if let (Some(e), Some(a)) = (&eligible, &active) {
-            let active_principals: std::collections::HashSet<&PrincipalRef> =
-                a.iter().map(|y| &y.principal).collect();
-            for x in e {
-                if active_principals.contains(&x.principal) {
-                    let at = Location {
-                        file: x.origin.file.clone(),
-                        path: x.origin.path.clone(),
-                        line: Some(x.origin.line),
-                        column: Some(x.origin.column),
-                    };
-                    if protected(&x.principal) {
-                        self.err(
-                            Code::ProtectedEligible,
-                            format!(
-                                "protected principal {} is eligible for `{}`, in which it is active",
-                                x.principal,
-                                role.label()
-                            ),
-                            at,
-                            Some("break-glass accounts stay permanently active; remove the eligible entry".into()),
-                        );
-                    } else {
-                        self.err(
-                            Code::EligibleAndActive,
-                            format!(
-                                "{} is both eligible and active for `{}`",
-                                x.principal,
-                                role.label()
-                            ),
-                            at,
-                            Some("keep one: eligible (just in time) or active (standing)".into()),
-                        );
-                    }
-                }
-            }
-        }
-
-        Some(DesiredTarget {
-            target: TargetRef::DirectoryRole(role.clone()),
-            templates: chain,
-            policy: merged.policy,
-            eligible,
-            active,
-            access_review: review,
-            origin: origin_of(at),
-        })
-    }
-
-    fn check_merged(&mut self, role: &RoleRef, at: &Location, merged: &Layer, chain: &[String]) {
-        let approval = &merged.policy.activation.approval;
-        if approval.required == Some(true)
-            && !approval
-                .stages
-                .as_ref()
-                .is_some_and(|s| !s.is_empty() && s.iter().all(ApprovalStage::has_approvers))
-        {
-            let from = if chain.is_empty() {
-                String::new()
-            } else {
-                format!(" (template `{}`)", chain.join("` → `"))
-            };
-            self.err(
-                Code::ApprovalWithoutApprovers,
-                format!(
-                    "`{}` requires approval{from} but names no approver",
-                    role.label()
-                ),
-                at.clone(),
-                Some(
-                    "add `activation: {approval: {approvers: [{group: ...}]}}` to the role".into(),
-                ),
-            );
-        }
-        for MustSet {
-            path,
-            at: tpl_at,
-            met,
-        } in &merged.must_set
-        {
-            if !met {
-                let d = Diagnostic::new(
-                    Code::MustSet,
-                    format!(
-                        "`{}` must set `{path}` (required by its template)",
-                        role.label()
-                    ),
-                    at.clone(),
-                )
-                .with_related("required here", tpl_at.clone())
-                .with_help(format!("add `{path}` to the role"));
-                self.diags.push(d);
             }
         }
     }
