@@ -146,7 +146,7 @@ fn of_field(role_is_ga: bool, f: &FieldChange) -> Posture {
     };
     let unjudged = || Posture::neutral(format!("{setting}: {} → {}", show(b), show(a)));
     match setting {
-        ActivationMaxDuration => up_down(true, "activation window", &[SECOPS, "PIM-037"]),
+        ActivationMaxDuration => up_down(true, "activation window", &[SECOPS, "PIM037"]),
         ActivationRequire => requirements("activation"),
         AssignmentRequire(_) => requirements("direct assignment"),
         AuthenticationContext => match (b.is_null(), a.is_null()) {
@@ -223,7 +223,7 @@ fn of_field(role_is_ga: bool, f: &FieldChange) -> Posture {
                 if active {
                     &["MS.AAD.7.4v1", "MSL-PIM-DP-1"]
                 } else {
-                    &["PIM-023"]
+                    &["PIM023"]
                 },
             )
         }
@@ -407,7 +407,7 @@ pub(crate) fn of_create(f: &AssignmentFacts, until: Option<DateTime<Utc>>) -> Po
         _ if f.principal_is_sp && f.role_is_privileged => Posture::new(
             Weakens,
             "a service principal added to a privileged role",
-            &["PIM-016"],
+            &["PIM016"],
         ),
         _ if f.role_is_tier0 => Posture::new(
             Weakens,
@@ -462,7 +462,7 @@ pub(crate) fn of_update(
             if f.kind == AssignmentKind::Active {
                 &["MS.AAD.7.4v1", "MSL-PIM-DP-1"]
             } else {
-                &["PIM-023"]
+                &["PIM023"]
             },
         ),
         (None, Some(_)) => Posture::new(Strengthens, "permanent → time-bound", &[]),

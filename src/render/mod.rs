@@ -406,7 +406,7 @@ mod tests {
                 posture(
                     Effect::Strengthens,
                     "activation window shorter: 8h → 1h",
-                    &["MSL-SECOPS-2", "PIM-037"],
+                    &["MSL-SECOPS-2", "PIM037"],
                 ),
             ),
             create,

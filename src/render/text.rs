@@ -328,7 +328,7 @@ mod tests {
             "  - active  yusuf.portal@contoso.com  (permanent)  (weakens: a <test> | weakening removal · CIS 1.1.2)\n",
             "      # not declared in a managed role\n",
             "\nSecurity Administrator\n",
-            "  ~ rule Expiration_EndUser_Assignment  (strengthens: activation window shorter: 8h → 1h · MSL-SECOPS-2, PIM-037)\n",
+            "  ~ rule Expiration_EndUser_Assignment  (strengthens: activation window shorter: 8h → 1h · MSL-SECOPS-2, PIM037)\n",
             "      activation.max_duration: 8h → 1h\n",
             "\nHelpdesk Administrator\n",
             "  + eligible  alice@contoso.com  until 2027-09-30\n",
