@@ -223,3 +223,51 @@ async fn principal_lookups_follow_pages_smaller_than_their_in_clause() {
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert_eq!(p.summary.creates, 26);
 }
+
+/// Groups are accepted by the language before plan reads them: a declared group is a warning that names it, never
+/// a silent nothing, and the rest of the declaration is planned as before.
+#[tokio::test]
+async fn a_declared_group_is_reported_as_not_planned_yet() {
+    let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(CONTOSO).unwrap() {
+        let f = f.unwrap().path();
+        if f.file_name().unwrap() != "tenant.yaml" {
+            std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(
+        dir.path().join("groups.yaml"),
+        "version: pimctl/v1\ngroups:\n  Tier0-Operators:\n    member:\n      eligible:\n        - user: alice.admin@contoso.com\n          until: 2027-06-30\n",
+    )
+    .unwrap();
+    let with_group = plan_against(&em, &desired(dir.path(), &em)).await;
+    let without = contoso_plan(&Setup::default()).await;
+
+    let notes: Vec<_> = with_group
+        .notes
+        .iter()
+        .filter(|n| {
+            n.target
+                .as_ref()
+                .is_some_and(|t| t.surface == pimctl::model::Surface::Group)
+        })
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!(notes[0].kind, NoteKind::NotManaged);
+    assert_eq!(notes[0].role_name, "Tier0-Operators (member)");
+    assert!(
+        notes[0]
+            .message
+            .contains("does not read or change PIM for Groups yet")
+    );
+    assert!(
+        notes[0]
+            .origin
+            .as_ref()
+            .unwrap()
+            .file
+            .ends_with("groups.yaml")
+    );
+    assert_eq!(lines(&with_group), lines(&without));
+}

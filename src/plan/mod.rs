@@ -640,6 +640,22 @@ impl Context<'_> {
 
     fn check_targets(&mut self) {
         for (key, role) in &self.desired.targets {
+            // The language accepts groups; reading and writing them is not built yet. Say so rather than plan
+            // nothing for them in silence.
+            if key.surface == crate::model::Surface::Group {
+                self.notes.push(Note {
+                    kind: NoteKind::NotManaged,
+                    severity: NoteSeverity::Warning,
+                    target: Some(key.clone()),
+                    role_name: role.target.describe(),
+                    principal: None,
+                    message: "declared, but this version of pimctl does not read or change PIM for Groups yet: \
+                              nothing of this group is planned or applied"
+                        .to_string(),
+                    origin: Some(role.origin.clone()),
+                });
+                continue;
+            }
             let custom = role.target.role().is_some_and(|r| r.is_custom());
             match self.found(key) {
                 None if custom => self.errors.push(PlanError {
