@@ -4,19 +4,13 @@
 //! nulls, the same values. Timestamps compare as instants (ARM writes `+00:00` and trimmed fractions; pimctl writes
 //! `Z` and milliseconds).
 
+mod common;
+use common::fixture;
+
 use pimctl::graph::arm::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/graph-reference/examples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
 
 fn same(ours: &Value, theirs: &Value, path: &str, out: &mut Vec<String>) {
     match (ours, theirs) {

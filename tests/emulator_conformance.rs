@@ -9,15 +9,6 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/graph-reference/examples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
 /// The part of an `@odata.context` after `$metadata#`, with keys in `('...')` made generic.
 fn context_shape(c: &str) -> String {
     let tail = c.split("$metadata#").nth(1).unwrap_or(c);

@@ -37,14 +37,6 @@ async fn start_reviews(page_size: Option<usize>) -> Emu {
     start_with(c).await
 }
 
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/graph-reference/examples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
 /// The keys of `theirs` that `ours` lacks, recursively (arrays: item by item, as far as both go), less `allowed`.
 fn missing(ours: &Value, theirs: &Value, path: &str, allowed: &[&str], out: &mut Vec<String>) {
     match (ours, theirs) {

@@ -4,21 +4,15 @@
 //! name: a timestamp is compared as an instant (Graph writes 7 decimals, chrono 9), and a request's `startDate`
 //! given as a timestamp comes back as its date (as Microsoft's response to that request shows).
 
+mod common;
+use common::fixture;
+
 use pimctl::graph::Page;
 use pimctl::graph::review::{
     AccessReviewInstance, AccessReviewScheduleDefinition, AccessReviewScope, ApplyAction,
     DefaultDecision, Nullable, RecurrencePatternType,
 };
 use serde_json::{Value, json};
-
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/graph-reference/examples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 fn instant(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(s)

@@ -7,6 +7,16 @@ use pimctl::emulator::{Emulator, EmulatorConfig, RunningEmulator};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+/// One of Microsoft's published examples (`tests/fixtures/graph-reference/examples/NAME`), as JSON.
+pub fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/graph-reference/examples/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// A tenant used by most tests. The clock starts at 2026-11-21T09:00:00Z and is frozen by [`start`].
 pub const SEED: &str = r#"
 tenant: {id: 11111111-2222-3333-4444-555555555555, domain: contoso.com}
