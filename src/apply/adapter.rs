@@ -5,7 +5,7 @@
 use crate::graph::client::{ClientError, GraphClient};
 use crate::graph::{
     AssignmentType, GroupAssignmentSchedule, GroupEligibilitySchedule, RequestSchedule,
-    ScheduleRequestAction, UnifiedRoleAssignmentSchedule,
+    ScheduleRequestAction, UnifiedRoleAssignmentSchedule, UnifiedRoleManagementPolicyAssignment,
 };
 use crate::model::{AssignmentKind, Surface, TargetKey, canonical_scope};
 use crate::plan::wire::{group_access, requests_path, rule_path};
@@ -60,6 +60,44 @@ pub(crate) fn addresses_its_meaning(op: &Operation) -> bool {
 pub(crate) fn policy_of(op: &Operation) -> Option<&str> {
     let rest = op.path.strip_prefix("/policies/roleManagementPolicies/")?;
     Some(rest.split_once("/rules/")?.0)
+}
+
+/// Where a rule PATCH goes when its policy is gone (404): a group's policies take new ids when the group is first
+/// onboarded to PIM, by its first policy update or schedule request (digest §11.6), so a plan made of a group not yet
+/// onboarded names ids that the first write of the same apply retires. The path of the same rule in the policy the
+/// tenant now holds for the same target, when that is another policy; `None` for directory roles, whose policies
+/// never move. One filtered read of the group's policy assignments.
+pub(crate) async fn moved_rule_path(
+    client: &GraphClient,
+    op: &Operation,
+) -> Result<Option<String>, ClientError> {
+    let Meaning::PatchRule { target, rule } = &op.meaning else {
+        return Ok(None);
+    };
+    if target.surface != Surface::Group {
+        return Ok(None);
+    }
+    let q = |s: &str| s.replace('\'', "''");
+    let path = format!(
+        "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '{}' and scopeType eq 'Group' and roleDefinitionId eq '{}'",
+        q(&target.scope),
+        q(&target.role.0)
+    );
+    let assignments: Vec<UnifiedRoleManagementPolicyAssignment> = client.list_all(&path).await?;
+    let now = assignments
+        .iter()
+        .filter(|a| {
+            a.scope_id.eq_ignore_ascii_case(&target.scope)
+                && a.role_definition_id
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(&target.role.0))
+        })
+        .map(|a| a.policy_id.as_str())
+        .collect::<Vec<_>>();
+    Ok(match now[..] {
+        [id] => Some(rule_path(id, rule.as_str())).filter(|p| !p.eq_ignore_ascii_case(&op.path)),
+        _ => None,
+    })
 }
 
 /// Whether an error says the tenant is already as the request wanted (the same codes on every PIM surface Graph

@@ -6,7 +6,9 @@
 //! principal in the protected set the caller gives it ([`refused_removals`]: the plan's list, and the policies' with
 //! `--policies`). While sending, an error that says the tenant is already as wanted (`RoleAssignmentExists` on a
 //! create, `RoleAssignmentDoesNotExist` on a removal) counts as done once a read confirms it; a change that fails for
-//! good skips the changes of the same role that follow it.
+//! good skips the changes of the same role that follow it. A rule PATCH whose group policy is gone (the group's first
+//! write in this apply onboarded it to PIM, and its policies took new ids) goes to the same rule of the same target's
+//! policy under its new id ([`adapter::moved_rule_path`]).
 
 use crate::graph::ScheduleRequestAction;
 use crate::graph::client::{ClientError, GraphClient};
@@ -403,19 +405,21 @@ async fn send(
             );
         }
     }
-    let write = async || -> Result<Option<serde_json::Value>, ClientError> {
-        match op.method {
-            Method::Patch => client.patch_json(&op.path, &body).await,
-            Method::Post => client.post_json(&op.path, &body).await,
-        }
+    let write_to = async |path: &str, sent: &mut Vec<Sent>| {
+        let result = match op.method {
+            Method::Patch => client.patch_json(path, &body).await,
+            Method::Post => client.post_json(path, &body).await,
+        };
+        sent.push(record(
+            op.method.as_str(),
+            path.to_string(),
+            body.clone(),
+            &result,
+        ));
+        result
     };
-    let result = write().await;
-    sent.push(record(
-        op.method.as_str(),
-        op.path.clone(),
-        body.clone(),
-        &result,
-    ));
+    let write = async |sent: &mut Vec<Sent>| write_to(&op.path, sent).await;
+    let result = write(sent).await;
     let Meaning::Assignment {
         target,
         principal,
@@ -424,18 +428,18 @@ async fn send(
         end,
     } = &op.meaning
     else {
-        return match result {
+        let result = match result {
             // The whole rule is sent: sending it again after a lost answer can only set the same values.
-            Err(e) if e.is_ambiguous() => {
-                let again = write().await;
-                sent.push(record(
-                    op.method.as_str(),
-                    op.path.clone(),
-                    body.clone(),
-                    &again,
-                ));
-                again.map(|_| Done::Applied)
-            }
+            Err(e) if e.is_ambiguous() => write(sent).await,
+            other => other,
+        };
+        return match result {
+            // The policy is gone: a group's first write in this apply onboarded it, and its policies took new ids.
+            // The same rule goes to the policy the tenant now holds for the same target.
+            Err(e) if e.status() == Some(404) => match adapter::moved_rule_path(client, op).await {
+                Ok(Some(path)) => write_to(&path, sent).await.map(|_| Done::Applied),
+                _ => Err(e),
+            },
             other => other.map(|_| Done::Applied),
         };
     };
@@ -455,13 +459,7 @@ async fn send(
         Err(e) if e.is_ambiguous() => match in_effect().await {
             Ok(true) => Ok(Done::Applied),
             Ok(false) => {
-                let again = write().await;
-                sent.push(record(
-                    op.method.as_str(),
-                    op.path.clone(),
-                    body.clone(),
-                    &again,
-                ));
+                let again = write(sent).await;
                 match again {
                     Ok(_) => Ok(Done::Applied),
                     Err(e) if adapter::already(action, &e) => confirm(e).await,
