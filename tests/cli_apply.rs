@@ -43,7 +43,7 @@ fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
     // Without --policies, the plan was checked against the policy files it recorded.
     assert_eq!(
         audit["policy_check"],
-        "the 5 policy files the plan recorded"
+        "the 6 policy files the plan recorded"
     );
     assert_eq!(
         audit["changes"][2]["sent"][0]["body"]["action"],

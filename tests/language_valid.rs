@@ -495,9 +495,9 @@ fn past_entries_are_ignored_with_a_warning_and_the_rest_is_kept() {
 #[test]
 fn the_contoso_example_loads_without_diagnostics() {
     let state = load_clean(&repo("examples/contoso"));
-    assert_eq!(state.files.len(), 5);
-    assert_eq!(state.targets.len(), 10);
-    assert_eq!(state.assignments().len(), 26);
+    assert_eq!(state.files.len(), 6);
+    assert_eq!(state.targets.len(), 12);
+    assert_eq!(state.assignments().len(), 25);
     assert_eq!(state.protected.len(), 2);
     let ga = role(&state, "Global Administrator");
     assert_eq!(ga.templates, ["tier0", "builtin:tier0"]);

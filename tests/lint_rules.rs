@@ -369,6 +369,14 @@ fn a_malformed_lint_block_is_a_diagnostic_of_the_language() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_half_costs_the_plan_read_and_one_batch_of_group_members() {
     let em = planning::emulator_from_file(planning::CONTOSO_TENANT, &Setup::default()).await;
+    // Contoso's administrators are cloud-only; one synchronized member shows the property is carried.
+    em.with_state(|s| {
+        for u in &mut s.users {
+            if u.user_principal_name.as_deref() == Some("bob.secops@contoso.com") {
+                u.on_premises_sync_enabled = Some(true);
+            }
+        }
+    });
     let d = planning::desired(planning::CONTOSO, &em);
     let client = client(&em);
     let at = em.with_state(|s| s.now());
@@ -388,7 +396,9 @@ async fn the_live_half_costs_the_plan_read_and_one_batch_of_group_members() {
         members
             .values()
             .flatten()
-            .all(|m| m.on_premises_sync_enabled == Some(true)
+            .all(|m| m.on_premises_sync_enabled
+                == (m.user_principal_name.as_deref() == Some("bob.secops@contoso.com"))
+                    .then_some(true)
                 && m.user_type.as_deref() == Some("Member")),
         "members carry the properties lint judges: {members:?}"
     );
