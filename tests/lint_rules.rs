@@ -403,3 +403,94 @@ async fn the_live_half_costs_the_plan_read_and_one_batch_of_group_members() {
         "members carry the properties lint judges: {members:?}"
     );
 }
+
+const GROUPS: &str = r#"version: pimctl/v1
+protected:
+  - user: bg-01@contoso.onmicrosoft.com
+  - user: bg-02@contoso.onmicrosoft.com
+directory_roles:
+  Global Administrator:
+    template: builtin:tier0
+    activation:
+      approval:
+        approvers: [{group: PIM Approvers}]
+    notifications:
+      activated: {admin: {recipients: [secops@contoso.com]}}
+    active:
+      - user: bg-01@contoso.onmicrosoft.com
+      - user: bg-02@contoso.onmicrosoft.com
+    eligible:
+      - group: Tier0-Operators
+        until: 2027-06-30
+groups:
+  Tier0-Operators:
+    member:
+      activation:
+        max_duration: 12h
+        require: []
+        approval:
+          required: true
+          approvers: [{user: carol.iam@contoso.com}]
+      eligible:
+        - user: alice.admin@contoso.com
+          until: 2027-06-30
+      active:
+        - user: dave.ops@contoso.com
+    owner:
+      template: builtin:tier0
+      activation:
+        approval:
+          approvers: [{group: PIM Approvers}]
+      notifications:
+        activated: {admin: {recipients: [secops@contoso.com]}}
+      eligible:
+        - user: carol.iam@contoso.com
+          until: 2027-06-30
+"#;
+
+/// A group that holds Global Administrator: its blocks are judged as Global Administrator by the rules that cover
+/// groups, and its members and owners are Global Administrators.
+#[test]
+fn group_blocks_are_judged_as_the_roles_their_groups_hold() {
+    let d = language::load_str("groups.yaml", GROUPS, &LoadOptions { now: now() })
+        .ok()
+        .unwrap_or_else(|d| panic!("{}", d.render_text(false)));
+    let report = lint::lint(&d, None, now(), Options::default());
+    let of = |rule| of_rule(&report, rule, Half::Declared);
+    // MFA and justification on the member block: errors and warnings as for tier 0; 12 hours is over 8.
+    assert_eq!(
+        of("PIM034"),
+        ["error PIM034: activating Tier0-Operators (member) requires neither MFA nor an authentication context @ groups.yaml:24 groups.\"Tier0-Operators\".member.activation.require"]
+    );
+    assert_eq!(of("PIM035").len(), 1, "{:?}", of("PIM035"));
+    assert!(of("PIM037")[0].contains("Tier0-Operators (member) allows activations of 12h, more than 8h (tier 0)"));
+    // Dave is a permanent active member: standing Global Administrator (PIM020); nobody owns it permanently.
+    assert_eq!(of("PIM020").len(), 1);
+    assert!(of("PIM020")[0].contains("dave.ops@contoso.com is permanently active in Tier0-Operators (member)"));
+    assert!(of("PIM025").is_empty());
+    // Carol approves the member block and is an eligible owner: she is reported as a holder of the role.
+    assert_eq!(of("PIM026").len(), 1);
+    // The activation alert: the member block of a group that holds Global Administrator alerts nobody.
+    assert!(
+        of("PIM041")
+            .iter()
+            .any(|f| f.contains("Tier0-Operators (member) does not declare who is alerted")),
+        "{:?}",
+        of("PIM041")
+    );
+    // Two break-glass accounts, Alice and Dave as members, Carol as an owner: 5 Global Administrators, too many
+    // for the cis profile, and the message says the owner was counted.
+    let cis = lint::lint(
+        &d,
+        None,
+        now(),
+        Options {
+            profile: Profile::Cis,
+            notifications: Notifications::Strict,
+        },
+    );
+    assert_eq!(
+        of_rule(&cis, "PIM010", Half::Declared),
+        ["error PIM010: the tenant declares 5 Global Administrators (counting 1 group owner); the cis profile wants 2 to 4 @ groups.yaml:16 directory_roles.\"Global Administrator\".eligible"]
+    );
+}

@@ -46,6 +46,14 @@ pub const SOURCES: &[(&str, &str)] = &[
         "Microsoft Learn, manage emergency access accounts (`security-emergency-access.md`)",
     ),
     (
+        "MSL-PIM-GROUPS",
+        "Microsoft Learn, PIM for Groups (`concept-pim-for-groups.md`): who can change the credentials of a role-assignable group's members",
+    ),
+    (
+        "ScubaGear#2072",
+        "CISA ScubaGear issue 2072: password-reset escalation through eligible members of a PIM-for-Groups group (see also MicrosoftDocs/entra-docs#2049)",
+    ),
+    (
         "PIM NoMfaOnRoleActivationAlert",
         "PIM's built-in security alert \"roles don't require MFA for activation\"",
     ),

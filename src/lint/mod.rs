@@ -10,10 +10,11 @@
 
 pub mod docs;
 pub mod format;
+pub mod groups;
 pub mod rules;
 pub mod view;
 
-use crate::model::{DesiredState, LiveState, Origin, PrincipalRef, RoleKey};
+use crate::model::{DesiredState, LiveState, Origin, PrincipalRef, RoleKey, TargetKey};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -139,6 +140,7 @@ impl Cx<'_> {
             half: self.view.half,
             role: None,
             role_key: None,
+            target: None,
             principal: None,
             principal_key: None,
             detail: String::new(),
@@ -162,8 +164,12 @@ pub struct Finding {
     pub half: Half,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// The directory role, when the finding is about one.
     #[serde(skip)]
     pub role_key: Option<RoleKey>,
+    /// The target (a directory role, or a group's member or owner block) the finding is about.
+    #[serde(skip)]
+    pub target: Option<TargetKey>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal: Option<String>,
     #[serde(skip)]
@@ -191,7 +197,8 @@ impl Finding {
     }
     pub fn role(mut self, r: &RoleView) -> Self {
         self.role = Some(r.name.clone());
-        self.role_key = Some(r.key.clone());
+        self.role_key = r.group.is_none().then(|| r.key.clone());
+        self.target = Some(r.target.clone());
         if self.location.is_none() {
             self.location = r.origin.clone();
         }
@@ -219,13 +226,14 @@ impl Finding {
         self
     }
 
-    /// The identity of the finding across views: rule, role, principal, detail.
+    /// The identity of the finding across views: rule, target, principal, detail.
     fn identity(&self) -> (String, String, String, String) {
         (
             self.rule.to_string(),
-            self.role_key
+            self.target
                 .as_ref()
-                .map(|k| k.0.clone())
+                .map(ToString::to_string)
+                .or_else(|| self.role_key.as_ref().map(|k| k.0.clone()))
                 .unwrap_or_default(),
             self.principal_key.clone().unwrap_or_default(),
             self.detail.clone(),

@@ -7,8 +7,9 @@
 use crate::catalog;
 use crate::model::{
     AccessReview, AssignmentKind, DesiredState, LivePrincipal, LiveState, Origin, PolicySettings,
-    PrincipalKind, PrincipalRef, RoleKey, RoleRef, TargetKey,
+    PrincipalKind, PrincipalRef, RoleKey, RoleRef, TargetKey, TargetRef,
 };
+pub use super::groups::{GroupFacts, Grant};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -104,10 +105,14 @@ pub struct AssignmentView {
     pub origin: Option<Origin>,
 }
 
-/// One role.
+/// One target: a directory role, or a group's member or owner block (then [`RoleView::group`] says which group and
+/// what it grants).
 #[derive(Debug, Clone)]
 pub struct RoleView {
+    /// The role definition for a directory role; `member` or `owner` for a group block.
     pub key: RoleKey,
+    /// The target: what findings are keyed by.
+    pub target: TargetKey,
     pub name: String,
     pub template_id: Option<String>,
     /// Microsoft's PRIVILEGED label.
@@ -122,6 +127,8 @@ pub struct RoleView {
     /// The role's declaration, and where each of its settings was written.
     pub origin: Option<Origin>,
     pub origins: BTreeMap<String, Origin>,
+    /// For a group block: the group and the directory roles it holds.
+    pub group: Option<GroupFacts>,
 }
 
 impl RoleView {
@@ -165,6 +172,8 @@ pub struct ProtectedView {
 pub struct View {
     pub half: Half,
     pub roles: BTreeMap<RoleKey, RoleView>,
+    /// Group blocks (PIM for Groups), by target: declared ones by their declared key, live ones by group id.
+    pub groups: BTreeMap<TargetKey, RoleView>,
     pub protected: Vec<ProtectedView>,
     /// "Now": the load's clock, or the tenant's read time.
     pub now: DateTime<Utc>,
@@ -202,13 +211,9 @@ fn privileged(template_id: Option<&str>) -> bool {
 /// The declaration alone.
 pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
     let mut roles = BTreeMap::new();
+    let mut groups = BTreeMap::new();
     for (target, r) in &desired.targets {
-        // Lint's rules judge directory roles.
-        let Some(role_ref) = r.target.role() else {
-            continue;
-        };
-        let key = &target.role;
-        let tid = template_id(role_ref);
+        let tid = r.target.role().and_then(template_id);
         let mut assignments = Vec::new();
         for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
             for a in r.assignments(kind).unwrap_or_default() {
@@ -221,30 +226,34 @@ pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
                 });
             }
         }
-        roles.insert(
-            key.clone(),
-            RoleView {
-                key: key.clone(),
-                name: r.target.label().to_string(),
-                privileged: privileged(tid.as_deref()),
-                template_id: tid,
-                declared: true,
-                policy: r.policy.clone(),
-                assignments,
-                activations: 0,
-                access_review: r.access_review.clone(),
-                origin: Some(r.origin.clone()),
-                origins: desired
-                    .setting_origins
-                    .get(target)
-                    .cloned()
-                    .unwrap_or_default(),
-            },
-        );
+        let view = RoleView {
+            key: target.role.clone(),
+            target: target.clone(),
+            name: r.target.describe(),
+            privileged: privileged(tid.as_deref()),
+            template_id: tid,
+            declared: true,
+            policy: r.policy.clone(),
+            assignments,
+            activations: 0,
+            access_review: r.access_review.clone(),
+            origin: Some(r.origin.clone()),
+            origins: desired
+                .setting_origins
+                .get(target)
+                .cloned()
+                .unwrap_or_default(),
+            group: super::groups::declared_facts(&r.target),
+        };
+        match r.target {
+            TargetRef::DirectoryRole(_) => roles.insert(target.role.clone(), view),
+            TargetRef::Group { .. } => groups.insert(target.clone(), view),
+        };
     }
-    View {
+    let mut view = View {
         half: Half::Declared,
         roles,
+        groups,
         protected: desired
             .protected
             .iter()
@@ -254,7 +263,9 @@ pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
             })
             .collect(),
         now,
-    }
+    };
+    super::groups::link_grants(&mut view);
+    view
 }
 
 /// The tenant's group members read for the linter, by lower-cased group id.
@@ -343,6 +354,7 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
             key.clone(),
             RoleView {
                 key: key.clone(),
+                target: target.clone(),
                 name: r.display_name.clone(),
                 privileged: r.is_privileged,
                 template_id: tid,
@@ -361,15 +373,20 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
                     .get(&target)
                     .cloned()
                     .unwrap_or_default(),
+                group: None,
             },
         );
     }
-    View {
+    let mut view = View {
         half: Half::Live,
         roles,
+        groups: BTreeMap::new(),
         protected: protected(desired, &look),
         now: live.read_at,
-    }
+    };
+    view.groups = super::groups::live_blocks(desired, live, &|id| look.by_id(id));
+    super::groups::link_grants(&mut view);
+    view
 }
 
 /// The tenant once the declaration is applied: declared settings over the live ones, declared assignment kinds
@@ -382,15 +399,23 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
     let mut view = live(desired, live_state, members);
     view.half = Half::After;
     for (target, d) in &desired.targets {
-        let Some(role_ref) = d.target.role() else {
-            continue;
+        let tid = d.target.role().and_then(template_id);
+        // Where the target sits in the view: a role by its definition, a group block by the group's id once the
+        // tenant resolved it (else by its declared key).
+        let live_key = match d.target {
+            TargetRef::DirectoryRole(_) => None,
+            TargetRef::Group { .. } => Some(
+                super::groups::resolve(target, live_state).unwrap_or_else(|| target.clone()),
+            ),
         };
-        let key = &target.role;
-        let base = view.roles.get(key).cloned();
-        let tid = template_id(role_ref);
+        let base = match &live_key {
+            None => view.roles.get(&target.role).cloned(),
+            Some(k) => view.groups.get(k).cloned(),
+        };
         let mut role = base.unwrap_or_else(|| RoleView {
-            key: key.clone(),
-            name: d.target.label().to_string(),
+            key: target.role.clone(),
+            target: live_key.clone().unwrap_or_else(|| target.clone()),
+            name: d.target.describe(),
             privileged: privileged(tid.as_deref()),
             template_id: tid,
             declared: true,
@@ -404,7 +429,13 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
                 .get(target)
                 .cloned()
                 .unwrap_or_default(),
+            group: super::groups::declared_facts(&d.target),
         });
+        role.declared = true;
+        role.origin = Some(d.origin.clone());
+        if let Some(o) = desired.setting_origins.get(target) {
+            role.origins = o.clone();
+        }
         role.policy = d.policy.merge_over(&role.policy);
         role.access_review = d.access_review.clone();
         for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
@@ -442,8 +473,12 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
             });
             role.assignments.extend(declared);
         }
-        view.roles.insert(key.clone(), role);
+        match live_key {
+            None => view.roles.insert(target.role.clone(), role),
+            Some(k) => view.groups.insert(k, role),
+        };
     }
+    super::groups::link_grants(&mut view);
     view
 }
 

@@ -331,9 +331,14 @@ pub(crate) fn mark_lint(changes: &mut [super::Change], newly: &[crate::lint::Fin
         of_target.entry(c.key.target().clone()).or_default().push(i);
     }
     for f in newly {
-        // Lint judges directory roles, tenant-wide.
-        let Some(role) = &f.role_key else { continue };
-        let target = crate::model::TargetKey::directory_role(role.clone());
+        // The finding's target: a directory role, or a group block (by the group's id).
+        let Some(target) = f.target.clone().or_else(|| {
+            f.role_key
+                .clone()
+                .map(crate::model::TargetKey::directory_role)
+        }) else {
+            continue;
+        };
         let Some(indices) = of_target.get(&target) else {
             continue;
         };

@@ -15,6 +15,10 @@ mod pim016_service_principals;
 mod pim019_unmanaged_roles;
 mod pim020_permanent_active;
 mod pim021_outside_pim;
+mod pim024_group_tier0_controls;
+mod pim025_group_permanent_owner;
+mod pim026_group_owners_hold_roles;
+mod pim027_password_reset_escalation;
 mod pim030_approval_required;
 mod pim031_approver_present;
 mod pim032_self_approval;
@@ -38,6 +42,10 @@ pub static ALL: &[&Rule] = &[
     &pim019_unmanaged_roles::RULE,
     &pim020_permanent_active::RULE,
     &pim021_outside_pim::RULE,
+    &pim024_group_tier0_controls::RULE,
+    &pim025_group_permanent_owner::RULE,
+    &pim026_group_owners_hold_roles::RULE,
+    &pim027_password_reset_escalation::RULE,
     &pim030_approval_required::RULE,
     &pim031_approver_present::RULE,
     &pim032_self_approval::RULE,
@@ -85,21 +93,53 @@ fn in_set(role: &RoleView, set: &[&str]) -> bool {
     set.iter().any(|t| role.is(t))
 }
 
-/// Tier 0 (`pim-baselines.md` §4.3, [`crate::catalog::TIER0`], which holds the SecOps baseline roles).
+/// Tier 0 (`pim-baselines.md` §4.3, [`crate::catalog::TIER0`], which holds the SecOps baseline roles); a group block
+/// when its group holds a tier-0 role.
 pub(crate) fn is_tier0(role: &RoleView) -> bool {
     role.template_id
         .as_deref()
         .is_some_and(crate::catalog::is_tier0)
+        || role.group.as_ref().is_some_and(|g| g.tier0())
 }
 
-/// Microsoft's PRIVILEGED label, or one of CISA's highly privileged roles.
+/// Microsoft's PRIVILEGED label, or one of CISA's highly privileged roles; a group block when its group holds one.
 pub(crate) fn is_sensitive(role: &RoleView) -> bool {
-    role.privileged || in_set(role, CISA_ROLES)
+    role.privileged
+        || in_set(role, CISA_ROLES)
+        || role.group.as_ref().is_some_and(|g| g.sensitive())
 }
 
 /// The roles of a set that the view has, in the set's order.
 pub(crate) fn roles_in<'a>(view: &'a View, set: &'a [&str]) -> impl Iterator<Item = &'a RoleView> {
     set.iter().filter_map(|t| view.role(t))
+}
+
+/// How a holder holds a role, for messages: nothing when assigned directly, else ` (through group X)` or
+/// ` (as an owner of group X)`.
+pub(crate) fn via(v: &crate::lint::groups::Via) -> String {
+    use crate::lint::groups::Via;
+    match v {
+        Via::Direct | Via::Unexpanded => String::new(),
+        Via::Member { group } => format!(" (through group {group})"),
+        Via::Owner { group } => format!(" (as an owner of group {group})"),
+    }
+}
+
+/// The `member` blocks of the groups that hold a role of a set (ScubaGear judges a role's alerts on the member
+/// policies of the groups that hold it, too).
+pub(crate) fn member_blocks_holding<'a>(
+    view: &'a View,
+    set: &'a [&str],
+) -> impl Iterator<Item = &'a RoleView> {
+    view.groups.values().filter(move |b| {
+        b.group.as_ref().is_some_and(|g| {
+            g.access == crate::model::GroupAccess::Member
+                && g.grants.iter().any(|x| {
+                    set.iter()
+                        .any(|t| x.role.0.eq_ignore_ascii_case(t))
+                })
+        })
+    })
 }
 
 /// Every primary approver named in the role's approval stages.

@@ -117,6 +117,10 @@ fn finding(
         half: Half::Declared,
         role: w.role.as_ref().map(|r| r.label().to_string()),
         role_key: w.role.as_ref().map(|r| r.key()),
+        target: w
+            .role
+            .as_ref()
+            .map(|r| crate::model::TargetKey::directory_role(r.key())),
         principal: w.principal.as_ref().map(|p| p.to_string()),
         principal_key: None,
         detail,

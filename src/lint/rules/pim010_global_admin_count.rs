@@ -1,8 +1,8 @@
 //! PIM010: the number of Global Administrators is within the profile's bounds.
 
 use super::GA;
+use crate::lint::groups::Via;
 use crate::lint::{Cx, Finding, Half, Meta, Profile, Reads, Rule, Severity};
-use crate::model::PrincipalKind;
 use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
@@ -17,8 +17,11 @@ pub static RULE: Rule = Rule {
                     but fewer than two leaves the tenant with a single point of failure. The baselines differ on the \
                     upper bound: CISA allows 2 to 8, CIS 2 to 4, Microsoft fewer than 5 (and more than one). pimctl \
                     counts distinct principals (users and service principals) over eligible and active assignments, \
-                    with the members of assigned groups expanded when the tenant was read; a group whose members \
-                    are unknown (the declaration alone) counts as one.",
+                    with the members of assigned groups expanded when the tenant was read. Groups: the eligible and \
+                    active members of a group's `member` block count, and so do the owners of its `owner` block (the \
+                    owners of a role-assignable group can add themselves to it); the message says how many owners \
+                    were counted. A group whose members are unknown (no member block, and the declaration alone) \
+                    counts as one.",
         fix: "Move Global Administrators to least-privileged roles (Privileged Role Administrator, User \
               Administrator, ...) until the count is within bounds, or add a second administrator (the two \
               break-glass accounts count).",
@@ -40,29 +43,52 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
     let role = cx.view.role(GA);
     let mut people = BTreeSet::new();
     let mut unexpanded = 0;
+    let mut owners = BTreeSet::new();
     for a in role.into_iter().flat_map(|r| &r.assignments) {
-        match (&a.principal.kind, &a.principal.members) {
-            (PrincipalKind::Group, Some(members)) => people.extend(members.iter().map(|m| m.key())),
-            (PrincipalKind::Group, None) => {
-                unexpanded += 1;
-                people.insert(a.principal.key());
+        for h in cx.view.holders(a) {
+            match h.via {
+                Via::Unexpanded => unexpanded += 1,
+                Via::Owner { .. } => {
+                    owners.insert(h.principal.key());
+                }
+                Via::Direct | Via::Member { .. } => {}
             }
-            _ => {
-                people.insert(a.principal.key());
-            }
+            people.insert(h.principal.key());
         }
     }
+    // Someone who holds the role otherwise is not counted as an owner.
+    let owners = owners
+        .iter()
+        .filter(|o| {
+            role.into_iter().flat_map(|r| &r.assignments).all(|a| {
+                cx.view
+                    .holders(a)
+                    .iter()
+                    .all(|h| &h.principal.key() != *o || matches!(h.via, Via::Owner { .. }))
+            })
+        })
+        .count();
     let n = people.len();
     if (min..=max).contains(&n) {
         return;
     }
-    let groups = if unexpanded > 0 {
-        format!(
-            " (counting {unexpanded} group{} as one each)",
+    let mut counting = Vec::new();
+    if unexpanded > 0 {
+        counting.push(format!(
+            "{unexpanded} group{} as one each",
             if unexpanded == 1 { "" } else { "s" }
-        )
-    } else {
+        ));
+    }
+    if owners > 0 {
+        counting.push(format!(
+            "{owners} group owner{}",
+            if owners == 1 { "" } else { "s" }
+        ));
+    }
+    let groups = if counting.is_empty() {
         String::new()
+    } else {
+        format!(" (counting {})", counting.join(" and "))
     };
     let whose = match cx.view.half {
         Half::Declared => "declares",

@@ -14,7 +14,9 @@ pub static RULE: Rule = Rule {
         rationale: "An account synchronized from Active Directory can be taken over from on-premises: whoever \
                     controls the domain resets its password or changes its attributes, and gains its cloud roles. \
                     Cloud-only administrator accounts cut that path. Only the tenant knows whether an account is \
-                    synchronized (`onPremisesSyncEnabled`), so this rule reads the tenant.",
+                    synchronized (`onPremisesSyncEnabled`), so this rule reads the tenant. Groups: a role held by a \
+                    group is held by the group's members (read from the tenant, or eligible or active in its PIM \
+                    `member` block) and by the owners of its `owner` block, who can add themselves to it.",
         fix: "Create a cloud-only administrator account (`name@<tenant>.onmicrosoft.com` or a cloud-only UPN) for the \
               person, declare that account in the role, and remove the synchronized one.",
     },
@@ -24,16 +26,11 @@ pub static RULE: Rule = Rule {
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for role in cx.view.roles.values().filter(|r| is_sensitive(r)) {
         for a in &role.assignments {
-            let synced: Vec<_> = std::iter::once(&a.principal)
-                .chain(a.principal.members.iter().flatten())
-                .filter(|p| p.synced == Some(true))
-                .collect();
-            for p in synced {
-                let via = if p.key() == a.principal.key() {
-                    String::new()
-                } else {
-                    format!(" (through group {})", a.principal.label)
-                };
+            let holders = cx.view.holders(a);
+            let synced = holders.iter().filter(|h| h.principal.synced == Some(true));
+            for h in synced {
+                let p = h.principal;
+                let via = super::via(&h.via);
                 out.push(
                     cx.finding(format!(
                         "{} is synchronized from on-premises and holds {} ({}){via}",

@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
         baselines: &["ZTA 22128", "MT.1025"],
         rationale: "A guest is authenticated by another organization: its password policy, MFA and offboarding are \
                     out of this tenant's control. A guest with a privileged role hands part of the tenant to that \
-                    organization. Whether an account is a guest (`userType`) is known only to the tenant.",
+                    organization. Whether an account is a guest (`userType`) is known only to the tenant. Groups: \
+                    the members and owners of a group that holds the role count, as for PIM012.",
         fix: "Give the person a member account of this tenant for administration, declare it in the role, and remove \
               the guest.",
     },
@@ -23,18 +24,22 @@ pub static RULE: Rule = Rule {
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for role in cx.view.roles.values().filter(|r| is_sensitive(r)) {
         for a in &role.assignments {
-            let guests = std::iter::once(&a.principal)
-                .chain(a.principal.members.iter().flatten())
-                .filter(|p| {
-                    p.user_type
-                        .as_deref()
-                        .is_some_and(|t| t.eq_ignore_ascii_case("guest"))
-                });
-            for p in guests {
+            let holders = cx.view.holders(a);
+            let guests = holders.iter().filter(|h| {
+                h.principal
+                    .user_type
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("guest"))
+            });
+            for h in guests {
+                let p = h.principal;
                 out.push(
                     cx.finding(format!(
-                        "guest {} holds {} ({})",
-                        p.label, role.name, a.kind
+                        "guest {} holds {} ({}){}",
+                        p.label,
+                        role.name,
+                        a.kind,
+                        super::via(&h.via)
                     ))
                     .role(role)
                     .principal(p)

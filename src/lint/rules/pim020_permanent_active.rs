@@ -16,7 +16,9 @@ pub static RULE: Rule = Rule {
                     MFA, justification or approval at activation, and a stolen session inherits it. Privileged roles \
                     should be held eligible and activated just in time. The emergency access accounts are the one \
                     exception the baselines accept; declare them under `protected:`. Other exceptions (a service \
-                    account during a migration) need a reason and an end date in the `lint:` block.",
+                    account during a migration) need a reason and an end date in the `lint:` block. Groups: a \
+                    permanent active member of a group that holds a privileged role holds that role standing, so \
+                    `member` blocks of such groups are judged too (permanent owners are PIM025).",
         fix: "Move the principal from `active:` to `eligible:`, or give the active assignment an `until`. For a \
               justified exception, add it under `lint: {exceptions: [{rule: PIM020, user: ..., reason: ..., \
               until: ...}]}`.",
@@ -25,7 +27,12 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    for role in cx.view.roles.values().filter(|r| is_sensitive(r)) {
+    let members = |r: &&crate::lint::RoleView| {
+        r.group
+            .as_ref()
+            .is_none_or(|g| g.access == crate::model::GroupAccess::Member)
+    };
+    for role in cx.view.targets().filter(members).filter(|r| is_sensitive(r)) {
         for a in role.assignments(AssignmentKind::Active) {
             if a.until.is_some() || cx.view.is_protected(&a.principal) {
                 continue;

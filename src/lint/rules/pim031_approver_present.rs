@@ -14,14 +14,15 @@ pub static RULE: Rule = Rule {
         rationale: "With approval required and nobody named, Entra falls back to the Privileged Role Administrators \
                     and Global Administrators as approvers: the very people whose access the approval should check, \
                     and possibly nobody at all when they are all eligible-only. The loader already refuses such a declaration \
-                    (E0150), so this rule judges the tenant.",
+                    (E0150), so this rule judges the tenant. Groups: every group block (member and owner) is judged \
+                    too.",
         fix: "Name approvers under `activation.approval.approvers` (a group of approvers, and a second person).",
     },
     check,
 };
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    for role in cx.view.roles.values() {
+    for role in cx.view.targets() {
         if role.policy.activation.approval.required != Some(true) || !approvers(role).is_empty() {
             continue;
         }

@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
         rationale: "PIM does not let approvers approve their own requests, but an approver who is also eligible \
                     turns a two-person control into a pact between two eligible members who approve each other, \
                     and, if they are the only approvers, deadlocks approval for themselves. Approvers should be \
-                    people who oversee the role, not people who use it.",
+                    people who oversee the role, not people who use it. Groups: every group block (member and owner) \
+                    is judged too.",
         fix: "Choose approvers who are not eligible for the role (a security team, the role's owners), or remove \
               their eligibility.",
     },
@@ -23,7 +24,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    for role in cx.view.roles.values() {
+    for role in cx.view.targets() {
         if role.policy.activation.approval.required != Some(true) {
             continue;
         }

@@ -20,7 +20,9 @@ pub static RULE: Rule = Rule {
         rationale: "Activation is the moment privilege is granted; proving it is really the member, with a second \
                     factor, is the control that makes just-in-time access safer than standing access. An \
                     authentication context lets a Conditional Access policy ask for phishing-resistant methods, \
-                    which Microsoft prefers to the plain MFA flag (which may not prompt again within a session).",
+                    which Microsoft prefers to the plain MFA flag (which may not prompt again within a session). \
+                    Groups: the member and owner blocks of a group that holds a privileged role are judged as that \
+                    role (an error when it is tier 0): activating the membership is activating the role.",
         fix: "Add `mfa` to `activation.require`, or set `activation.authentication_context: c1` with a Conditional \
               Access policy that targets it.",
     },
@@ -28,9 +30,14 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    for role in cx.view.roles.values() {
+    for role in cx.view.targets() {
         let tier0 = is_tier0(role);
-        if !tier0 && !is_sensitive(role) && !role.declared {
+        let judged = if role.group.is_some() {
+            is_sensitive(role)
+        } else {
+            tier0 || is_sensitive(role) || role.declared
+        };
+        if !judged {
             continue;
         }
         let a = &role.policy.activation;

@@ -13,14 +13,15 @@ pub static RULE: Rule = Rule {
         reads: Reads::Both,
         baselines: &["MSL-SECOPS-1", "MSL-PIM-DP-2"],
         rationale: "A justification ties each activation to a reason that reviewers and incident responders can \
-                    read in the audit log; without one, an activation by an intruder looks like any other.",
+                    read in the audit log; without one, an activation by an intruder looks like any other. Groups: \
+                    the member and owner blocks of a group that holds a privileged role are judged as that role.",
         fix: "Add `justification` to `activation.require`.",
     },
     check,
 };
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    for role in cx.view.roles.values() {
+    for role in cx.view.targets() {
         if !is_tier0(role) && !is_sensitive(role) {
             continue;
         }

@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
         baselines: &["MSL-SECOPS-1", "MSL-PIM-DP-2", "MSL-PIM-CFG-RANGE"],
         rationale: "An activation is standing privilege for its duration. Microsoft's SecOps baseline caps Global, \
                     Privileged Role and Security Administrator at 8 hours (its deployment plan suggests 1 hour for \
-                    Global Administrator); PIM itself accepts no more than 24 hours for any role.",
+                    Global Administrator); PIM itself accepts no more than 24 hours for any role. Groups: every group \
+                    block is judged, with the 8-hour bound when the group holds a tier-0 role.",
         fix: "Lower `activation.max_duration` (e.g. `1h` for Global Administrator, `2h` to `8h` for other tier-0 \
               roles).",
     },
@@ -22,7 +23,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    for role in cx.view.roles.values() {
+    for role in cx.view.targets() {
         let tier0 = is_tier0(role);
         let Some(max) = role.policy.activation.max_duration else {
             if tier0 && role.declared && cx.view.half == crate::lint::Half::Declared {

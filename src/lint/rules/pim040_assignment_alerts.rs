@@ -1,6 +1,6 @@
 //! PIM040: eligible and active assignments to CISA's highly privileged roles alert someone.
 
-use super::{CISA_ROLES, notification_path, notified, roles_in};
+use super::{CISA_ROLES, member_blocks_holding, notification_path, notified, roles_in};
 use crate::lint::{Cx, Finding, Meta, Notifications, Reads, Rule, Severity};
 use crate::model::NotificationEvent;
 
@@ -15,7 +15,9 @@ pub static RULE: Rule = Rule {
         rationale: "A new eligible or active member of a highly privileged role is how an intruder persists. The \
                     alert to role administrators is the detection; CISA requires an additional recipient (a \
                     monitored security mailbox), since the default recipients are the administrators themselves. \
-                    With `--notifications lenient` (Microsoft's Zero Trust Assessment) default recipients count.",
+                    With `--notifications lenient` (Microsoft's Zero Trust Assessment) default recipients count. \
+                    Groups: the `member` block of a group that holds one of these roles is judged too, as ScubaGear \
+                    does (a new member of the group is a new holder of the role).",
         fix: "Set `notifications.eligible_assigned.admin.recipients` and `notifications.active_assigned.admin.recipients` \
               to a monitored mailbox (e.g. in the tier template).",
     },
@@ -24,7 +26,7 @@ pub static RULE: Rule = Rule {
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
     let lenient = cx.options.notifications == Notifications::Lenient;
-    for role in roles_in(cx.view, CISA_ROLES) {
+    for role in roles_in(cx.view, CISA_ROLES).chain(member_blocks_holding(cx.view, CISA_ROLES)) {
         for event in [
             NotificationEvent::EligibleAssigned,
             NotificationEvent::ActiveAssigned,

@@ -1,6 +1,6 @@
 //! PIM041: activating Global Administrator alerts someone.
 
-use super::{GA, check_activation_alerts, roles_in};
+use super::{GA, check_activation_alerts, member_blocks_holding, roles_in};
 use crate::lint::{Cx, Finding, Meta, Reads, Rule, Severity};
 
 pub static RULE: Rule = Rule {
@@ -13,7 +13,9 @@ pub static RULE: Rule = Rule {
         baselines: &["MS.AAD.7.8v1", "ZTA 21819"],
         rationale: "Every activation of Global Administrator should be seen by someone other than the person \
                     activating, in time to react. CISA requires an additional recipient on the role activation \
-                    alert; with `--notifications lenient` default recipients count.",
+                    alert; with `--notifications lenient` default recipients count. Groups: the `member` block of \
+                    a group that holds Global Administrator is judged too (activating the membership activates the \
+                    role), as ScubaGear does.",
         fix: "Set `notifications.activated.admin.recipients` on Global Administrator (the `builtin:tier0` template \
               requires it).",
     },
@@ -21,5 +23,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    check_activation_alerts(cx, roles_in(cx.view, &[GA]), out);
+    check_activation_alerts(
+        cx,
+        roles_in(cx.view, &[GA]).chain(member_blocks_holding(cx.view, &[GA])),
+        out,
+    );
 }
