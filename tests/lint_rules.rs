@@ -460,13 +460,21 @@ fn group_blocks_are_judged_as_the_roles_their_groups_hold() {
     // MFA and justification on the member block: errors and warnings as for tier 0; 12 hours is over 8.
     assert_eq!(
         of("PIM034"),
-        ["error PIM034: activating Tier0-Operators (member) requires neither MFA nor an authentication context @ groups.yaml:24 groups.\"Tier0-Operators\".member.activation.require"]
+        [
+            "error PIM034: activating Tier0-Operators (member) requires neither MFA nor an authentication context @ groups.yaml:24 groups.\"Tier0-Operators\".member.activation.require"
+        ]
     );
     assert_eq!(of("PIM035").len(), 1, "{:?}", of("PIM035"));
-    assert!(of("PIM037")[0].contains("Tier0-Operators (member) allows activations of 12h, more than 8h (tier 0)"));
+    assert!(
+        of("PIM037")[0]
+            .contains("Tier0-Operators (member) allows activations of 12h, more than 8h (tier 0)")
+    );
     // Dave is a permanent active member: standing Global Administrator (PIM020); nobody owns it permanently.
     assert_eq!(of("PIM020").len(), 1);
-    assert!(of("PIM020")[0].contains("dave.ops@contoso.com is permanently active in Tier0-Operators (member)"));
+    assert!(
+        of("PIM020")[0]
+            .contains("dave.ops@contoso.com is permanently active in Tier0-Operators (member)")
+    );
     assert!(of("PIM025").is_empty());
     // Carol approves the member block and is an eligible owner: she is reported as a holder of the role.
     assert_eq!(of("PIM026").len(), 1);
@@ -491,6 +499,8 @@ fn group_blocks_are_judged_as_the_roles_their_groups_hold() {
     );
     assert_eq!(
         of_rule(&cis, "PIM010", Half::Declared),
-        ["error PIM010: the tenant declares 5 Global Administrators (counting 1 group owner); the cis profile wants 2 to 4 @ groups.yaml:16 directory_roles.\"Global Administrator\".eligible"]
+        [
+            "error PIM010: the tenant declares 5 Global Administrators (counting 1 group owner); the cis profile wants 2 to 4 @ groups.yaml:16 directory_roles.\"Global Administrator\".eligible"
+        ]
     );
 }

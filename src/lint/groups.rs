@@ -8,8 +8,8 @@
 
 use super::view::{AssignmentView, PrincipalView, RoleView, View};
 use crate::model::{
-    AssignmentKind, DesiredState, GroupAccess, LiveState, PrincipalKind, RoleKey,
-    Surface, TargetKey, TargetRef, is_guid,
+    AssignmentKind, DesiredState, GroupAccess, LiveState, PrincipalKind, RoleKey, Surface,
+    TargetKey, TargetRef, is_guid,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -67,7 +67,11 @@ impl GroupFacts {
             return a.eq_ignore_ascii_case(b);
         }
         let named = |n: &str| {
-            n.eq_ignore_ascii_case(&self.name) || self.id.as_deref().is_some_and(|id| n.eq_ignore_ascii_case(id))
+            n.eq_ignore_ascii_case(&self.name)
+                || self
+                    .id
+                    .as_deref()
+                    .is_some_and(|id| n.eq_ignore_ascii_case(id))
         };
         named(&p.label) || p.declared.as_ref().is_some_and(|d| named(&d.name))
     }
@@ -280,7 +284,10 @@ impl View {
     }
 
     /// The group blocks of the group an assignment's principal is (none for a user or service principal).
-    pub fn blocks_of<'a>(&'a self, p: &'a PrincipalView) -> impl Iterator<Item = &'a RoleView> + 'a {
+    pub fn blocks_of<'a>(
+        &'a self,
+        p: &'a PrincipalView,
+    ) -> impl Iterator<Item = &'a RoleView> + 'a {
         self.groups
             .values()
             .filter(move |b| b.group.as_ref().is_some_and(|f| f.is(p)))
@@ -307,7 +314,12 @@ impl View {
         };
         let mut known = a.principal.members.is_some();
         for m in a.principal.members.iter().flatten() {
-            push(m, Via::Member { group: group.clone() });
+            push(
+                m,
+                Via::Member {
+                    group: group.clone(),
+                },
+            );
         }
         let mut blocks: Vec<&RoleView> = self.blocks_of(&a.principal).collect();
         // Members first, so that someone who is both is counted as a member.
@@ -319,8 +331,12 @@ impl View {
             }
             for x in &b.assignments {
                 let via = match f.access {
-                    GroupAccess::Member => Via::Member { group: group.clone() },
-                    GroupAccess::Owner => Via::Owner { group: group.clone() },
+                    GroupAccess::Member => Via::Member {
+                        group: group.clone(),
+                    },
+                    GroupAccess::Owner => Via::Owner {
+                        group: group.clone(),
+                    },
                 };
                 push(&x.principal, via);
             }

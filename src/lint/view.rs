@@ -4,12 +4,12 @@
 //! A rule never asks which half it is looking at, except through [`Half`] to word a message; it sees roles with
 //! their policy settings, assignments with their principals, and the protected (break-glass) principals.
 
+pub use super::groups::{Grant, GroupFacts};
 use crate::catalog;
 use crate::model::{
     AccessReview, AssignmentKind, DesiredState, LivePrincipal, LiveState, Origin, PolicySettings,
     PrincipalKind, PrincipalRef, RoleKey, RoleRef, TargetKey, TargetRef,
 };
-pub use super::groups::{GroupFacts, Grant};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -404,9 +404,9 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
         // tenant resolved it (else by its declared key).
         let live_key = match d.target {
             TargetRef::DirectoryRole(_) => None,
-            TargetRef::Group { .. } => Some(
-                super::groups::resolve(target, live_state).unwrap_or_else(|| target.clone()),
-            ),
+            TargetRef::Group { .. } => {
+                Some(super::groups::resolve(target, live_state).unwrap_or_else(|| target.clone()))
+            }
         };
         let base = match &live_key {
             None => view.roles.get(&target.role).cloned(),

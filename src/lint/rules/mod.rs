@@ -134,10 +134,9 @@ pub(crate) fn member_blocks_holding<'a>(
     view.groups.values().filter(move |b| {
         b.group.as_ref().is_some_and(|g| {
             g.access == crate::model::GroupAccess::Member
-                && g.grants.iter().any(|x| {
-                    set.iter()
-                        .any(|t| x.role.0.eq_ignore_ascii_case(t))
-                })
+                && g.grants
+                    .iter()
+                    .any(|x| set.iter().any(|t| x.role.0.eq_ignore_ascii_case(t)))
         })
     })
 }

@@ -32,7 +32,12 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
             .as_ref()
             .is_none_or(|g| g.access == crate::model::GroupAccess::Member)
     };
-    for role in cx.view.targets().filter(members).filter(|r| is_sensitive(r)) {
+    for role in cx
+        .view
+        .targets()
+        .filter(members)
+        .filter(|r| is_sensitive(r))
+    {
         for a in role.assignments(AssignmentKind::Active) {
             if a.until.is_some() || cx.view.is_protected(&a.principal) {
                 continue;
