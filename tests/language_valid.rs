@@ -323,9 +323,9 @@ fn access_review_defaults_and_overrides() {
     assert!(r.origin.file.ends_with("roles.yaml"), "{:?}", r.origin);
     assert_eq!((sp.eligible.as_ref(), sp.active.as_ref()), (None, None));
 
-    // Defaults: three days, no decision, no auto-apply; `self` and `managers` reviewers; named cadences.
+    // Defaults: three days, no decision, no auto-apply; `managers` reviewers with fallbacks; named cadences.
     let state = load_str_clean(
-        "version: pimctl/v1\ndirectory_roles:\n  Global Reader:\n    access_review:\n      every: semiannually\n      reviewers: [{self: true}, {managers: true}, {user: ivan.audit@contoso.com}]\n      auto_apply: true\n",
+        "version: pimctl/v1\ndirectory_roles:\n  Global Reader:\n    access_review:\n      every: semiannually\n      reviewers: [{managers: true}, {user: ivan.audit@contoso.com}]\n      fallback_reviewers: [{group: Auditors}]\n      auto_apply: true\n",
     );
     let r = role(&state, "Global Reader").access_review.clone().unwrap();
     assert_eq!(
@@ -339,13 +339,74 @@ fn access_review_defaults_and_overrides() {
     assert_eq!(
         r.reviewers,
         [
-            Reviewer::SelfReview,
             Reviewer::Managers,
             Reviewer::Principal(user("ivan.audit@contoso.com"))
         ]
     );
+    assert_eq!(r.fallback_reviewers, [group("Auditors")]);
     assert_eq!(r.default_decision, DefaultDecision::None);
     assert!(r.auto_apply);
+    assert_eq!(r.assignments, ReviewedAssignments::Both, "default");
+    assert!(
+        r.justification && r.recommendations && r.mail && r.reminders,
+        "defaults"
+    );
+}
+
+#[test]
+fn access_review_keys_and_none() {
+    let text = "version: pimctl/v1
+templates:
+  reviewed:
+    access_review:
+      every: monthly
+      reviewers: [{self: true}]
+directory_roles:
+  Global Reader:
+    template: reviewed
+    access_review: none
+  Security Reader:
+    template: reviewed
+    access_review:
+      assignments: eligible
+      justification: false
+      recommendations: false
+      notifications: {mail: false, reminders: true}
+  Reports Reader:
+    template: reviewed
+groups:
+  PIM-Ops:
+    member:
+      template: reviewed
+      access_review:
+        every: quarterly
+        reviewers: [{group: Ops-Leads}]
+";
+    let state = load_str_clean(text);
+    let gr = role(&state, "Global Reader");
+    assert_eq!(gr.access_review, None);
+    let none = gr
+        .no_access_review
+        .as_ref()
+        .expect("`none` is kept, with where");
+    assert_eq!(none.line, 10);
+    let sr = role(&state, "Security Reader")
+        .access_review
+        .clone()
+        .unwrap();
+    assert_eq!(sr.assignments, ReviewedAssignments::Eligible);
+    assert_eq!(sr.reviewers, [Reviewer::SelfReview], "from the template");
+    assert!(!sr.justification && !sr.recommendations && !sr.mail && sr.reminders);
+    let rr = role(&state, "Reports Reader");
+    assert!(rr.access_review.is_some() && rr.no_access_review.is_none());
+    let g = state
+        .targets
+        .values()
+        .find(|t| matches!(t.target, TargetRef::Group { .. }))
+        .unwrap();
+    let gr = g.access_review.as_ref().unwrap();
+    assert_eq!(gr.reviewers, [Reviewer::Principal(group("Ops-Leads"))]);
+    assert_eq!(gr.every.interval, 3);
 }
 
 #[test]

@@ -155,6 +155,7 @@ fn states(c: &Case) -> (DesiredState, LiveState) {
                 eligible: assignments(0),
                 active: assignments(1),
                 access_review: None,
+                no_access_review: None,
                 origin: origin(),
             },
         );

@@ -405,6 +405,12 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
                 let r = visitor.visit_map(MapAcc::new(&self, entries, Some(fields)));
                 self.settle(r)
             }
+            // A mapping that may also be written as the word `none` (`access_review: none`).
+            Value::Scalar { text, .. } if name == OR_NONE_NAME && text == "none" => {
+                let r = visitor.visit_str(text);
+                self.settle(r)
+            }
+            _ if name == OR_NONE_NAME => Err(self.expected("a mapping or `none`")),
             _ => Err(self.expected("a mapping")),
         }
     }
@@ -605,6 +611,9 @@ impl<'de, 'a> de::MapAccess<'de> for MapAcc<'a> {
 }
 
 const SPANNED_NAME: &str = "$__pimctl_Sp";
+
+/// The struct name a `Deserialize` passes to read a mapping that may also be the scalar `none`.
+pub const OR_NONE_NAME: &str = "$__pimctl_OrNone";
 const SPANNED_FIELDS: &[&str] = &["$line", "$column", "$path", "$value"];
 
 struct SpannedAcc<'a> {

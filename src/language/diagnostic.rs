@@ -77,6 +77,8 @@ codes! {
     RequirementNotAllowed = "E0161", Error, "a requirement is not available for this kind of assignment";
     MustSet = "E0162", Error, "a template requires a setting that the role does not give";
     UnknownSetting = "E0163", Error, "`must_set` names a setting that does not exist";
+    ReviewNotAvailable = "E0170", Error, "an access review this target cannot have, or reviewers that cannot go together";
+    ReviewRemovesProtected = "E0171", Error, "an access review would remove a protected principal nobody reviewed";
     UntilInPast = "W0201", Warning, "an assignment's `until` lies in the past; the entry is ignored";
     EligibleAndActive = "W0202", Warning, "a principal is both eligible and active in one role";
 }

@@ -184,15 +184,69 @@ pub enum DefaultDecision {
     Recommendation,
 }
 
-/// A declared access review of a role's members (reconciled by a later release; validated now).
+/// Which assignments of a target a review covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewedAssignments {
+    Eligible,
+    Active,
+    Both,
+}
+
+impl ReviewedAssignments {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewedAssignments::Eligible => "eligible",
+            ReviewedAssignments::Active => "active",
+            ReviewedAssignments::Both => "both",
+        }
+    }
+    /// Whether assignments of `kind` are reviewed.
+    pub fn covers(self, kind: AssignmentKind) -> bool {
+        matches!(
+            (self, kind),
+            (ReviewedAssignments::Both, _)
+                | (ReviewedAssignments::Eligible, AssignmentKind::Eligible)
+                | (ReviewedAssignments::Active, AssignmentKind::Active)
+        )
+    }
+}
+
+/// A declared access review of a target's members: one review definition whose scope is exactly the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessReview {
     pub every: Cadence,
     pub duration: Duration,
+    /// Which assignments are reviewed (a group's review covers its members: `both`).
+    pub assignments: ReviewedAssignments,
     pub reviewers: Vec<Reviewer>,
+    /// Who reviews a member that has no manager (`managers` reviews only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fallback_reviewers: Vec<PrincipalRef>,
     pub default_decision: DefaultDecision,
     pub auto_apply: bool,
+    /// Reviewers must justify an approval.
+    pub justification: bool,
+    /// Reviewers see Microsoft's recommendations.
+    pub recommendations: bool,
+    /// Reviewers are emailed when a review starts.
+    pub mail: bool,
+    /// Reviewers are reminded before it ends.
+    pub reminders: bool,
     pub origin: Origin,
+}
+
+impl AccessReview {
+    /// Whether members nobody reviewed may lose their access with nobody acting: a default decision that can be
+    /// "deny" (`deny`, or `recommendation`, which recommends denying an account that has not signed in lately, as a
+    /// break-glass account rarely has), applied automatically.
+    pub fn removes_unreviewed(&self) -> bool {
+        self.auto_apply
+            && matches!(
+                self.default_decision,
+                DefaultDecision::Deny | DefaultDecision::Recommendation
+            )
+    }
 }
 
 /// What a declaration names as its target, before plan resolves it against the tenant.
@@ -249,6 +303,9 @@ pub struct DesiredTarget {
     pub eligible: Option<Vec<DesiredAssignment>>,
     pub active: Option<Vec<DesiredAssignment>>,
     pub access_review: Option<AccessReview>,
+    /// `access_review: none`: the target has no review (plan removes the one it has). Where it was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_access_review: Option<Origin>,
     pub origin: Origin,
 }
 

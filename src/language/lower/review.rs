@@ -14,7 +14,7 @@ impl Lowerer {
     pub(super) fn access_review(
         &mut self,
         file: &Path,
-        rv_sp: &Sp<AccessReviewDecl>,
+        rv_sp: &Sp<ReviewDecl>,
         rv: &AccessReviewDecl,
     ) -> ReviewPartial {
         let mut review = ReviewPartial::default();
@@ -104,10 +104,45 @@ impl Lowerer {
                 DefaultDecisionName::Recommendation => DefaultDecision::Recommendation,
             });
         r.auto_apply = rv.auto_apply.as_ref().and_then(|x| x.get().copied());
+        r.assignments = rv
+            .assignments
+            .as_ref()
+            .and_then(|x| x.get())
+            .map(|a| match a {
+                ReviewedAssignmentsName::Eligible => ReviewedAssignments::Eligible,
+                ReviewedAssignmentsName::Active => ReviewedAssignments::Active,
+                ReviewedAssignmentsName::Both => ReviewedAssignments::Both,
+            });
+        r.fallback_reviewers = self.approvers(file, &rv.fallback_reviewers);
+        let flag = |x: &Option<Sp<bool>>| x.as_ref().and_then(|x| x.get().copied());
+        r.justification = flag(&rv.justification);
+        r.recommendations = flag(&rv.recommendations);
+        if let Some(n) = rv.notifications.as_ref().and_then(Sp::get) {
+            r.mail = flag(&n.mail);
+            r.reminders = flag(&n.reminders);
+        }
+        if let Some(list) = &r.reviewers {
+            let alone = |x: &Reviewer| matches!(x, Reviewer::SelfReview);
+            if list.iter().any(alone) && list.len() > 1 {
+                let at = rv
+                    .reviewers
+                    .as_ref()
+                    .map_or_else(|| at.clone(), |l| loc(file, l));
+                self.err(
+                    Code::ReviewNotAvailable,
+                    "`self: true` is a review by the members themselves: it cannot go with other reviewers",
+                    at,
+                    Some("keep `self: true` alone, or name the reviewers".into()),
+                );
+            }
+        }
         review
     }
 
     pub(super) fn finish_review(&mut self, r: &ReviewPartial) -> Option<AccessReview> {
+        if r.none.is_some() {
+            return None;
+        }
         let origin = r.origin.clone()?;
         let at = Location {
             file: origin.file.clone(),
@@ -151,12 +186,38 @@ impl Lowerer {
             );
             ok = false;
         }
+        let reviewers = r.reviewers.clone().unwrap_or_default();
+        let fallback_reviewers = r.fallback_reviewers.clone().unwrap_or_default();
+        let managers = reviewers.iter().any(|x| matches!(x, Reviewer::Managers));
+        if managers && fallback_reviewers.is_empty() {
+            self.err(
+                Code::ReviewNotAvailable,
+                "a review by managers names no `fallback_reviewers`: members without a manager would go unreviewed",
+                at.clone(),
+                Some("add `fallback_reviewers: [{group: ...}]`".into()),
+            );
+            ok = false;
+        } else if !managers && !fallback_reviewers.is_empty() {
+            self.err(
+                Code::ReviewNotAvailable,
+                "`fallback_reviewers` review members who have no manager: they apply only with `managers: true`",
+                at.clone(),
+                Some("remove `fallback_reviewers`, or add `{managers: true}` to `reviewers`".into()),
+            );
+            ok = false;
+        }
         ok.then(|| AccessReview {
             every,
             duration,
-            reviewers: r.reviewers.clone().unwrap_or_default(),
+            assignments: r.assignments.unwrap_or(ReviewedAssignments::Both),
+            reviewers,
+            fallback_reviewers,
             default_decision: r.default_decision.unwrap_or(DefaultDecision::None),
             auto_apply: r.auto_apply.unwrap_or(false),
+            justification: r.justification.unwrap_or(true),
+            recommendations: r.recommendations.unwrap_or(true),
+            mail: r.mail.unwrap_or(true),
+            reminders: r.reminders.unwrap_or(true),
             origin,
         })
     }

@@ -23,7 +23,7 @@ pub(super) struct SettingsRef<'a> {
     pub(super) eligible_assignment: &'a Option<Sp<AssignmentDecl>>,
     pub(super) active_assignment: &'a Option<Sp<AssignmentDecl>>,
     pub(super) notifications: &'a Option<Sp<NotificationsDecl>>,
-    pub(super) access_review: &'a Option<Sp<AccessReviewDecl>>,
+    pub(super) access_review: &'a Option<Sp<ReviewDecl>>,
 }
 
 impl Lowerer {
@@ -73,7 +73,13 @@ impl Lowerer {
         if let Some(rv_sp) = s.access_review
             && let Some(rv) = rv_sp.get()
         {
-            layer.review = self.access_review(file, rv_sp, rv);
+            layer.review = match rv {
+                ReviewDecl::Review(rv) => self.access_review(file, rv_sp, rv),
+                ReviewDecl::None => super::templates::ReviewPartial {
+                    none: Some(super::origin_of(&loc(file, rv_sp))),
+                    ..Default::default()
+                },
+            };
         }
         layer
     }

@@ -142,6 +142,8 @@ impl Lowerer {
             }
         }
 
+        let review =
+            review.filter(|rv| self.check_review(&target, rv, [&eligible, &active], &protected));
         DesiredTarget {
             target,
             templates: chain,
@@ -149,8 +151,87 @@ impl Lowerer {
             eligible,
             active,
             access_review: review,
+            no_access_review: merged.review.none.clone(),
             origin: origin_of(at),
         }
+    }
+
+    /// Whether the target can have the review: a group's owners have none (Graph reviews a group's members), a
+    /// group's review covers all its members, and a review that removes members nobody reviewed must not reach a
+    /// protected principal declared in the lists it covers (plan checks the tenant's assignments the same way).
+    fn check_review(
+        &mut self,
+        target: &TargetRef,
+        rv: &AccessReview,
+        lists: [&Option<Vec<DesiredAssignment>>; 2],
+        protected: &dyn Fn(&PrincipalRef) -> bool,
+    ) -> bool {
+        let at = Location {
+            file: rv.origin.file.clone(),
+            path: rv.origin.path.clone(),
+            line: Some(rv.origin.line),
+            column: Some(rv.origin.column),
+        };
+        if let TargetRef::Group { access, .. } = target {
+            let problem = match access {
+                GroupAccess::Owner => Some((
+                    format!(
+                        "`{}` cannot have an access review: pimctl reviews a group's members, not its owners",
+                        target.describe()
+                    ),
+                    "move the review to the group's `member` block, or write `access_review: none`",
+                )),
+                GroupAccess::Member if rv.assignments != ReviewedAssignments::Both => Some((
+                    format!(
+                        "a review of `{}` covers all its members: `assignments: {}` is for directory roles",
+                        target.describe(),
+                        rv.assignments.as_str()
+                    ),
+                    "remove `assignments`",
+                )),
+                GroupAccess::Member => None,
+            };
+            if let Some((message, help)) = problem {
+                self.err(Code::ReviewNotAvailable, message, at, Some(help.into()));
+                return false;
+            }
+        }
+        if !rv.removes_unreviewed() {
+            return true;
+        }
+        for (kind, list) in [AssignmentKind::Eligible, AssignmentKind::Active]
+            .into_iter()
+            .zip(lists)
+        {
+            if !rv.assignments.covers(kind) {
+                continue;
+            }
+            if let Some(p) = list.iter().flatten().find(|a| protected(&a.principal)) {
+                self.err(
+                    Code::ReviewRemovesProtected,
+                    format!(
+                        "the access review of `{}` removes members nobody reviewed (`default_decision: {}` with \
+                         `auto_apply: true`), and covers the {kind} assignment of protected principal {}",
+                        target.describe(),
+                        serde_json::to_value(rv.default_decision)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        p.principal
+                    ),
+                    at,
+                    Some(format!(
+                        "review only the other assignments (`assignments: {}`), or write `default_decision: none`",
+                        match kind {
+                            AssignmentKind::Eligible => "active",
+                            AssignmentKind::Active => "eligible",
+                        }
+                    )),
+                );
+                return false;
+            }
+        }
+        true
     }
 
     fn check_merged(&mut self, label: &str, at: &Location, merged: &Layer, chain: &[String]) {

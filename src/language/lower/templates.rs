@@ -34,7 +34,15 @@ pub(super) struct ReviewPartial {
     pub(super) reviewers: Option<Vec<Reviewer>>,
     pub(super) default_decision: Option<DefaultDecision>,
     pub(super) auto_apply: Option<bool>,
+    pub(super) assignments: Option<ReviewedAssignments>,
+    pub(super) fallback_reviewers: Option<Vec<PrincipalRef>>,
+    pub(super) justification: Option<bool>,
+    pub(super) recommendations: Option<bool>,
+    pub(super) mail: Option<bool>,
+    pub(super) reminders: Option<bool>,
     pub(super) origin: Option<Origin>,
+    /// `access_review: none`, where written: the nearest layer that says it discards the review below it.
+    pub(super) none: Option<Origin>,
     /// Whether `every` / `reviewers` were written, even if invalid (already reported): then they are not "missing".
     pub(super) every_written: bool,
     pub(super) reviewers_written: bool,
@@ -42,7 +50,28 @@ pub(super) struct ReviewPartial {
 
 impl ReviewPartial {
     pub(super) fn merge_over(&self, base: &Self) -> Self {
+        if self.none.is_some() {
+            return self.clone();
+        }
+        if base.none.is_some() {
+            // A review declared over a template's `none` starts afresh; no review keeps the `none`.
+            return if self.origin.is_some() {
+                self.clone()
+            } else {
+                base.clone()
+            };
+        }
         Self {
+            assignments: self.assignments.or(base.assignments),
+            fallback_reviewers: self
+                .fallback_reviewers
+                .clone()
+                .or_else(|| base.fallback_reviewers.clone()),
+            justification: self.justification.or(base.justification),
+            recommendations: self.recommendations.or(base.recommendations),
+            mail: self.mail.or(base.mail),
+            reminders: self.reminders.or(base.reminders),
+            none: None,
             every: self.every.or(base.every),
             duration: self.duration.or(base.duration),
             reviewers: self.reviewers.clone().or_else(|| base.reviewers.clone()),
