@@ -13,8 +13,8 @@ pub use names::{Named, Namer};
 
 use crate::catalog::well_known;
 use crate::model::{
-    AssignmentKind, LiveAssignment, LiveRole, LiveState, PolicySettings, PrincipalKind,
-    PrincipalRef, RoleKey, TargetKey,
+    AssignmentKind, GroupAccess, LiveAssignment, LiveRole, LiveState, PolicySettings,
+    PrincipalKind, PrincipalRef, RoleKey, Surface, TargetKey,
 };
 use chrono::{DateTime, Timelike, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,6 +53,8 @@ pub struct File {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     pub roles: usize,
+    /// Groups written to groups.yaml (PIM for Groups).
+    pub groups: usize,
     pub templates: usize,
     pub eligible: usize,
     pub active: usize,
@@ -82,9 +84,18 @@ pub enum ImportError {
     UnknownRoles(Vec<String>),
 }
 
-/// One role, ready to write.
+/// What a policy and its assignments hang on: a directory role, or a group's members or owners.
+enum Subject<'a> {
+    Role(&'a LiveRole),
+    Group { id: String, access: GroupAccess },
+}
+
+/// One target (a role, or a group block), ready to write.
 struct RoleOut<'a> {
-    role: &'a LiveRole,
+    subject: Subject<'a>,
+    /// How people know it: a role's display name, `<group> (member)`.
+    label: String,
+    /// Its key in the YAML: the role's key, or the group's (for a group, the block is `member` or `owner` under it).
     key: String,
     comment: Option<String>,
     settings: PolicySettings,
@@ -117,9 +128,38 @@ pub fn import(
 
     let mut outs: Vec<RoleOut<'_>> = roles
         .into_iter()
-        .map(|role| role_out(live, &namer, role, options.minimal, &defaults, now))
+        .map(|role| {
+            let (key, comment) = names::role_key(role);
+            let target = TargetKey::directory_role(role.key.clone());
+            let subject = Subject::Role(role);
+            let label = role.display_name.clone();
+            target_out(
+                live,
+                &namer,
+                (subject, target, label, key, comment),
+                options.minimal,
+                &defaults,
+                now,
+            )
+        })
+        .chain(group_targets(live).into_iter().map(|(id, access)| {
+            let named = namer.principal(&id);
+            let target = TargetKey::group(&id, access);
+            let label = format!("{} ({})", live.label(&id), access.as_str());
+            let subject = Subject::Group { id, access };
+            target_out(
+                live,
+                &namer,
+                (subject, target, label, named.name, named.comment),
+                options.minimal,
+                &defaults,
+                now,
+            )
+        }))
         .collect();
-    outs.sort_by(|a, b| (a.key.to_lowercase(), &a.key).cmp(&(b.key.to_lowercase(), &b.key)));
+    outs.sort_by(|a, b| {
+        (a.key.to_lowercase(), &a.key, &a.label).cmp(&(b.key.to_lowercase(), &b.key, &b.label))
+    });
 
     // Identical policies (as they would be written, notes included) fold into one template.
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -138,7 +178,7 @@ pub fn import(
         let base = if first.settings == defaults && first.policy_notes.is_empty() {
             "microsoft-default".to_string()
         } else {
-            format!("like-{}", slug(&first.role.display_name))
+            format!("like-{}", slug(&first.label))
         };
         let mut name = base.clone();
         let mut n = 2;
@@ -160,7 +200,7 @@ pub fn import(
             let first = &outs[members[0]];
             let mut body = vec![Entry::pair(
                 "description",
-                Node::str(shared_by(members.iter().map(|i| outs[*i].key.as_str()))),
+                Node::str(shared_by(members.iter().map(|i| &outs[*i]))),
             )];
             body.extend(first.policy_notes.iter().map(|n| Entry::Comment(n.clone())));
             body.extend(policy::entries(&first.settings, &namer));
@@ -202,7 +242,10 @@ pub fn import(
     ] {
         let mut entries = vec![];
         for (i, r) in outs.iter().enumerate() {
-            if !pick(r.role) {
+            let Subject::Role(role) = r.subject else {
+                continue;
+            };
+            if !pick(role) {
                 continue;
             }
             if !entries.is_empty() {
@@ -225,7 +268,13 @@ pub fn import(
             ),
         });
     }
-    summary.roles = outs.len();
+    if let Some(f) = groups_file(&outs, &template_of, &namer, &header, &mut summary) {
+        files.push(f);
+    }
+    summary.roles = outs
+        .iter()
+        .filter(|r| matches!(r.subject, Subject::Role(_)))
+        .count();
     summary.templates = templates.len();
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Imported { files, summary })
@@ -280,16 +329,27 @@ fn select<'a>(
     }
 }
 
-fn role_out<'a>(
+/// A target as it will be written: `(subject, target, label, key, comment)`.
+type Describe<'a> = (Subject<'a>, TargetKey, String, String, Option<String>);
+
+fn target_out<'a>(
     live: &'a LiveState,
     namer: &Namer<'_>,
-    role: &'a LiveRole,
+    (subject, target, label, key, comment): Describe<'a>,
     minimal: bool,
     defaults: &PolicySettings,
     now: DateTime<Utc>,
 ) -> RoleOut<'a> {
-    let (key, comment) = names::role_key(role);
-    let target = TargetKey::directory_role(role.key.clone());
+    // The assignments that concern the target: for a role, at every scope (those below the tenant are reported as
+    // indirect); for a group block, its own.
+    let role_key = match &subject {
+        Subject::Role(role) => Some(role.key.clone()),
+        Subject::Group { .. } => None,
+    };
+    let concerns = |t: &TargetKey| match &role_key {
+        Some(k) => t.role_definition() == Some(k),
+        None => *t == target,
+    };
     let (mut settings, policy_notes) = match live.policies.get(&target) {
         Some(p) => policy::declarable(&p.settings, namer),
         None => (PolicySettings::default(), vec![]),
@@ -298,7 +358,7 @@ fn role_out<'a>(
         settings = policy::minimal(&settings, defaults);
     }
     let mut out = RoleOut {
-        role,
+        label,
         key,
         comment,
         settings,
@@ -310,16 +370,13 @@ fn role_out<'a>(
         activations: live
             .activations
             .iter()
-            .filter(|a| a.target.role_definition() == Some(&role.key))
+            .filter(|a| concerns(&a.target))
             .count(),
         indirect: 0,
         expired: 0,
+        subject,
     };
-    for a in live
-        .assignments
-        .iter()
-        .filter(|a| a.target.role_definition() == Some(&role.key))
-    {
+    for a in live.assignments.iter().filter(|a| concerns(&a.target)) {
         let direct = a.target == target
             && a.member_type
                 .as_deref()
@@ -415,6 +472,20 @@ fn role_entry(
     namer: &Namer<'_>,
     summary: &mut Summary,
 ) -> Entry {
+    let body = target_body(r, template, namer, summary);
+    match &r.comment {
+        Some(c) => Entry::commented(r.key.as_str(), Node::Map(body), c.as_str()),
+        None => Entry::pair(r.key.as_str(), Node::Map(body)),
+    }
+}
+
+/// The keys of a role or group block: its template or settings, notes, and assignment lists.
+fn target_body(
+    r: &RoleOut<'_>,
+    template: Option<&String>,
+    namer: &Namer<'_>,
+    summary: &mut Summary,
+) -> Vec<Entry> {
     let mut body = vec![];
     match template {
         Some(t) => body.push(Entry::pair("template", Node::str(t.as_str()))),
@@ -488,10 +559,7 @@ fn role_entry(
             }
         }
     }
-    match &r.comment {
-        Some(c) => Entry::commented(r.key.as_str(), Node::Map(body), c.as_str()),
-        None => Entry::pair(r.key.as_str(), Node::Map(body)),
-    }
+    body
 }
 
 /// Assignments sorted by kind and name, each with its end date as written.
@@ -637,8 +705,18 @@ fn document(header: &[String], about: &[&str], entries: Vec<Entry>) -> String {
     text
 }
 
-fn shared_by<'a>(keys: impl Iterator<Item = &'a str>) -> String {
-    let keys: Vec<&str> = keys.collect();
+fn shared_by<'a>(outs: impl Iterator<Item = &'a RoleOut<'a>>) -> String {
+    let outs: Vec<&RoleOut> = outs.collect();
+    let groups = outs
+        .iter()
+        .any(|r| matches!(r.subject, Subject::Group { .. }));
+    let keys: Vec<&str> = outs
+        .iter()
+        .map(|r| match r.subject {
+            Subject::Role(_) => r.key.as_str(),
+            Subject::Group { .. } => r.label.as_str(),
+        })
+        .collect();
     let shown: Vec<&str> = keys.iter().take(4).copied().collect();
     let more = keys.len().saturating_sub(shown.len());
     let tail = if more > 0 {
@@ -647,10 +725,91 @@ fn shared_by<'a>(keys: impl Iterator<Item = &'a str>) -> String {
         String::new()
     };
     format!(
-        "The tenant's policy for {} roles ({}{tail})",
+        "The tenant's policy for {} {} ({}{tail})",
         keys.len(),
+        if groups { "roles and groups" } else { "roles" },
         shown.join(", ")
     )
+}
+
+/// The group blocks the live state holds (policies read, or assignments), as `(group id, access)`, in order.
+fn group_targets(live: &LiveState) -> Vec<(String, GroupAccess)> {
+    let keys: BTreeSet<&TargetKey> = live
+        .policies
+        .keys()
+        .chain(live.assignments.iter().map(|a| &a.target))
+        .filter(|k| k.surface == Surface::Group)
+        .collect();
+    keys.into_iter()
+        .map(|k| {
+            let access = if k.role.0 == GroupAccess::Owner.as_str() {
+                GroupAccess::Owner
+            } else {
+                GroupAccess::Member
+            };
+            (k.scope.clone(), access)
+        })
+        .collect()
+}
+
+/// `groups.yaml`: each group's `member` and `owner` blocks, written like roles (templates folded with them).
+fn groups_file(
+    outs: &[RoleOut<'_>],
+    template_of: &BTreeMap<usize, String>,
+    namer: &Namer<'_>,
+    header: &[String],
+    summary: &mut Summary,
+) -> Option<File> {
+    // By group: its YAML key and comment, and its blocks.
+    let mut by_group: BTreeMap<&str, (&RoleOut, Vec<(GroupAccess, usize)>)> = BTreeMap::new();
+    for (i, r) in outs.iter().enumerate() {
+        if let Subject::Group { id, access } = &r.subject {
+            by_group
+                .entry(id.as_str())
+                .or_insert((r, vec![]))
+                .1
+                .push((*access, i));
+        }
+    }
+    if by_group.is_empty() {
+        return None;
+    }
+    let mut groups: Vec<(&RoleOut, Vec<(GroupAccess, usize)>)> = by_group.into_values().collect();
+    groups.sort_by(|a, b| {
+        (a.0.key.to_lowercase(), &a.0.key).cmp(&(b.0.key.to_lowercase(), &b.0.key))
+    });
+    let mut entries = vec![];
+    for (first, mut blocks) in groups {
+        blocks.sort();
+        let body: Vec<Entry> = blocks
+            .iter()
+            .map(|(access, i)| {
+                Entry::pair(
+                    access.as_str(),
+                    Node::Map(target_body(&outs[*i], template_of.get(i), namer, summary)),
+                )
+            })
+            .collect();
+        if !entries.is_empty() {
+            entries.push(Entry::Blank);
+        }
+        entries.push(match &first.comment {
+            Some(c) => Entry::commented(first.key.as_str(), Node::Map(body), c.as_str()),
+            None => Entry::pair(first.key.as_str(), Node::Map(body)),
+        });
+        summary.groups += 1;
+    }
+    Some(File {
+        name: "groups.yaml".into(),
+        text: document(
+            header,
+            &[
+                "PIM for Groups: who may become, or is, a member or an owner of each group found (docs/adoption.md says",
+                "which groups import finds). The `eligible` and `active` lists are complete, as for roles.",
+            ],
+            vec![Entry::pair("groups", Node::Map(entries))],
+        ),
+    })
 }
 
 /// `1 assignment`, `3 assignments`.
@@ -835,6 +994,84 @@ mod tests {
         assert!(privileged.contains("      max_duration: 8h\n"));
         // The files load with no diagnostic.
         assert_loads_cleanly(&imported, live.read_at);
+    }
+
+    #[test]
+    fn group_blocks_go_to_groups_yaml_and_fold_into_templates_with_roles() {
+        let mut live = live();
+        // Readers (id 4) is onboarded to PIM for Groups: both policies as Microsoft ships them, like Global
+        // Reader's, so the three fold into one template; Ann is an eligible member, Odd an active owner.
+        let defaults = crate::graph::defaults::default_rules();
+        for access in [GroupAccess::Member, GroupAccess::Owner] {
+            live.policies.insert(
+                TargetKey::group(&id(4), access),
+                LivePolicy {
+                    id: format!("Group_{}_{}", id(4), access.as_str()),
+                    settings: crate::observe::rules::observed_settings(&defaults),
+                    rules: defaults.clone(),
+                },
+            );
+        }
+        let mut member = assignment(&id(1), Some("2027-01-31T23:59:59Z"), "/", "Direct");
+        member.target = TargetKey::group(&id(4), GroupAccess::Member);
+        let mut owner = assignment(&id(3), None, "/", "Direct");
+        owner.target = TargetKey::group(&id(4), GroupAccess::Owner);
+        owner.kind = AssignmentKind::Active;
+        live.assignments.extend([member, owner]);
+        live.normalize();
+        let imported = import(&live, &BTreeSet::new(), &Options::default()).unwrap();
+        let groups = &imported
+            .files
+            .iter()
+            .find(|f| f.name == "groups.yaml")
+            .expect("groups.yaml is written")
+            .text;
+        let expected = format!(
+            "groups:
+  Readers:
+    member:
+      template: microsoft-default
+      eligible:
+        - user: ann@contoso.com
+          until: 2027-01-31
+      active: []
+    owner:
+      template: microsoft-default
+      eligible: []
+      active:
+        - group: {}  # {}
+",
+            id(3),
+            id(99)
+        );
+        assert!(groups.contains(&expected), "{groups}");
+        let templates = &imported
+            .files
+            .iter()
+            .find(|f| f.name == "templates.yaml")
+            .unwrap()
+            .text;
+        assert!(
+            templates.contains("The tenant's policy for 3 roles and groups (Global Reader, Readers (member), Readers (owner))"),
+            "{templates}"
+        );
+        assert_eq!(imported.summary.groups, 1);
+        assert_eq!(imported.summary.roles, 1);
+        assert_loads_cleanly(&imported, live.read_at);
+        // Loaded, the blocks are the group's targets with the tenant's assignments.
+        let dir = tempfile::tempdir().unwrap();
+        for f in &imported.files {
+            std::fs::write(dir.path().join(&f.name), &f.text).unwrap();
+        }
+        let d = language::load(dir.path(), &LoadOptions { now: live.read_at })
+            .ok()
+            .unwrap();
+        let member = &d.targets[&TargetKey::group_declared("Readers", GroupAccess::Member)];
+        assert_eq!(member.eligible.as_ref().unwrap().len(), 1);
+        let read = crate::observe::rules::observed_settings(&defaults);
+        assert_eq!(member.policy.activation.require, read.activation.require);
+        assert_eq!(member.policy.notifications, read.notifications);
+        assert_eq!(member.policy.active_assignment, read.active_assignment);
     }
 
     #[test]
