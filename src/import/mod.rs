@@ -761,7 +761,8 @@ fn groups_file(
     summary: &mut Summary,
 ) -> Option<File> {
     // By group: its YAML key and comment, and its blocks.
-    let mut by_group: BTreeMap<&str, (&RoleOut, Vec<(GroupAccess, usize)>)> = BTreeMap::new();
+    type Blocks<'b> = (&'b RoleOut<'b>, Vec<(GroupAccess, usize)>);
+    let mut by_group: BTreeMap<&str, Blocks> = BTreeMap::new();
     for (i, r) in outs.iter().enumerate() {
         if let Subject::Group { id, access } = &r.subject {
             by_group
@@ -774,7 +775,7 @@ fn groups_file(
     if by_group.is_empty() {
         return None;
     }
-    let mut groups: Vec<(&RoleOut, Vec<(GroupAccess, usize)>)> = by_group.into_values().collect();
+    let mut groups: Vec<Blocks> = by_group.into_values().collect();
     groups.sort_by(|a, b| {
         (a.0.key.to_lowercase(), &a.0.key).cmp(&(b.0.key.to_lowercase(), &b.0.key))
     });
