@@ -256,6 +256,13 @@ pub struct ChangeRecord {
 #[derive(Debug, Clone, Serialize)]
 pub struct ApplyReport {
     pub plan_id: String,
+    /// The tenant the plan was applied to (checked against the plan's before any write). Set by the command line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<crate::model::Tenant>,
+    /// Who applied it, from the access token's claims (`null` when the token does not say). Set by the command
+    /// line.
+    #[serde(default)]
+    pub identity: Option<crate::model::Caller>,
     /// What the plan was checked against before any write: the policies it was made from, or that the check was
     /// skipped (`--no-policy-check`). Set by the command line.
     #[serde(default)]
@@ -320,6 +327,8 @@ pub async fn apply(
     records.sort_by_key(|r| r.index);
     ApplyReport {
         plan_id: plan.id.clone(),
+        tenant: plan.tenant.clone(),
+        identity: None,
         policy_check: String::new(),
         changes: records,
     }

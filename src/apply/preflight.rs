@@ -10,6 +10,11 @@ use std::fmt;
 /// Why apply refuses to send anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
+    /// The plan was made for another tenant (or records none, or this one cannot be named).
+    OtherTenant {
+        plan: Option<crate::model::Tenant>,
+        tenant: Option<crate::model::Tenant>,
+    },
     /// Objects the plan recorded changed in the tenant since it was made.
     Stale(Vec<StaleObject>),
     /// The plan has errors: it cannot be applied, in part or whole.
@@ -24,6 +29,22 @@ pub enum Refusal {
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Refusal::OtherTenant { plan, tenant } => match (plan, tenant) {
+                (Some(p), Some(t)) => write!(
+                    f,
+                    "error: this plan was made for tenant {p}, and this is tenant {t}; nothing was applied. \
+                     Sign in to the plan's tenant, or make a plan for this one."
+                ),
+                (None, _) => write!(
+                    f,
+                    "error: the plan records no tenant, so it cannot be checked against this one; nothing was \
+                     applied. Make a new plan."
+                ),
+                (Some(p), None) => write!(
+                    f,
+                    "error: cannot tell which tenant this is, so the plan for tenant {p} was not applied"
+                ),
+            },
             Refusal::Stale(stale) => {
                 writeln!(
                     f,
@@ -85,13 +106,20 @@ pub fn protected_ids(
     ids
 }
 
-/// Every check before a write, in order: stale objects, errors, edited writes (unrecorded or misdirected),
-/// protected removals. `desired` is the declaration when apply has it (planning, or `--policies`).
+/// Every check before a write, in order: the tenant, stale objects, errors, edited writes (unrecorded or
+/// misdirected), protected removals. `desired` is the declaration when apply has it (planning, or `--policies`).
 pub fn preflight(
     plan: &Plan,
     live: &LiveState,
     desired: Option<&DesiredState>,
 ) -> Result<(), Refusal> {
+    // First: another tenant's objects are all "changed", and saying so would hide the real mistake.
+    if !matches!((&plan.tenant, &live.tenant), (Some(p), Some(t)) if p.same(t)) {
+        return Err(Refusal::OtherTenant {
+            plan: plan.tenant.clone(),
+            tenant: live.tenant.clone(),
+        });
+    }
     let stale = stale_objects(plan, live);
     if !stale.is_empty() {
         return Err(Refusal::Stale(stale));

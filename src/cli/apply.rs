@@ -170,7 +170,7 @@ async fn run_on(
             if !p.has_changes() {
                 return ExitCode::SUCCESS;
             }
-            if let Err(code) = confirm(args.auto_approve, p.changes.len()) {
+            if let Err(code) = confirm(args.auto_approve, p.changes.len(), &live) {
                 return code;
             }
             p
@@ -180,6 +180,12 @@ async fn run_on(
         eprintln!("{refusal}");
         return ExitCode::from(EXIT_ERROR);
     }
+    eprintln!(
+        "Applying plan {} to {} as {}.",
+        plan.id,
+        tenant_line(&live),
+        caller_line(&live)
+    );
 
     let options = ApplyOptions {
         justification: args.justification.clone(),
@@ -197,6 +203,8 @@ async fn run_on(
     bar.finish();
     let mut report = report;
     report.policy_check = policy_check;
+    report.tenant = live.tenant.clone();
+    report.identity = live.caller.clone();
     let mut log_lost = false;
     if let Some(log) = &args.log {
         let text = serde_json::to_string_pretty(&report).unwrap_or_default();
@@ -291,8 +299,28 @@ pub(crate) fn read_plan(path: &Path) -> Result<Plan, ExitCode> {
     Ok(plan)
 }
 
+/// `tenant 4d3c… (Contoso) at https://graph.microsoft.com/v1.0`.
+fn tenant_line(live: &crate::model::LiveState) -> String {
+    match &live.tenant {
+        Some(t) => format!("tenant {t} at {}", live.source),
+        None => live.source.clone(),
+    }
+}
+
+/// Who is signed in, as the token says; never the token.
+fn caller_line(live: &crate::model::LiveState) -> String {
+    live.caller
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "a caller the token does not name".into())
+}
+
 /// Asks for `yes` on a terminal; without one, only `--auto-approve` goes on.
-fn confirm(auto_approve: bool, changes: usize) -> Result<(), ExitCode> {
+fn confirm(
+    auto_approve: bool,
+    changes: usize,
+    live: &crate::model::LiveState,
+) -> Result<(), ExitCode> {
     if auto_approve {
         return Ok(());
     }
@@ -301,7 +329,11 @@ fn confirm(auto_approve: bool, changes: usize) -> Result<(), ExitCode> {
             "no terminal to confirm on: review the plan and pass --auto-approve, or apply a saved plan".into(),
         ));
     }
-    eprint!("\nApply these {changes} changes to the tenant? Only 'yes' is accepted: ");
+    eprint!(
+        "\nApply these {changes} changes to {}, signed in as {}? Only 'yes' is accepted: ",
+        tenant_line(live),
+        caller_line(live)
+    );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);

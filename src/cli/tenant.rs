@@ -120,7 +120,10 @@ impl TenantArgs {
         let emulator = Emulator::start(config)
             .await
             .map_err(|e| format!("cannot start the emulator: {e}"))?;
-        let mut gc = GraphConfig::new(emulator.base_url(), Arc::new(StaticToken::new("emulator")));
+        let mut gc = GraphConfig::new(
+            emulator.base_url(),
+            Arc::new(StaticToken::new(emulator.access_token())),
+        );
         self.graph.configure(&mut gc);
         let client = GraphClient::new(gc).map_err(|e| e.to_string())?;
         let now = self.now.unwrap_or_else(|| emulator.with_state(|s| s.now()));

@@ -37,6 +37,8 @@ use std::sync::{Arc, Mutex};
 /// The page size where Microsoft states none (the PIM lists), and Graph's default for users, groups and
 /// service principals.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// The application id in [`RunningEmulator::access_token`]'s token.
+pub const EMULATOR_APP_ID: &str = "00000000-0000-4000-8000-00000000e1a7";
 
 /// Where the tenant comes from.
 #[derive(Debug, Clone)]
@@ -236,6 +238,27 @@ impl RunningEmulator {
     pub fn control_url(&self) -> String {
         format!("http://{}/_emulator", self.addr)
     }
+    /// An access token for this tenant, shaped as Entra issues them (a JWT, unsigned: `alg: none`) for an
+    /// application, `pimctl emulator`: its `tid` is the tenant's id, so a client learns the tenant from it as from a
+    /// real token, with no request. The emulator refuses a JWT for any other tenant.
+    pub fn access_token(&self) -> String {
+        let (tid, sp) = self.with_state(|s| {
+            (
+                s.tenant_id.clone(),
+                ids::det_uuid(&[&s.tenant_id, "emulator-app"]),
+            )
+        });
+        crate::graph::client::claims::unsigned_jwt(&serde_json::json!({
+            "aud": "https://graph.microsoft.com",
+            "iss": format!("https://sts.windows.net/{tid}/"),
+            "tid": tid,
+            "oid": sp,
+            "appid": EMULATOR_APP_ID,
+            "app_displayname": "pimctl emulator",
+            "idtyp": "app",
+            "ver": "1.0",
+        }))
+    }
     pub fn stats(&self) -> Stats {
         self.shared
             .stats
@@ -313,6 +336,19 @@ fn authenticate(shared: &Shared, auth: Option<&str>) -> Result<Caller, ApiError>
     };
     if token.is_empty() {
         return Err(unauthenticated("Access token is empty."));
+    }
+    // A JWT names its tenant: one issued for another tenant is refused, as Entra-issued tokens are by a tenant
+    // they were not issued for. Anything else is a test token.
+    if let Some(claims) = crate::graph::client::TokenClaims::read(token)
+        && let Some(tid) = claims.tid.as_deref()
+    {
+        let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        if !tid.eq_ignore_ascii_case(&st.tenant_id) {
+            return Err(unauthenticated(
+                "Access token validation failure. The token was issued for another tenant.",
+            ));
+        }
+        return Ok(Caller::App);
     }
     if token == "emulator:noperm" {
         return Err(ApiError::new(

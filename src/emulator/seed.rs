@@ -65,6 +65,8 @@ pub struct Seed {
 pub struct TenantSeed {
     pub id: Option<String>,
     pub domain: Option<String>,
+    /// The organization's display name (`GET /organization`).
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -240,6 +242,7 @@ impl Seed {
             None => det_uuid(&["tenant", &domain]),
         };
         let mut s = State::new(&tenant_id, &domain);
+        s.tenant_name = self.tenant.name.clone();
         if let Some(now) = self.now {
             s.clock.set(now, false);
         }

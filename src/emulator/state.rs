@@ -262,6 +262,9 @@ impl Schedule {
 pub struct State {
     pub tenant_id: String,
     pub domain: String,
+    /// The organization's display name (`GET /organization`); the domain when unset.
+    #[serde(default)]
+    pub tenant_name: Option<String>,
     pub clock: Clock,
     pub users: Vec<User>,
     pub groups: Vec<GroupRec>,
@@ -302,6 +305,7 @@ impl State {
         let mut s = State {
             tenant_id: tenant_id.to_string(),
             domain: domain.to_string(),
+            tenant_name: None,
             clock: Clock::default(),
             users: vec![],
             groups: vec![],

@@ -21,6 +21,7 @@ pub mod defaults;
 pub mod directory;
 pub mod error;
 pub mod license;
+pub mod organization;
 pub mod pim_group;
 pub mod policy;
 pub mod review;
@@ -34,6 +35,7 @@ pub use common::{
 pub use directory::{DirectoryObject, Group, ServicePrincipal, User};
 pub use error::{GraphError, GraphErrorBody, InnerError};
 pub use license::{LicenseUnitsDetail, ServicePlanInfo, SubscribedSku};
+pub use organization::Organization;
 pub use pim_group::{
     AccessId, GroupAssignmentSchedule, GroupAssignmentScheduleInstance, GroupEligibilitySchedule,
     GroupEligibilityScheduleInstance, GroupScheduleRequest, NewGroupScheduleRequest,

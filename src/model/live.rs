@@ -127,6 +127,15 @@ pub struct LiveState {
     pub read_at: DateTime<Utc>,
     /// Where it was read from (the Graph root).
     pub source: String,
+    /// The Azure Resource Manager root Azure resource roles were read from, when they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arm_source: Option<String>,
+    /// The tenant that was read (`observe::tenant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<super::Tenant>,
+    /// Who read it, from the access token's claims; `None` when the token does not say (an opaque token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<super::Caller>,
     /// Role definitions by natural key.
     pub roles: BTreeMap<RoleKey, LiveRole>,
     /// Policies by the target they govern.

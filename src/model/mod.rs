@@ -9,6 +9,7 @@ mod policy;
 mod principal;
 mod setting;
 mod target;
+mod tenant;
 
 pub use desired::*;
 pub use live::*;
@@ -16,3 +17,4 @@ pub use policy::*;
 pub use principal::*;
 pub use setting::*;
 pub use target::*;
+pub use tenant::*;

@@ -7,6 +7,7 @@ mod members;
 mod principals;
 mod read;
 pub mod rules;
+pub mod tenant;
 
 pub use members::read_group_members;
 pub use principals::{ambiguous_names, declared_principals};

@@ -42,6 +42,8 @@ pub async fn read_tenant(
     now: DateTime<Utc>,
 ) -> Result<LiveState, ClientError> {
     tracing::info!("reading the tenant at {}", client.base_url());
+    // First, so that nothing else is read from a tenant that cannot be named (apply checks it before any write).
+    let (tenant, caller) = super::tenant::identify(client).await?;
     let (definitions, policy_assignments, eligible, active, activations) = tokio::try_join!(
         client.list_all::<UnifiedRoleDefinition>(ROLE_DEFINITIONS),
         // Read item by item: one policy pimctl cannot read degrades its own target, not the whole read.
@@ -53,6 +55,8 @@ pub async fn read_tenant(
     let mut live = LiveState {
         read_at: now,
         source: client.base_url().to_string(),
+        tenant: Some(tenant),
+        caller,
         ..LiveState::default()
     };
     for d in definitions {

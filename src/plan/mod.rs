@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 pub use posture::{Effect, Posture};
 
 /// The version of the saved-plan and `--format json` layout (docs/plan-format.md).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Options of a plan that are not part of either state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +58,11 @@ pub struct Plan {
     pub tool_version: String,
     /// When the tenant was read; every date comparison in the plan uses this instant.
     pub read_at: DateTime<Utc>,
-    /// The Graph root the tenant was read from.
-    pub source: String,
+    /// The tenant the plan was made for: apply refuses the plan in any other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<crate::model::Tenant>,
+    /// The service roots the tenant was read from (Graph; ARM when Azure resource roles were read).
+    pub endpoints: crate::model::Endpoints,
     /// `sha256:<hex>` of the desired state (every declared setting, assignment and origin).
     pub desired_digest: String,
     /// The policy files read.
@@ -480,7 +483,11 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         id,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         read_at: live.read_at,
-        source: live.source.clone(),
+        tenant: live.tenant.clone(),
+        endpoints: crate::model::Endpoints {
+            graph: live.source.clone(),
+            arm: live.arm_source.clone(),
+        },
         desired_digest,
         files: desired
             .files

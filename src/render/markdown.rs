@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 /// Renders `plan` as Markdown.
 pub fn render(plan: &Plan) -> String {
-    let mut blocks = vec!["### pimctl plan".to_string(), verdict(plan)];
+    let mut blocks = vec!["### pimctl plan".to_string(), against(plan), verdict(plan)];
     if plan.has_changes() {
         blocks.push(summary_table(plan));
         blocks.extend(weakening(plan));
@@ -27,6 +27,25 @@ pub fn render(plan: &Plan) -> String {
     let mut out = blocks.join("\n\n");
     out.push('\n');
     out
+}
+
+/// `Tenant `4d3c…` (Contoso), read 2026-11-21 09:00 UTC from https://graph.microsoft.com/v1.0.`
+fn against(plan: &Plan) -> String {
+    let tenant = match &plan.tenant {
+        Some(t) => match &t.name {
+            Some(n) => format!("Tenant `{}` ({n}), read", t.id),
+            None => format!("Tenant `{}`, read", t.id),
+        },
+        None => "Read".to_string(),
+    };
+    let mut from = plan.endpoints.graph.clone();
+    if let Some(arm) = &plan.endpoints.arm {
+        from.push_str(&format!(" and {arm}"));
+    }
+    format!(
+        "{tenant} {} from {from}.",
+        plan.read_at.format("%Y-%m-%d %H:%M UTC")
+    )
 }
 
 /// One line: failed, nothing to do, or how many changes and how many weaken posture.

@@ -197,6 +197,19 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// What the plan was made against: `tenant 4d3c… (Contoso) at https://graph.microsoft.com/v1.0`, with the ARM
+/// root when Azure resource roles were read.
+fn against(plan: &Plan) -> String {
+    let mut at = plan.endpoints.graph.clone();
+    if let Some(arm) = &plan.endpoints.arm {
+        at.push_str(&format!(" and {arm}"));
+    }
+    match &plan.tenant {
+        Some(t) => format!("tenant {t} at {at}"),
+        None => at,
+    }
+}
+
 /// Whether a change undoes drift that weakened posture (the tenant was weakened outside pimctl).
 fn drift_weakened(c: &Change) -> bool {
     c.cause == Some(Cause::Drift) && c.drift_posture.effect == Effect::Weakens
@@ -485,7 +498,14 @@ mod tests {
             id: "5b0e3c9a1f72".into(),
             tool_version: "0.1.0".to_string(),
             read_at: DateTime::from_timestamp(1_780_000_000, 0).unwrap_or_default(),
-            source: "https://graph.microsoft.com/v1.0".to_string(),
+            tenant: Some(crate::model::Tenant::new(
+                "4d3c2b1a-0f9e-4d8c-8b7a-6f5e4d3c2b1a",
+                Some("Contoso".into()),
+            )),
+            endpoints: crate::model::Endpoints {
+                graph: "https://graph.microsoft.com/v1.0".to_string(),
+                arm: None,
+            },
             desired_digest: "sha256:00".to_string(),
             files: vec![
                 "policies/assignments.yaml".to_string(),

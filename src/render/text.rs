@@ -17,7 +17,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
     let header = vec![paint.bold(&format!(
         "pimctl plan of {} against {} (read {})",
         declaration(&plan.files),
-        plan.source,
+        super::against(plan),
         plan.read_at.format("%Y-%m-%d %H:%M UTC")
     ))];
     let sections = [

@@ -57,7 +57,7 @@ pub async fn emulator_from_file(seed: &str, setup: &Setup) -> RunningEmulator {
 }
 
 pub fn client(em: &RunningEmulator) -> GraphClient {
-    let mut config = GraphConfig::new(em.base_url(), Arc::new(StaticToken::new("emulator")));
+    let mut config = GraphConfig::new(em.base_url(), Arc::new(StaticToken::new(em.access_token())));
     config.retry = RetryConfig::fast(12, Duration::from_millis(5));
     GraphClient::new(config).expect("a client")
 }

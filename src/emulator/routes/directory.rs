@@ -50,6 +50,7 @@ fn spec(route: &Route) -> QuerySpec {
             | Route::GroupMembers(_)
             | Route::GroupOwners(_)
             | Route::SubscribedSkus
+            | Route::Organization
     );
     match route {
         Route::Users | Route::User(_) => QuerySpec {
@@ -104,6 +105,15 @@ fn spec(route: &Route) -> QuerySpec {
             props: SKU_PROPS,
             nav: &[],
             type_name: "subscribedSku",
+        },
+        // `$select` only, like every organization query pimctl makes.
+        Route::Organization => QuerySpec {
+            collection,
+            filter: &[],
+            isof: false,
+            props: &["id", "displayName"],
+            nav: &[],
+            type_name: "organization",
         },
         _ => QuerySpec {
             collection,
@@ -213,6 +223,22 @@ pub(super) fn handle(
                 .map(|k| (to_json(k), None))
                 .collect();
             Ok(list(cx, &q, "subscribedSkus", items, None, None, &none))
+        }
+        // The tenant's one organization: its id, and its name (the seed's `tenant.name`, else its domain).
+        Route::Organization => {
+            let org = crate::graph::Organization {
+                id: st.tenant_id.clone(),
+                display_name: Some(st.tenant_name.clone().unwrap_or_else(|| st.domain.clone())),
+            };
+            Ok(list(
+                cx,
+                &q,
+                "organization",
+                vec![(to_json(&org), None)],
+                None,
+                None,
+                &none,
+            ))
         }
         Route::SubscribedSku(id) => {
             let k = st

@@ -56,6 +56,7 @@ pub(crate) enum Route {
     ServicePrincipal(String),
     SubscribedSkus,
     SubscribedSku(String),
+    Organization,
     ReviewDefinitions,
     ReviewDefinition(String),
     ReviewInstances(String),
@@ -229,6 +230,7 @@ pub(crate) fn match_route(path: &str) -> Option<(Route, &'static str, &'static [
         }
         ["servicePrincipals"] => (R::ServicePrincipals, t!("servicePrincipals"), GET),
         ["subscribedSkus"] => (R::SubscribedSkus, t!("subscribedSkus"), GET),
+        ["organization"] => (R::Organization, t!("organization"), GET),
         ["subscribedSkus", id] => (
             R::SubscribedSku(id.to_string()),
             t!("subscribedSkus", "{id}"),
@@ -436,7 +438,8 @@ fn handle(st: &mut State, cx: &Cx, route: &Route, req: &Req) -> ApiResult<GraphR
         | R::ServicePrincipals
         | R::ServicePrincipal(_)
         | R::SubscribedSkus
-        | R::SubscribedSku(_) => directory::handle(st, cx, route, req),
+        | R::SubscribedSku(_)
+        | R::Organization => directory::handle(st, cx, route, req),
         R::ReviewDefinitions
         | R::ReviewDefinition(_)
         | R::ReviewInstances(_)

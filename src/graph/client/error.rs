@@ -61,6 +61,10 @@ pub fn permission_for(method: &str, path: &str) -> &'static str {
         "GroupMember.Read.All (or Directory.Read.All)"
     } else if p.contains("/serviceprincipals") {
         "Application.Read.All (or Directory.Read.All)"
+    } else if p.ends_with("/organization") {
+        "Organization.Read.All (a signed-in user needs only User.Read)"
+    } else if p.contains("/subscribedskus") {
+        "LicenseAssignment.Read.All (or Organization.Read.All, Directory.Read.All)"
     } else {
         "Directory.Read.All"
     }

@@ -14,6 +14,7 @@
 mod args;
 pub mod auth;
 mod batch;
+pub mod claims;
 pub mod error;
 pub mod retry;
 
@@ -23,6 +24,7 @@ pub use auth::{
     credential_from_env, credential_from_env_with_limits, credential_with_limits,
 };
 pub use batch::decode_batch_item;
+pub use claims::TokenClaims;
 pub use error::{APPLY_PERMISSIONS, ClientError, PLAN_PERMISSIONS, RequestInfo, permission_for};
 pub use retry::RetryConfig;
 
@@ -188,6 +190,13 @@ impl GraphClient {
             pages: i.pages.load(Ordering::Relaxed),
             batches: i.batches.load(Ordering::Relaxed),
         }
+    }
+
+    /// The claims of the access token requests are sent with (asking the credential for one, as the next request
+    /// would; azure_identity caches it), or `None` when the token is not a JWT. No request to Graph.
+    pub async fn token_claims(&self) -> Result<Option<TokenClaims>, ClientError> {
+        let token = self.inner.auth.token().await?;
+        Ok(TokenClaims::read(token.expose()))
     }
 
     /// HTTP requests sent so far, retries included.
