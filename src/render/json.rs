@@ -42,7 +42,7 @@ mod tests {
     fn names_fields_as_the_format_documents() {
         let out = render(&sample());
         assert!(out.starts_with(
-            "{\n  \"format_version\": 3,\n  \"id\": \"5b0e3c9a1f72\",\n  \"tool_version\": \"0.1.0\",\n"
+            "{\n  \"format_version\": 4,\n  \"id\": \"5b0e3c9a1f72\",\n  \"tool_version\": \"0.1.0\",\n"
         ));
         assert!(out.contains("\"action\": \"update_rule\""));
         assert!(out.contains("\"rule\": \"Approval_EndUser_Assignment\""));

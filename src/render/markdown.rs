@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 /// Renders `plan` as Markdown.
 pub fn render(plan: &Plan) -> String {
-    let mut blocks = vec!["### pimctl plan".to_string(), against(plan), verdict(plan)];
+    let mut blocks = vec!["### pimctl plan".to_string(), verdict(plan), against(plan)];
     if plan.has_changes() {
         blocks.push(summary_table(plan));
         blocks.extend(weakening(plan));
@@ -472,7 +472,8 @@ mod tests {
     fn heading_verdict_and_summary_table() {
         let out = render(&sample());
         assert!(out.starts_with(
-            "### pimctl plan\n\n:warning: **6 changes; 2 weaken posture.**\n\n| | count |\n|---|---:|\n\
+            "### pimctl plan\n\n:warning: **6 changes; 2 weaken posture.**\n\nTenant `4d3c2b1a-0f9e-4d8c-8b7a-6f5e4d3c2b1a` \
+             (Contoso), read 2026-05-28 20:26 UTC from https://graph.microsoft.com/v1.0.\n\n| | count |\n|---|---:|\n\
              | Rule updates | 2 |\n| Creates | 1 |\n| Updates | 1 |\n| Conversions | 1 |\n| Removes | 1 |\n\
              | Weaken posture | 2 |\n| Strengthen posture | 2 |\n| Neutral | 2 |\n\n"
         ));
@@ -576,7 +577,9 @@ mod tests {
     fn no_changes() {
         assert_eq!(
             render(&empty()),
-            "### pimctl plan\n\n**No changes.** The tenant matches the declaration.\n"
+            "### pimctl plan\n\n**No changes.** The tenant matches the declaration.\n\nTenant \
+             `4d3c2b1a-0f9e-4d8c-8b7a-6f5e4d3c2b1a` (Contoso), read 2026-05-28 20:26 UTC from \
+             https://graph.microsoft.com/v1.0.\n"
         );
     }
 }

@@ -655,6 +655,6 @@ mod tests {
         let plan = sample();
         assert!(render(&plan, Format::Text, false).contains("Plan: 2 rule updates"));
         assert!(render(&plan, Format::Markdown, false).starts_with("### pimctl plan\n"));
-        assert!(render(&plan, Format::Json, false).starts_with("{\n  \"format_version\": 3,"));
+        assert!(render(&plan, Format::Json, false).starts_with("{\n  \"format_version\": 4,"));
     }
 }

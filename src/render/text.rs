@@ -419,7 +419,8 @@ mod tests {
     fn an_empty_plan_is_a_header_and_one_line() {
         assert_eq!(
             render(&empty(), false),
-            "pimctl plan of policies (2 files) against https://graph.microsoft.com/v1.0 (read 2026-05-28 20:26 UTC)\n\n\
+            "pimctl plan of policies (2 files) against tenant 4d3c2b1a-0f9e-4d8c-8b7a-6f5e4d3c2b1a (Contoso) at \
+             https://graph.microsoft.com/v1.0 (read 2026-05-28 20:26 UTC)\n\n\
              No changes. The tenant matches the declaration.\n"
         );
     }

@@ -118,6 +118,6 @@ pub fn lines(p: &Plan) -> Vec<String> {
 pub fn comparable(p: &Plan) -> serde_json::Value {
     let mut v = serde_json::to_value(p).unwrap();
     v.as_object_mut().unwrap().remove("read_at");
-    v.as_object_mut().unwrap().remove("source");
+    v.as_object_mut().unwrap().remove("endpoints");
     v
 }
