@@ -3,7 +3,7 @@
 
 mod planning;
 use pimctl::model::AssignmentKind;
-use pimctl::plan::{Action, ChangeKey, Effect, NoteKind};
+use pimctl::plan::{Action, ChangeKey, Effect, NoteKind, PlanErrorCode};
 use planning::*;
 
 #[tokio::test]
@@ -224,50 +224,65 @@ async fn principal_lookups_follow_pages_smaller_than_their_in_clause() {
     assert_eq!(p.summary.creates, 25);
 }
 
-/// Groups are accepted by the language before plan reads them: a declared group is a warning that names it, never
-/// a silent nothing, and the rest of the declaration is planned as before.
+/// A declared group is read and planned beside the roles (PIM for Groups), and the rest of the declaration is
+/// planned as before; a group the tenant does not have is a plan error at its line.
 #[tokio::test]
-async fn a_declared_group_is_reported_as_not_planned_yet() {
+async fn a_declared_group_is_planned_beside_the_roles() {
     let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
-    let dir = tempfile::tempdir().unwrap();
-    for f in std::fs::read_dir(CONTOSO).unwrap() {
-        let f = f.unwrap().path();
-        if f.file_name().unwrap() != "tenant.yaml" {
-            std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+    let with = |group: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        for f in std::fs::read_dir(CONTOSO).unwrap() {
+            let f = f.unwrap().path();
+            if f.file_name().unwrap() != "tenant.yaml" {
+                std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+            }
         }
-    }
-    std::fs::write(
-        dir.path().join("groups.yaml"),
-        "version: pimctl/v1\ngroups:\n  Tier0-Operators:\n    member:\n      eligible:\n        - user: alice.admin@contoso.com\n          until: 2027-06-30\n",
-    )
-    .unwrap();
-    let with_group = plan_against(&em, &desired(dir.path(), &em)).await;
+        std::fs::write(
+            dir.path().join("groups.yaml"),
+            format!("version: pimctl/v1\ngroups:\n  {group}:\n    member:\n      eligible:\n        - user: alice.admin@contoso.com\n          until: 2027-06-30\n"),
+        )
+        .unwrap();
+        dir
+    };
     let without = contoso_plan(&Setup::default()).await;
 
-    let notes: Vec<_> = with_group
-        .notes
+    let dir = with("SecOps-Tier0");
+    let with_group = plan_against(&em, &desired(dir.path(), &em)).await;
+    assert!(with_group.errors.is_empty(), "{:?}", with_group.errors);
+    let group_changes: Vec<_> = with_group
+        .changes
         .iter()
-        .filter(|n| {
-            n.target
-                .as_ref()
-                .is_some_and(|t| t.surface == pimctl::model::Surface::Group)
-        })
+        .filter(|c| c.key.target().surface == pimctl::model::Surface::Group)
         .collect();
-    assert_eq!(notes.len(), 1, "{notes:#?}");
-    assert_eq!(notes[0].kind, NoteKind::NotManaged);
-    assert_eq!(notes[0].role_name, "Tier0-Operators (member)");
+    assert_eq!(group_changes.len(), 1, "{:#?}", lines(&with_group));
+    assert_eq!(group_changes[0].action, Action::Create);
+    assert_eq!(group_changes[0].role_name, "SecOps-Tier0");
+    assert_eq!(group_changes[0].key.target().role.0, "member");
     assert!(
-        notes[0]
-            .message
-            .contains("does not read or change PIM for Groups yet")
-    );
-    assert!(
-        notes[0]
+        group_changes[0]
             .origin
             .as_ref()
             .unwrap()
             .file
             .ends_with("groups.yaml")
     );
-    assert_eq!(lines(&with_group), lines(&without));
+    let roles_only: Vec<String> = lines(&with_group)
+        .into_iter()
+        .filter(|l| !l.contains("SecOps-Tier0"))
+        .collect();
+    assert_eq!(roles_only, lines(&without));
+
+    let dir = with("Tier0-Operators");
+    let missing = plan_against(&em, &desired(dir.path(), &em)).await;
+    assert!(missing.changes.is_empty());
+    assert_eq!(missing.errors.len(), 1, "{:?}", missing.errors);
+    assert_eq!(missing.errors[0].code, PlanErrorCode::GroupNotFound);
+    assert!(
+        missing.errors[0].message.contains("'Tier0-Operators'"),
+        "{}",
+        missing.errors[0].message
+    );
+    let origin = missing.errors[0].origin.as_ref().unwrap();
+    assert!(origin.file.ends_with("groups.yaml"));
+    assert_eq!(origin.line, 5, "the group's member block, where it begins");
 }

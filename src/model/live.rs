@@ -68,6 +68,41 @@ pub enum Resolution {
     Ambiguous { candidates: Vec<LivePrincipal> },
 }
 
+/// A group that a declared group target names, as the tenant has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveGroup {
+    /// The object id as Graph spells it.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `isAssignableToRole`: only such a group can hold a Microsoft Entra role, and only Global and Privileged Role
+    /// Administrators (and its owners) can change its membership outside PIM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_assignable_to_role: Option<bool>,
+}
+
+impl LiveGroup {
+    /// Its display name, else its id.
+    pub fn label(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// What a declared group (by display name or object id) turned out to be in the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum GroupResolution {
+    Found {
+        group: LiveGroup,
+    },
+    /// No group has that name or id.
+    Missing,
+    /// Several groups share the display name.
+    Ambiguous {
+        candidates: Vec<LiveGroup>,
+    },
+}
+
 /// A role definition in the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveRole {
@@ -153,6 +188,10 @@ pub struct LiveState {
     pub principals: BTreeMap<String, LivePrincipal>,
     /// What each declared principal (assignee or approver) resolved to.
     pub resolved: BTreeMap<PrincipalRef, Resolution>,
+    /// What each declared group resolved to, by the scope its targets are declared with (a lower-cased object id,
+    /// or `name:<lower-cased display name>`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, GroupResolution>,
 }
 
 impl LiveState {
@@ -170,6 +209,25 @@ impl LiveState {
     /// A principal id's label for people: UPN or display name when known, else the id.
     pub fn label<'a>(&'a self, id: &'a str) -> &'a str {
         self.principal(id).map_or(id, LivePrincipal::label)
+    }
+
+    /// The group a declared group scope (`name:…` or an id) resolved to, when exactly one.
+    /// A live group target's scope (an object id) finds the group too.
+    pub fn group(&self, scope: &str) -> Option<&LiveGroup> {
+        fn found(r: &GroupResolution) -> Option<&LiveGroup> {
+            match r {
+                GroupResolution::Found { group } => Some(group),
+                _ => None,
+            }
+        }
+        match self.groups.get(scope) {
+            Some(r) => found(r),
+            None => self
+                .groups
+                .values()
+                .filter_map(found)
+                .find(|g| g.id.eq_ignore_ascii_case(scope)),
+        }
     }
 
     /// The object id a declared principal resolved to.

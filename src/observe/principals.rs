@@ -85,16 +85,32 @@ impl Lookup {
     }
     fn url(self, names: &[String]) -> String {
         let (collection, property, select) = self.path();
-        let values: Vec<String> = names
-            .iter()
-            .map(|n| format!("'{}'", n.replace('\'', "''")))
-            .collect();
-        let filter = format!("{property} in ({})", values.join(","));
-        format!(
-            "/{collection}?$filter={}&$select={select}",
-            percent_encoding::utf8_percent_encode(&filter, QUERY_VALUE)
-        )
+        in_filter_url(collection, property, select, names)
     }
+}
+
+/// `/{collection}?$filter={property} in ('a','b')&$select={select}`: values quoted (`'` doubled) and the filter
+/// percent-encoded. At most [`MAX_FILTER_IN_VALUES`] values, Graph's limit; the caller chunks.
+pub(crate) fn in_filter_url(
+    collection: &str,
+    property: &str,
+    select: &str,
+    values: &[String],
+) -> String {
+    let values: Vec<String> = values
+        .iter()
+        .map(|n| format!("'{}'", n.replace('\'', "''")))
+        .collect();
+    let filter = format!("{property} in ({})", values.join(","));
+    format!(
+        "/{collection}?$filter={}&$select={select}",
+        encode_query(&filter)
+    )
+}
+
+/// A query option's value, percent-encoded for a `$batch` sub-request's URL.
+pub(crate) fn encode_query(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 /// Characters escaped in a query value.

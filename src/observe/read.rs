@@ -9,6 +9,9 @@
 //! 4. `roleAssignmentSchedules?$expand=principal(...)`;
 //! 5. `roleAssignmentScheduleInstances?$filter=assignmentType eq 'Activated'`: the activations in effect.
 //!
+//! With them, the declared groups are looked up (`groups::resolve`, one `$batch`); then the PIM state of the groups
+//! found is read in `$batch` (`groups::read`), before the principals are resolved.
+//!
 //! Requests are never read: Graph purges them after about 45 days (azuread#1306). No `$top` is sent: the docs
 //! state no page size for these lists.
 
@@ -22,8 +25,8 @@ use crate::graph::{
     UnifiedRoleManagementPolicyAssignment,
 };
 use crate::model::{
-    AssignmentKind, DesiredState, LiveActivation, LiveAssignment, LivePolicy, LivePrincipal,
-    LiveRole, LiveState, PrincipalKind, RoleKey, TargetKey,
+    AssignmentKind, DesiredState, GroupAccess, LiveActivation, LiveAssignment, LivePolicy,
+    LivePrincipal, LiveRole, LiveState, PrincipalKind, RoleKey, TargetKey,
 };
 use chrono::{DateTime, Utc};
 
@@ -44,19 +47,22 @@ pub async fn read_tenant(
     tracing::info!("reading the tenant at {}", client.base_url());
     // First, so that nothing else is read from a tenant that cannot be named (apply checks it before any write).
     let (tenant, caller) = super::tenant::identify(client).await?;
-    let (definitions, policy_assignments, eligible, active, activations) = tokio::try_join!(
+    let (definitions, policy_assignments, eligible, active, activations, groups) = tokio::try_join!(
         client.list_all::<UnifiedRoleDefinition>(ROLE_DEFINITIONS),
         // Read item by item: one policy pimctl cannot read degrades its own target, not the whole read.
         client.list_all::<serde_json::Value>(POLICY_ASSIGNMENTS),
         client.list_all::<UnifiedRoleEligibilitySchedule>(ELIGIBILITY_SCHEDULES),
         client.list_all::<UnifiedRoleAssignmentSchedule>(ASSIGNMENT_SCHEDULES),
         client.list_all::<UnifiedRoleAssignmentScheduleInstance>(ACTIVATIONS),
+        // The declared groups, looked up while the lists are read.
+        super::groups::resolve(client, desired),
     )?;
     let mut live = LiveState {
         read_at: now,
         source: client.base_url().to_string(),
         tenant: Some(tenant),
         caller,
+        groups,
         ..LiveState::default()
     };
     for d in definitions {
@@ -76,22 +82,7 @@ pub async fn read_tenant(
             },
         );
     }
-    let (policy_assignments, unreadable) = decode_policies(policy_assignments);
-    live.unreadable = unreadable;
-    for a in policy_assignments {
-        let (Some(role), Some(policy)) = (a.role_definition_id, a.policy) else {
-            continue;
-        };
-        let rules = policy.rules.unwrap_or_default();
-        live.policies.insert(
-            TargetKey::directory_role(RoleKey(role.to_lowercase())),
-            LivePolicy {
-                id: policy.id,
-                settings: observed_settings(&rules),
-                rules,
-            },
-        );
-    }
+    add_policies(&mut live, policy_assignments);
     for s in eligible {
         remember(&mut live, s.principal.as_ref());
         live.assignments.push(assignment(
@@ -138,11 +129,14 @@ pub async fn read_tenant(
             end: i.end_date_time,
         });
     }
+    // Then the PIM state of the groups found, before the principals: their schedules name principals too.
+    super::groups::read(client, &mut live).await?;
     live.normalize();
     principals::resolve(client, desired, &mut live).await?;
     tracing::info!(
-        "read {} roles, {} policies, {} assignments, {} activations, {} principals in {} requests",
+        "read {} roles, {} groups, {} policies, {} assignments, {} activations, {} principals in {} requests",
         live.roles.len(),
+        live.groups.len(),
         live.policies.len(),
         live.assignments.len(),
         live.activations.len(),
@@ -152,32 +146,58 @@ pub async fn read_tenant(
     Ok(live)
 }
 
+/// Decodes policy assignments (with their policy and rules) into `live.policies`, or `live.unreadable` for one that
+/// does not decode: whatever the surface, keyed by the target each names.
+pub(crate) fn add_policies(live: &mut LiveState, items: Vec<serde_json::Value>) {
+    let (read, unreadable) = decode_policies(items);
+    live.unreadable.extend(unreadable);
+    for (target, a) in read {
+        let Some(policy) = a.policy else { continue };
+        let rules = policy.rules.unwrap_or_default();
+        live.policies.insert(
+            target,
+            LivePolicy {
+                id: policy.id,
+                settings: observed_settings(&rules),
+                rules,
+            },
+        );
+    }
+}
+
+/// The target a policy assignment governs: a directory role (`roleDefinitionId` at `/`), or a group's members or
+/// owners (`scopeType` `Group`: `scopeId` is the group, `roleDefinitionId` is `member` or `owner`).
+fn policy_target(item: &serde_json::Value) -> Option<TargetKey> {
+    let field = |k: &str| item.get(k).and_then(serde_json::Value::as_str);
+    let role = field("roleDefinitionId")?.to_lowercase();
+    if field("scopeType").is_some_and(|t| t.eq_ignore_ascii_case("Group")) {
+        let access = [GroupAccess::Member, GroupAccess::Owner]
+            .into_iter()
+            .find(|a| a.as_str() == role)?;
+        return Some(TargetKey::group(field("scopeId")?, access));
+    }
+    Some(TargetKey::directory_role(RoleKey(role)))
+}
+
 /// Decodes the policy assignments one by one: one that does not decode (a rule type pimctl does not know, a
-/// duration it cannot read) makes its role's target unreadable, with the reason, and the others are read.
+/// duration it cannot read) makes its target unreadable, with the reason, and the others are read.
 pub(crate) fn decode_policies(
     items: Vec<serde_json::Value>,
 ) -> (
-    Vec<UnifiedRoleManagementPolicyAssignment>,
+    Vec<(TargetKey, UnifiedRoleManagementPolicyAssignment)>,
     std::collections::BTreeMap<TargetKey, String>,
 ) {
     let mut read = vec![];
     let mut unreadable = std::collections::BTreeMap::new();
     for item in items {
-        let role = item
-            .get("roleDefinitionId")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_lowercase);
+        let Some(target) = policy_target(&item) else {
+            tracing::warn!("a policy assignment that names no role pimctl knows was skipped");
+            continue;
+        };
         match serde_json::from_value::<UnifiedRoleManagementPolicyAssignment>(item) {
-            Ok(a) => read.push(a),
+            Ok(a) => read.push((target, a)),
             Err(e) => {
-                let Some(role) = role else {
-                    tracing::warn!("a policy assignment without a role could not be read: {e}");
-                    continue;
-                };
-                unreadable.insert(
-                    TargetKey::directory_role(RoleKey(role)),
-                    format!("its policy could not be read: {e}"),
-                );
+                unreadable.insert(target, format!("its policy could not be read: {e}"));
             }
         }
     }
@@ -282,7 +302,8 @@ mod tests {
             assignment("R-DURATION", bad_duration),
         ]);
         assert_eq!(read.len(), 1);
-        assert_eq!(read[0].role_definition_id.as_deref(), Some("R-OK"));
+        assert_eq!(read[0].1.role_definition_id.as_deref(), Some("R-OK"));
+        assert_eq!(read[0].0, TargetKey::directory_role(RoleKey("r-ok".into())));
         let keys: Vec<String> = unreadable.keys().map(|k| k.role.0.clone()).collect();
         assert_eq!(keys, ["r-duration", "r-unknown"]);
         assert!(

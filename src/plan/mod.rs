@@ -11,6 +11,7 @@
 mod assignments;
 mod fields;
 pub mod fingerprint;
+mod groups;
 mod posture;
 mod reports;
 mod rules;
@@ -360,6 +361,15 @@ pub enum PlanErrorCode {
     PolicyNotFound,
     /// The tenant would refuse an assignment under the policy as it will stand after this plan.
     PolicyConflict,
+    /// A declared group (by display name or object id) does not exist in the tenant.
+    GroupNotFound,
+    /// A declared group's display name matches several groups.
+    GroupAmbiguous,
+    /// Two declarations (by name and by id) name the same group.
+    GroupDeclaredTwice,
+    /// A declared group is not role-assignable, and the declaration needs one (a tier-0 template, or a directory
+    /// role it is declared to hold).
+    GroupNotRoleAssignable,
 }
 
 impl PlanErrorCode {
@@ -370,6 +380,10 @@ impl PlanErrorCode {
             PlanErrorCode::RoleNotFound => "role_not_found",
             PlanErrorCode::PolicyNotFound => "policy_not_found",
             PlanErrorCode::PolicyConflict => "policy_conflict",
+            PlanErrorCode::GroupNotFound => "group_not_found",
+            PlanErrorCode::GroupAmbiguous => "group_ambiguous",
+            PlanErrorCode::GroupDeclaredTwice => "group_declared_twice",
+            PlanErrorCode::GroupNotRoleAssignable => "group_not_role_assignable",
         }
     }
 }
@@ -432,8 +446,10 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         errors: vec![],
         fingerprints: BTreeMap::new(),
         early: std::collections::BTreeSet::new(),
+        group_roles: groups::roles_of_groups(desired, live),
     };
     cx.check_targets();
+    cx.check_groups();
     cx.check_principals();
     rules::plan_rules(&mut cx);
     assignments::plan_assignments(&mut cx);
@@ -559,6 +575,9 @@ pub(crate) struct Context<'a> {
     pub fingerprints: BTreeMap<fingerprint::ObjectId, String>,
     /// Assignments that only the policy as it stands allows: they go before the policy updates.
     pub early: std::collections::BTreeSet<ChangeKey>,
+    /// The directory roles each group (by lower-cased id) holds or is declared to hold (only when groups are
+    /// declared): a group target is as privileged as the roles its members get.
+    pub group_roles: BTreeMap<String, std::collections::BTreeSet<RoleKey>>,
 }
 
 /// A declared target as found in the tenant: what the engine needs to know of it, whatever its surface.
@@ -597,7 +616,7 @@ impl Context<'_> {
                     role_id: r.id.clone(),
                 })
             }
-            crate::model::Surface::Group => None,
+            crate::model::Surface::Group => self.found_group(key),
         }
     }
 
@@ -647,22 +666,6 @@ impl Context<'_> {
 
     fn check_targets(&mut self) {
         for (key, role) in &self.desired.targets {
-            // The language accepts groups; reading and writing them is not built yet. Say so rather than plan
-            // nothing for them in silence.
-            if key.surface == crate::model::Surface::Group {
-                self.notes.push(Note {
-                    kind: NoteKind::NotManaged,
-                    severity: NoteSeverity::Warning,
-                    target: Some(key.clone()),
-                    role_name: role.target.describe(),
-                    principal: None,
-                    message: "declared, but this version of pimctl does not read or change PIM for Groups yet: \
-                              nothing of this group is planned or applied"
-                        .to_string(),
-                    origin: Some(role.origin.clone()),
-                });
-                continue;
-            }
             let custom = role.target.role().is_some_and(|r| r.is_custom());
             match self.found(key) {
                 None if custom => self.errors.push(PlanError {

@@ -3,8 +3,10 @@
 
 use super::fields::{Field, fields};
 use super::{ChangeKey, Context, Note, NoteKind, NoteSeverity};
-use crate::graph::defaults::default_rules;
-use crate::model::{AssignmentKind, PrincipalRef, RoleKey, Setting, TENANT_SCOPE, TargetKey};
+use crate::graph::defaults::{default_group_rules, default_rules};
+use crate::model::{
+    AssignmentKind, PrincipalRef, RoleKey, Setting, Surface, TENANT_SCOPE, TargetKey,
+};
 use crate::observe::rules::observed_settings;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -97,16 +99,25 @@ fn activations(cx: &Context<'_>, declared: &BTreeSet<TargetKey>, out: &mut Vec<N
 
 fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
     let none = |p: &PrincipalRef| (p.name.to_lowercase(), p.name.clone());
-    let defaults: BTreeMap<Setting, Field> = fields(&observed_settings(&default_rules()), &none)
-        .into_iter()
-        .map(|f| (f.setting, f))
-        .collect();
+    // Microsoft's untouched policy differs between surfaces (a group's requires assignments to expire).
+    let defaults_of = |rules: Vec<crate::graph::policy::PolicyRule>| -> BTreeMap<Setting, Field> {
+        fields(&observed_settings(&rules), &none)
+            .into_iter()
+            .map(|f| (f.setting, f))
+            .collect()
+    };
+    let directory_defaults = defaults_of(default_rules());
+    let group_defaults = defaults_of(default_group_rules());
     for (key, role) in &cx.desired.targets {
         let Some(found) = cx.found(key) else {
             continue;
         };
         let Some(policy) = cx.live.policies.get(&found.key) else {
             continue;
+        };
+        let defaults = match found.key.surface {
+            Surface::DirectoryRole => &directory_defaults,
+            Surface::Group => &group_defaults,
         };
         let managed: BTreeSet<Setting> = fields(&role.policy, &none)
             .into_iter()
@@ -249,7 +260,7 @@ fn not_managed(cx: &Context<'_>, declared: &BTreeSet<TargetKey>, out: &mut Vec<N
         if !declared.contains(&a.target) && !tenant_wide.is_some_and(|t| declared.contains(&t)) {
             continue;
         }
-        let why = if a.target.scope != TENANT_SCOPE {
+        let why = if a.target.surface == Surface::DirectoryRole && a.target.scope != TENANT_SCOPE {
             format!("scoped to {}", a.target.scope)
         } else if let Some(m) = a
             .member_type
