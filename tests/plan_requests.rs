@@ -166,3 +166,100 @@ async fn size_s_plans_within_its_request_ceiling() {
 async fn size_m_plans_within_its_request_ceiling() {
     ceiling(pimctl::emulator::generate::Size::M).await;
 }
+
+/// The PIM for Groups ceiling: the directory-role lists' pages, one `$batch` that looks the declared groups up by
+/// name, and ⌈declared groups × 4 lists / 20⌉ `$batch` requests for their policies, schedules and instances, plus
+/// the page a sub-request's nextLink adds. 45 groups, one with 150 eligible members (two pages of 100): nothing is
+/// read per group or per assignment outside the batches.
+#[tokio::test]
+async fn declared_groups_are_read_in_batches_of_twenty_lists() {
+    const GROUPS: usize = 45;
+    const BIG: usize = 150;
+    let mut seed = String::from(
+        "tenant: {id: 4d3c2b1a-0f9e-4d8c-8b7a-6f5e4d3c2b1a, domain: contoso.com}\nnow: 2026-11-21T09:00:00Z\nusers:\n",
+    );
+    for u in 0..BIG {
+        seed.push_str(&format!(
+            "  - {{upn: u{u:03}@contoso.com, display_name: User {u}}}\n"
+        ));
+    }
+    let mut declared = String::from("version: pimctl/v1\ngroups:\n");
+    seed.push_str("groups:\n");
+    for g in 0..GROUPS {
+        let members: Vec<usize> = if g == 0 {
+            (0..BIG).collect()
+        } else {
+            vec![g, g + 1]
+        };
+        seed.push_str(&format!("  - name: PG-{g:02}\n    pim:\n      eligible:\n"));
+        declared.push_str(&format!("  PG-{g:02}:\n    member:\n      eligible:\n"));
+        for m in &members {
+            seed.push_str(&format!(
+                "        - {{access: member, user: u{m:03}@contoso.com, until: 2027-06-01T23:59:59Z}}\n"
+            ));
+            declared.push_str(&format!(
+                "        - {{user: u{m:03}@contoso.com, until: 2027-06-01}}\n"
+            ));
+        }
+        seed.push_str(&format!(
+            "      active:\n        - {{access: owner, user: u{:03}@contoso.com, until: 2027-01-01T23:59:59Z}}\n",
+            g + 2
+        ));
+        declared.push_str(&format!(
+            "    owner:\n      active:\n        - {{user: u{:03}@contoso.com, until: 2027-01-01}}\n",
+            g + 2
+        ));
+        if g == 1 {
+            seed.push_str("      activations:\n        - {access: member, user: u001@contoso.com, duration: PT2H}\n");
+        }
+    }
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
+    let (_dir, desired) = desired_yaml(&declared, &em);
+    let definitions = em.with_state(|s| s.roles.len());
+    em.reset_stats();
+    let plan = plan_against(&em, &desired).await;
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    assert!(plan.changes.is_empty(), "{:#?}", lines(&plan));
+    assert_eq!(
+        plan.notes
+            .iter()
+            .filter(|n| n.kind == pimctl::plan::NoteKind::Activation)
+            .count(),
+        1
+    );
+
+    let stats = em.stats();
+    let count = |prefix: &str| -> u64 {
+        stats
+            .routes
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(_, n)| *n)
+            .sum()
+    };
+    // Directory-role lists: nothing assigned, so one page each but the role definitions and their policies.
+    let lists = 2 * pages(definitions, 100) + 3;
+    let lookups = GROUPS.div_ceil(pimctl::graph::MAX_FILTER_IN_VALUES) as u64;
+    let group_lists = (GROUPS * pimctl::observe::groups::LISTS) as u64;
+    let next_pages = 1; // the 150 eligible members of PG-00: a second page, followed outside the batch
+    let batches = lookups.div_ceil(20) + group_lists.div_ceil(20);
+    assert_eq!((lookups, group_lists, batches), (3, 180, 10));
+    assert_eq!(count("POST /v1.0/$batch"), batches, "{:#?}", stats.routes);
+    assert_eq!(count("GET /v1.0/groups"), lookups, "{:#?}", stats.routes);
+    assert_eq!(
+        count("GET /v1.0/identityGovernance/privilegedAccess/group/eligibilitySchedules"),
+        GROUPS as u64 + next_pages,
+        "{:#?}",
+        stats.routes
+    );
+    // Every HTTP request and every sub-request, counted once each.
+    assert_eq!(
+        stats.total,
+        lists + batches + lookups + group_lists + next_pages,
+        "{:#?}",
+        stats.routes
+    );
+    for route in stats.routes.keys() {
+        assert!(!route.contains('{'), "a request per object: {route}");
+    }
+}
