@@ -351,3 +351,32 @@ groups:
         e[0].message
     );
 }
+
+/// Text, Markdown and JSON name a group's changes under the group, with `member` / `owner` visible.
+#[tokio::test]
+async fn group_changes_render_under_the_group_with_member_or_owner() {
+    use pimctl::render::{Format, render};
+    let em = emulator_from_yaml(SEED, &Setup::default()).await;
+    let (dir, desired) = desired_yaml(DECLARED, &em);
+    let plan = plan_against(&em, &desired).await;
+    let stable = |s: String| {
+        s.replace(&dir.path().display().to_string(), "<dir>")
+            .replace(&em.base_url(), "<emulator>")
+    };
+    let text = stable(render(&plan, Format::Text, false));
+    assert!(text.contains("Group Tier0-Operators · member\n"), "{text}");
+    assert!(text.contains("Group Tier0-Operators · owner\n"), "{text}");
+    insta::assert_snapshot!("groups-plan-txt", text);
+    let md = stable(render(&plan, Format::Markdown, false));
+    assert!(md.contains("| Group Tier0-Operators · owner |"), "{md}");
+    insta::assert_snapshot!("groups-plan-md", md);
+    // The plan's id digests the declaration's paths, and the clock runs between the emulator's start and the read.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&stable(render(&plan, Format::Json, false))).unwrap();
+    json["id"] = "<id>".into();
+    json["read_at"] = "<read_at>".into();
+    insta::assert_snapshot!(
+        "groups-plan-json",
+        serde_json::to_string_pretty(&json).unwrap()
+    );
+}

@@ -3,8 +3,8 @@
 //! warnings and notes.
 
 use super::{
-    Item, count, dates, drift_weakened, kind_title, list_diff, principal, show, wants_list_layout,
-    what,
+    Item, change_target, count, dates, drift_weakened, kind_title, list_diff, principal, show,
+    target_name, wants_list_layout, what,
 };
 use crate::plan::{
     Cause, Change, Effect, FieldChange, Note, NoteSeverity, Plan, PlanError, Posture,
@@ -140,7 +140,7 @@ fn weakened_by_drift(plan: &Plan) -> Option<String> {
 fn quoted_item(c: &Change, posture: &Posture) -> String {
     format!(
         "> - **{}** · {}: {}",
-        text(&c.role_name),
+        text(&change_target(c)),
         subject(c),
         why(posture)
     )
@@ -220,7 +220,7 @@ fn row(c: &Change) -> String {
     };
     let cells = [
         code(c.action.sign()),
-        cell(&c.role_name),
+        cell(&change_target(c)),
         change,
         principal(c).map_or_else(|| "—".to_string(), cell),
         cell(&c.reason),
@@ -240,7 +240,7 @@ fn posture_cell(c: &Change) -> String {
 
 /// One change's details: its settings or dates before and after, posture with baselines, principal and origin.
 fn detail(c: &Change) -> String {
-    let mut parts = vec![format!("**{} · {}**", text(&c.role_name), subject(c))];
+    let mut parts = vec![format!("**{} · {}**", text(&change_target(c)), subject(c))];
     parts.push(if c.fields.is_empty() {
         assignment_table(c)
     } else {
@@ -416,7 +416,8 @@ fn notes_by_kind(plan: &Plan, severity: NoteSeverity) -> Option<String> {
 }
 
 fn note(n: &Note) -> String {
-    let about: Vec<String> = [Some(n.role_name.as_str()), n.principal.as_deref()]
+    let target = target_name(n.target.as_ref(), &n.role_name);
+    let about: Vec<String> = [Some(target.as_str()), n.principal.as_deref()]
         .into_iter()
         .flatten()
         .filter(|s| !s.is_empty())

@@ -9,7 +9,7 @@ pub mod json;
 pub mod markdown;
 pub mod text;
 
-use crate::model::{AssignmentKind, Setting};
+use crate::model::{AssignmentKind, Setting, Surface, TargetKey};
 use crate::plan::{Action, Cause, Change, ChangeKey, Effect, NoteKind, Plan};
 use chrono::{DateTime, Timelike, Utc};
 use serde_json::Value;
@@ -193,6 +193,22 @@ fn kind_title(kind: NoteKind) -> &'static str {
 }
 
 /// `1 error`, `2 errors`.
+/// How a plan names a target: a directory role by its name; a group's members or owners as
+/// `Group Tier0-Operators · member`, so that the two blocks of one group never read as one.
+fn target_name(target: Option<&TargetKey>, name: &str) -> String {
+    match target {
+        Some(t) if t.surface == Surface::Group && !name.is_empty() => {
+            format!("Group {name} · {}", t.role)
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// The name of the target a change is about.
+fn change_target(c: &Change) -> String {
+    target_name(Some(c.key.target()), &c.role_name)
+}
+
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

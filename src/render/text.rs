@@ -1,9 +1,9 @@
-//! Terraform-style text for a terminal: changes grouped by role, then errors (in the style of rustc), warnings and
+//! Terraform-style text for a terminal: changes grouped by target (a role, or a group's members or owners), then errors (in the style of rustc), warnings and
 //! notes, then one summary line.
 
 use super::{
-    Item, count, dates, drift_weakened, kind_title, list_diff, mixed_causes, principal, show,
-    wants_list_layout, what,
+    Item, change_target, count, dates, drift_weakened, kind_title, list_diff, mixed_causes,
+    principal, show, target_name, wants_list_layout, what,
 };
 use crate::model::TargetKey;
 use crate::plan::{
@@ -133,7 +133,7 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
         }
         let name = group
             .first()
-            .map_or_else(|| role.to_string(), |c| c.role_name.clone());
+            .map_or_else(|| role.to_string(), |c| change_target(c));
         lines.push(paint.bold(&name));
         for c in group {
             lines.extend(change(c, mark_drift, paint));
@@ -269,7 +269,8 @@ fn notes(plan: &Plan, severity: NoteSeverity, paint: Paint) -> Vec<String> {
 
 /// `Global Administrator · breakglass@contoso.com: kept: protected (...)`.
 fn note(n: &Note) -> String {
-    let about: Vec<&str> = [Some(n.role_name.as_str()), n.principal.as_deref()]
+    let target = target_name(n.target.as_ref(), &n.role_name);
+    let about: Vec<&str> = [Some(target.as_str()), n.principal.as_deref()]
         .into_iter()
         .flatten()
         .filter(|s| !s.is_empty())
