@@ -406,3 +406,84 @@ fn exit_codes_follow_the_fail_level_and_tool_failures_exit_2() {
     assert_eq!(code, 0);
     assert!(out.contains("--fail-level"), "{out}");
 }
+
+/// PIM099 on Contoso's tenant with its subscriptions changed: `skus` replaces the seed's `subscribed_skus` list.
+fn pim099(skus: &str) -> Vec<(String, String)> {
+    let tmp = contoso_copy(|t| {
+        let start = t
+            .find("subscribed_skus:\n")
+            .expect("Contoso seeds its licences");
+        let end = start + t[start..].find("\n\n").unwrap();
+        format!("{}{skus}{}", &t[..start], &t[end..])
+    });
+    let (_, json, err) = pimctl_in(
+        tmp.path(),
+        &[
+            "lint",
+            "examples/contoso",
+            "--live",
+            "--emulator",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {err}"));
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "PIM099")
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The licence PIM depends on: none in effect is an error; fewer assigned seats than the eligible users, approvers
+/// and reviewers pimctl manages is a warning with both numbers. Plans are found by service plan (id or name), in
+/// any product.
+#[test]
+fn pim099_reports_a_missing_licence_and_too_few_seats() {
+    const P2: &str = "{name: AAD_PREMIUM_P2, id: eec0eb4f-6444-4f95-aba0-50c24d67f998}";
+    // No subscription at all; P1 only; P2 suspended; P2's plan switched off: no licence in effect.
+    for skus in [
+        "subscribed_skus: []".to_string(),
+        "subscribed_skus: [{sku_part_number: AAD_PREMIUM, enabled: 50, consumed: 40, service_plans: [{name: AAD_PREMIUM}]}]".into(),
+        format!("subscribed_skus: [{{sku_part_number: AAD_PREMIUM_P2, enabled: 50, consumed: 40, capability_status: Suspended, service_plans: [{P2}]}}]"),
+        "subscribed_skus: [{sku_part_number: AAD_PREMIUM_P2, enabled: 50, consumed: 40, service_plans: [{name: AAD_PREMIUM_P2, status: Disabled}]}]".into(),
+    ] {
+        let found = pim099(&skus);
+        assert_eq!(found.len(), 1, "{skus}: {found:?}");
+        assert_eq!(found[0].0, "error", "{skus}");
+        assert!(found[0].1.contains("no Microsoft Entra ID P2 or ID Governance licence in effect"), "{found:?}");
+    }
+    // Too few seats: both numbers. Contoso manages 19 users who need one (eligible, approvers, reviewers).
+    let found = pim099(&format!(
+        "subscribed_skus: [{{sku_part_number: AAD_PREMIUM_P2, enabled: 25, consumed: 12, service_plans: [{P2}]}}]"
+    ));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "warning");
+    assert!(
+        found[0]
+            .1
+            .starts_with("19 eligible users, approvers and reviewers need a PIM licence")
+            && found[0]
+                .1
+                .contains("and 12 seats of AAD_PREMIUM_P2 (AAD_PREMIUM_P2) are assigned"),
+        "{found:?}"
+    );
+    // A suite that carries P2 (by the plan's id, whatever its name), or ID Governance (by name), in its grace
+    // period: in effect, and enough seats across both.
+    let found = pim099(
+        "subscribed_skus:\n  - {sku_part_number: SPE_E5, enabled: 10, consumed: 10, service_plans: [{name: EXCHANGE_S_ENTERPRISE}, {name: renamed, id: eec0eb4f-6444-4f95-aba0-50c24d67f998}]}\n  - {sku_part_number: Microsoft_Entra_ID_Governance, enabled: 10, consumed: 9, capability_status: Warning, service_plans: [{name: Entra_Identity_Governance}]}",
+    );
+    assert!(found.is_empty(), "{found:?}");
+    // Exactly as many seats as people: nothing to report.
+    let found = pim099(&format!(
+        "subscribed_skus: [{{sku_part_number: AAD_PREMIUM_P2, enabled: 19, consumed: 19, service_plans: [{P2}]}}]"
+    ));
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -159,6 +159,7 @@ async fn lint_live(dir: &Path, options: Options) -> Report {
         Some(LiveInput {
             state: &state,
             members: &members,
+            licences: None,
         }),
         state.read_at,
         options,

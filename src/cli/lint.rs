@@ -151,6 +151,10 @@ fn git_top_level(path: &std::path::Path) -> Option<PathBuf> {
 
 type Sources = BTreeMap<PathBuf, String>;
 
+/// The tenant's subscriptions, for PIM099 (`$select` of what it reads).
+const SUBSCRIBED_SKUS: &str =
+    "/subscribedSkus?$select=id,skuPartNumber,capabilityStatus,consumedUnits,servicePlans";
+
 fn lint_live(
     args: &Args,
     options: Options,
@@ -165,14 +169,28 @@ fn lint_live(
                 .read(&[&desired])
                 .await
                 .map_err(|e| fail(e.to_string()))?;
-            let members = crate::observe::read_group_members(&tenant.client, &state)
+            let extra = lint::licence::groups_to_count(&desired, &state);
+            let members = crate::observe::read_members(&tenant.client, &state, &extra)
                 .await
                 .map_err(|e| fail(e.to_string()))?;
+            // One request; a refusal (no LicenseAssignment.Read.All) is PIM099's warning, not a failed lint.
+            let skus = tenant
+                .client
+                .list_all::<crate::graph::SubscribedSku>(SUBSCRIBED_SKUS)
+                .await
+                .map_err(|e| e.to_string());
+            let licences = lint::licence::facts(
+                &desired,
+                &state,
+                &members,
+                skus.as_deref().map_err(String::clone),
+            );
             let report = lint::lint(
                 &desired,
                 Some(LiveInput {
                     state: &state,
                     members: &members,
+                    licences: Some(&licences),
                 }),
                 state.read_at,
                 options,

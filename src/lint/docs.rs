@@ -54,6 +54,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         "CISA ScubaGear issue 2072: password-reset escalation through eligible members of a PIM-for-Groups group (see also MicrosoftDocs/entra-docs#2049)",
     ),
     (
+        "PIM InvalidLicenseAlert",
+        "PIM's built-in security alert for a tenant without Microsoft Entra ID P2 or ID Governance (`pim-baselines.md` §5, PIM-099); ScubaGear fails MS.AAD.7.4 to 7.9 without P2 (`Aad2P2Licenses`)",
+    ),
+    (
         "PIM NoMfaOnRoleActivationAlert",
         "PIM's built-in security alert \"roles don't require MFA for activation\"",
     ),

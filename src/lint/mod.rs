@@ -11,6 +11,7 @@
 pub mod docs;
 pub mod format;
 pub mod groups;
+pub mod licence;
 pub mod rules;
 pub mod view;
 
@@ -291,6 +292,8 @@ pub fn rule(id_or_name: &str) -> Option<&'static Rule> {
 pub struct LiveInput<'a> {
     pub state: &'a LiveState,
     pub members: &'a Members,
+    /// The licence facts (PIM099), when the subscriptions were asked for.
+    pub licences: Option<&'a licence::LicenceFacts>,
 }
 
 /// Runs every rule over the declaration and, when given, the tenant. `now` is the declaration's clock (the tenant's
@@ -305,8 +308,10 @@ pub fn lint(
     let declared = view::declared(desired, now);
     run(&declared, options, &mut findings, |r| r != Reads::Live);
     if let Some(l) = &live {
-        let before = view::live(desired, l.state, l.members);
-        let after = view::after(desired, l.state, l.members);
+        let mut before = view::live(desired, l.state, l.members);
+        let mut after = view::after(desired, l.state, l.members);
+        before.licences = l.licences.cloned();
+        after.licences = l.licences.cloned();
         let mut live_findings = Vec::new();
         run(&before, options, &mut live_findings, |r| {
             r != Reads::Declared

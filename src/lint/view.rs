@@ -177,6 +177,8 @@ pub struct View {
     pub protected: Vec<ProtectedView>,
     /// "Now": the load's clock, or the tenant's read time.
     pub now: DateTime<Utc>,
+    /// The licence PIM depends on (PIM099), on the tenant's halves when the subscriptions were read.
+    pub licences: Option<super::licence::LicenceFacts>,
 }
 
 impl View {
@@ -252,6 +254,7 @@ pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
     }
     let mut view = View {
         half: Half::Declared,
+        licences: None,
         roles,
         groups,
         protected: desired
@@ -379,6 +382,7 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
     }
     let mut view = View {
         half: Half::Live,
+        licences: None,
         roles,
         groups: BTreeMap::new(),
         protected: protected(desired, &look),

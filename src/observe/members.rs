@@ -15,6 +15,16 @@ pub async fn read_group_members(
     client: &GraphClient,
     live: &LiveState,
 ) -> Result<BTreeMap<String, Vec<LivePrincipal>>, ClientError> {
+    read_members(client, live, &[]).await
+}
+
+/// [`read_group_members`], and the direct members of `extra` groups (by object id: approver and reviewer groups, which
+/// may hold no role, for the licence count), in the same `$batch`es.
+pub async fn read_members(
+    client: &GraphClient,
+    live: &LiveState,
+    extra: &[String],
+) -> Result<BTreeMap<String, Vec<LivePrincipal>>, ClientError> {
     let mut groups: Vec<String> = live
         .assignments
         .iter()
@@ -23,6 +33,7 @@ pub async fn read_group_members(
                 .is_some_and(|p| p.kind == PrincipalKind::Group)
         })
         .map(|a| a.principal_id.to_lowercase())
+        .chain(extra.iter().map(|g| g.to_lowercase()))
         .collect();
     groups.sort();
     groups.dedup();

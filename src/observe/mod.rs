@@ -10,6 +10,6 @@ mod read;
 pub mod rules;
 pub mod tenant;
 
-pub use members::read_group_members;
+pub use members::{read_group_members, read_members};
 pub use principals::{ambiguous_names, declared_principals};
 pub use read::read_tenant;

@@ -31,6 +31,7 @@ mod pim041_ga_activation_alert;
 mod pim042_activation_alerts;
 mod pim060_break_glass;
 mod pim070_access_reviews;
+mod pim099_licence;
 
 /// Every rule, in id order.
 pub static ALL: &[&Rule] = &[
@@ -58,6 +59,7 @@ pub static ALL: &[&Rule] = &[
     &pim042_activation_alerts::RULE,
     &pim060_break_glass::RULE,
     &pim070_access_reviews::RULE,
+    &pim099_licence::RULE,
 ];
 
 pub(crate) const GA: &str = GLOBAL_ADMINISTRATOR;
