@@ -151,15 +151,21 @@ async fn lint_live(dir: &Path, options: Options) -> Report {
     let state = pimctl::observe::read_tenant(&client, &[&desired], at)
         .await
         .expect("the tenant reads");
-    let members = pimctl::observe::read_group_members(&client, &state)
+    let extra = lint::licence::groups_to_count(&desired, &state);
+    let members = pimctl::observe::read_members(&client, &state, &extra)
         .await
         .expect("members read");
+    let skus: Vec<pimctl::graph::SubscribedSku> = client
+        .list_all("/subscribedSkus")
+        .await
+        .expect("subscriptions read");
+    let licences = lint::licence::facts(&desired, &state, &members, Ok(&skus));
     lint::lint(
         &desired,
         Some(LiveInput {
             state: &state,
             members: &members,
-            licences: None,
+            licences: Some(&licences),
         }),
         state.read_at,
         options,
