@@ -35,7 +35,28 @@ pub fn permission_for(method: &str, path: &str) -> &'static str {
         .unwrap_or("")
         .to_ascii_lowercase();
     let pick = |r: &'static str, w: &'static str| if read { r } else { w };
-    if p.contains("/policies/rolemanagementpolic") {
+    // A group's policy: its id starts `Group_`, and a list of them filters on `scopeType eq 'Group'`.
+    let query = percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .to_ascii_lowercase();
+    let group_policy = p.contains("/rolemanagementpolicies/group_")
+        || (p.contains("/policies/rolemanagementpolic") && query.contains("scopetype eq 'group'"));
+    if group_policy {
+        pick(
+            "RoleManagementPolicy.Read.AzureADGroup",
+            "RoleManagementPolicy.ReadWrite.AzureADGroup",
+        )
+    } else if p.contains("/privilegedaccess/group/eligibilityschedule") {
+        pick(
+            "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+            "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+        )
+    } else if p.contains("/privilegedaccess/group/assignmentschedule") {
+        pick(
+            "PrivilegedAssignmentSchedule.Read.AzureADGroup",
+            "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+        )
+    } else if p.contains("/policies/rolemanagementpolic") {
         pick(
             "RoleManagementPolicy.Read.Directory",
             "RoleManagementPolicy.ReadWrite.Directory",
@@ -363,6 +384,41 @@ mod tests {
                 "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances"
             ),
             "RoleAssignmentSchedule.Read.Directory"
+        );
+        assert_eq!(
+            permission_for(
+                "GET",
+                "/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20%27g%27%20and%20scopeType%20eq%20%27Group%27"
+            ),
+            "RoleManagementPolicy.Read.AzureADGroup"
+        );
+        assert_eq!(
+            permission_for(
+                "PATCH",
+                "/policies/roleManagementPolicies/Group_g_x/rules/y"
+            ),
+            "RoleManagementPolicy.ReadWrite.AzureADGroup"
+        );
+        assert_eq!(
+            permission_for(
+                "GET",
+                "/identityGovernance/privilegedAccess/group/eligibilitySchedules?$filter=groupId eq 'g'"
+            ),
+            "PrivilegedEligibilitySchedule.Read.AzureADGroup"
+        );
+        assert_eq!(
+            permission_for(
+                "POST",
+                "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
+            ),
+            "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"
+        );
+        assert_eq!(
+            permission_for(
+                "GET",
+                "/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq 'g'"
+            ),
+            "PrivilegedAssignmentSchedule.Read.AzureADGroup"
         );
         assert!(permission_for("GET", "/groups/x/members").starts_with("GroupMember.Read.All"));
         assert!(permission_for("GET", "/users/x").starts_with("User.Read.All"));
