@@ -59,7 +59,8 @@ async fn a_fresh_tenant_costs_one_batch_of_lookups() {
     let plan = plan_against(&em, &desired).await;
     assert!(plan.errors.is_empty(), "{:?}", plan.errors);
     let stats = em.stats();
-    let lists = 2 * pages(definitions, 100) + 3;
+    // Contoso declares access reviews: their definitions are listed once (one page; the fresh tenant has none).
+    let lists = 2 * pages(definitions, 100) + 3 + 1;
     let batches = stats
         .routes
         .iter()
@@ -84,6 +85,62 @@ async fn a_fresh_tenant_costs_one_batch_of_lookups() {
         stats.routes
     );
     assert_eq!(stats.total - sub, lists + 1, "{:#?}", stats.routes);
+}
+
+/// Access reviews cost the pages of one list, whatever their number: 250 definitions in the tenant (reviews of
+/// every kind of target pimctl manages, and of applications it leaves alone), one review declared. Nothing is read
+/// per definition or per role.
+#[tokio::test]
+async fn reviews_cost_the_pages_of_one_list() {
+    let roles: Vec<&str> = pimctl::catalog::builtin_roles()
+        .iter()
+        .take(50)
+        .map(|r| r.display_name.as_str())
+        .collect();
+    let mut seed = String::from("access_reviews:\n");
+    for i in 0..250 {
+        let role = roles[i % roles.len()];
+        seed.push_str(&match i % 5 {
+            0 => format!("  - {{role: \"{role}\", review: eligible, reviewers: [ivan.audit@contoso.com]}}\n"),
+            1 => format!("  - {{role: \"{role}\", review: active, reviewers: [{{group: Tier0-Owners}}]}}\n"),
+            2 => "  - {group: SecOps-Tier0, reviewers: [managers], fallback_reviewers: [olivia.ciso@contoso.com]}\n"
+                .to_string(),
+            3 => "  - {scope: {'@odata.type': '#microsoft.graph.accessReviewQueryScope', query: /servicePrincipals/x, queryType: MicrosoftGraph}, reviewers: [ivan.audit@contoso.com]}\n".to_string(),
+            _ => format!("  - {{role: \"{role}\", reviewers: [judy.reader@contoso.com]}}\n"),
+        });
+    }
+    let em = emulator_from_yaml(&fresh_with(&seed), &Setup::default()).await;
+    assert_eq!(em.with_state(|s| s.access_reviews.len()), 250);
+    let (_dir, desired) = desired_yaml(
+        "version: pimctl/v1\ndirectory_roles:\n  Global Reader:\n    access_review:\n      every: monthly\n      reviewers: [{group: Tier0-Owners}]\n",
+        &em,
+    );
+    let definitions = em.with_state(|s| s.roles.len());
+    em.reset_stats();
+    let plan = plan_against(&em, &desired).await;
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    let stats = em.stats();
+    let reviews = stats
+        .routes
+        .iter()
+        .filter(|(k, _)| k.contains("accessReviews"))
+        .map(|(_, n)| *n)
+        .sum::<u64>();
+    assert_eq!(reviews, pages(250, 100), "{:#?}", stats.routes);
+    let sub: u64 = stats
+        .routes
+        .iter()
+        .filter(|(k, _)| k.starts_with("GET /v1.0/users") || k.starts_with("GET /v1.0/groups"))
+        .map(|(_, n)| *n)
+        .sum();
+    // The five lists, the definitions' pages, and one `$batch` for the reviewers no schedule named.
+    let lists = 2 * pages(definitions, 100) + 3;
+    assert_eq!(
+        stats.total - sub,
+        lists + pages(250, 100) + 1,
+        "{:#?}",
+        stats.routes
+    );
 }
 
 /// The request ceiling of a plan of a generated size with its default drift (2 % of the assignments, policies of

@@ -3,13 +3,14 @@
 //! for (after a lost answer, or to confirm "already done"). The executor in `apply` is the same for every surface.
 
 use crate::graph::client::{ClientError, GraphClient};
+use crate::graph::review::{AccessReviewScheduleDefinition, DEFINITIONS_PATH};
 use crate::graph::{
     AssignmentType, GroupAssignmentSchedule, GroupEligibilitySchedule, RequestSchedule,
     ScheduleRequestAction, UnifiedRoleAssignmentSchedule, UnifiedRoleManagementPolicyAssignment,
 };
 use crate::model::{AssignmentKind, Surface, TargetKey, canonical_scope};
-use crate::plan::wire::{group_access, requests_path, rule_path};
-use crate::plan::{Meaning, Method, Operation};
+use crate::plan::wire::{group_access, requests_path, review_path, rule_path, same_review};
+use crate::plan::{Meaning, Method, Operation, ReviewWrite};
 use serde_json::Value;
 
 /// Whether the request (method, path, body) is exactly the write its meaning describes: a hand-edited plan file
@@ -53,7 +54,45 @@ pub(crate) fn addresses_its_meaning(op: &Operation) -> bool {
                 && action_matches
                 && names_target
         }
+        Meaning::Review { target, write } => review_addresses_its_meaning(op, target, write),
     }
+}
+
+/// Whether a review write is the one its meaning describes: the definitions collection or the definition it
+/// names, with a body whose scope reviews its target.
+fn review_addresses_its_meaning(op: &Operation, target: &TargetKey, write: &ReviewWrite) -> bool {
+    let reviews_target = || {
+        serde_json::from_value::<AccessReviewScheduleDefinition>(op.body.clone())
+            .ok()
+            .and_then(|d| crate::observe::reviews::target_of(&d))
+            .is_some_and(|t| &t == target)
+    };
+    match write {
+        ReviewWrite::Create => {
+            op.method == Method::Post && op.path == DEFINITIONS_PATH && reviews_target()
+        }
+        ReviewWrite::Update { id } => {
+            op.method == Method::Put && op.path == review_path(id) && reviews_target()
+        }
+        ReviewWrite::Delete { id } => op.method == Method::Delete && op.path == review_path(id),
+    }
+}
+
+/// Whether the tenant already holds the review a create asked for: one list of the definitions (every page), and
+/// one of the target's that is the same review. A create whose answer was lost is sent again only when there is
+/// none, so that no definition is created twice.
+pub(crate) async fn review_in_effect(
+    client: &GraphClient,
+    target: &TargetKey,
+    body: &Value,
+) -> Result<bool, ClientError> {
+    let Ok(wanted) = serde_json::from_value::<AccessReviewScheduleDefinition>(body.clone()) else {
+        return Ok(false);
+    };
+    let listed: Vec<AccessReviewScheduleDefinition> = client.list_all(DEFINITIONS_PATH).await?;
+    Ok(listed.iter().any(|d| {
+        crate::observe::reviews::target_of(d).as_ref() == Some(target) && same_review(d, &wanted)
+    }))
 }
 
 /// The policy id a rule PATCH's path names.

@@ -48,11 +48,29 @@ impl StaleObject {
 }
 
 /// Writes that go to another object than their target's in the tenant as read now: a rule PATCHed into a policy
-/// that is not the target's (a hand-edited plan file).
+/// that is not the target's, a review definition updated or deleted that does not review the target (a
+/// hand-edited plan file).
 pub fn misdirected_writes(plan: &Plan, live: &LiveState) -> Vec<String> {
     let mut out = vec![];
     for c in &plan.changes {
         for op in &c.operations {
+            if let Meaning::Review {
+                target,
+                write:
+                    crate::plan::ReviewWrite::Update { id } | crate::plan::ReviewWrite::Delete { id },
+            } = &op.meaning
+                && live.reviews_read
+                && !live
+                    .reviews
+                    .iter()
+                    .any(|r| &r.target == target && r.id.eq_ignore_ascii_case(id))
+            {
+                out.push(format!(
+                    "{} {}: writes access review {id}, which is not a review of its target",
+                    c.action.as_str(),
+                    c.role_name
+                ));
+            }
             if let Meaning::PatchRule { target, rule } = &op.meaning
                 && let Some(policy) = live.policies.get(target)
                 && !op
@@ -130,6 +148,7 @@ pub fn unrecorded_writes(plan: &Plan) -> Vec<String> {
                         ..
                     },
                 ) => t == target && p.eq_ignore_ascii_case(principal),
+                (ObjectId::Review { target }, ChangeKey::Review { target: t }) => t == target,
                 _ => false,
             };
             let problem = if !matches_change {
@@ -418,6 +437,8 @@ async fn send(
         let result = match op.method {
             Method::Patch => client.patch_json(path, &body).await,
             Method::Post => client.post_json(path, &body).await,
+            Method::Put => client.put_json(path, &body).await,
+            Method::Delete => client.delete(path).await.map(|()| None),
         };
         sent.push(record(
             op.method.as_str(),
@@ -429,6 +450,32 @@ async fn send(
     };
     let write = async |sent: &mut Vec<Sent>| write_to(&op.path, sent).await;
     let result = write(sent).await;
+    if let Meaning::Review { target, write: w } = &op.meaning {
+        use crate::plan::ReviewWrite;
+        let gone = |e: &ClientError| e.status() == Some(404);
+        return match (w, result) {
+            (_, Ok(_)) => Ok(Done::Applied),
+            // Deleting what is already gone is done (an earlier attempt may have deleted it).
+            (ReviewWrite::Delete { .. }, Err(e)) if gone(&e) => Ok(Done::Already),
+            (ReviewWrite::Delete { .. }, Err(e)) if e.is_ambiguous() => match write(sent).await {
+                Err(e) if !gone(&e) => Err(e),
+                _ => Ok(Done::Applied),
+            },
+            // The whole object is sent: sending it again can only set the same values.
+            (ReviewWrite::Update { .. }, Err(e)) if e.is_ambiguous() => {
+                write(sent).await.map(|_| Done::Applied)
+            }
+            // A create may have been carried out: look before sending it again, so that no review is made twice.
+            (ReviewWrite::Create, Err(e)) if e.is_ambiguous() => {
+                match adapter::review_in_effect(client, target, &body).await {
+                    Ok(true) => Ok(Done::Applied),
+                    Ok(false) => write(sent).await.map(|_| Done::Applied),
+                    Err(_) => Err(e),
+                }
+            }
+            (_, Err(e)) => Err(e),
+        };
+    }
     let Meaning::Assignment {
         target,
         principal,

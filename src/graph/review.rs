@@ -128,6 +128,42 @@ graph_enum! {
     }
 }
 
+/// The collection of access review definitions.
+pub const DEFINITIONS_PATH: &str = "/identityGovernance/accessReviews/definitions";
+
+/// What a reviewer query points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewerTarget {
+    User(String),
+    Group(String),
+    /// `./manager` (with `queryRoot: decisions`).
+    Managers,
+    /// `./owners` of the reviewed group.
+    Owners,
+}
+
+/// Reads a reviewer query: `/users/{id}`, `/groups/{id}/transitiveMembers` (or `members`, `owners`),
+/// `./manager` on the decisions, or `./owners`; a leading `/v1.0` or `/beta` is accepted, as Microsoft's get
+/// example shows it.
+pub fn reviewer_target(r: &AccessReviewReviewerScope) -> Option<ReviewerTarget> {
+    let q = r.query.value()?.trim();
+    let q = q
+        .strip_prefix("/v1.0")
+        .or_else(|| q.strip_prefix("/beta"))
+        .unwrap_or(q);
+    let root = r.query_root.value().map(|s| s.trim().to_ascii_lowercase());
+    let segs: Vec<&str> = q.split('/').collect();
+    match segs.as_slice() {
+        [".", "manager"] if root.as_deref() == Some("decisions") => Some(ReviewerTarget::Managers),
+        [".", "owners"] => Some(ReviewerTarget::Owners),
+        ["", "users", id] if !id.is_empty() => Some(ReviewerTarget::User(id.to_string())),
+        ["", "groups", id, "transitiveMembers" | "members" | "owners"] if !id.is_empty() => {
+            Some(ReviewerTarget::Group(id.to_string()))
+        }
+        _ => None,
+    }
+}
+
 /// The `queryType` of every scope pimctl writes.
 pub const QUERY_TYPE_GRAPH: &str = "MicrosoftGraph";
 

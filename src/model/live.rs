@@ -155,6 +155,16 @@ pub struct LiveActivation {
     pub end: Option<DateTime<Utc>>,
 }
 
+/// An access review definition of a target, as read (`identityGovernance/accessReviews/definitions`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveReview {
+    /// What its scope reviews.
+    pub target: TargetKey,
+    /// The definition id, to act on and to fingerprint; never a key.
+    pub id: String,
+    pub definition: crate::graph::review::AccessReviewScheduleDefinition,
+}
+
 /// Everything a plan is computed from on the tenant side.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LiveState {
@@ -186,12 +196,19 @@ pub struct LiveState {
     pub activations: Vec<LiveActivation>,
     /// Directory objects seen (expanded on schedules or looked up), by lower-cased object id.
     pub principals: BTreeMap<String, LivePrincipal>,
-    /// What each declared principal (assignee or approver) resolved to.
+    /// What each declared principal (assignee, approver or reviewer) resolved to.
     pub resolved: BTreeMap<PrincipalRef, Resolution>,
     /// What each declared group resolved to, by the scope its targets are declared with (a lower-cased object id,
     /// or `name:<lower-cased display name>`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub groups: BTreeMap<String, GroupResolution>,
+    /// The access review definitions of PIM targets, sorted by (target, id); read only when some target declares
+    /// `access_review` (see `reviews_read`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<LiveReview>,
+    /// Whether the review definitions were read (a plan judges reviews only then).
+    #[serde(default)]
+    pub reviews_read: bool,
 }
 
 impl LiveState {

@@ -18,7 +18,55 @@ pub enum Stage {
     Index(usize),
 }
 
-/// One setting of a policy.
+/// One managed setting of an access review (`access_review.<name>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReviewSetting {
+    Assignments,
+    Every,
+    Duration,
+    Reviewers,
+    FallbackReviewers,
+    DefaultDecision,
+    AutoApply,
+    Justification,
+    Recommendations,
+    Mail,
+    Reminders,
+}
+
+impl ReviewSetting {
+    pub const ALL: [ReviewSetting; 11] = [
+        ReviewSetting::Assignments,
+        ReviewSetting::Every,
+        ReviewSetting::Duration,
+        ReviewSetting::Reviewers,
+        ReviewSetting::FallbackReviewers,
+        ReviewSetting::DefaultDecision,
+        ReviewSetting::AutoApply,
+        ReviewSetting::Justification,
+        ReviewSetting::Recommendations,
+        ReviewSetting::Mail,
+        ReviewSetting::Reminders,
+    ];
+    /// The key under `access_review:`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewSetting::Assignments => "assignments",
+            ReviewSetting::Every => "every",
+            ReviewSetting::Duration => "duration",
+            ReviewSetting::Reviewers => "reviewers",
+            ReviewSetting::FallbackReviewers => "fallback_reviewers",
+            ReviewSetting::DefaultDecision => "default_decision",
+            ReviewSetting::AutoApply => "auto_apply",
+            ReviewSetting::Justification => "justification",
+            ReviewSetting::Recommendations => "recommendations",
+            ReviewSetting::Mail => "notifications.mail",
+            ReviewSetting::Reminders => "notifications.reminders",
+        }
+    }
+}
+
+/// One setting of a policy, or of a target's access review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Setting {
     /// `activation.max_duration`
@@ -57,13 +105,15 @@ pub enum Setting {
     DefaultRecipients(NotificationEvent, Recipient),
     /// `notifications.{event}.{recipient}.critical_only`
     CriticalOnly(NotificationEvent, Recipient),
+    /// `access_review.{setting}`: not a policy rule, the target's review definition.
+    Review(ReviewSetting),
 }
 
 impl Setting {
-    /// The policy rule that holds the setting.
-    pub fn rule(self) -> RuleId {
+    /// The policy rule that holds the setting (none for a review's).
+    pub fn rule(self) -> Option<RuleId> {
         use Setting::*;
-        match self {
+        Some(match self {
             ActivationMaxDuration => RuleId::ExpirationEndUserAssignment,
             ActivationRequire => RuleId::EnablementEndUserAssignment,
             AuthenticationContext => RuleId::AuthenticationContextEndUserAssignment,
@@ -85,7 +135,8 @@ impl Setting {
             Recipients(e, r) | DefaultRecipients(e, r) | CriticalOnly(e, r) => {
                 RuleId::notification(e, r)
             }
-        }
+            Review(_) => return None,
+        })
     }
 
     /// Whether the setting's value is a list of people (approvers, notification recipients), which reads best
@@ -93,7 +144,10 @@ impl Setting {
     pub fn lists_people(self) -> bool {
         matches!(
             self,
-            Setting::Approvers(_) | Setting::EscalationApprovers(_) | Setting::Recipients(..)
+            Setting::Approvers(_)
+                | Setting::EscalationApprovers(_)
+                | Setting::Recipients(..)
+                | Setting::Review(ReviewSetting::Reviewers | ReviewSetting::FallbackReviewers)
         )
     }
 
@@ -135,6 +189,7 @@ impl Setting {
                 ]);
             }
         }
+        all.extend(ReviewSetting::ALL.map(Review));
         all
     }
 
@@ -153,6 +208,12 @@ impl Setting {
         };
         if simple.is_some() {
             return simple;
+        }
+        if let Some(leaf) = s.strip_prefix("access_review.") {
+            return ReviewSetting::ALL
+                .into_iter()
+                .find(|r| r.as_str() == leaf)
+                .map(Review);
         }
         if let Some(rest) = s.strip_prefix("activation.approval.") {
             let (stage, leaf) = match rest.strip_prefix("stages[") {
@@ -233,6 +294,7 @@ impl fmt::Display for Setting {
             Recipients(e, r) => notification(f, e, r, "recipients"),
             DefaultRecipients(e, r) => notification(f, e, r, "default_recipients"),
             CriticalOnly(e, r) => notification(f, e, r, "critical_only"),
+            Review(r) => write!(f, "access_review.{}", r.as_str()),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod groups;
 mod members;
 mod principals;
 mod read;
+pub mod reviews;
 pub mod rules;
 pub mod tenant;
 

@@ -25,6 +25,13 @@ pub fn declared_principals(desired: &DesiredState) -> BTreeSet<PrincipalRef> {
         out.insert(a.principal.clone());
     }
     for role in desired.targets.values() {
+        if let Some(rv) = &role.access_review {
+            out.extend(rv.reviewers.iter().filter_map(|r| match r {
+                crate::model::Reviewer::Principal(p) => Some(p.clone()),
+                _ => None,
+            }));
+            out.extend(rv.fallback_reviewers.iter().cloned());
+        }
         for stage in role.policy.activation.approval.stages.iter().flatten() {
             for p in stage.approvers.iter().chain(&stage.escalation_approvers) {
                 out.extend(p.iter().cloned());
@@ -134,7 +141,12 @@ pub async fn resolve(
         .collect();
     let mut wanted: BTreeMap<Lookup, BTreeSet<String>> = BTreeMap::new();
     let names = Names::of(live);
-    for p in declared.iter().chain(&live_approver_ids(live)) {
+    let live_reviewers = super::reviews::live_reviewer_ids(live);
+    for p in declared
+        .iter()
+        .chain(&live_approver_ids(live))
+        .chain(&live_reviewers)
+    {
         if names.matches(p).is_empty() {
             for l in Lookup::for_ref(p) {
                 wanted.entry(*l).or_default().insert(p.name.to_lowercase());

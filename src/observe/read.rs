@@ -132,6 +132,9 @@ pub async fn read_tenant(
     // Then the PIM state of the groups found, before the principals: their schedules name principals too.
     super::groups::read(client, &mut live).await?;
     live.normalize();
+    if super::reviews::wanted(desired) {
+        super::reviews::read(client, &mut live).await?;
+    }
     principals::resolve(client, desired, &mut live).await?;
     tracing::info!(
         "read {} roles, {} groups, {} policies, {} assignments, {} activations, {} principals in {} requests",

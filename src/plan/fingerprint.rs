@@ -81,6 +81,10 @@ pub enum ObjectId {
         principal: String,
         kind: AssignmentKind,
     },
+    /// The access review definitions of a target (all of them: one is managed, `access_review: none` removes all).
+    Review {
+        target: TargetKey,
+    },
 }
 
 impl ObjectId {
@@ -101,7 +105,9 @@ impl ObjectId {
     /// The target the object belongs to.
     pub fn target(&self) -> &TargetKey {
         match self {
-            ObjectId::Rule { target, .. } | ObjectId::Assignment { target, .. } => target,
+            ObjectId::Rule { target, .. }
+            | ObjectId::Assignment { target, .. }
+            | ObjectId::Review { target } => target,
         }
     }
 }
@@ -116,6 +122,7 @@ impl fmt::Display for ObjectId {
                 principal,
                 kind,
             } => write!(f, "{kind} assignment of {principal} to {target}"),
+            ObjectId::Review { target } => write!(f, "access review of {target}"),
         }
     }
 }
@@ -165,6 +172,28 @@ pub fn assignment(a: &LiveAssignment) -> String {
     of(&(&a.schedule_id, a.start, a.end))
 }
 
+/// The fingerprint of a target's review definitions as read: each one's id and what it is, without what changes
+/// on its own (its status, its last change). [`ABSENT`] when there is none.
+pub fn review(reviews: &[&crate::model::LiveReview]) -> String {
+    if reviews.is_empty() {
+        return ABSENT.to_string();
+    }
+    let stable: Vec<_> = reviews
+        .iter()
+        .map(|r| {
+            let mut d = r.definition.clone();
+            d.status = crate::graph::review::Nullable::Absent;
+            d.last_modified_date_time = crate::graph::review::Nullable::Absent;
+            (&r.id, d)
+        })
+        .collect();
+    of(&stable)
+}
+
+/// What a review fingerprint is when the reviews were not read (a plan that writes reviews, applied with a read
+/// that skipped them): never the planned digest, so the plan is refused as stale rather than trusted.
+pub const UNREAD: &str = "unread";
+
 /// The objects of a tenant as read, to look up the fingerprint each has now: built once, then one lookup per object
 /// a saved plan recorded (not a pass over the tenant per object).
 pub struct Current<'a> {
@@ -200,6 +229,15 @@ impl<'a> Current<'a> {
                 .assignments
                 .get(object)
                 .map_or_else(|| ABSENT.to_string(), |a| assignment(a)),
+            ObjectId::Review { .. } if !self.live.reviews_read => UNREAD.to_string(),
+            ObjectId::Review { target } => review(
+                &self
+                    .live
+                    .reviews
+                    .iter()
+                    .filter(|r| &r.target == target)
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 }

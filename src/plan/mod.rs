@@ -14,6 +14,7 @@ pub mod fingerprint;
 mod groups;
 mod posture;
 mod reports;
+mod reviews;
 mod rules;
 pub mod wire;
 
@@ -227,6 +228,8 @@ pub struct Operation {
 pub enum Method {
     Patch,
     Post,
+    Put,
+    Delete,
 }
 
 impl Method {
@@ -234,6 +237,8 @@ impl Method {
         match self {
             Method::Patch => "PATCH",
             Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -255,13 +260,32 @@ pub enum Meaning {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         end: Option<DateTime<Utc>>,
     },
+    /// A write of the target's access review definition.
+    Review {
+        target: TargetKey,
+        write: ReviewWrite,
+    },
+}
+
+/// What a review write does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReviewWrite {
+    /// `POST` a new definition.
+    Create,
+    /// `PUT` the whole definition.
+    Update { id: String },
+    /// `DELETE` the definition.
+    Delete { id: String },
 }
 
 impl Meaning {
     /// The target the write is about.
     pub fn target(&self) -> &TargetKey {
         match self {
-            Meaning::PatchRule { target, .. } | Meaning::Assignment { target, .. } => target,
+            Meaning::PatchRule { target, .. }
+            | Meaning::Assignment { target, .. }
+            | Meaning::Review { target, .. } => target,
         }
     }
     /// The live object the write changes, as the plan's fingerprints name it.
@@ -277,6 +301,9 @@ impl Meaning {
                 kind,
                 ..
             } => fingerprint::ObjectId::assignment(target, principal, *kind),
+            Meaning::Review { target, .. } => fingerprint::ObjectId::Review {
+                target: target.clone(),
+            },
         }
     }
 }
@@ -314,6 +341,8 @@ pub enum NoteKind {
     NotManaged,
     /// A declared target whose policy the tenant returned but pimctl could not read: left as it is, the rest planned.
     Unreadable,
+    /// An access review of a managed target that the declaration does not manage: reported, never deleted.
+    UnmanagedReview,
 }
 
 impl NoteKind {
@@ -326,6 +355,7 @@ impl NoteKind {
             NoteKind::Expiring => "expiring",
             NoteKind::NotManaged => "not_managed",
             NoteKind::Unreadable => "unreadable",
+            NoteKind::UnmanagedReview => "unmanaged_review",
         }
     }
 }
@@ -370,6 +400,8 @@ pub enum PlanErrorCode {
     /// A declared group is not role-assignable, and the declaration needs one (a tier-0 template, or a directory
     /// role it is declared to hold).
     GroupNotRoleAssignable,
+    /// An access review that removes members nobody reviewed would reach a protected principal.
+    ReviewRemovesProtected,
 }
 
 impl PlanErrorCode {
@@ -384,6 +416,7 @@ impl PlanErrorCode {
             PlanErrorCode::GroupAmbiguous => "group_ambiguous",
             PlanErrorCode::GroupDeclaredTwice => "group_declared_twice",
             PlanErrorCode::GroupNotRoleAssignable => "group_not_role_assignable",
+            PlanErrorCode::ReviewRemovesProtected => "review_removes_protected",
         }
     }
 }
@@ -453,6 +486,7 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     cx.check_principals();
     rules::plan_rules(&mut cx);
     assignments::plan_assignments(&mut cx);
+    reviews::plan_reviews(&mut cx);
     reports::report(&mut cx);
 
     let Context {
@@ -709,6 +743,17 @@ impl Context<'_> {
             origins.entry(&a.principal).or_insert(&a.origin);
         }
         for role in self.desired.targets.values() {
+            if let Some(rv) = &role.access_review {
+                for p in rv.reviewers.iter().filter_map(|r| match r {
+                    crate::model::Reviewer::Principal(p) => Some(p),
+                    _ => None,
+                }) {
+                    origins.entry(p).or_insert(&rv.origin);
+                }
+                for p in &rv.fallback_reviewers {
+                    origins.entry(p).or_insert(&rv.origin);
+                }
+            }
             for st in role.policy.activation.approval.stages.iter().flatten() {
                 for p in st
                     .approvers

@@ -273,6 +273,111 @@ fn of_field(role_is_ga: bool, f: &FieldChange) -> Posture {
             "critical-only notifications",
             &notification_baselines(event, recipient, role_is_ga),
         ),
+        Review(r) => of_review_field(r, b, a),
+    }
+}
+
+/// The baselines a role's access review answers to.
+const REVIEW_BASELINES: &[&str] = &["CIS 5.3.3", "MSL-RBAC-BP4"];
+
+/// A review created (`true`) or removed.
+pub(crate) fn of_review_presence(added: bool) -> Posture {
+    if added {
+        Posture::new(Effect::Strengthens, "access review added", REVIEW_BASELINES)
+    } else {
+        Posture::new(Effect::Weakens, "access review removed", REVIEW_BASELINES)
+    }
+}
+
+/// One setting of a review: a longer cadence, `approve` for members nobody reviewed, auto-apply off, self-review
+/// instead of designated reviewers, fewer assignments reviewed, and fewer emails weaken; the reverse strengthens.
+fn of_review_field(r: crate::model::ReviewSetting, b: &Value, a: &Value) -> Posture {
+    use crate::model::ReviewSetting as S;
+    use Effect::*;
+    let judged = |weaker: Option<bool>, what: String| match weaker {
+        Some(true) => Posture::new(Weakens, what, REVIEW_BASELINES),
+        Some(false) => Posture::new(Strengthens, what, REVIEW_BASELINES),
+        None => Posture::neutral(what),
+    };
+    let change = format!("{} → {}", show(b), show(a));
+    let flag = |what: &str| {
+        let weaker = match (b.as_bool(), a.as_bool()) {
+            (Some(x), Some(y)) if x != y => Some(!y),
+            _ => None,
+        };
+        judged(
+            weaker,
+            format!(
+                "review {what} {}",
+                if a.as_bool() == Some(true) {
+                    "on"
+                } else {
+                    "off"
+                }
+            ),
+        )
+    };
+    let rank =
+        |order: &[&str], v: &Value| v.as_str().and_then(|s| order.iter().position(|o| *o == s));
+    let ranked = |order: &[&str], what: &str| {
+        let weaker = match (rank(order, b), rank(order, a)) {
+            (Some(x), Some(y)) if x != y => Some(y < x),
+            _ => None,
+        };
+        judged(weaker, format!("review {what}: {change}"))
+    };
+    match r {
+        S::Every => {
+            let days = |v: &Value| v.as_str().and_then(cadence_days);
+            let weaker = match (days(b), days(a)) {
+                (Some(x), Some(y)) if x != y => Some(y > x),
+                _ => None,
+            };
+            judged(weaker, format!("review cadence: {change}"))
+        }
+        S::DefaultDecision => ranked(
+            &["approve", "none", "recommendation", "deny"],
+            "default decision",
+        ),
+        S::Assignments => {
+            let size = |v: &Value| match v.as_str() {
+                Some("both") => Some(2),
+                Some(_) => Some(1),
+                None => None,
+            };
+            let weaker = match (size(b), size(a)) {
+                (Some(x), Some(y)) if x != y => Some(y < x),
+                _ => None,
+            };
+            judged(weaker, format!("assignments reviewed: {change}"))
+        }
+        S::Reviewers => {
+            let is_self = |v: &Value| v.as_array().is_some_and(|l| l.len() == 1 && l[0] == "self");
+            let weaker = match (is_self(b), is_self(a)) {
+                (false, true) => Some(true),
+                (true, false) => Some(false),
+                _ => None,
+            };
+            judged(weaker, format!("reviewers: {change}"))
+        }
+        S::AutoApply => flag("auto-apply"),
+        S::Justification => flag("justification on approval"),
+        S::Mail => flag("emails"),
+        S::Reminders => flag("reminders"),
+        S::Duration | S::FallbackReviewers | S::Recommendations => {
+            Posture::neutral(format!("access_review.{}: {change}", r.as_str()))
+        }
+    }
+}
+
+/// The length of a cadence as a plan shows it (`2 weeks`, `1 month`), in days, for comparison.
+fn cadence_days(s: &str) -> Option<u64> {
+    let mut parts = s.split_whitespace();
+    let n: u64 = parts.next()?.parse().ok()?;
+    match parts.next()? {
+        "week" | "weeks" => Some(7 * n),
+        "month" | "months" => Some(30 * n),
+        _ => None,
     }
 }
 

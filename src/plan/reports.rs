@@ -221,7 +221,7 @@ fn expiring(cx: &Context<'_>, out: &mut Vec<Note>) {
                 principal,
                 kind,
             } => Some((target, principal.as_str(), *kind)),
-            ChangeKey::Rule { .. } => None,
+            ChangeKey::Rule { .. } | ChangeKey::Review { .. } => None,
         })
         .collect();
     for a in &cx.live.assignments {

@@ -36,18 +36,18 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
             .collect();
         let mut by_rule: BTreeMap<RuleId, Vec<FieldChange>> = BTreeMap::new();
         for f in want {
+            let Some(rule) = f.setting.rule() else {
+                continue;
+            };
             let before = have.get(&f.setting);
             if before.is_some_and(|b| b.cmp == f.cmp) {
                 continue;
             }
-            by_rule
-                .entry(f.setting.rule())
-                .or_default()
-                .push(FieldChange {
-                    field: f.setting,
-                    before: before.map_or(Value::Null, |b| b.show.clone()),
-                    after: f.show,
-                });
+            by_rule.entry(rule).or_default().push(FieldChange {
+                field: f.setting,
+                before: before.map_or(Value::Null, |b| b.show.clone()),
+                after: f.show,
+            });
         }
         let approver_id = |p: &PrincipalRef| cx.live.id_of(p).map(str::to_string);
         for (rule_id, changed) in by_rule {

@@ -9,6 +9,10 @@ use crate::graph::{
 use crate::model::{AssignmentKind, GroupAccess, RuleId, Surface};
 use chrono::{DateTime, Utc};
 
+mod review;
+pub(crate) use review::{review_create, review_definition, review_delete, review_update};
+pub use review::{review_path, same_review};
+
 /// Replace one rule of a target's policy: `PATCH /policies/roleManagementPolicies/{policy}/rules/{rule}` with the
 /// whole rule (every surface's policies live there).
 pub(crate) fn patch_rule(

@@ -241,10 +241,12 @@ fn posture_cell(c: &Change) -> String {
 /// One change's details: its settings or dates before and after, posture with baselines, principal and origin.
 fn detail(c: &Change) -> String {
     let mut parts = vec![format!("**{} · {}**", text(&change_target(c)), subject(c))];
-    parts.push(if c.fields.is_empty() {
-        assignment_table(c)
-    } else {
+    parts.push(if !c.fields.is_empty() {
         fields_table(&c.fields)
+    } else if matches!(c.key, crate::plan::ChangeKey::Review { .. }) {
+        review_table(c)
+    } else {
+        assignment_table(c)
     });
     let mut facts = vec![];
     if let Some(p) = &c.principal {
@@ -323,6 +325,26 @@ fn field_cells(f: &FieldChange) -> (String, String) {
         }
     };
     (join(before), join(after))
+}
+
+/// A review created (its settings) or removed (its definitions).
+fn review_table(c: &Change) -> String {
+    let mut lines = vec![
+        "| Setting | Before | After |".to_string(),
+        "|---|---|---|".to_string(),
+    ];
+    if let Some(after) = c.after.as_object() {
+        for (k, v) in after {
+            lines.push(format!("| {} | — | {} |", code(k), cell(&show(v))));
+        }
+    } else {
+        lines.push(format!(
+            "| {} | {} | — |",
+            code("access_review"),
+            cell(&show(&c.before))
+        ));
+    }
+    lines.join("\n")
 }
 
 /// An assignment's kind, start and end, before and after (`—` where there is none).

@@ -120,7 +120,7 @@ fn wants_list_layout(field: Setting, before: &Value, after: &Value) -> bool {
 fn rule_id(c: &Change) -> Option<&'static str> {
     match &c.key {
         ChangeKey::Rule { rule, .. } => Some(rule.as_str()),
-        ChangeKey::Assignment { .. } => None,
+        ChangeKey::Assignment { .. } | ChangeKey::Review { .. } => None,
     }
 }
 
@@ -128,7 +128,7 @@ fn rule_id(c: &Change) -> Option<&'static str> {
 fn kind_of(c: &Change) -> Option<AssignmentKind> {
     match &c.key {
         ChangeKey::Assignment { kind, .. } => Some(*kind),
-        ChangeKey::Rule { .. } => None,
+        ChangeKey::Rule { .. } | ChangeKey::Review { .. } => None,
     }
 }
 
@@ -136,6 +136,9 @@ fn kind_of(c: &Change) -> Option<AssignmentKind> {
 fn what(c: &Change) -> String {
     if let Some(rule) = rule_id(c) {
         return format!("rule {rule}");
+    }
+    if matches!(c.key, ChangeKey::Review { .. }) {
+        return "access review".to_string();
     }
     let kind = kind_of(c).map_or("assignment", AssignmentKind::as_str);
     let from = c.before.get("kind").and_then(Value::as_str);
@@ -150,7 +153,7 @@ fn principal(c: &Change) -> Option<&str> {
     match (&c.principal, &c.key) {
         (Some(p), _) => Some(p.label.as_str()),
         (None, ChangeKey::Assignment { principal, .. }) => Some(principal.as_str()),
-        (None, ChangeKey::Rule { .. }) => None,
+        (None, ChangeKey::Rule { .. } | ChangeKey::Review { .. }) => None,
     }
 }
 
@@ -167,6 +170,9 @@ fn until(shape: &Value) -> String {
 /// The dates of an assignment change: the end it leaves, the end it removes, or the end before and after.
 fn dates(c: &Change) -> Option<String> {
     let end_or_permanent = |v: &Value| end_of(v).unwrap_or_else(|| "permanent".to_string());
+    if matches!(c.key, ChangeKey::Review { .. }) {
+        return None;
+    }
     match c.action {
         Action::UpdateRule => None,
         Action::Create | Action::Convert => Some(until(&c.after)),
@@ -189,6 +195,7 @@ fn kind_title(kind: NoteKind) -> &'static str {
         NoteKind::Expiring => "Assignments expiring soon",
         NoteKind::NotManaged => "Assignments pimctl does not manage",
         NoteKind::Unreadable => "Targets left alone: their policy could not be read",
+        NoteKind::UnmanagedReview => "Access reviews pimctl does not manage",
     }
 }
 

@@ -165,7 +165,7 @@ fn change(c: &Change, mark_drift: bool, paint: Paint) -> Vec<String> {
             why(&c.drift_posture)
         ));
     }
-    if c.action == Action::UpdateRule {
+    if !c.fields.is_empty() {
         for f in &c.fields {
             lines.extend(field(f, paint));
         }

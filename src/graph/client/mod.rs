@@ -283,6 +283,22 @@ impl GraphClient {
         self.write(Method::PATCH, path, body).await
     }
 
+    /// `PUT` a JSON body (a whole object); as [`GraphClient::post_json`].
+    pub async fn put_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.write(Method::PUT, path, body).await
+    }
+
+    /// `DELETE` a resource; as [`GraphClient::post_json`] (a `404` after a lost answer is the caller's to judge).
+    pub async fn delete(&self, path: &str) -> Result<(), ClientError> {
+        let url = self.url(path)?;
+        let a = self.execute(Method::DELETE, url, None, false).await?;
+        decode::<Option<serde_json::Value>>(&a).map(|_| ())
+    }
+
     async fn write<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         method: Method,
