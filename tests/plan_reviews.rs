@@ -357,3 +357,70 @@ fn roles() -> Vec<&'static str> {
         .map(|r| r.display_name.as_str())
         .collect()
 }
+
+/// A group's members reviewed like a role: the review's scope is the group's members, created, then the plan is
+/// empty; a review that would auto-deny the protected member is refused.
+#[tokio::test]
+async fn a_groups_members_are_reviewed_like_a_role() {
+    let seed = std::fs::read_to_string(FRESH).unwrap().replacen(
+        "\ngroups:\n",
+        "\ngroups:\n  - name: Tier0-Operators\n    role_assignable: true\n    pim:\n      eligible:\n        - {access: member, user: alice.admin@contoso.com, until: 2027-06-01T23:59:59Z}\n      active:\n        - {access: member, user: bg-01@contoso.onmicrosoft.com}\n",
+        1,
+    );
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
+    let text = "version: pimctl/v1
+protected:
+  - user: bg-01@contoso.onmicrosoft.com
+groups:
+  Tier0-Operators:
+    member:
+      access_review:
+        every: 2 weeks
+        reviewers: [{user: olivia.ciso@contoso.com}]
+";
+    let (_dir, desired) = desired_yaml(text, &em);
+    let client = client(&em);
+    let live = read(&client, &em, &desired).await;
+    let p = plan::build(&desired, &live, &PlanOptions::default());
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let reviews: Vec<_> = p
+        .changes
+        .iter()
+        .filter(|c| matches!(c.key, pimctl::plan::ChangeKey::Review { .. }))
+        .collect();
+    assert_eq!(reviews.len(), 1, "{p:#?}");
+    assert_eq!(reviews[0].action, Action::Create);
+    let group = reviews[0].key.target().scope.clone();
+    apply_ok(&client, &p).await;
+    let defs = definitions(&em);
+    assert_eq!(defs.len(), 1);
+    let scope = serde_json::to_value(defs[0].scope.value().unwrap()).unwrap();
+    assert_eq!(
+        scope["query"].as_str().unwrap().to_lowercase(),
+        format!("/groups/{group}/transitivemembers")
+    );
+    let live = read(&client, &em, &desired).await;
+    let again = plan::build(&desired, &live, &PlanOptions::default());
+    assert!(
+        !again
+            .changes
+            .iter()
+            .any(|c| matches!(c.key, pimctl::plan::ChangeKey::Review { .. })),
+        "{again:#?}"
+    );
+
+    // Deny with auto-apply would remove the break-glass member nobody reviewed.
+    let (_dir, denying) = desired_yaml(
+        &format!("{text}        default_decision: deny\n        auto_apply: true\n"),
+        &em,
+    );
+    let live = read(&client, &em, &denying).await;
+    let p = plan::build(&denying, &live, &PlanOptions::default());
+    assert!(
+        p.errors
+            .iter()
+            .any(|e| e.code == pimctl::plan::PlanErrorCode::ReviewRemovesProtected),
+        "{:?}",
+        p.errors
+    );
+}
