@@ -66,6 +66,17 @@ groups:
       active: []
 "#;
 
+/// The object id of Tier0-Operators, as the emulator spells it.
+fn tier0_operators(em: &pimctl::emulator::RunningEmulator) -> String {
+    em.with_state(|s| {
+        s.groups
+            .iter()
+            .find(|g| g.group.display_name.as_deref() == Some("Tier0-Operators"))
+            .map(|g| g.group.id.clone())
+    })
+    .expect("Tier0-Operators is in the seed")
+}
+
 fn key_of(c: &pimctl::plan::Change) -> (String, String) {
     let t = c.key.target();
     (t.scope.clone(), t.role.0.clone())
@@ -77,14 +88,7 @@ async fn a_declared_group_is_planned_like_a_directory_role() {
     let (_dir, desired) = desired_yaml(DECLARED, &em);
     let plan = plan_against(&em, &desired).await;
     assert!(plan.errors.is_empty(), "{:?}", plan.errors);
-    let gid = em
-        .with_state(|s| {
-            s.groups
-                .iter()
-                .find(|g| g.group.display_name.as_deref() == Some("Tier0-Operators"))
-                .map(|g| g.group.id.to_lowercase())
-        })
-        .unwrap();
+    let gid = tier0_operators(&em).to_lowercase();
     // Every change is keyed by the group's id (the name was resolved), with member or owner.
     let mut got: Vec<(String, String, String, String)> = plan
         .changes
@@ -200,14 +204,7 @@ async fn a_declared_group_is_planned_like_a_directory_role() {
 async fn a_group_declared_by_id_plans_the_same_as_by_name() {
     let em = emulator_from_yaml(SEED, &Setup::default()).await;
     let (_d1, by_name) = desired_yaml(DECLARED, &em);
-    let gid = em
-        .with_state(|s| {
-            s.groups
-                .iter()
-                .find(|g| g.group.display_name.as_deref() == Some("Tier0-Operators"))
-                .map(|g| g.group.id.clone())
-        })
-        .unwrap();
+    let gid = tier0_operators(&em);
     let (_d2, by_id) = desired_yaml(
         &DECLARED.replace("tier0-operators:", &format!("{gid}:")),
         &em,
@@ -228,14 +225,7 @@ async fn a_group_declared_by_id_plans_the_same_as_by_name() {
 #[tokio::test]
 async fn groups_that_cannot_be_found_or_used_are_plan_errors_at_their_line() {
     let em = emulator_from_yaml(SEED, &Setup::default()).await;
-    let gid = em
-        .with_state(|s| {
-            s.groups
-                .iter()
-                .find(|g| g.group.display_name.as_deref() == Some("Tier0-Operators"))
-                .map(|g| g.group.id.clone())
-        })
-        .unwrap();
+    let gid = tier0_operators(&em);
     let text = format!(
         r#"
 version: pimctl/v1

@@ -305,6 +305,12 @@ impl Seed {
                 return Err(err(format!("{what}: this group name appears twice")));
             }
             let id = id_or(&g.id, "group", &g.name, &what)?;
+            // Derived ids ignore case, and Entra lets two groups share a name in any case: give one an id.
+            if seen_ids.contains(&id) {
+                return Err(err(format!(
+                    "{what}: the id {id} is another object's (a derived id ignores case: give this group an `id`)"
+                )));
+            }
             let nick: String = g
                 .name
                 .chars()
@@ -912,6 +918,26 @@ policies:
             panic!()
         };
         assert_eq!(a.setting.as_ref().unwrap().is_approval_required, Some(true));
+    }
+
+    #[test]
+    fn groups_whose_names_differ_only_in_case_need_their_own_ids() {
+        let head =
+            "tenant: {id: 11111111-2222-3333-4444-555555555555, domain: contoso.com}\ngroups:\n";
+        let same = format!("{head}  - {{name: Ops}}\n  - {{name: ops}}\n");
+        let e = Seed::from_yaml(&same, "t.yaml")
+            .unwrap()
+            .build("t.yaml")
+            .unwrap_err();
+        assert!(e.to_string().contains("groups[1] (ops): the id"), "{e}");
+        let given = format!(
+            "{head}  - {{name: Ops}}\n  - {{name: ops, id: 5a4e0001-0000-4000-8000-000000000002}}\n"
+        );
+        let s = Seed::from_yaml(&given, "t.yaml")
+            .unwrap()
+            .build("t.yaml")
+            .unwrap();
+        assert_eq!(s.groups.len(), 2);
     }
 
     #[test]

@@ -140,23 +140,15 @@ impl List {
 
     fn url(self, group: &str) -> String {
         let g = group.replace('\'', "''");
+        let by_group = encode_query(&format!("groupId eq '{g}'"));
         match self {
             List::Policies => format!(
                 "/policies/roleManagementPolicyAssignments?$filter={}&$expand=policy($expand=rules)",
                 encode_query(&format!("scopeId eq '{g}' and scopeType eq 'Group'"))
             ),
-            List::Eligible => format!(
-                "{PIM}/eligibilitySchedules?$filter={}&{PRINCIPAL}",
-                encode_query(&format!("groupId eq '{g}'"))
-            ),
-            List::Assigned => format!(
-                "{PIM}/assignmentSchedules?$filter={}&{PRINCIPAL}",
-                encode_query(&format!("groupId eq '{g}'"))
-            ),
-            List::Instances => format!(
-                "{PIM}/assignmentScheduleInstances?$filter={}",
-                encode_query(&format!("groupId eq '{g}'"))
-            ),
+            List::Eligible => format!("{PIM}/eligibilitySchedules?$filter={by_group}&{PRINCIPAL}"),
+            List::Assigned => format!("{PIM}/assignmentSchedules?$filter={by_group}&{PRINCIPAL}"),
+            List::Instances => format!("{PIM}/assignmentScheduleInstances?$filter={by_group}"),
         }
     }
 }
