@@ -161,8 +161,8 @@ async fn run_on(
             };
             let p = plan::build(d, &live, &PlanOptions::default());
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            if let Err(code) = super::write_stdout(&render::render(&p, Format::Text, color)) {
-                return code;
+            if super::write_stdout(&render::render(&p, Format::Text, color)).is_err() {
+                return ExitCode::from(EXIT_ERROR);
             }
             if !p.errors.is_empty() {
                 return ExitCode::from(EXIT_ERROR);
@@ -197,7 +197,7 @@ async fn run_on(
     let mut failed = 0;
     let report = apply::apply(&tenant.client, &plan, &options, &mut |r| {
         failed += usize::from(r.outcome == Outcome::Failed);
-        bar.line(&record_line(r, total), failed);
+        bar.line(r.index, &record_line(r, total), failed);
     })
     .await;
     bar.finish();

@@ -71,7 +71,8 @@ fn write_generated(args: &Args, size: Size, out: &std::path::Path) -> Result<Str
     let e = g.expected;
     Ok(format!(
         "wrote {size} to {dir}: tenant.yaml ({} roles, {} eligible, {} active, {} activations, {} principals) and \
-         policies/ ({} files)\nexpected plan: {} to create, {} to remove, {} to update, {} rule updates",
+         policies/ ({} files)\nexpected plan: {} to create, {} to remove, {} to update, {} rule updates\n\
+         next: `pimctl plan {policies} --emulator {seed}` shows that plan",
         s.roles,
         s.eligible,
         s.active,
@@ -83,13 +84,16 @@ fn write_generated(args: &Args, size: Size, out: &std::path::Path) -> Result<Str
         e.updates,
         e.rule_updates,
         dir = out.display(),
+        policies = out.join("policies").display(),
+        seed = out.join("tenant.yaml").display(),
     ))
 }
 
 pub fn run(args: Args) -> ExitCode {
+    // As every command whose 1 means nothing but failure: `error:`, exit 1.
     let fail = |m: String| {
-        eprintln!("pimctl emulator: {m}");
-        ExitCode::from(super::EXIT_TOOL_FAILURE)
+        eprintln!("error: {m}");
+        ExitCode::from(super::plan::EXIT_ERROR)
     };
     if !(0.0..=1.0).contains(&args.fail_rate) {
         return fail("--fail-rate must be between 0 and 1".into());

@@ -92,7 +92,7 @@ pub(crate) fn make_plan(
             .await
             .map_err(fail)?;
         let outcome = async {
-            let desired = load(&args.path, tenant.now, "declaration")?;
+            let desired = load_for(&args.path, tenant.now, args.format)?;
             let base = base(tenant.now)?;
             let mut states = vec![&desired];
             states.extend(base.as_ref());
@@ -135,6 +135,28 @@ pub(crate) fn load(path: &Path, now: DateTime<Utc>, what: &str) -> Result<Desire
 
 /// The state of a load that has no errors; otherwise the diagnostics on stderr and a failure (warnings are shown
 /// either way). `place` names what was read in the message.
+/// [`load`] for `plan` and `drift`: when the declaration has errors and the output is Markdown or JSON, the errors go
+/// to stdout too, in that format, so that a pipeline step posting the output posts why there is no plan.
+fn load_for(path: &Path, now: DateTime<Utc>, format: Format) -> Result<DesiredState, ExitCode> {
+    let loaded = language::load(path, &LoadOptions { now });
+    if loaded.diagnostics.has_errors() {
+        let place = path.display().to_string();
+        let out = match format {
+            Format::Text => None,
+            Format::Json => Some(format!("{}\n", loaded.diagnostics.render_json())),
+            Format::Markdown => Some(render::markdown::declaration_errors(
+                &place,
+                loaded.diagnostics.error_count(),
+                &loaded.diagnostics.render_text(false),
+            )),
+        };
+        if let Some(out) = out {
+            let _ = super::write_stdout(&out);
+        }
+    }
+    checked(loaded, &path.display().to_string(), "declaration")
+}
+
 pub(crate) fn checked(
     loaded: language::Loaded,
     place: &str,

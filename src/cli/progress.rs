@@ -50,13 +50,20 @@ impl Spinner {
 pub struct ChangeBar {
     bar: Option<indicatif::ProgressBar>,
     client: GraphClient,
+    /// Without a terminal: the next change (by plan index) to print, and the lines of later changes that finished
+    /// first (roles are applied concurrently), so a log reads in the plan's order.
+    pending: std::sync::Mutex<(usize, std::collections::BTreeMap<usize, String>)>,
 }
 
 impl ChangeBar {
     pub fn start(total: usize, client: &GraphClient) -> Self {
         let client = client.clone();
         if !std::io::stderr().is_terminal() || std::env::var_os("NO_PROGRESS").is_some() {
-            return Self { bar: None, client };
+            return Self {
+                bar: None,
+                client,
+                pending: Default::default(),
+            };
         }
         let bar = indicatif::ProgressBar::with_draw_target(
             Some(total as u64),
@@ -71,11 +78,13 @@ impl ChangeBar {
         Self {
             bar: Some(bar),
             client,
+            pending: Default::default(),
         }
     }
 
-    /// Prints a finished change's line on stdout, above the bar, and advances the bar.
-    pub fn line(&self, line: &str, failed: usize) {
+    /// Prints a finished change's line on stdout, above the bar, and advances the bar. Without a terminal the lines
+    /// come out in the plan's order: change `index`'s waits for the changes before it.
+    pub fn line(&self, index: usize, line: &str, failed: usize) {
         match &self.bar {
             Some(bar) => {
                 bar.suspend(|| {
@@ -90,15 +99,26 @@ impl ChangeBar {
                 });
             }
             None => {
-                let _ = super::write_stdout(&format!("{line}\n"));
+                let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+                let (next, waiting) = &mut *pending;
+                waiting.insert(index, line.to_string());
+                while let Some(l) = waiting.remove(next) {
+                    let _ = super::write_stdout(&format!("{l}\n"));
+                    *next += 1;
+                }
             }
         }
     }
 
-    /// Removes the bar; the lines stay.
+    /// Removes the bar; the lines stay. Lines still waiting (a change before them never reported) are printed, in
+    /// order.
     pub fn finish(self) {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
+        }
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        for l in std::mem::take(&mut pending.1).into_values() {
+            let _ = super::write_stdout(&format!("{l}\n"));
         }
     }
 }

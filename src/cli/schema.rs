@@ -9,6 +9,7 @@ pub fn run(_args: Args) -> ExitCode {
     text.push('\n');
     match super::write_stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(code) => code,
+        // 1, as for every command that has no "problems found" (validate and lint keep 2 for a failure).
+        Err(_) => ExitCode::from(super::plan::EXIT_ERROR),
     }
 }

@@ -95,6 +95,19 @@ impl TenantArgs {
                 policies.display()
             ));
         }
+        // `plan --emulator examples/contoso`: --emulator's value is optional, so the policy directory was taken as
+        // the tenant file. Say how to write it.
+        if let Some(dir) = seed.as_ref().filter(|d| d.is_dir()) {
+            let command = std::env::args()
+                .skip(1)
+                .find(|a| !a.starts_with('-'))
+                .unwrap_or_else(|| "plan".into());
+            return Err(format!(
+                "--emulator takes a tenant file, and {dir} is a directory; to read the policies in it against the \
+                 tenant.yaml beside them, write the path first: pimctl {command} {dir} --emulator",
+                dir = dir.display()
+            ));
+        }
         let seed = seed
             .clone()
             .unwrap_or_else(|| default_tenant_file(policies));

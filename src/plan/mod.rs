@@ -71,7 +71,7 @@ pub struct Plan {
     pub files: Vec<String>,
     /// The changes, in the order apply carries them out: a protected principal's assignment that only the current
     /// policy allows, then policy rules (an assignment may need the new policy), then creates, conversions and
-    /// updates, then removals; by natural key within each.
+    /// updates, then removals; by target name, then natural key, within each.
     pub changes: Vec<Change>,
     /// What is worth knowing but is not a change.
     pub notes: Vec<Note>,
@@ -437,8 +437,20 @@ pub struct Summary {
     pub drift: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declared: Option<usize>,
+    /// Only in `drift`'s report: how the drift moved posture (each change's `drift_posture`), the direction a drift
+    /// report counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_posture: Option<DriftPosture>,
     pub warnings: usize,
     pub errors: usize,
+}
+
+/// How the drift moved posture: the changes whose `drift_posture` weakens, strengthens or is neutral.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftPosture {
+    pub weakened: usize,
+    pub strengthened: usize,
+    pub neutral: usize,
 }
 
 impl Summary {
@@ -459,6 +471,7 @@ impl Summary {
             neutral: effect(Effect::Neutral),
             drift: cause(Cause::Drift),
             declared: cause(Cause::Declared),
+            drift_posture: None,
             warnings: notes
                 .iter()
                 .filter(|n| n.severity == NoteSeverity::Warning)
@@ -514,7 +527,8 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
             }
         }
     };
-    changes.sort_by(|a, b| (phase(a), &a.key).cmp(&(phase(b), &b.key)));
+    // Within a phase, by the target's name as people read it (then the natural key): not by role definition GUID.
+    changes.sort_by_cached_key(|c| (phase(c), c.role_name.to_lowercase(), c.key.clone()));
     if !changes.is_empty() {
         let newly = crate::lint::newly_failing(desired, live, options.lint);
         posture::mark_lint(&mut changes, &newly);
@@ -596,6 +610,17 @@ pub fn mark_all_drift(plan: &mut Plan) {
         c.cause = Some(Cause::Drift);
     }
     plan.summary = Summary::of(&plan.changes, &plan.notes, &plan.errors);
+    let moved = |e: Effect| {
+        plan.changes
+            .iter()
+            .filter(|c| c.drift_posture.effect == e)
+            .count()
+    };
+    plan.summary.drift_posture = Some(DriftPosture {
+        weakened: moved(Effect::Weakens),
+        strengthened: moved(Effect::Strengthens),
+        neutral: moved(Effect::Neutral),
+    });
 }
 
 /// The planner's working state.

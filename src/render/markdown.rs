@@ -14,7 +14,12 @@ use std::collections::BTreeMap;
 
 /// Renders `plan` as Markdown.
 pub fn render(plan: &Plan) -> String {
-    let mut blocks = vec!["### pimctl plan".to_string(), verdict(plan), against(plan)];
+    let heading = if plan.summary.drift_posture.is_some() {
+        "### pimctl drift"
+    } else {
+        "### pimctl plan"
+    };
+    let mut blocks = vec![heading.to_string(), verdict(plan), against(plan)];
     if plan.has_changes() {
         blocks.push(summary_table(plan));
         blocks.extend(weakening(plan));
@@ -48,6 +53,17 @@ fn against(plan: &Plan) -> String {
     )
 }
 
+/// What `plan --format markdown` prints when the declaration does not load: the verdict and the diagnostics, so a
+/// pull-request comment says why there is no plan.
+pub fn declaration_errors(place: &str, errors: usize, diagnostics: &str) -> String {
+    format!(
+        "### pimctl plan\n\n**Plan failed:** the declaration in `{place}` has {}; nothing was read from the \
+         tenant.\n\n```text\n{}\n```\n",
+        count(errors, "error", "errors"),
+        diagnostics.trim_end()
+    )
+}
+
 /// One line: failed, nothing to do, or how many changes and how many weaken posture.
 fn verdict(plan: &Plan) -> String {
     if !plan.errors.is_empty() {
@@ -60,6 +76,16 @@ fn verdict(plan: &Plan) -> String {
         return "**No changes.** The tenant matches the declaration.".to_string();
     }
     let changes = count(plan.changes.len(), "change", "changes");
+    if let Some(d) = plan.summary.drift_posture {
+        return match d.weakened {
+            0 => format!(
+                "**Drift: {changes} to restore the declaration**; none undoes drift that weakened posture."
+            ),
+            n => format!(
+                ":warning: **Drift: {changes} to restore the declaration; the drift weakened posture in {n}.**"
+            ),
+        };
+    }
     let mut line = match plan.summary.weakens {
         0 => format!("**{changes}**; none weakens posture."),
         1 => format!(":warning: **{changes}; 1 weakens posture.**"),
@@ -82,11 +108,21 @@ fn summary_table(plan: &Plan) -> String {
         ("Updates", s.updates),
         ("Conversions", s.conversions),
         ("Removes", s.removes),
-        ("Weaken posture", s.weakens),
-        ("Strengthen posture", s.strengthens),
-        ("Neutral", s.neutral),
     ];
-    if let (Some(drift), Some(declared)) = (s.drift, s.declared) {
+    match s.drift_posture {
+        // A drift report counts how the tenant moved.
+        Some(d) => rows.extend([
+            ("Drift weakened posture", d.weakened),
+            ("Drift strengthened posture", d.strengthened),
+            ("Drift neutral", d.neutral),
+        ]),
+        None => rows.extend([
+            ("Weaken posture", s.weakens),
+            ("Strengthen posture", s.strengthens),
+            ("Neutral", s.neutral),
+        ]),
+    }
+    if let (Some(drift), Some(declared), None) = (s.drift, s.declared, s.drift_posture) {
         rows.push(("Drift", drift));
         rows.push(("Declared", declared));
     }

@@ -548,6 +548,7 @@ mod tests {
                 neutral: 2,
                 drift: None,
                 declared: None,
+                drift_posture: None,
                 warnings: 1,
                 errors: 0,
             },

@@ -14,8 +14,13 @@ use std::collections::BTreeMap;
 /// Renders `plan` as text, with ANSI colours when `color` is true.
 pub fn render(plan: &Plan, color: bool) -> String {
     let paint = Paint(color);
+    let report = if plan.summary.drift_posture.is_some() {
+        "drift"
+    } else {
+        "plan"
+    };
     let header = vec![paint.bold(&format!(
-        "pimctl plan of {} against {} (read {})",
+        "pimctl {report} of {} against {} (read {})",
         declaration(&plan.files),
         super::against(plan),
         plan.read_at.format("%Y-%m-%d %H:%M UTC")
@@ -122,6 +127,16 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
         }
         groups.entry(target).or_default().push(c);
     }
+    // Targets by name, as people look for them; each target's changes stay in the plan's (apply) order.
+    order.sort_by_cached_key(|t| {
+        (
+            groups
+                .get(t)
+                .and_then(|g| g.first())
+                .map(|c| c.role_name.to_lowercase()),
+            *t,
+        )
+    });
     let mark_drift = mixed_causes(plan);
     let mut lines = vec![];
     for role in order {
@@ -293,6 +308,23 @@ fn summary_line_painted(plan: &Plan, paint: Paint) -> String {
         return paint.green("No changes. The tenant matches the declaration.");
     }
     let s = &plan.summary;
+    // Drift counts the direction the tenant moved, not the direction the changes would move it back.
+    if let Some(d) = s.drift_posture {
+        return format!(
+            "{} {} to restore the declaration: {}, {} to create, {} to update, {} to convert, {} to remove. Posture: \
+             the drift weakened {}, strengthened {}, neutral {}.",
+            paint.bold("Drift:"),
+            count(plan.changes.len(), "change", "changes"),
+            count(s.rule_updates, "rule update", "rule updates"),
+            s.creates,
+            s.updates,
+            s.conversions,
+            s.removes,
+            d.weakened,
+            d.strengthened,
+            d.neutral,
+        );
+    }
     let mut line = format!(
         "{} {}, {} to create, {} to update, {} to convert, {} to remove. Posture: {} weaken, {} strengthen, {} neutral.",
         paint.bold("Plan:"),
@@ -328,13 +360,14 @@ mod tests {
             "      # active in the tenant; declared eligible (policies/assignments.yaml:12)\n",
             "  - active  yusuf.portal@contoso.com  (permanent)  (weakens: a <test> | weakening removal · CIS 1.1.2)\n",
             "      # not declared in a managed role\n",
-            "\nSecurity Administrator\n",
-            "  ~ rule Expiration_EndUser_Assignment  (strengthens: activation window shorter: 8h → 1h · MSL-SECOPS-2, PIM037)\n",
-            "      activation.max_duration: 8h → 1h\n",
+            // Targets by name.
             "\nHelpdesk Administrator\n",
             "  + eligible  alice@contoso.com  until 2027-09-30\n",
             "      # declared but missing (policies/assignments.yaml:12)\n",
             "  ~ eligible  bob@contoso.com  2027-01-01 → 2027-06-30\n",
+            "\nSecurity Administrator\n",
+            "  ~ rule Expiration_EndUser_Assignment  (strengthens: activation window shorter: 8h → 1h · MSL-SECOPS-2, PIM037)\n",
+            "      activation.max_duration: 8h → 1h\n",
         ];
         let mut rest = out.as_str();
         for piece in expected_in_order {
