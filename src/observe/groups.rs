@@ -13,16 +13,15 @@
 //! plus the pages a nextLink adds.
 
 use super::principals::{all_pages, encode_query, in_filter_url};
-use super::read::{add_policies, remember};
+use super::read::{Schedule, add_policies, assignment, remember};
 use crate::graph::client::{ClientError, GraphClient};
 use crate::graph::{
     AccessId, AssignmentType, BatchRequestItem, BatchResponseItem, Group, GroupAssignmentSchedule,
-    GroupAssignmentScheduleInstance, GroupEligibilitySchedule, MAX_FILTER_IN_VALUES, MemberType,
-    RequestSchedule,
+    GroupAssignmentScheduleInstance, GroupEligibilitySchedule, MAX_FILTER_IN_VALUES,
 };
 use crate::model::{
     AssignmentKind, DesiredState, GROUP_NAME_PREFIX, GroupAccess, GroupResolution, LiveActivation,
-    LiveAssignment, LiveGroup, LiveState, Surface, TargetKey,
+    LiveGroup, LiveState, Surface, TargetKey,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -212,16 +211,19 @@ async fn take(
         List::Eligible => {
             for s in all_pages::<GroupEligibilitySchedule>(client, request, answer).await? {
                 remember(live, s.principal.as_ref());
-                push(
-                    live,
+                let Some(access) = access(s.access_id) else {
+                    continue;
+                };
+                live.assignments.push(assignment(
                     AssignmentKind::Eligible,
-                    &s.group_id,
-                    s.access_id,
-                    s.principal_id,
-                    s.id,
-                    s.member_type,
-                    s.schedule_info,
-                );
+                    Schedule {
+                        id: s.id,
+                        principal_id: s.principal_id,
+                        target: TargetKey::group(&s.group_id, access),
+                        member_type: s.member_type,
+                        info: s.schedule_info,
+                    },
+                ));
             }
         }
         List::Assigned => {
@@ -231,16 +233,19 @@ async fn take(
                 if s.assignment_type == Some(AssignmentType::Activated) {
                     continue;
                 }
-                push(
-                    live,
+                let Some(access) = access(s.access_id) else {
+                    continue;
+                };
+                live.assignments.push(assignment(
                     AssignmentKind::Active,
-                    &s.group_id,
-                    s.access_id,
-                    s.principal_id,
-                    s.id,
-                    s.member_type,
-                    s.schedule_info,
-                );
+                    Schedule {
+                        id: s.id,
+                        principal_id: s.principal_id,
+                        target: TargetKey::group(&s.group_id, access),
+                        member_type: s.member_type,
+                        info: s.schedule_info,
+                    },
+                ));
             }
         }
         List::Instances => {
@@ -269,32 +274,6 @@ fn access(a: AccessId) -> Option<GroupAccess> {
         AccessId::Owner => Some(GroupAccess::Owner),
         AccessId::UnknownFutureValue => None,
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn push(
-    live: &mut LiveState,
-    kind: AssignmentKind,
-    group: &str,
-    access_id: AccessId,
-    principal_id: String,
-    schedule_id: String,
-    member_type: Option<MemberType>,
-    info: Option<RequestSchedule>,
-) {
-    let Some(access) = access(access_id) else {
-        return;
-    };
-    let info = info.unwrap_or_default();
-    live.assignments.push(LiveAssignment {
-        target: TargetKey::group(group, access),
-        principal_id,
-        kind,
-        schedule_id,
-        start: info.start_date_time,
-        end: info.expiration.and_then(|e| e.end_date_time),
-        member_type: member_type.map(|m| m.as_str().to_string()),
-    });
 }
 
 #[cfg(test)]

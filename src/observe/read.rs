@@ -90,8 +90,10 @@ pub async fn read_tenant(
             Schedule {
                 id: s.id,
                 principal_id: s.principal_id,
-                role: s.role_definition_id,
-                scope: s.directory_scope_id,
+                target: TargetKey::directory_role_at(
+                    RoleKey(s.role_definition_id.to_lowercase()),
+                    s.directory_scope_id.as_deref().unwrap_or("/"),
+                ),
                 member_type: s.member_type,
                 info: s.schedule_info,
             },
@@ -108,8 +110,10 @@ pub async fn read_tenant(
             Schedule {
                 id: s.id,
                 principal_id: s.principal_id,
-                role: s.role_definition_id,
-                scope: s.directory_scope_id,
+                target: TargetKey::directory_role_at(
+                    RoleKey(s.role_definition_id.to_lowercase()),
+                    s.directory_scope_id.as_deref().unwrap_or("/"),
+                ),
                 member_type: s.member_type,
                 info: s.schedule_info,
             },
@@ -207,23 +211,20 @@ pub(crate) fn decode_policies(
     (read, unreadable)
 }
 
-struct Schedule {
-    id: String,
-    principal_id: String,
-    role: String,
-    scope: Option<String>,
-    member_type: Option<MemberType>,
-    info: Option<crate::graph::RequestSchedule>,
+/// An admin-made schedule of any surface, on its target.
+pub(crate) struct Schedule {
+    pub id: String,
+    pub principal_id: String,
+    pub target: TargetKey,
+    pub member_type: Option<MemberType>,
+    pub info: Option<crate::graph::RequestSchedule>,
 }
 
-fn assignment(kind: AssignmentKind, s: Schedule) -> LiveAssignment {
+pub(crate) fn assignment(kind: AssignmentKind, s: Schedule) -> LiveAssignment {
     let info = s.info.unwrap_or_default();
     let end = info.expiration.and_then(|e| e.end_date_time);
     LiveAssignment {
-        target: TargetKey::directory_role_at(
-            RoleKey(s.role.to_lowercase()),
-            s.scope.as_deref().unwrap_or("/"),
-        ),
+        target: s.target,
         principal_id: s.principal_id,
         kind,
         schedule_id: s.id,
@@ -284,6 +285,34 @@ mod tests {
             "scopeType": "DirectoryRole", "roleDefinitionId": role,
             "policy": {"id": format!("p-{role}"), "rules": rules}
         })
+    }
+
+    #[test]
+    fn a_group_policy_is_keyed_by_its_group_and_access_and_degrades_alone() {
+        let defaults = serde_json::to_value(crate::graph::defaults::default_group_rules()).unwrap();
+        let group = |access: &str, rules: serde_json::Value| {
+            json!({
+                "id": format!("Group_G1_p_{access}"), "policyId": "Group_G1_p", "scopeId": "G1",
+                "scopeType": "Group", "roleDefinitionId": access,
+                "policy": {"id": "Group_G1_p", "rules": rules}
+            })
+        };
+        let unknown_rule = json!([{
+            "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyFutureRule",
+            "id": "Future_EndUser_Assignment"
+        }]);
+        let (read, unreadable) = decode_policies(vec![
+            group("member", defaults),
+            group("owner", unknown_rule),
+            group("guest", json!([])),
+        ]);
+        let keys: Vec<&TargetKey> = read.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, [&TargetKey::group("g1", GroupAccess::Member)]);
+        assert_eq!(
+            unreadable.keys().collect::<Vec<_>>(),
+            [&TargetKey::group("g1", GroupAccess::Owner)],
+            "an unknown access is skipped, not guessed"
+        );
     }
 
     #[test]
