@@ -1,7 +1,7 @@
 //! The options of every command that reads a tenant (`plan`, `drift`): Microsoft Graph, or the in-process emulator.
 
 use crate::emulator::{Emulator, EmulatorConfig, RunningEmulator, TenantSource};
-use crate::graph::client::{GraphArgs, GraphClient, GraphConfig, StaticToken};
+use crate::graph::client::{ArmClient, GraphArgs, GraphClient, GraphConfig, StaticToken};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,6 +26,9 @@ pub struct TenantArgs {
 /// A tenant to read: a client, the plan's clock, and the emulator behind it when there is one.
 pub struct Tenant {
     pub client: GraphClient,
+    /// Azure Resource Manager, for `azure_roles:`: the embedded emulator's root under `--emulator`. Building it may
+    /// fail (no ARM token for `--auth token`); that is an error only for a declaration with Azure roles.
+    pub arm: Result<ArmClient, String>,
     pub now: DateTime<Utc>,
     pub emulator: Option<RunningEmulator>,
 }
@@ -84,6 +87,7 @@ impl TenantArgs {
             let client = self.graph.client().map_err(|e| e.to_string())?;
             return Ok(Tenant {
                 client,
+                arm: self.graph.arm_client().map_err(|e| e.to_string()),
                 now: self.now.unwrap_or_else(Utc::now),
                 emulator: None,
             });
@@ -139,9 +143,14 @@ impl TenantArgs {
         );
         self.graph.configure(&mut gc);
         let client = GraphClient::new(gc).map_err(|e| e.to_string())?;
+        // ARM is served on the same port, at the root (`/subscriptions/...`, `/providers/...`).
+        let mut ac = GraphConfig::new(emulator.arm_url(), Arc::new(StaticToken::new("emulator")));
+        self.graph.configure(&mut ac);
+        let arm = ArmClient::new(ac).map_err(|e| e.to_string());
         let now = self.now.unwrap_or_else(|| emulator.with_state(|s| s.now()));
         Ok(Tenant {
             client,
+            arm,
             now,
             emulator: Some(emulator),
         })

@@ -234,6 +234,10 @@ impl RunningEmulator {
     pub fn base_url(&self) -> String {
         self.shared.root.clone()
     }
+    /// `http://127.0.0.1:PORT`: the Azure Resource Manager endpoint (same port, at the root).
+    pub fn arm_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
     /// `http://127.0.0.1:PORT/_emulator`.
     pub fn control_url(&self) -> String {
         format!("http://{}/_emulator", self.addr)

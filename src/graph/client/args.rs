@@ -1,17 +1,21 @@
 //! The command-line options of every command that talks to Graph (`#[command(flatten)]` them).
 
 use super::{
-    AuthMethod, ClientError, DEFAULT_GRAPH_URL, GraphClient, GraphConfig, RetryConfig, TokenLimits,
-    credential_with_limits,
+    ArmClient, AuthMethod, ClientError, DEFAULT_ARM_URL, DEFAULT_GRAPH_URL, GraphClient,
+    GraphConfig, RetryConfig, TokenLimits, credential_from_env_with_limits, credential_with_limits,
 };
 use std::time::Duration;
 
-/// `--graph-url`, `--auth`, `--tenant`, `--max-concurrency`, `--max-retries`, `--max-retry-wait`, `--timeout`.
+/// `--graph-url`, `--arm-url`, `--auth`, `--tenant`, `--max-concurrency`, `--max-retries`, `--max-retry-wait`, `--timeout`.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct GraphArgs {
     /// Microsoft Graph's version root: a national cloud's, or the emulator's.
     #[arg(long, env = "PIMCTL_GRAPH_URL", default_value = DEFAULT_GRAPH_URL, value_name = "URL")]
     pub graph_url: String,
+    /// Azure Resource Manager's endpoint, for `azure_roles:` (a national cloud's: the token is asked for this
+    /// host's `/.default`).
+    #[arg(long, env = "PIMCTL_ARM_URL", default_value = DEFAULT_ARM_URL, value_name = "URL")]
+    pub arm_url: String,
     /// How to get an access token (auto: token, workload-identity, azure-pipelines, client-secret,
     /// client-certificate, then managed-identity and azure-cli).
     #[arg(long, value_enum, default_value_t = AuthMethod::Auto, value_name = "METHOD")]
@@ -35,6 +39,9 @@ pub struct GraphArgs {
     pub timeout: Option<Duration>,
 }
 
+/// The ARM access token for `--auth token`.
+pub const ARM_ACCESS_TOKEN_ENV: &str = "PIMCTL_ARM_ACCESS_TOKEN";
+
 fn parse_wait(s: &str) -> Result<Duration, String> {
     crate::duration::Duration::parse(s)
         .map(|d| Duration::from_secs(d.as_secs()))
@@ -55,6 +62,34 @@ impl GraphArgs {
         let mut config = GraphConfig::new(self.graph_url.clone(), auth);
         self.configure(&mut config);
         GraphClient::new(config)
+    }
+
+    /// The Azure Resource Manager client these options describe: the same credential method, asked for ARM's
+    /// audience. With `--auth token` (or `auto` with a token set), the ARM token is `PIMCTL_ARM_ACCESS_TOKEN`.
+    pub fn arm_client(&self) -> Result<ArmClient, ClientError> {
+        ArmClient::check_url(&self.arm_url)?;
+        let limits = TokenLimits {
+            max_retries: u32::from(self.max_retries),
+            max_wait: self.max_retry_wait,
+        };
+        let env = |k: &str| {
+            let k = if k == super::auth::ACCESS_TOKEN_ENV {
+                ARM_ACCESS_TOKEN_ENV
+            } else {
+                k
+            };
+            std::env::var(k).ok().filter(|v| !v.trim().is_empty())
+        };
+        let auth = credential_from_env_with_limits(
+            self.auth,
+            self.tenant.as_deref(),
+            &self.arm_url,
+            limits,
+            &env,
+        )?;
+        let mut config = GraphConfig::new(self.arm_url.clone(), auth);
+        self.configure(&mut config);
+        ArmClient::new(config)
     }
 
     /// Applies the limits (concurrency, retries, waits, `--timeout`) to a client's configuration: the Graph

@@ -281,17 +281,21 @@ pub fn graph_scope(graph_url: &str) -> Result<String, AuthError> {
     })
 }
 
-/// The Entra authority for a Graph host: Azure Government for `graph.microsoft.us` and `dod-graph.microsoft.us`,
-/// Azure China for `microsoftgraph.chinacloudapi.cn`; otherwise `None` (the public cloud, or
+/// The Entra authority for a Graph or ARM host: Azure Government for `graph.microsoft.us`, `dod-graph.microsoft.us`
+/// and `management.usgovcloudapi.net`,
+/// Azure China for `microsoftgraph.chinacloudapi.cn` and `management.chinacloudapi.cn`; otherwise `None` (the public cloud, or
 /// `AZURE_AUTHORITY_HOST` when set).
 pub fn cloud_for(graph_url: &str) -> Option<CloudConfiguration> {
     let host = reqwest::Url::parse(graph_url)
         .ok()?
         .host_str()?
         .to_ascii_lowercase();
-    if host == "graph.microsoft.us" || host == "dod-graph.microsoft.us" {
+    if host == "graph.microsoft.us"
+        || host == "dod-graph.microsoft.us"
+        || host == "management.usgovcloudapi.net"
+    {
         Some(CloudConfiguration::AzureGovernment)
-    } else if host == "microsoftgraph.chinacloudapi.cn" {
+    } else if host == "microsoftgraph.chinacloudapi.cn" || host == "management.chinacloudapi.cn" {
         Some(CloudConfiguration::AzureChina)
     } else {
         None

@@ -177,9 +177,35 @@ pub enum ClientError {
         code: String,
         message: String,
     },
+    /// 403 from Azure Resource Manager: the identity lacks an Azure RBAC action at this scope.
+    #[error(
+        "{req}: 403 Forbidden{}. The identity pimctl runs as lacks the Azure permission {needed} at this scope. \
+         `pimctl plan` needs {}; `pimctl apply` also needs {}. Assign it a role with these actions at the \
+         declared scopes (docs/azure.md has one as a custom role definition).",
+        code_message(.code, .message), ARM_PLAN_ACTIONS.join(", "), ARM_APPLY_ACTIONS.join(", ")
+    )]
+    ArmForbidden {
+        req: Box<RequestInfo>,
+        code: String,
+        message: String,
+        /// The Azure action this request needs.
+        needed: &'static str,
+    },
+    /// 401 from Azure Resource Manager.
+    #[error(
+        "{req}: 401 Unauthorized{}. Azure Resource Manager refused the access token (missing, expired, or \
+         issued for another audience or tenant): check --auth, --tenant and --arm-url (with --auth token, the ARM \
+         token is read from PIMCTL_ARM_ACCESS_TOKEN).",
+        code_message(.code, .message)
+    )]
+    ArmUnauthorized {
+        req: Box<RequestInfo>,
+        code: String,
+        message: String,
+    },
     /// Still 429 after every attempt.
     #[error(
-        "{req}: Graph is still throttling (429) after {attempts} attempts. Try again later, or lower \
+        "{req}: still throttled (429) after {attempts} attempts. Try again later, or lower \
          --max-concurrency."
     )]
     Throttled {
@@ -259,8 +285,8 @@ impl ClientError {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Http { status, .. } => Some(*status),
-            Self::Forbidden { .. } => Some(403),
-            Self::Unauthorized { .. } => Some(401),
+            Self::Forbidden { .. } | Self::ArmForbidden { .. } => Some(403),
+            Self::Unauthorized { .. } | Self::ArmUnauthorized { .. } => Some(401),
             Self::Throttled { .. } => Some(429),
             _ => None,
         }
@@ -271,6 +297,8 @@ impl ClientError {
             Self::Http { code, .. }
             | Self::Forbidden { code, .. }
             | Self::Unauthorized { code, .. }
+            | Self::ArmForbidden { code, .. }
+            | Self::ArmUnauthorized { code, .. }
                 if !code.is_empty() =>
             {
                 Some(code)
@@ -284,6 +312,8 @@ impl ClientError {
             Self::Http { req, .. }
             | Self::Forbidden { req, .. }
             | Self::Unauthorized { req, .. }
+            | Self::ArmForbidden { req, .. }
+            | Self::ArmUnauthorized { req, .. }
             | Self::Throttled { req, .. }
             | Self::WaitTooLong { req, .. }
             | Self::TimedOut { req, .. }
@@ -291,6 +321,92 @@ impl ClientError {
             | Self::Decode { req, .. } => Some(req),
             Self::Auth(_) | Self::Invalid(_) => None,
         }
+    }
+}
+
+/// The Azure actions `pimctl plan` needs on the declared scopes (read only).
+pub const ARM_PLAN_ACTIONS: &[&str] = &[
+    "Microsoft.Authorization/roleDefinitions/read",
+    "Microsoft.Authorization/roleManagementPolicies/read",
+    "Microsoft.Authorization/roleManagementPolicyAssignments/read",
+    "Microsoft.Authorization/roleEligibilitySchedules/read",
+    "Microsoft.Authorization/roleAssignmentSchedules/read",
+    "Microsoft.Authorization/roleAssignmentScheduleInstances/read",
+];
+
+/// What `pimctl apply` needs besides [`ARM_PLAN_ACTIONS`].
+pub const ARM_APPLY_ACTIONS: &[&str] = &[
+    "Microsoft.Authorization/roleManagementPolicies/write",
+    "Microsoft.Authorization/roleEligibilityScheduleRequests/write",
+    "Microsoft.Authorization/roleAssignmentScheduleRequests/write",
+];
+
+/// The Azure action an ARM request needs, from its method and path.
+pub fn arm_action_for(method: &str, path: &str) -> &'static str {
+    let read = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
+    let p = path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let seg = p
+        .rsplit_once("/providers/microsoft.authorization/")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(""))
+        .unwrap_or("");
+    ARM_PLAN_ACTIONS
+        .iter()
+        .chain(ARM_APPLY_ACTIONS)
+        .copied()
+        .find(|a| {
+            let (resource, verb) = a
+                .trim_start_matches("Microsoft.Authorization/")
+                .split_once('/')
+                .unwrap_or(("", ""));
+            resource.eq_ignore_ascii_case(seg) && (verb == "read") == read
+        })
+        .unwrap_or(if read {
+            "Microsoft.Authorization/*/read"
+        } else {
+            "Microsoft.Authorization/*/write"
+        })
+}
+
+/// The error for an error answer (`status` >= 400) with `body`, after `attempts` attempts, in either dialect: ARM's
+/// `CloudError` (`{"error":{"code","message"}}`) reads as Graph's error does, and 401/403 say what ARM needs.
+pub(crate) fn from_answer_in(
+    dialect: super::Dialect,
+    req: RequestInfo,
+    status: u16,
+    body: &[u8],
+    attempts: u32,
+) -> ClientError {
+    if dialect == super::Dialect::Graph {
+        return from_answer(req, status, body, attempts);
+    }
+    let (code, message) = match serde_json::from_slice::<crate::graph::arm::CloudError>(body) {
+        Ok(e) => (clip(&e.error.code, 200), clip(&e.error.message, 1000)),
+        Err(_) => (String::new(), String::new()),
+    };
+    let req = Box::new(req);
+    match status {
+        401 => ClientError::ArmUnauthorized { req, code, message },
+        403 => {
+            let needed = arm_action_for(&req.method, &req.path);
+            ClientError::ArmForbidden {
+                req,
+                code,
+                message,
+                needed,
+            }
+        }
+        429 => ClientError::Throttled { req, attempts },
+        _ => ClientError::Http {
+            req,
+            status,
+            code,
+            message,
+            attempts,
+        },
     }
 }
 
@@ -422,6 +538,32 @@ mod tests {
         );
         assert!(permission_for("GET", "/groups/x/members").starts_with("GroupMember.Read.All"));
         assert!(permission_for("GET", "/users/x").starts_with("User.Read.All"));
+    }
+
+    #[test]
+    fn arm_errors_name_the_azure_action() {
+        let mut r = req();
+        r.method = "PATCH".into();
+        r.path =
+            "/subscriptions/s/providers/Microsoft.Authorization/roleManagementPolicies/p".into();
+        let body = br#"{"error":{"code":"AuthorizationFailed","message":"no"}}"#;
+        let e = from_answer_in(super::super::Dialect::Arm, r.clone(), 403, body, 1);
+        assert_eq!(e.code(), Some("AuthorizationFailed"));
+        assert_eq!(e.status(), Some(403));
+        let text = e.to_string();
+        assert!(
+            text.contains("Microsoft.Authorization/roleManagementPolicies/write at this scope"),
+            "{text}"
+        );
+        r.method = "GET".into();
+        r.path =
+            "/subscriptions/s/providers/Microsoft.Authorization/roleEligibilitySchedules".into();
+        assert_eq!(
+            arm_action_for(&r.method, &r.path),
+            "Microsoft.Authorization/roleEligibilitySchedules/read"
+        );
+        let e = from_answer_in(super::super::Dialect::Arm, r, 401, b"", 1);
+        assert!(e.to_string().contains("--arm-url"), "{e}");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! ```
 
 mod args;
+pub mod arm;
 pub mod auth;
 mod batch;
 pub mod claims;
@@ -19,16 +20,19 @@ pub mod error;
 pub mod retry;
 
 pub use args::GraphArgs;
+pub use arm::{ArmClient, DEFAULT_ARM_URL, arm_scope};
 pub use auth::{
     AuthError, AuthMethod, BearerToken, StaticToken, TokenLimits, TokenSource, credential_for,
     credential_from_env, credential_from_env_with_limits, credential_with_limits,
 };
 pub use batch::decode_batch_item;
 pub use claims::TokenClaims;
-pub use error::{APPLY_PERMISSIONS, ClientError, PLAN_PERMISSIONS, RequestInfo, permission_for};
+pub use error::{
+    APPLY_PERMISSIONS, ARM_APPLY_ACTIONS, ARM_PLAN_ACTIONS, ClientError, PLAN_PERMISSIONS,
+    RequestInfo, arm_action_for, permission_for,
+};
 pub use retry::RetryConfig;
 
-use crate::graph::Page;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use serde::Serialize;
@@ -85,6 +89,47 @@ impl GraphConfig {
     }
 }
 
+/// Which service a client speaks to: the transport, retries, limits and paging are shared, the conventions differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// Microsoft Graph: `@odata.nextLink`, a version root (`/v1.0`), `request-id`.
+    Graph,
+    /// Azure Resource Manager: `nextLink`, `api-version` on every request, `x-ms-request-id`, `CloudError`,
+    /// `x-ms-ratelimit-remaining-*` headers.
+    Arm,
+}
+
+impl Dialect {
+    fn next_link(self) -> &'static str {
+        match self {
+            Dialect::Graph => "@odata.nextLink",
+            Dialect::Arm => "nextLink",
+        }
+    }
+    fn flag(self) -> &'static str {
+        match self {
+            Dialect::Graph => "--graph-url",
+            Dialect::Arm => "--arm-url",
+        }
+    }
+    fn service(self) -> &'static str {
+        match self {
+            Dialect::Graph => "Graph",
+            Dialect::Arm => "Azure Resource Manager",
+        }
+    }
+}
+
+/// One page of a list, in either dialect: the next link is read under the dialect's name only.
+#[derive(serde::Deserialize)]
+struct AnyPage<T> {
+    value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", default)]
+    odata_next_link: Option<String>,
+    #[serde(rename = "nextLink", default)]
+    next_link: Option<String>,
+}
+
 /// What the client has done so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ClientStats {
@@ -107,6 +152,7 @@ pub struct GraphClient {
 #[derive(Debug)]
 struct Inner {
     http: reqwest::Client,
+    dialect: Dialect,
     /// The version root, without a trailing slash.
     base: Url,
     auth: Arc<dyn TokenSource>,
@@ -148,11 +194,16 @@ impl GraphClient {
     /// Checks a Graph root as [`GraphClient::new`] does: an http(s) URL with a host and a version, http only on
     /// loopback, no query.
     pub fn check_url(base_url: &str) -> Result<(), ClientError> {
-        parse_graph_url(base_url).map(|_| ())
+        parse_base_url(base_url, Dialect::Graph).map(|_| ())
     }
 
     pub fn new(config: GraphConfig) -> Result<Self, ClientError> {
-        let base = parse_graph_url(&config.base_url)?;
+        Self::with_dialect(config, Dialect::Graph)
+    }
+
+    /// A client for `dialect` ([`ArmClient`] wraps the ARM one).
+    pub(crate) fn with_dialect(config: GraphConfig, dialect: Dialect) -> Result<Self, ClientError> {
+        let base = parse_base_url(&config.base_url, dialect)?;
         let http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .timeout(config.timeout)
@@ -163,6 +214,7 @@ impl GraphClient {
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
+                dialect,
                 base,
                 auth: config.auth,
                 retry: config.retry,
@@ -214,7 +266,8 @@ impl GraphClient {
         decode(&a)
     }
 
-    /// `GET` a collection and every following page (`@odata.nextLink`, followed unchanged), in order.
+    /// `GET` a collection and every following page (`@odata.nextLink`, or ARM's `nextLink`, followed unchanged),
+    /// in order.
     pub async fn list_all<T: DeserializeOwned>(
         &self,
         path_and_query: &str,
@@ -224,37 +277,43 @@ impl GraphClient {
         let mut out = vec![];
         loop {
             let a = self.execute(Method::GET, url.clone(), None, true).await?;
-            let page: Page<T> = decode(&a)?;
+            let page: AnyPage<T> = decode(&a)?;
             self.inner.pages.fetch_add(1, Ordering::Relaxed);
             out.extend(page.value);
-            let Some(next) = page.next_link else {
+            let link = self.inner.dialect.next_link();
+            let next = match self.inner.dialect {
+                Dialect::Graph => page.odata_next_link,
+                Dialect::Arm => page.next_link,
+            };
+            let Some(next) = next.filter(|n| !n.trim().is_empty()) else {
                 return Ok(out);
             };
             seen.insert(url.to_string());
             let next = Url::parse(&next).map_err(|e| ClientError::Decode {
                 req: Box::new(a.req.clone()),
-                detail: format!("@odata.nextLink is not a URL: {e}"),
+                detail: format!("{link} is not a URL: {e}"),
             })?;
             if !self.same_origin(&next) {
                 return Err(ClientError::Decode {
                     req: Box::new(a.req),
                     detail: format!(
-                        "@odata.nextLink points to another host ({}); not following it with the token",
+                        "{link} points to another host ({}); not following it with the token",
                         next.origin().ascii_serialization()
                     ),
                 });
             }
+            let next = self.with_api_version(next);
             if seen.contains(next.as_str()) {
                 return Err(ClientError::Decode {
                     req: Box::new(a.req),
-                    detail: "@odata.nextLink repeats an earlier page".into(),
+                    detail: format!("{link} repeats an earlier page"),
                 });
             }
             if seen.len() >= self.inner.max_pages {
                 return Err(ClientError::Decode {
                     req: Box::new(a.req),
                     detail: format!(
-                        "the listing goes on past {} pages (@odata.nextLink after @odata.nextLink): not following it further",
+                        "the listing goes on past {} pages ({link} after {link}): not following it further",
                         self.inner.max_pages
                     ),
                 });
@@ -272,6 +331,16 @@ impl GraphClient {
         body: &B,
     ) -> Result<T, ClientError> {
         self.write(Method::POST, path, body).await
+    }
+
+    /// `PUT` a JSON body; as [`GraphClient::post_json`] (ARM's schedule requests are `PUT`s to a name the client
+    /// chose, so a resent one is the same request).
+    pub async fn put_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.write(Method::PUT, path, body).await
     }
 
     /// `PATCH` a JSON body; as [`GraphClient::post_json`].
@@ -321,19 +390,35 @@ impl GraphClient {
             let u = Url::parse(p).map_err(|e| ClientError::Invalid(format!("'{p}': {e}")))?;
             if !self.same_origin(&u) {
                 return Err(ClientError::Invalid(format!(
-                    "'{}' is not on the Graph host {}",
+                    "'{}' is not on the {} host {}",
                     u.origin().ascii_serialization(),
+                    self.inner.dialect.service(),
                     self.inner.base.origin().ascii_serialization()
                 )));
             }
-            return Ok(u);
+            return Ok(self.with_api_version(u));
         }
         let joined = format!(
             "{}/{}",
             self.inner.base.as_str().trim_end_matches('/'),
             p.trim_start_matches('/')
         );
-        Url::parse(&joined).map_err(|e| ClientError::Invalid(format!("'{p}': {e}")))
+        Url::parse(&joined)
+            .map(|u| self.with_api_version(u))
+            .map_err(|e| ClientError::Invalid(format!("'{p}': {e}")))
+    }
+
+    /// ARM: `api-version=2020-10-01` added when the URL has none (a `nextLink` carries its own). Graph: unchanged.
+    fn with_api_version(&self, mut u: Url) -> Url {
+        if self.inner.dialect == Dialect::Arm
+            && !u
+                .query_pairs()
+                .any(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+        {
+            u.query_pairs_mut()
+                .append_pair("api-version", crate::graph::arm::API_VERSION);
+        }
+        u
     }
 
     fn same_origin(&self, u: &Url) -> bool {
@@ -391,7 +476,13 @@ impl GraphClient {
                         });
                     }
                     if !retryable || last {
-                        return Err(error::from_answer(req, status, &body, attempt));
+                        return Err(error::from_answer_in(
+                            self.inner.dialect,
+                            req,
+                            status,
+                            &body,
+                            attempt,
+                        ));
                     }
                     let asked = headers
                         .get("retry-after")
@@ -440,7 +531,8 @@ impl GraphClient {
                 path = %url.path(),
                 attempt,
                 wait_ms = wait.as_millis() as u64,
-                "graph request: retrying"
+                service = self.inner.dialect.service(),
+                "request: retrying"
             );
             tokio::time::sleep(wait).await;
         }
@@ -521,6 +613,7 @@ impl GraphClient {
                 request_id = req.request_id.as_deref().unwrap_or("-"),
                 client_request_id = %req.client_request_id,
                 attempt,
+                service = self.inner.dialect.service(),
                 "graph request"
             );
         };
@@ -540,8 +633,12 @@ impl GraphClient {
         let headers = resp.headers().clone();
         req.request_id = headers
             .get("request-id")
+            .or_else(|| headers.get("x-ms-request-id"))
             .and_then(|v| v.to_str().ok())
             .map(|s| error::clip(s, 100));
+        if self.inner.dialect == Dialect::Arm {
+            arm::log_rate_limits(&req, &headers);
+        }
         if let Some(len) = resp.content_length()
             && len > MAX_RESPONSE_BYTES as u64
         {
@@ -590,29 +687,30 @@ impl GraphClient {
     }
 }
 
-/// A Graph root, refused when it is not http(s) with a host, has a query, would send the token in clear text, or
-/// lacks its version.
-fn parse_graph_url(given: &str) -> Result<Url, ClientError> {
+/// A Graph root or ARM endpoint, refused when it is not http(s) with a host, has a query, would send the token in
+/// clear text, or (Graph) lacks its version.
+fn parse_base_url(given: &str, dialect: Dialect) -> Result<Url, ClientError> {
+    let flag = dialect.flag();
     let given = given.trim().trim_end_matches('/');
-    let base = Url::parse(given)
-        .map_err(|e| ClientError::Invalid(format!("--graph-url '{given}': {e}")))?;
+    let base =
+        Url::parse(given).map_err(|e| ClientError::Invalid(format!("{flag} '{given}': {e}")))?;
     if !matches!(base.scheme(), "https" | "http") || base.host_str().is_none() {
         return Err(ClientError::Invalid(format!(
-            "--graph-url '{given}' is not an http(s) URL"
+            "{flag} '{given}' is not an http(s) URL"
         )));
     }
     if base.query().is_some() || base.fragment().is_some() {
         return Err(ClientError::Invalid(format!(
-            "--graph-url '{given}' must not have a query or fragment"
+            "{flag} '{given}' must not have a query or fragment"
         )));
     }
     if base.scheme() == "http" && !is_loopback(&base) {
         return Err(ClientError::Invalid(format!(
-            "--graph-url '{given}' uses http: the access token would travel unencrypted. Use https; http is \
+            "{flag} '{given}' uses http: the access token would travel unencrypted. Use https; http is \
              allowed only for loopback (localhost, 127.0.0.1, ::1), where the emulator runs"
         )));
     }
-    if base.path().trim_matches('/').is_empty() {
+    if dialect == Dialect::Graph && base.path().trim_matches('/').is_empty() {
         let mut suggestion = base.clone();
         suggestion.set_path("/v1.0");
         return Err(ClientError::Invalid(format!(
