@@ -133,6 +133,7 @@ fn states(c: &Case) -> (DesiredState, LiveState) {
                     .map(|(p, e)| DesiredAssignment {
                         principal: PrincipalRef::new(PrincipalKind::User, upn(p)),
                         until: at(e),
+                        condition: None,
                         origin: origin(),
                     })
                     .collect::<Vec<_>>()

@@ -17,6 +17,9 @@ use serde_json::Value;
 /// cannot send one thing while showing another. A rule PATCH is also checked against the tenant (its policy must be
 /// its target's) by [`super::misdirected_writes`].
 pub(crate) fn addresses_its_meaning(op: &Operation) -> bool {
+    if op.meaning.target().surface == Surface::AzureRole {
+        return super::adapter_arm::addresses_its_meaning(op);
+    }
     let body = |k: &str| op.body.get(k).and_then(Value::as_str);
     match &op.meaning {
         Meaning::PatchRule { rule, .. } => {
@@ -47,6 +50,7 @@ pub(crate) fn addresses_its_meaning(op: &Operation) -> bool {
                             op.body.get("accessId") == serde_json::to_value(a).ok().as_ref()
                         })
                 }
+                Surface::AzureRole => false, // checked by `adapter_arm` above
             };
             op.method == Method::Post
                 && op.path == requests_path(target.surface, *kind)
@@ -166,6 +170,12 @@ pub(crate) async fn in_effect(
 ) -> Result<bool, ClientError> {
     let q = |s: &str| s.replace('\'', "''");
     let held: Vec<Option<RequestSchedule>> = match target.surface {
+        // Read through ARM (`adapter_arm::in_effect`), not Graph.
+        Surface::AzureRole => {
+            return Err(ClientError::Invalid(
+                "an Azure role's assignments are read through ARM".into(),
+            ));
+        }
         Surface::DirectoryRole => {
             let collection = match kind {
                 AssignmentKind::Eligible => "roleEligibilitySchedules",

@@ -11,8 +11,9 @@
 //! policy under its new id ([`adapter::moved_rule_path`]).
 
 use crate::graph::ScheduleRequestAction;
-use crate::graph::client::{ClientError, GraphClient};
+use crate::graph::client::{ArmClient, ClientError, GraphClient};
 mod adapter;
+mod adapter_arm;
 mod preflight;
 
 pub use preflight::{Refusal, preflight, protected_ids};
@@ -70,6 +71,20 @@ pub fn misdirected_writes(plan: &Plan, live: &LiveState) -> Vec<String> {
                     c.action.as_str(),
                     c.role_name
                 ));
+            }
+            // ARM: the operation's path is the policy's id.
+            if let Meaning::PatchRule { target, .. } = &op.meaning
+                && target.surface == crate::model::Surface::AzureRole
+                && let Some(policy) = live.policies.get(target)
+                && !op.path.eq_ignore_ascii_case(&policy.id)
+            {
+                out.push(format!(
+                    "{} {}: writes policy {}, which is not the policy of its role",
+                    c.action.as_str(),
+                    c.role_name,
+                    op.path
+                ));
+                continue;
             }
             if let Meaning::PatchRule { target, rule } = &op.meaning
                 && let Some(policy) = live.policies.get(target)
@@ -216,6 +231,8 @@ pub struct ApplyOptions {
     pub ticket: Option<(String, String)>,
     /// Roles whose changes run at once (each role's changes run in order).
     pub concurrency: usize,
+    /// Azure Resource Manager, for the plan's Azure-role operations (none: they fail, naming what is missing).
+    pub arm: Option<ArmClient>,
 }
 
 impl Default for ApplyOptions {
@@ -224,6 +241,7 @@ impl Default for ApplyOptions {
             justification: None,
             ticket: None,
             concurrency: 4,
+            arm: None,
         }
     }
 }
@@ -414,8 +432,26 @@ async fn send(
     sent: &mut Vec<Sent>,
 ) -> Result<Done, ClientError> {
     let mut body = op.body.clone();
+    let azure = op.meaning.target().surface == crate::model::Surface::AzureRole;
+    let arm = match (azure, &options.arm) {
+        (false, _) => None,
+        (true, Some(a)) => Some(a),
+        (true, None) => {
+            return Err(ClientError::Invalid(format!(
+                "{} {}: an Azure role's change needs the ARM client",
+                op.method.as_str(),
+                op.path
+            )));
+        }
+    };
+    // ARM's request fields are under `properties`.
+    let fields = if azure {
+        body.get_mut("properties").and_then(|p| p.as_object_mut())
+    } else {
+        body.as_object_mut()
+    };
     if matches!(op.meaning, Meaning::Assignment { .. })
-        && let Some(fields) = body.as_object_mut()
+        && let Some(fields) = fields
     {
         let justification = match &options.justification {
             Some(j) => j.clone(),
@@ -434,11 +470,17 @@ async fn send(
         }
     }
     let write_to = async |path: &str, sent: &mut Vec<Sent>| {
-        let result = match op.method {
-            Method::Patch => client.patch_json(path, &body).await,
-            Method::Post => client.post_json(path, &body).await,
-            Method::Put => client.put_json(path, &body).await,
-            Method::Delete => client.delete(path).await.map(|()| None),
+        let result = match (op.method, arm) {
+            (Method::Patch, None) => client.patch_json(path, &body).await,
+            (Method::Post, None) => client.post_json(path, &body).await,
+            (Method::Put, None) => client.put_json(path, &body).await,
+            (Method::Delete, None) => client.delete(path).await.map(|()| None),
+            (Method::Patch, Some(arm)) => arm.patch_json(path, &body).await,
+            (Method::Put, Some(arm)) => arm.put_json(path, &body).await,
+            (m, Some(_)) => Err(ClientError::Invalid(format!(
+                "{} {path}: not a write Azure Resource Manager takes here",
+                m.as_str()
+            ))),
         };
         sent.push(record(
             op.method.as_str(),
@@ -489,18 +531,40 @@ async fn send(
             Err(e) if e.is_ambiguous() => write(sent).await,
             other => other,
         };
-        return match result {
-            // The policy is gone: a group's first write in this apply onboarded it, and its policies took new ids.
-            // The same rule goes to the policy the tenant now holds for the same target.
-            Err(e) if e.status() == Some(404) => match adapter::moved_rule_path(client, op).await {
-                Ok(Some(path)) => write_to(&path, sent).await.map(|_| Done::Applied),
-                _ => Err(e),
-            },
-            other => other.map(|_| Done::Applied),
+        let Some(arm) = arm else {
+            return match result {
+                // The policy is gone: a group's first write in this apply onboarded it, and its policies took new
+                // ids. The same rule goes to the policy the tenant now holds for the same target.
+                Err(e) if e.status() == Some(404) => {
+                    match adapter::moved_rule_path(client, op).await {
+                        Ok(Some(path)) => write_to(&path, sent).await.map(|_| Done::Applied),
+                        _ => Err(e),
+                    }
+                }
+                other => other.map(|_| Done::Applied),
+            };
         };
+        result?;
+        // ARM: read the policy back; a rule that did not land is sent once more, then the change fails
+        // (azurerm#28913).
+        let mut missing = adapter_arm::rules_missing(arm, op).await?;
+        if !missing.is_empty() {
+            write(sent).await?;
+            missing = adapter_arm::rules_missing(arm, op).await?;
+        }
+        if !missing.is_empty() {
+            return Err(ClientError::Invalid(format!(
+                "PATCH {}: the policy read back does not hold the rule(s) sent: {}",
+                op.path,
+                missing.join(", ")
+            )));
+        }
+        return Ok(Done::Applied);
     };
-    let in_effect =
-        async || adapter::in_effect(client, target, principal, *kind, action, *end).await;
+    let in_effect = async || match arm {
+        Some(arm) => adapter_arm::in_effect(arm, target, principal, *kind, action, *end).await,
+        None => adapter::in_effect(client, target, principal, *kind, action, *end).await,
+    };
     // `RoleAssignmentExists` (or `…DoesNotExist` on a removal) counts as done only when the tenant holds what the
     // request wanted. An assignment of another end date, or an activation in progress (Graph refuses an active
     // assignment beside one), is not the declared state: the change fails, with the tenant's answer.

@@ -191,6 +191,7 @@ async fn run_on(
         justification: args.justification.clone(),
         ticket: args.ticket_system.clone().zip(args.ticket_number.clone()),
         concurrency: usize::from(args.tenant.graph.max_concurrency),
+        arm: tenant.arm.as_ref().ok().cloned(),
     };
     let total = plan.changes.len();
     let bar = super::progress::ChangeBar::start(total, &tenant.client);

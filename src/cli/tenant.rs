@@ -40,7 +40,20 @@ impl Tenant {
         desired: &[&crate::model::DesiredState],
     ) -> Result<crate::model::LiveState, crate::graph::client::ClientError> {
         let spinner = super::progress::Spinner::start("reading the tenant", &self.client);
-        let live = crate::observe::read_tenant(&self.client, desired, self.now).await;
+        let mut live = crate::observe::read_tenant(&self.client, desired, self.now).await;
+        // Azure resource roles, when any is declared: through ARM.
+        if let Ok(l) = &mut live
+            && !crate::observe::azure::declared_scopes(desired).is_empty()
+        {
+            let arm = self
+                .arm
+                .as_ref()
+                .map_err(|e| crate::graph::client::ClientError::Invalid(e.clone()))?;
+            if let Err(e) = crate::observe::azure::read_azure(arm, desired, l).await {
+                spinner.finish();
+                return Err(e);
+            }
+        }
         spinner.finish();
         let stats = self.client.stats();
         tracing::info!(

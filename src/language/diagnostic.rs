@@ -79,6 +79,10 @@ codes! {
     UnknownSetting = "E0163", Error, "`must_set` names a setting that does not exist";
     ReviewNotAvailable = "E0170", Error, "an access review this target cannot have, or reviewers that cannot go together";
     ReviewRemovesProtected = "E0171", Error, "an access review would remove a protected principal nobody reviewed";
+    BadScope = "E0180", Error, "an Azure scope is not an ARM scope";
+    ScopeTwice = "E0181", Error, "an Azure scope is declared twice";
+    UnknownAzureRole = "E0182", Error, "a role name is not a built-in Azure role";
+    BadCondition = "E0183", Error, "an ABAC condition is malformed or not allowed here";
     UntilInPast = "W0201", Warning, "an assignment's `until` lies in the past; the entry is ignored";
     EligibleAndActive = "W0202", Warning, "a principal is both eligible and active in one role";
 }

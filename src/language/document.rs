@@ -31,6 +31,13 @@ pub struct Document {
     /// (case-insensitive). A group declared by name is found in the tenant at plan time. Groups not declared are not
     /// managed.
     pub groups: Option<Sp<Entries<GroupDecl>>>,
+    /// Azure resource roles (PIM for Azure resources), keyed by ARM scope: a management group
+    /// (`/providers/Microsoft.Management/managementGroups/{name}`), a subscription (`/subscriptions/{id}`), a resource
+    /// group (`/subscriptions/{id}/resourceGroups/{name}`) or a resource below one. Under each scope, Azure roles by
+    /// name (`Owner`, `Key Vault Administrator`, case-insensitive) or role definition id (either spelling); a custom
+    /// role by its GUID, or by name with `custom: true`. Each role takes the same keys as a directory role. Scopes
+    /// and roles not declared are not managed.
+    pub azure_roles: Option<Sp<Entries<Entries<RoleDecl>>>>,
     /// Settings of `pimctl lint`: rules switched off, and exceptions for a principal or a role. Every entry needs a
     /// reason and an end date; an expired entry is an error. Entries from several files add up.
     pub lint: Option<Sp<LintDecl>>,
@@ -131,6 +138,10 @@ pub struct AssignmentEntry {
     /// When the assignment ends: a date (`2027-06-30`, the end of that day, UTC) or an RFC 3339 timestamp.
     /// Absent: permanent.
     pub until: Option<Sp<String>>,
+    /// Azure roles only: an ABAC condition on the assignment (ARM's `condition`), with `condition_version`.
+    pub condition: Option<Sp<String>>,
+    /// The version of `condition` (`2.0`, the only one ARM accepts); required with a condition.
+    pub condition_version: Option<Sp<String>>,
     /// A note for reviewers (why this person holds the role); pimctl ignores it.
     pub note: Option<Sp<String>>,
 }

@@ -80,7 +80,7 @@ impl GroupFacts {
 /// The facts a declaration alone gives about a group target.
 pub(super) fn declared_facts(target: &TargetRef) -> Option<GroupFacts> {
     match target {
-        TargetRef::DirectoryRole(_) => None,
+        TargetRef::DirectoryRole(_) | TargetRef::AzureRole { .. } => None,
         TargetRef::Group { group, access } => Some(GroupFacts {
             access: *access,
             name: group.clone(),
@@ -160,7 +160,7 @@ pub(super) fn live_blocks(
             .or_else(|| {
                 d.and_then(|(_, d)| match &d.target {
                     TargetRef::Group { group, .. } => Some(group.clone()),
-                    TargetRef::DirectoryRole(_) => None,
+                    TargetRef::DirectoryRole(_) | TargetRef::AzureRole { .. } => None,
                 })
             })
             .unwrap_or_else(|| key.scope.clone());

@@ -250,6 +250,8 @@ pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
         match r.target {
             TargetRef::DirectoryRole(_) => roles.insert(target.role.clone(), view),
             TargetRef::Group { .. } => groups.insert(target.clone(), view),
+            // Azure roles have no lint rules yet.
+            TargetRef::AzureRole { .. } => None,
         };
     }
     let mut view = View {
@@ -411,6 +413,7 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
             TargetRef::Group { .. } => {
                 Some(super::groups::resolve(target, live_state).unwrap_or_else(|| target.clone()))
             }
+            TargetRef::AzureRole { .. } => continue,
         };
         let base = match &live_key {
             None => view.roles.get(&target.role).cloned(),

@@ -124,7 +124,17 @@ pub struct DesiredAssignment {
     pub principal: PrincipalRef,
     /// End of the assignment; `None` is permanent.
     pub until: Option<DateTime<Utc>>,
+    /// An Azure role assignment's ABAC condition (`condition` and `conditionVersion`); Azure roles only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<AbacCondition>,
     pub origin: Origin,
+}
+
+/// An ABAC condition on an Azure role assignment, as ARM writes it: the expression and its version (`2.0`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AbacCondition {
+    pub condition: String,
+    pub version: String,
 }
 
 /// How often a review recurs.
@@ -258,6 +268,9 @@ pub enum TargetRef {
     /// A group's members or owners (PIM for Groups). `group` is the name the YAML declares: an object id
     /// (lower-cased) or a display name, which plan resolves (see [`TargetKey::group_declared`]).
     Group { group: String, access: GroupAccess },
+    /// An Azure role at an ARM scope. `scope` is the scope's canonical path as declared (names keep their case);
+    /// `role` is a built-in role (its role definition GUID in `template_id`) or a custom role by GUID or name.
+    AzureRole { scope: String, role: RoleRef },
 }
 
 impl TargetRef {
@@ -266,6 +279,16 @@ impl TargetRef {
         match self {
             TargetRef::DirectoryRole(r) => TargetKey::directory_role(r.key()),
             TargetRef::Group { group, access } => TargetKey::group_declared(group, *access),
+            TargetRef::AzureRole { scope, role } => match crate::graph::arm::ArmScope::parse(scope)
+            {
+                Ok(s) => TargetKey::azure_role(&s, role.key()),
+                // Lowering only builds parsed scopes; a state read from elsewhere keeps its text.
+                Err(_) => TargetKey {
+                    surface: super::Surface::AzureRole,
+                    scope: scope.to_ascii_lowercase(),
+                    role: role.key(),
+                },
+            },
         }
     }
     /// A display name for messages (for a group, the group as declared).
@@ -273,13 +296,14 @@ impl TargetRef {
         match self {
             TargetRef::DirectoryRole(r) => r.label(),
             TargetRef::Group { group, .. } => group,
+            TargetRef::AzureRole { role, .. } => role.label(),
         }
     }
     /// The role, for a directory-role target.
     pub fn role(&self) -> Option<&RoleRef> {
         match self {
             TargetRef::DirectoryRole(r) => Some(r),
-            TargetRef::Group { .. } => None,
+            TargetRef::Group { .. } | TargetRef::AzureRole { .. } => None,
         }
     }
     /// What diagnostics call the target: the role's name, or `<group> (member)` / `<group> (owner)`.
@@ -287,6 +311,7 @@ impl TargetRef {
         match self {
             TargetRef::DirectoryRole(r) => r.label().to_string(),
             TargetRef::Group { group, access } => format!("{group} ({})", access.as_str()),
+            TargetRef::AzureRole { scope, role } => format!("{} @ {scope}", role.label()),
         }
     }
 }

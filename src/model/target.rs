@@ -19,6 +19,9 @@ pub enum Surface {
     /// PIM for Groups (`/identityGovernance/privilegedAccess/group/...`): the scope is the group's object id, the
     /// role is `member` or `owner`.
     Group,
+    /// Azure resource roles (Azure Resource Manager, `Microsoft.Authorization`): the scope is an ARM scope's key
+    /// (its canonical path, lower-cased: [`crate::graph::arm::ArmScope::key`]), the role a role definition GUID.
+    AzureRole,
 }
 
 impl Surface {
@@ -26,6 +29,7 @@ impl Surface {
         match self {
             Surface::DirectoryRole => "directory_role",
             Surface::Group => "group",
+            Surface::AzureRole => "azure_role",
         }
     }
 }
@@ -116,6 +120,24 @@ impl TargetKey {
             .flatten()
     }
 
+    /// An Azure role at an ARM scope: the scope's key (lower-cased canonical path, so every spelling of one scope
+    /// is one target) and the role definition GUID (any spelling of the id; `name:<name>` for a custom role declared
+    /// by name and not yet resolved).
+    pub fn azure_role(scope: &crate::graph::arm::ArmScope, role: RoleKey) -> TargetKey {
+        TargetKey {
+            surface: Surface::AzureRole,
+            scope: scope.key(),
+            role,
+        }
+    }
+
+    /// The ARM scope of an Azure-role target.
+    pub fn arm_scope(&self) -> Option<crate::graph::arm::ArmScope> {
+        (self.surface == Surface::AzureRole)
+            .then(|| crate::graph::arm::ArmScope::parse(&self.scope).ok())
+            .flatten()
+    }
+
     /// Whether this is a directory role over the whole tenant (the only directory-role targets declared).
     pub fn is_tenant_directory_role(&self) -> bool {
         self.surface == Surface::DirectoryRole && self.scope == TENANT_SCOPE
@@ -194,6 +216,19 @@ mod tests {
         assert_eq!(by_name.scope, "name:tier0-operators");
         assert_eq!(by_name.role.0, "owner");
         assert_eq!(by_name.unresolved_group_name(), Some("tier0-operators"));
+        let sub = crate::graph::arm::ArmScope::parse(
+            "/subscriptions/DFA2A084-766F-4003-8AE1-C4AEB893A99F/resourceGroups/App-RG",
+        )
+        .unwrap();
+        let az =
+            TargetKey::azure_role(&sub, RoleKey("8e3af657-a8ff-443c-a75c-2fe8c4bcb635".into()));
+        assert_eq!(
+            az.scope,
+            "/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f/resourcegroups/app-rg"
+        );
+        assert_eq!(az.arm_scope().unwrap().key(), sub.key());
+        assert_eq!(az.role_definition(), None);
+        assert!(az.to_string().starts_with("azure_role:/subscriptions/"));
         assert_eq!(
             serde_json::to_value(&g).unwrap(),
             serde_json::json!({"surface": "group", "scope": "abc", "role": "owner"})

@@ -3,6 +3,7 @@
 //! [`read_tenant`] is the only IO here: a handful of concurrent list calls and one `$batch` of lookups. The rest
 //! are pure conversions between wire types and the model.
 
+pub mod azure;
 pub mod groups;
 mod members;
 mod principals;

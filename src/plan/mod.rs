@@ -11,12 +11,14 @@
 mod assignments;
 mod fields;
 pub mod fingerprint;
+mod found_azure;
 mod groups;
 mod posture;
 mod reports;
 mod reviews;
 mod rules;
 pub mod wire;
+pub mod wire_arm;
 
 use crate::model::{
     AssignmentKind, DesiredState, LiveState, Origin, PrincipalKind, RoleKey, RuleId, TargetKey,
@@ -228,6 +230,7 @@ pub struct Operation {
 pub enum Method {
     Patch,
     Post,
+    /// Graph's access review updates, and ARM's schedule requests (`PUT` to a name the plan chose).
     Put,
     Delete,
 }
@@ -529,6 +532,8 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     };
     // Within a phase, by the target's name as people read it (then the natural key): not by role definition GUID.
     changes.sort_by_cached_key(|c| (phase(c), c.role_name.to_lowercase(), c.key.clone()));
+    wire_arm::add_conditions(&mut changes, desired, live);
+    wire_arm::name_requests(&mut changes, live.read_at);
     if !changes.is_empty() {
         let newly = crate::lint::newly_failing(desired, live, options.lint);
         posture::mark_lint(&mut changes, &newly);
@@ -676,6 +681,7 @@ impl Context<'_> {
                 })
             }
             crate::model::Surface::Group => self.found_group(key),
+            crate::model::Surface::AzureRole => self.found_azure(key),
         }
     }
 

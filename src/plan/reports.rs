@@ -99,7 +99,8 @@ fn activations(cx: &Context<'_>, declared: &BTreeSet<TargetKey>, out: &mut Vec<N
 
 fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
     let none = |p: &PrincipalRef| (p.name.to_lowercase(), p.name.clone());
-    // Microsoft's untouched policy differs between surfaces (a group's requires assignments to expire).
+    // Microsoft's untouched policy differs between surfaces (a group's requires assignments to expire; Azure
+    // resource roles have ARM's own).
     let defaults_of = |rules: Vec<crate::graph::policy::PolicyRule>| -> BTreeMap<Setting, Field> {
         fields(&observed_settings(&rules), &none)
             .into_iter()
@@ -108,6 +109,12 @@ fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
     };
     let directory_defaults = defaults_of(default_rules());
     let group_defaults = defaults_of(default_group_rules());
+    let arm_defaults = defaults_of(
+        crate::graph::arm::defaults::default_arm_rules()
+            .iter()
+            .map(crate::graph::arm::ArmPolicyRule::to_graph)
+            .collect(),
+    );
     for (key, role) in &cx.desired.targets {
         let Some(found) = cx.found(key) else {
             continue;
@@ -118,6 +125,7 @@ fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
         let defaults = match found.key.surface {
             Surface::DirectoryRole => &directory_defaults,
             Surface::Group => &group_defaults,
+            Surface::AzureRole => &arm_defaults,
         };
         let managed: BTreeSet<Setting> = fields(&role.policy, &none)
             .into_iter()
@@ -260,8 +268,15 @@ fn not_managed(cx: &Context<'_>, declared: &BTreeSet<TargetKey>, out: &mut Vec<N
         if !declared.contains(&a.target) && !tenant_wide.is_some_and(|t| declared.contains(&t)) {
             continue;
         }
+        let azure = a.target.surface == Surface::AzureRole;
         let why = if a.target.surface == Surface::DirectoryRole && a.target.scope != TENANT_SCOPE {
             format!("scoped to {}", a.target.scope)
+        } else if azure
+            && a.member_type
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case("Inherited"))
+        {
+            "inherited from a scope above (changed only where it is held)".to_string()
         } else if let Some(m) = a
             .member_type
             .as_deref()

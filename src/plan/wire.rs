@@ -14,13 +14,18 @@ pub(crate) use review::{review_create, review_definition, review_delete, review_
 pub use review::{review_path, same_review};
 
 /// Replace one rule of a target's policy: `PATCH /policies/roleManagementPolicies/{policy}/rules/{rule}` with the
-/// whole rule (every surface's policies live there).
+/// whole rule (directory roles and groups: Graph), or `PATCH {policy id}` with that one rule
+/// (`{"properties":{"rules":[…]}}`: ARM takes a partial rule list) for an Azure role, whose `policy_id` is the
+/// policy's full ARM id.
 pub(crate) fn patch_rule(
     found: &Found,
     rule_id: RuleId,
     policy_id: &str,
     rule: &PolicyRule,
 ) -> Operation {
+    if found.key.surface == Surface::AzureRole {
+        return super::wire_arm::patch_policy(found, rule_id, policy_id, rule);
+    }
     Operation {
         meaning: Meaning::PatchRule {
             target: found.key.clone(),
@@ -56,6 +61,9 @@ pub fn requests_path(surface: Surface, kind: AssignmentKind) -> &'static str {
         (Surface::Group, AssignmentKind::Active) => {
             "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
         }
+        // ARM: the collection below the scope's `providers/Microsoft.Authorization` (see `wire_arm`).
+        (Surface::AzureRole, AssignmentKind::Eligible) => "roleEligibilityScheduleRequests",
+        (Surface::AzureRole, AssignmentKind::Active) => "roleAssignmentScheduleRequests",
     }
 }
 
@@ -89,6 +97,9 @@ pub(crate) fn schedule(
         }),
     });
     let target = &found.key;
+    if target.surface == Surface::AzureRole {
+        return super::wire_arm::schedule(found, kind, action, principal, until, justification);
+    }
     let body = match target.surface {
         Surface::DirectoryRole => serde_json::to_value(NewScheduleRequest {
             action,
@@ -113,6 +124,7 @@ pub(crate) fn schedule(
             is_validation_only: None,
             custom_data: None,
         }),
+        Surface::AzureRole => Ok(serde_json::Value::Null),
     }
     .unwrap_or_default();
     Operation {

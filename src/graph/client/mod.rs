@@ -333,16 +333,6 @@ impl GraphClient {
         self.write(Method::POST, path, body).await
     }
 
-    /// `PUT` a JSON body; as [`GraphClient::post_json`] (ARM's schedule requests are `PUT`s to a name the client
-    /// chose, so a resent one is the same request).
-    pub async fn put_json<B: Serialize + ?Sized, T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> Result<T, ClientError> {
-        self.write(Method::PUT, path, body).await
-    }
-
     /// `PATCH` a JSON body; as [`GraphClient::post_json`].
     pub async fn patch_json<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,

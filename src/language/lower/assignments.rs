@@ -162,14 +162,81 @@ impl Lowerer {
                     }
                 }
             }
+            let condition = match self.condition(f, item, &at) {
+                Ok(c) => c,
+                Err(()) => continue,
+            };
             listed.insert(p.clone(), out.len());
             out.push(DesiredAssignment {
                 principal: p,
                 until,
+                condition,
                 origin: origin_of(&at),
             });
         }
         Some(out)
+    }
+}
+
+impl Lowerer {
+    /// An entry's ABAC condition: both keys or neither, version `2.0` (whether the target takes one is checked with
+    /// the target, in `target.rs`).
+    fn condition(
+        &mut self,
+        f: &ParsedFile,
+        item: &AssignmentEntry,
+        at: &Location,
+    ) -> Result<Option<AbacCondition>, ()> {
+        let text = |v: &Option<Sp<String>>| {
+            v.as_ref()
+                .and_then(|s| s.get())
+                .map(|s| s.trim().to_string())
+        };
+        match (text(&item.condition), text(&item.condition_version)) {
+            (None, None) => Ok(None),
+            (Some(c), Some(v)) if !c.is_empty() && v == "2.0" => Ok(Some(AbacCondition {
+                condition: c,
+                version: v,
+            })),
+            (Some(c), Some(v)) if !c.is_empty() => {
+                let at = item
+                    .condition_version
+                    .as_ref()
+                    .map(|s| loc(&f.path, s))
+                    .unwrap_or_else(|| at.clone());
+                self.err(
+                    Code::BadCondition,
+                    format!("condition version `{v}` is not one ARM accepts"),
+                    at,
+                    Some("write `condition_version: \"2.0\"`".into()),
+                );
+                Err(())
+            }
+            (c, _) => {
+                let at = item
+                    .condition
+                    .as_ref()
+                    .or(item.condition_version.as_ref())
+                    .map(|s| loc(&f.path, s))
+                    .unwrap_or_else(|| at.clone());
+                let msg = if c.as_ref().is_some_and(|c| c.is_empty()) {
+                    "the condition is empty"
+                } else if c.is_some() {
+                    "a condition needs `condition_version`"
+                } else {
+                    "`condition_version` without a `condition`"
+                };
+                self.err(
+                    Code::BadCondition,
+                    msg,
+                    at,
+                    Some(
+                        "give both `condition` and `condition_version: \"2.0\"`, or neither".into(),
+                    ),
+                );
+                Err(())
+            }
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 mod activation;
 mod assignments;
+mod azure;
 mod groups;
 mod lint;
 mod origins;
@@ -97,6 +98,7 @@ impl Lowerer {
         state.protected = self.lower_protected(files);
         self.lower_roles(files, &templates, &resolved, &mut state);
         self.lower_groups(files, &templates, &resolved, &mut state);
+        self.lower_azure_roles(files, &templates, &resolved, &mut state);
         state.lint = self.lower_lint(files);
         self.diags.sort();
         state

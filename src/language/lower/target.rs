@@ -105,6 +105,26 @@ impl Lowerer {
             &protected,
         );
 
+        // ABAC conditions exist on Azure role assignments only.
+        if !matches!(target, TargetRef::AzureRole { .. }) {
+            for x in eligible.iter().chain(&active).flatten() {
+                if x.condition.is_some() {
+                    let at = Location {
+                        file: x.origin.file.clone(),
+                        path: x.origin.path.clone(),
+                        line: Some(x.origin.line),
+                        column: Some(x.origin.column),
+                    };
+                    self.err(
+                        Code::BadCondition,
+                        format!("{} has a `condition` in `{label}`: conditions exist on Azure role assignments only", x.principal),
+                        at,
+                        Some("remove `condition` and `condition_version`".into()),
+                    );
+                }
+            }
+        }
+
         if let (Some(e), Some(a)) = (&eligible, &active) {
             let active_principals: std::collections::HashSet<&PrincipalRef> =
                 a.iter().map(|y| &y.principal).collect();

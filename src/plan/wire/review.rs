@@ -35,6 +35,8 @@ pub(crate) fn review_scope(found: &Found, assignments: ReviewedAssignments) -> A
         Surface::Group => {
             AccessReviewScope::query(format!("/groups/{}/transitiveMembers", found.key.scope))
         }
+        // Never asked: the language refuses an access review on an Azure role.
+        Surface::AzureRole => AccessReviewScope::query(String::new()),
     }
 }
 

@@ -1,0 +1,213 @@
+//! Azure resource roles: each scope an ARM scope, declared once under whatever spelling (across every file); under
+//! it, roles by name or role definition id, each lowered as a target like any directory role (`target.rs`).
+//!
+//! The language does no network IO: a scope is taken from its ARM path (display names of subscriptions and
+//! management groups are not resolved), and a custom role declared by name stays a name until plan finds it.
+
+use super::settings::SettingsRef;
+use super::target::TargetDecl;
+use super::templates::{Resolved, TemplateDef};
+use super::{Lowerer, ParsedFile, loc};
+use crate::azure_catalog;
+use crate::graph::arm::{ArmScope, role_definition_guid};
+use crate::language::de::Sp;
+use crate::language::diagnostic::{Code, Diagnostic, Location};
+use crate::language::document::RoleDecl;
+use crate::model::*;
+use std::collections::BTreeMap;
+
+impl Lowerer {
+    pub(super) fn lower_azure_roles(
+        &mut self,
+        files: &[ParsedFile],
+        templates: &BTreeMap<String, TemplateDef>,
+        resolved: &Resolved,
+        state: &mut DesiredState,
+    ) {
+        // Keyed by the scope's key: every spelling of one scope is one scope.
+        let mut scopes: BTreeMap<String, Location> = BTreeMap::new();
+        for f in files {
+            let Some(entries) = f.doc.azure_roles.as_ref().and_then(Sp::get) else {
+                continue;
+            };
+            for (scope_sp, roles_sp) in &entries.0 {
+                let Some(text) = scope_sp.get() else { continue };
+                let at = loc(&f.path, scope_sp);
+                let scope = match ArmScope::parse(text) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let help = if text.trim_start().starts_with('/') {
+                            "write /providers/Microsoft.Management/managementGroups/{name}, /subscriptions/{id}, \
+                             /subscriptions/{id}/resourceGroups/{name}, or a resource id below a resource group"
+                        } else {
+                            "write the scope's ARM path (`/subscriptions/{id}`, \
+                             `/providers/Microsoft.Management/managementGroups/{name}`); display names are not \
+                             resolved"
+                        };
+                        self.err(Code::BadScope, e.to_string(), at, Some(help.into()));
+                        continue;
+                    }
+                };
+                if let Some(first) = scopes.get(&scope.key()) {
+                    let d = Diagnostic::new(
+                        Code::ScopeTwice,
+                        format!("Azure scope `{}` is declared twice", scope.path()),
+                        at,
+                    )
+                    .with_related("first declared here", first.clone())
+                    .with_help(
+                        "declare each scope once (spellings of one scope, and names in any case, are the same \
+                         scope); merge the two declarations",
+                    );
+                    self.diags.push(d);
+                    continue;
+                }
+                scopes.insert(scope.key(), at);
+                let Some(roles) = roles_sp.get() else {
+                    continue;
+                };
+                self.lower_scope_roles(f, &scope, roles, templates, resolved, state);
+            }
+        }
+    }
+
+    fn lower_scope_roles(
+        &mut self,
+        f: &ParsedFile,
+        scope: &ArmScope,
+        roles: &crate::language::de::Entries<RoleDecl>,
+        templates: &BTreeMap<String, TemplateDef>,
+        resolved: &Resolved,
+        state: &mut DesiredState,
+    ) {
+        let mut declared: BTreeMap<RoleKey, Location> = BTreeMap::new();
+        for (name_sp, decl_sp) in &roles.0 {
+            let Some(name) = name_sp.get() else { continue };
+            let at = loc(&f.path, name_sp);
+            let custom = decl_sp
+                .get()
+                .and_then(|d| d.custom.as_ref())
+                .and_then(|c| c.get().copied())
+                .unwrap_or(false);
+            let Some(role) = self.azure_role_ref(name, custom, &at) else {
+                continue;
+            };
+            if let Some(first) = declared.get(&role.key()) {
+                let d = Diagnostic::new(
+                    Code::RoleTwice,
+                    format!(
+                        "role `{}` is declared twice at `{}`",
+                        role.label(),
+                        scope.path()
+                    ),
+                    at,
+                )
+                .with_related("first declared here", first.clone())
+                .with_help("declare each role once per scope; merge the two declarations");
+                self.diags.push(d);
+                continue;
+            }
+            declared.insert(role.key(), at.clone());
+            let Some(decl) = decl_sp.get() else { continue };
+            if let Some(review) = &decl.access_review {
+                self.err(
+                    Code::ReviewNotAvailable,
+                    format!(
+                        "`access_review` on the Azure role `{}`: pimctl reviews directory roles and groups only",
+                        role.label()
+                    ),
+                    loc(&f.path, review),
+                    Some("remove `access_review` here".into()),
+                );
+            }
+            let target_decl = TargetDecl {
+                template: &decl.template,
+                settings: SettingsRef {
+                    activation: &decl.activation,
+                    eligible_assignment: &decl.eligible_assignment,
+                    active_assignment: &decl.active_assignment,
+                    notifications: &decl.notifications,
+                    access_review: &None,
+                },
+                eligible: &decl.eligible,
+                active: &decl.active,
+            };
+            let target = TargetRef::AzureRole {
+                scope: scope.path(),
+                role,
+            };
+            let key = target.key();
+            self.declare_target(f, target, &at, &target_decl, templates, resolved, state);
+            // Nor does a template's review.
+            if let Some(t) = state.targets.get_mut(&key)
+                && t.access_review.take().is_some()
+                && decl.access_review.is_none()
+            {
+                self.err(
+                    Code::ReviewNotAvailable,
+                    format!(
+                        "the template of the Azure role `{}` declares an `access_review`: pimctl reviews \
+                         directory roles and groups only",
+                        t.target.label()
+                    ),
+                    at.clone(),
+                    Some("use a template without `access_review` for Azure roles".into()),
+                );
+            }
+        }
+    }
+
+    /// An Azure role by display name (the built-in catalogue) or role definition id in any spelling; a custom role
+    /// by id, or by name with `custom: true`.
+    fn azure_role_ref(&mut self, name: &str, custom: bool, at: &Location) -> Option<RoleRef> {
+        let builtin = azure_catalog::lookup(name);
+        let guid = role_definition_guid(name);
+        if custom {
+            if let Some(b) = builtin {
+                self.err(
+                    Code::CustomBuiltin,
+                    format!(
+                        "`{name}` is the built-in Azure role `{}`, not a custom role",
+                        b.display_name
+                    ),
+                    at.clone(),
+                    Some("remove `custom: true`".into()),
+                );
+                return None;
+            }
+            return Some(match guid {
+                Some(id) => RoleRef::CustomById { id },
+                None => RoleRef::CustomByName {
+                    display_name: name.trim().to_string(),
+                },
+            });
+        }
+        match (builtin, guid) {
+            (Some(b), _) => Some(RoleRef::BuiltIn {
+                template_id: b.role_definition_id.to_lowercase(),
+                display_name: b.display_name.clone(),
+            }),
+            (None, Some(id)) => Some(RoleRef::CustomById { id }),
+            (None, None) => {
+                let help = match crate::suggest::closest(
+                    name,
+                    azure_catalog::builtin_roles()
+                        .iter()
+                        .map(|r| r.display_name.as_str()),
+                ) {
+                    Some(s) => format!("did you mean `{s}`? For a custom role, add `custom: true`"),
+                    None => "use a built-in Azure role's name or role definition id; for a custom role, add \
+                             `custom: true` or use its role definition id"
+                        .into(),
+                };
+                self.err(
+                    Code::UnknownAzureRole,
+                    format!("`{name}` is not a built-in Azure role"),
+                    at.clone(),
+                    Some(help),
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Reading Azure resource roles through Azure Resource Manager into the live state, under `AzureRole` targets.
+//!
+//! Lists, never one request per role, assignment or principal (digest §9):
+//! * per declared scope: `roleManagementPolicies` (every role's policy at that scope, with its 17 rules) and
+//!   `roleManagementPolicyAssignments` (which policy governs which role there): policies are not inherited, so each
+//!   declared scope has its own;
+//! * per subscription or management group a declared scope lies in (its *root*): `roleEligibilitySchedules`,
+//!   `roleAssignmentSchedules` and `roleAssignmentScheduleInstances`, unfiltered: ARM's list at a scope returns what
+//!   is held at it, above it (`memberType: Inherited`) and below it, so one list covers every declared resource
+//!   group and resource of a subscription. Schedules, not requests: ARM purges requests (azurerm#24118).
+//!
+//! Each schedule is recorded under the target of the scope that holds it (managed there), and, when held above a
+//! declared scope, under that scope's target too as `Inherited` (reported where it applies, never changed there).
+//! Principals are named by ARM's `expandedProperties.principal`; declared ones are resolved through Graph as
+//! always.
+//!
+//! Requests at the least (one page each): `2 × scopes + 3 × roots`.
+
+use super::rules::observed_settings;
+use crate::graph::arm::{
+    ArmAssignmentType, ArmMemberType, ArmPolicyRule, ArmResource, ArmScope,
+    AssignmentInstanceProperties, AssignmentScheduleProperties, EligibilityScheduleProperties,
+    PROVIDER, PolicyAssignmentProperties, PrincipalType, RoleManagementPolicyProperties,
+    ScheduleCommon, role_definition_guid,
+};
+use crate::graph::client::{ArmClient, ClientError};
+use crate::model::{
+    AssignmentKind, DesiredState, LiveActivation, LiveAssignment, LivePolicy, LivePrincipal,
+    LiveState, PrincipalKind, RoleKey, Surface, TargetKey,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The declared Azure scopes of these states, by key.
+pub fn declared_scopes(desired: &[&DesiredState]) -> BTreeMap<String, ArmScope> {
+    desired
+        .iter()
+        .flat_map(|d| d.targets.keys())
+        .filter_map(TargetKey::arm_scope)
+        .map(|s| (s.key(), s))
+        .collect()
+}
+
+/// The subscription or management group whose lists cover a scope.
+pub fn root_of(scope: &ArmScope) -> ArmScope {
+    match scope.subscription_id() {
+        Some(sub) => ArmScope::Subscription(sub.to_string()),
+        None => scope.clone(),
+    }
+}
+
+fn authz(scope: &ArmScope, collection: &str) -> String {
+    format!("{}/providers/{PROVIDER}/{collection}", scope.path())
+}
+
+/// Reads the Azure side of the declarations into `live`. Nothing is read when no Azure role is declared.
+pub async fn read_azure(
+    client: &ArmClient,
+    desired: &[&DesiredState],
+    live: &mut LiveState,
+) -> Result<(), ClientError> {
+    let scopes = declared_scopes(desired);
+    if scopes.is_empty() {
+        return Ok(());
+    }
+    let roots: BTreeMap<String, ArmScope> =
+        scopes.values().map(root_of).map(|r| (r.key(), r)).collect();
+    tracing::info!(
+        "reading Azure resource roles at {} for {} scopes in {} subscriptions or management groups",
+        client.base_url(),
+        scopes.len(),
+        roots.len()
+    );
+    let before = client.request_count();
+    let policy_reads = scopes.values().map(|s| async move {
+        let (p, a) = (
+            authz(s, "roleManagementPolicies"),
+            authz(s, "roleManagementPolicyAssignments"),
+        );
+        let (policies, assignments) = tokio::try_join!(
+            client.list_all::<serde_json::Value>(&p),
+            client.list_all::<ArmResource<PolicyAssignmentProperties>>(&a),
+        )?;
+        Ok::<_, ClientError>((s.clone(), policies, assignments))
+    });
+    let schedule_reads = roots.values().map(|r| async move {
+        let (e, a, i) = (
+            authz(r, "roleEligibilitySchedules"),
+            authz(r, "roleAssignmentSchedules"),
+            authz(r, "roleAssignmentScheduleInstances"),
+        );
+        let (eligible, active, instances) = tokio::try_join!(
+            client.list_all::<ArmResource<EligibilityScheduleProperties>>(&e),
+            client.list_all::<ArmResource<AssignmentScheduleProperties>>(&a),
+            client.list_all::<ArmResource<AssignmentInstanceProperties>>(&i),
+        )?;
+        Ok::<_, ClientError>((r.clone(), eligible, active, instances))
+    });
+    let (policy_lists, schedule_lists) = tokio::try_join!(
+        futures_util::future::try_join_all(policy_reads),
+        futures_util::future::try_join_all(schedule_reads),
+    )?;
+
+    for (scope, policies, assignments) in policy_lists {
+        record_policies(live, &scope, policies, assignments);
+    }
+    let declared: BTreeSet<&String> = scopes.keys().collect();
+    let mut seen: BTreeSet<(TargetKey, String, AssignmentKind, String)> = BTreeSet::new();
+    for (root, eligible, active, instances) in schedule_lists {
+        // The declared scopes this list covers.
+        let under: Vec<&ArmScope> = scopes
+            .values()
+            .filter(|s| root_of(s).key() == root.key())
+            .collect();
+        for s in eligible {
+            let c = &s.properties.common;
+            record_schedule(
+                live,
+                &under,
+                &declared,
+                &mut seen,
+                AssignmentKind::Eligible,
+                &s.name,
+                c,
+            );
+        }
+        for s in active {
+            if s.properties.assignment_type == Some(ArmAssignmentType::Activated) {
+                continue;
+            }
+            let c = &s.properties.common;
+            record_schedule(
+                live,
+                &under,
+                &declared,
+                &mut seen,
+                AssignmentKind::Active,
+                &s.name,
+                c,
+            );
+        }
+        for i in instances {
+            if i.properties.assignment_type != Some(ArmAssignmentType::Activated) {
+                continue;
+            }
+            let c = &i.properties.common;
+            let Some(target) = held_target(c) else {
+                continue;
+            };
+            if !declared.contains(&target.scope) {
+                continue;
+            }
+            live.activations.push(LiveActivation {
+                target,
+                principal_id: c.principal_id.clone().unwrap_or_default().to_lowercase(),
+                start: c.start_date_time,
+                end: c.end_date_time,
+            });
+        }
+    }
+    live.activations.dedup();
+    live.normalize();
+    tracing::info!(
+        "read Azure resource roles in {} requests",
+        client.request_count() - before
+    );
+    Ok(())
+}
+
+/// The policies of one scope, each under its role's target; a policy that does not decode makes its target
+/// unreadable, not the whole read.
+fn record_policies(
+    live: &mut LiveState,
+    scope: &ArmScope,
+    policies: Vec<serde_json::Value>,
+    assignments: Vec<ArmResource<PolicyAssignmentProperties>>,
+) {
+    let role_of: BTreeMap<String, String> = assignments
+        .into_iter()
+        .filter_map(|a| {
+            let p = a.properties;
+            let policy = p.policy_id?.to_ascii_lowercase();
+            let role = role_definition_guid(p.role_definition_id.as_deref()?)?;
+            Some((policy, role))
+        })
+        .collect();
+    for item in policies {
+        let id = item
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let Some(role) = role_of.get(&id.to_ascii_lowercase()) else {
+            continue;
+        };
+        let target = TargetKey::azure_role(scope, RoleKey(role.clone()));
+        match serde_json::from_value::<ArmResource<RoleManagementPolicyProperties>>(item) {
+            Ok(p) => {
+                let rules: Vec<_> = p
+                    .properties
+                    .rules
+                    .unwrap_or_default()
+                    .iter()
+                    .map(ArmPolicyRule::to_graph)
+                    .collect();
+                live.policies.insert(
+                    target,
+                    LivePolicy {
+                        id,
+                        settings: observed_settings(&rules),
+                        rules,
+                    },
+                );
+            }
+            Err(e) => {
+                live.unreadable
+                    .insert(target, format!("its policy could not be read: {e}"));
+            }
+        }
+    }
+}
+
+/// The target of the scope that holds a schedule.
+fn held_target(c: &ScheduleCommon) -> Option<TargetKey> {
+    let scope = ArmScope::parse(c.scope.as_deref()?).ok()?;
+    let role = role_definition_guid(c.role_definition_id.as_deref()?)?;
+    Some(TargetKey::azure_role(&scope, RoleKey(role)))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_schedule(
+    live: &mut LiveState,
+    under: &[&ArmScope],
+    declared: &BTreeSet<&String>,
+    seen: &mut BTreeSet<(TargetKey, String, AssignmentKind, String)>,
+    kind: AssignmentKind,
+    name: &str,
+    c: &ScheduleCommon,
+) {
+    let Some(held) = held_target(c) else { return };
+    let Some(held_scope) = held.arm_scope() else {
+        return;
+    };
+    let principal = c.principal_id.clone().unwrap_or_default().to_lowercase();
+    remember(live, c);
+    let through_group = c.member_type == Some(ArmMemberType::Group);
+    let mut push = |target: TargetKey, member_type: &str| {
+        if seen.insert((target.clone(), principal.clone(), kind, name.to_lowercase())) {
+            live.assignments.push(LiveAssignment {
+                target,
+                principal_id: principal.clone(),
+                kind,
+                schedule_id: name.to_string(),
+                start: c.start_date_time,
+                end: c.end_date_time,
+                member_type: Some(member_type.to_string()),
+            });
+        }
+    };
+    if declared.contains(&held.scope) {
+        push(held.clone(), if through_group { "Group" } else { "Direct" });
+    }
+    // Held above a declared scope: it applies there too, and is changed only where it is held.
+    for s in under {
+        if s.key() != held_scope.key() && above(&held_scope, s) {
+            push(
+                TargetKey {
+                    surface: Surface::AzureRole,
+                    scope: s.key(),
+                    role: held.role.clone(),
+                },
+                "Inherited",
+            );
+        }
+    }
+}
+
+/// Whether `upper` lies above `lower`, for a schedule the list at `lower`'s subscription returned: a management
+/// group it returned is above the subscription (ARM says it applies there); otherwise the path tells.
+fn above(upper: &ArmScope, lower: &ArmScope) -> bool {
+    match upper {
+        ArmScope::ManagementGroup(_) => !matches!(lower, ArmScope::ManagementGroup(_)),
+        _ => lower.is_within(upper),
+    }
+}
+
+/// Keeps what ARM says of a principal, unless Graph said more already.
+fn remember(live: &mut LiveState, c: &ScheduleCommon) {
+    let Some(id) = c.principal_id.as_deref().map(str::to_lowercase) else {
+        return;
+    };
+    if live.principals.contains_key(&id) {
+        return;
+    }
+    let p = c
+        .expanded_properties
+        .as_ref()
+        .and_then(|e| e.principal.as_ref());
+    let kind = match c.principal_type {
+        Some(PrincipalType::Group) => PrincipalKind::Group,
+        Some(PrincipalType::ServicePrincipal) => PrincipalKind::ServicePrincipal,
+        _ => PrincipalKind::User,
+    };
+    live.principals.insert(
+        id.clone(),
+        LivePrincipal {
+            id,
+            kind,
+            display_name: p.and_then(|p| p.display_name.clone()),
+            user_principal_name: p
+                .and_then(|p| p.email.clone())
+                .filter(|_| kind == PrincipalKind::User),
+            app_id: None,
+            user_type: None,
+            on_premises_sync_enabled: None,
+        },
+    );
+}

@@ -1,0 +1,58 @@
+//! How a declared Azure role is found: its name (`Owner @ /subscriptions/…`), whether it is privileged (Microsoft's
+//! "privileged" category in the Azure catalogue) or tier 0 (Owner, User Access Administrator, Role Based Access
+//! Control Administrator: they grant access to everything at their scope), and the role definition id ARM wants.
+
+use super::{Context, Found};
+use crate::graph::arm::ArmScope;
+use crate::model::{TargetKey, TargetRef};
+
+/// The Azure roles that can grant any access at their scope.
+pub const AZURE_TIER0: &[&str] = &[
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", // User Access Administrator
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168", // Role Based Access Control Administrator
+];
+
+/// The role definition id of a role at a scope, as requests carry it: below the subscription for scopes in one,
+/// at tenant level for a management group.
+pub fn arm_role_definition_id(scope: &ArmScope, guid: &str) -> String {
+    match scope.subscription_id() {
+        Some(sub) => {
+            format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}")
+        }
+        None => format!("/providers/Microsoft.Authorization/roleDefinitions/{guid}"),
+    }
+}
+
+impl Context<'_> {
+    pub(super) fn found_azure(&self, key: &TargetKey) -> Option<Found> {
+        let scope = key.arm_scope()?;
+        let guid = &key.role.0;
+        if guid.starts_with("name:") {
+            // A custom role declared by name: not resolved by this version (declare it by its id).
+            return None;
+        }
+        let builtin = crate::azure_catalog::lookup(guid);
+        // The scope as declared keeps its case for people; the key is lower-cased.
+        let shown_scope = self
+            .desired
+            .targets
+            .get(key)
+            .and_then(|d| match &d.target {
+                TargetRef::AzureRole { scope, .. } => Some(scope.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| scope.path());
+        let role_name = builtin
+            .map(|b| b.display_name.clone())
+            .unwrap_or_else(|| guid.clone());
+        Some(Found {
+            key: key.clone(),
+            name: format!("{role_name} @ {shown_scope}"),
+            privileged: builtin.is_some_and(|b| b.privileged),
+            tier0: AZURE_TIER0.contains(&guid.as_str()),
+            is_global_admin: false,
+            role_id: arm_role_definition_id(&scope, guid),
+        })
+    }
+}

@@ -1,0 +1,208 @@
+//! Azure resource roles end to end against the emulator over real HTTP: read through ARM, plan, apply (PUT schedule
+//! requests with plan-derived names, policy PATCH read back), then plan again: nothing left. The ARM request count
+//! of a read is asserted against its ceiling, and a redeployed resource group is restored exactly.
+
+mod planning;
+use pimctl::apply::{self, ApplyOptions, Outcome};
+use pimctl::graph::client::{ArmClient, GraphConfig, RetryConfig, StaticToken};
+use pimctl::model::{DesiredState, LiveState};
+use pimctl::observe::{azure::read_azure, read_tenant};
+use pimctl::plan::{self, Method, Plan, PlanOptions};
+use planning::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+const SUB: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+
+fn seed() -> String {
+    format!(
+        r#"
+tenant: {{id: 11111111-2222-3333-4444-555555555555, domain: contoso.com}}
+now: 2026-11-21T09:00:00Z
+users:
+  - {{upn: alice@contoso.com, display_name: Alice}}
+  - {{upn: bob@contoso.com, display_name: Bob}}
+  - {{upn: carol@contoso.com, display_name: Carol}}
+groups:
+  - {{name: Cloud-Approvers}}
+azure:
+  management_groups:
+    - {{name: contoso, display_name: Contoso}}
+  subscriptions:
+    - {{display_name: Prod, id: {SUB}, management_group: contoso}}
+  resource_groups:
+    - {{subscription: Prod, name: app-rg}}
+  eligible:
+    - {{scope: /providers/Microsoft.Management/managementGroups/contoso, role: Reader, user: carol@contoso.com, duration: P90D}}
+    - {{scope: /subscriptions/{SUB}/resourceGroups/app-rg, role: Contributor, user: alice@contoso.com, duration: P90D,
+       condition: "@Resource[x] StringEquals 'y'", condition_version: "2.0"}}
+  active:
+    - {{scope: Prod, role: Owner, user: alice@contoso.com}}
+"#
+    )
+}
+
+fn declaration() -> String {
+    format!(
+        r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{SUB}:
+    Owner:
+      activation:
+        max_duration: 2h
+        require: [mfa, justification]
+      eligible:
+        - user: alice@contoso.com
+          until: 2027-02-01
+      active: []
+    Reader:
+      eligible: []
+  /subscriptions/{SUB}/resourceGroups/app-rg:
+    Contributor:
+      activation:
+        max_duration: 4h
+      eligible:
+        - user: bob@contoso.com
+          until: 2027-02-01
+          condition: "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'"
+          condition_version: "2.0"
+"#
+    )
+}
+
+fn arm(em: &pimctl::emulator::RunningEmulator) -> ArmClient {
+    let mut c = GraphConfig::new(em.arm_url(), Arc::new(StaticToken::new("emulator")));
+    c.retry = RetryConfig::fast(12, Duration::from_millis(5));
+    ArmClient::new(c).expect("an ARM client")
+}
+
+async fn read(
+    em: &pimctl::emulator::RunningEmulator,
+    arm: &ArmClient,
+    desired: &DesiredState,
+) -> LiveState {
+    let now = em.with_state(|s| s.now());
+    let mut live = read_tenant(&client(em), &[desired], now).await.unwrap();
+    read_azure(arm, &[desired], &mut live).await.unwrap();
+    live
+}
+
+async fn plan_of(
+    em: &pimctl::emulator::RunningEmulator,
+    arm: &ArmClient,
+    desired: &DesiredState,
+) -> (LiveState, Plan) {
+    let live = read(em, arm, desired).await;
+    let p = plan::build(desired, &live, &PlanOptions::default());
+    (live, p)
+}
+
+fn arm_requests(stats: &pimctl::emulator::Stats) -> u64 {
+    stats
+        .routes
+        .iter()
+        .filter(|(k, _)| k.contains("Microsoft.Authorization"))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+#[tokio::test]
+async fn azure_roles_converge_and_a_second_plan_is_empty() {
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let (_dir, desired) = desired_yaml(&declaration(), &em);
+    let arm = arm(&em);
+    em.reset_stats();
+    let (live, p) = plan_of(&em, &arm, &desired).await;
+    // The ceiling: 2 lists per declared scope (policies, policy assignments) and 3 per subscription or management
+    // group (eligibility and assignment schedules, activations): 2 × 2 + 3 × 1 at one page each.
+    assert_eq!(arm_requests(&em.stats()), 7, "{:#?}", em.stats().routes);
+    assert!(p.errors.is_empty(), "{:#?}", p.errors);
+    let lines = lines(&p);
+    // Owner: two rules, and alice's standing Owner converted to an eligibility; Contributor: one rule, alice's
+    // conditioned eligibility removed, bob's created. Reader at the subscription: carol's eligibility is inherited
+    // from the management group, reported, not removed.
+    assert_eq!(p.changes.len(), 6, "{lines:#?}");
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.message.contains("inherited from a scope above")),
+        "{:#?}",
+        p.notes
+    );
+    let ops: Vec<_> = p.changes.iter().flat_map(|c| &c.operations).collect();
+    assert!(ops.iter().filter(|o| o.method == Method::Put).all(|o| {
+        o.path.contains("/providers/Microsoft.Authorization/role")
+            && uuid::Uuid::parse_str(o.path.rsplit('/').next().unwrap()).is_ok()
+    }));
+    assert!(apply::stale_objects(&p, &live).is_empty());
+    // Bob's declared ABAC condition travels with his request.
+    let bob = ops
+        .iter()
+        .find(|o| o.body["properties"]["condition"].is_string())
+        .expect("the conditioned request");
+    assert_eq!(bob.body["properties"]["conditionVersion"], "2.0");
+    assert_eq!(
+        ops.iter()
+            .filter(|o| o.body["properties"]["condition"].is_string())
+            .count(),
+        1
+    );
+
+    let options = ApplyOptions {
+        arm: Some(arm.clone()),
+        ..Default::default()
+    };
+    let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+    assert!(
+        report.changes.iter().all(|c| c.outcome == Outcome::Applied),
+        "{report:#?}"
+    );
+
+    let (_, again) = plan_of(&em, &arm, &desired).await;
+    assert!(again.changes.is_empty(), "{:#?}", planning::lines(&again));
+
+    // Resending the same plan is answered as done: the requests' names are the plan's.
+    em.reset_stats();
+    let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+    let (_, after) = plan_of(&em, &arm, &desired).await;
+    assert!(after.changes.is_empty(), "{:#?}", planning::lines(&after));
+}
+
+#[tokio::test]
+async fn a_redeployed_resource_group_is_restored_exactly() {
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let (_dir, desired) = desired_yaml(&declaration(), &em);
+    let arm = arm(&em);
+    let options = ApplyOptions {
+        arm: Some(arm.clone()),
+        ..Default::default()
+    };
+    let (_, p) = plan_of(&em, &arm, &desired).await;
+    let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+
+    // The team tears the resource group down and deploys it again: its policy and eligibilities are gone.
+    let http = reqwest::Client::new();
+    let rg = format!(
+        "{}/azure/subscriptions/{SUB}/resourceGroups/app-rg",
+        em.control_url()
+    );
+    assert_eq!(http.delete(&rg).send().await.unwrap().status(), 204);
+    assert_eq!(http.put(&rg).send().await.unwrap().status(), 201);
+
+    let (_, p) = plan_of(&em, &arm, &desired).await;
+    assert_eq!(
+        lines(&p),
+        [
+            "update_rule Contributor @ /subscriptions/aaaaaaaa-0000-4000-8000-000000000001/resourceGroups/app-rg Expiration_EndUser_Assignment",
+            "create Contributor @ /subscriptions/aaaaaaaa-0000-4000-8000-000000000001/resourceGroups/app-rg bob@contoso.com",
+        ]
+    );
+    let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+    let (_, again) = plan_of(&em, &arm, &desired).await;
+    assert!(again.changes.is_empty(), "{:#?}", lines(&again));
+}
