@@ -206,3 +206,77 @@ async fn a_redeployed_resource_group_is_restored_exactly() {
     let (_, again) = plan_of(&em, &arm, &desired).await;
     assert!(again.changes.is_empty(), "{:#?}", lines(&again));
 }
+
+#[tokio::test]
+async fn a_permanent_owner_weakens_posture_and_a_portal_made_one_is_drift_that_weakened_it() {
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let arm = arm(&em);
+    let yaml = format!(
+        r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{SUB}:
+    Owner:
+      active_assignment: {{allow_permanent: true}}
+      active:
+        - user: bob@contoso.com
+"#
+    );
+    let (_dir, desired) = desired_yaml(&yaml, &em);
+    let (_, p) = plan_of(&em, &arm, &desired).await;
+    let effect = |who: &str| {
+        let c = p
+            .changes
+            .iter()
+            .find(|c| c.principal.as_ref().is_some_and(|x| x.label == who))
+            .unwrap_or_else(|| panic!("{:#?} {:#?} {:#?}", lines(&p), p.errors, p.notes));
+        (c.action, c.posture.effect, c.drift_posture.effect)
+    };
+    use pimctl::plan::{Action, Effect};
+    // Bob made permanent Owner: weakens. Alice's portal-made permanent Owner is removed: strengthens, and the drift
+    // that made it had weakened posture.
+    assert_eq!(effect("bob@contoso.com").0, Action::Create);
+    assert_eq!(effect("bob@contoso.com").1, Effect::Weakens);
+    assert_eq!(effect("alice@contoso.com").0, Action::Remove);
+    assert_eq!(effect("alice@contoso.com").1, Effect::Strengthens);
+    assert_eq!(effect("alice@contoso.com").2, Effect::Weakens);
+}
+
+#[tokio::test]
+async fn under_arm_throttling_and_lost_answers_apply_converges_with_no_duplicate_request() {
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let (_dir, desired) = desired_yaml(&declaration(), &em);
+    let arm = arm(&em);
+    let (_, p) = plan_of(&em, &arm, &desired).await;
+    let puts = p
+        .changes
+        .iter()
+        .flat_map(|c| &c.operations)
+        .filter(|o| o.method == Method::Put)
+        .count();
+    let before = em.with_state(|s| s.arm.requests.len());
+    em.set_faults(pimctl::emulator::faults::FaultConfig {
+        fail_rate: 0.25,
+        throttle_rps: Some(50.0),
+        ..Default::default()
+    });
+    let options = ApplyOptions {
+        arm: Some(arm.clone()),
+        ..Default::default()
+    };
+    let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
+    em.set_faults(Default::default());
+    assert!(!report.failed(), "{report:#?}");
+    assert!(arm.stats().retries > 0, "the faults hit some ARM requests");
+    // One request per planned PUT, however often it was sent: a resend carries the same name.
+    let names: std::collections::BTreeSet<String> = em.with_state(|s| {
+        s.arm.requests[before..]
+            .iter()
+            .map(|r| r.name.to_lowercase())
+            .collect()
+    });
+    assert_eq!(em.with_state(|s| s.arm.requests.len()) - before, puts);
+    assert_eq!(names.len(), puts);
+    let (_, again) = plan_of(&em, &arm, &desired).await;
+    assert!(again.changes.is_empty(), "{:#?}", lines(&again));
+}

@@ -45,13 +45,14 @@ impl Tenant {
         if let Ok(l) = &mut live
             && !crate::observe::azure::declared_scopes(desired).is_empty()
         {
-            let arm = self
-                .arm
-                .as_ref()
-                .map_err(|e| crate::graph::client::ClientError::Invalid(e.clone()))?;
-            if let Err(e) = crate::observe::azure::read_azure(arm, desired, l).await {
-                spinner.finish();
-                return Err(e);
+            let read = match &self.arm {
+                Ok(arm) => crate::observe::azure::read_azure(arm, desired, l).await,
+                Err(e) => Err(crate::graph::client::ClientError::Invalid(format!(
+                    "cannot reach Azure Resource Manager for the declared Azure roles: {e}"
+                ))),
+            };
+            if let Err(e) = read {
+                live = Err(e);
             }
         }
         spinner.finish();
