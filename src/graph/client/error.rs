@@ -372,58 +372,30 @@ pub fn arm_action_for(method: &str, path: &str) -> &'static str {
 }
 
 /// The error for an error answer (`status` >= 400) with `body`, after `attempts` attempts, in either dialect: ARM's
-/// `CloudError` (`{"error":{"code","message"}}`) reads as Graph's error does, and 401/403 say what ARM needs.
+/// `CloudError` (`{"error":{"code","message"}}`) reads as Graph's error does (without `innerError`), and 401/403 say
+/// what the service needs.
 pub(crate) fn from_answer_in(
     dialect: super::Dialect,
-    req: RequestInfo,
-    status: u16,
-    body: &[u8],
-    attempts: u32,
-) -> ClientError {
-    if dialect == super::Dialect::Graph {
-        return from_answer(req, status, body, attempts);
-    }
-    let (code, message) = match serde_json::from_slice::<crate::graph::arm::CloudError>(body) {
-        Ok(e) => (clip(&e.error.code, 200), clip(&e.error.message, 1000)),
-        Err(_) => (String::new(), String::new()),
-    };
-    let req = Box::new(req);
-    match status {
-        401 => ClientError::ArmUnauthorized { req, code, message },
-        403 => {
-            let needed = arm_action_for(&req.method, &req.path);
-            ClientError::ArmForbidden {
-                req,
-                code,
-                message,
-                needed,
-            }
-        }
-        429 => ClientError::Throttled { req, attempts },
-        _ => ClientError::Http {
-            req,
-            status,
-            code,
-            message,
-            attempts,
-        },
-    }
-}
-
-/// The error for an error answer (`status` >= 400) with `body`, after `attempts` attempts.
-pub(crate) fn from_answer(
     mut req: RequestInfo,
     status: u16,
     body: &[u8],
     attempts: u32,
 ) -> ClientError {
-    let (code, message, inner_id) = match serde_json::from_slice::<crate::graph::GraphError>(body) {
-        Ok(e) => (
-            e.error.code,
-            e.error.message,
-            e.error.inner_error.and_then(|i| i.request_id),
-        ),
-        Err(_) => (String::new(), String::new(), None),
+    let arm = dialect == super::Dialect::Arm;
+    let (code, message, inner_id) = if arm {
+        match serde_json::from_slice::<crate::graph::arm::CloudError>(body) {
+            Ok(e) => (e.error.code, e.error.message, None),
+            Err(_) => (String::new(), String::new(), None),
+        }
+    } else {
+        match serde_json::from_slice::<crate::graph::GraphError>(body) {
+            Ok(e) => (
+                e.error.code,
+                e.error.message,
+                e.error.inner_error.and_then(|i| i.request_id),
+            ),
+            Err(_) => (String::new(), String::new(), None),
+        }
     };
     let code = clip(&code, 200);
     let message = clip(&message, 1000);
@@ -432,7 +404,17 @@ pub(crate) fn from_answer(
     }
     let req = Box::new(req);
     match status {
+        401 if arm => ClientError::ArmUnauthorized { req, code, message },
         401 => ClientError::Unauthorized { req, code, message },
+        403 if arm => {
+            let needed = arm_action_for(&req.method, &req.path);
+            ClientError::ArmForbidden {
+                req,
+                code,
+                message,
+                needed,
+            }
+        }
         403 => {
             let needed = permission_for(&req.method, &req.path);
             ClientError::Forbidden {
@@ -451,6 +433,16 @@ pub(crate) fn from_answer(
             attempts,
         },
     }
+}
+
+/// The error for a Graph error answer (`status` >= 400) with `body`, after `attempts` attempts.
+pub(crate) fn from_answer(
+    req: RequestInfo,
+    status: u16,
+    body: &[u8],
+    attempts: u32,
+) -> ClientError {
+    from_answer_in(super::Dialect::Graph, req, status, body, attempts)
 }
 
 /// At most `max` characters.

@@ -4,7 +4,6 @@
 //! The language does no network IO: a scope is taken from its ARM path (display names of subscriptions and
 //! management groups are not resolved), and a custom role declared by name stays a name until plan finds it.
 
-use super::settings::SettingsRef;
 use super::target::TargetDecl;
 use super::templates::{Resolved, TemplateDef};
 use super::{Lowerer, ParsedFile, loc};
@@ -120,18 +119,9 @@ impl Lowerer {
                     Some("remove `access_review` here".into()),
                 );
             }
-            let target_decl = TargetDecl {
-                template: &decl.template,
-                settings: SettingsRef {
-                    activation: &decl.activation,
-                    eligible_assignment: &decl.eligible_assignment,
-                    active_assignment: &decl.active_assignment,
-                    notifications: &decl.notifications,
-                    access_review: &None,
-                },
-                eligible: &decl.eligible,
-                active: &decl.active,
-            };
+            // The review was refused above: it is not lowered.
+            let mut target_decl = TargetDecl::of_role(decl);
+            target_decl.settings.access_review = &None;
             let target = TargetRef::AzureRole {
                 scope: scope.path(),
                 role,

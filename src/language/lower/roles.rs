@@ -1,7 +1,6 @@
 //! Directory roles: each name resolved against the catalogue (or taken as a custom role) and declared once; the
 //! rest (settings over the template chain, checks, assignments) is shared with every target (`target.rs`).
 
-use super::settings::SettingsRef;
 use super::target::TargetDecl;
 use super::templates::{Resolved, TemplateDef};
 use super::{Lowerer, ParsedFile, loc};
@@ -49,18 +48,7 @@ impl Lowerer {
                 }
                 declared.insert(key.clone(), at.clone());
                 let Some(decl) = decl_sp.get() else { continue };
-                let decl = TargetDecl {
-                    template: &decl.template,
-                    settings: SettingsRef {
-                        activation: &decl.activation,
-                        eligible_assignment: &decl.eligible_assignment,
-                        active_assignment: &decl.active_assignment,
-                        notifications: &decl.notifications,
-                        access_review: &decl.access_review,
-                    },
-                    eligible: &decl.eligible,
-                    active: &decl.active,
-                };
+                let decl = TargetDecl::of_role(decl);
                 let target = TargetRef::DirectoryRole(role);
                 self.declare_target(f, target, &at, &decl, templates, resolved, state);
             }

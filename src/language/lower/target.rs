@@ -21,6 +21,24 @@ pub(super) struct TargetDecl<'a> {
     pub(super) active: &'a List<AssignmentEntry>,
 }
 
+impl<'a> TargetDecl<'a> {
+    /// A role block (a directory role's, an Azure role's): every key of it.
+    pub(super) fn of_role(d: &'a crate::language::document::RoleDecl) -> Self {
+        TargetDecl {
+            template: &d.template,
+            settings: SettingsRef {
+                activation: &d.activation,
+                eligible_assignment: &d.eligible_assignment,
+                active_assignment: &d.active_assignment,
+                notifications: &d.notifications,
+                access_review: &d.access_review,
+            },
+            eligible: &d.eligible,
+            active: &d.active,
+        }
+    }
+}
+
 impl Lowerer {
     /// Lowers one target block and adds it, with where its settings were written, to the state.
     #[allow(clippy::too_many_arguments)]
