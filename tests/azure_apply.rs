@@ -280,3 +280,36 @@ async fn under_arm_throttling_and_lost_answers_apply_converges_with_no_duplicate
     let (_, again) = plan_of(&em, &arm, &desired).await;
     assert!(again.changes.is_empty(), "{:#?}", lines(&again));
 }
+
+#[tokio::test]
+async fn permanent_assignments_allowed_on_an_azure_role_send_no_maximum_and_converge() {
+    // ARM refuses `maximumDuration` with `isExpirationRequired: false` (EasyPIM#272); the live rule has one.
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let arm = arm(&em);
+    let yaml = format!(
+        r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{SUB}:
+    Owner:
+      active_assignment: {{allow_permanent: true}}
+      eligible_assignment: {{allow_permanent: true}}
+"#
+    );
+    let (_dir, desired) = desired_yaml(&yaml, &em);
+    let (_, p) = plan_of(&em, &arm, &desired).await;
+    assert_eq!(p.changes.len(), 2, "{:#?}", lines(&p));
+    for op in p.changes.iter().flat_map(|c| &c.operations) {
+        let rule = &op.body["properties"]["rules"][0];
+        assert_eq!(rule["isExpirationRequired"], false, "{rule}");
+        assert!(rule["maximumDuration"].is_null(), "{rule}");
+    }
+    let options = ApplyOptions {
+        arm: Some(arm.clone()),
+        ..Default::default()
+    };
+    let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+    let (_, again) = plan_of(&em, &arm, &desired).await;
+    assert!(again.changes.is_empty(), "{:#?}", lines(&again));
+}

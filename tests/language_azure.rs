@@ -151,3 +151,25 @@ azure_roles:
         twice.location.path
     );
 }
+
+#[test]
+fn a_maximum_where_assignments_need_not_expire_is_refused_for_azure_roles() {
+    // ARM answers 400 to `maximumDuration` with `isExpirationRequired: false` (EasyPIM#272): refused before any plan.
+    let text = format!(
+        r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{SUB}:
+    Owner:
+      eligible_assignment: {{allow_permanent: true, max_duration: 90d}}
+"#
+    );
+    let Loaded { diagnostics, .. } = load(&text);
+    let d = diagnostics
+        .items()
+        .iter()
+        .find(|d| d.code == Code::InvalidValue)
+        .unwrap_or_else(|| panic!("{}", diagnostics.render_text(false)));
+    assert!(d.message.contains("eligible_assignment"), "{}", d.message);
+    assert!(d.location.line.is_some());
+}

@@ -130,6 +130,13 @@ pub(crate) async fn rules_missing(
     let policy: ArmResource<RoleManagementPolicyProperties> = arm.get_json(&op.path).await?;
     let held = policy.properties.rules.unwrap_or_default();
     let settings = |r: &ArmPolicyRule| {
+        let mut r = r.clone();
+        // Where assignments need not expire, a maximum means nothing (and ARM keeps the one it had).
+        if let ArmPolicyRule::Expiration(e) = &mut r
+            && e.is_expiration_required == Some(false)
+        {
+            e.maximum_duration = None;
+        }
         let g: Vec<PolicyRule> = vec![r.to_graph()];
         crate::observe::rules::observed_settings(&g)
     };

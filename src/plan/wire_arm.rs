@@ -91,7 +91,15 @@ pub(crate) fn patch_policy(
     policy_id: &str,
     rule: &PolicyRule,
 ) -> Operation {
-    let rules: Vec<ArmPolicyRule> = ArmPolicyRule::from_graph(rule, None).into_iter().collect();
+    let mut rules: Vec<ArmPolicyRule> = ArmPolicyRule::from_graph(rule, None).into_iter().collect();
+    // ARM refuses a maximum duration on assignments that need not expire (EasyPIM#272): it means nothing there.
+    for r in &mut rules {
+        if let ArmPolicyRule::Expiration(e) = r
+            && e.is_expiration_required == Some(false)
+        {
+            e.maximum_duration = None;
+        }
+    }
     Operation {
         meaning: Meaning::PatchRule {
             target: found.key.clone(),

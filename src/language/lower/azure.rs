@@ -128,6 +128,29 @@ impl Lowerer {
             };
             let key = target.key();
             self.declare_target(f, target, &at, &target_decl, templates, resolved, state);
+            // ARM refuses a maximum duration on assignments that need not expire (EasyPIM#272).
+            if let Some(t) = state.targets.get(&key) {
+                for (what, a) in [
+                    ("eligible_assignment", &t.policy.eligible_assignment),
+                    ("active_assignment", &t.policy.active_assignment),
+                ] {
+                    if a.allow_permanent == Some(true) && a.max_duration.is_some() {
+                        self.err(
+                            Code::InvalidValue,
+                            format!(
+                                "`{what}` of the Azure role `{}` allows permanent assignments and sets \
+                                 `max_duration`: ARM refuses a maximum where assignments need not expire",
+                                t.target.label()
+                            ),
+                            at.clone(),
+                            Some(format!(
+                                "remove `{what}.max_duration` (from the role or its template), or set \
+                                 `allow_permanent: false`"
+                            )),
+                        );
+                    }
+                }
+            }
             // Nor does a template's review.
             if let Some(t) = state.targets.get_mut(&key)
                 && t.access_review.take().is_some()
