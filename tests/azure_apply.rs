@@ -313,3 +313,40 @@ azure_roles:
     let (_, again) = plan_of(&em, &arm, &desired).await;
     assert!(again.changes.is_empty(), "{:#?}", lines(&again));
 }
+
+#[tokio::test]
+async fn every_rule_shape_converges_on_an_azure_role() {
+    // azurerm#26377: a plan right after apply must be empty, whatever the rules hold. The tier-0 template sets
+    // every rule (approval with a stage, authentication context, requirements, expirations, notifications).
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let arm = arm(&em);
+    let yaml = format!(
+        r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{SUB}/resourceGroups/app-rg:
+    User Access Administrator:
+      template: builtin:tier0
+      activation:
+        approval: {{approvers: [{{group: Cloud-Approvers}}]}}
+      notifications:
+        activated: {{admin: {{recipients: [secops@contoso.com]}}}}
+        eligible_assigned: {{approver: {{recipients: [pim@contoso.com], default_recipients: false}}}}
+      eligible:
+        - user: bob@contoso.com
+          until: 2027-01-15
+"#
+    );
+    let (_dir, desired) = desired_yaml(&yaml, &em);
+    let (_, p) = plan_of(&em, &arm, &desired).await;
+    assert!(p.errors.is_empty(), "{:#?}", p.errors);
+    assert!(p.changes.len() >= 8, "{:#?}", lines(&p));
+    let options = ApplyOptions {
+        arm: Some(arm.clone()),
+        ..Default::default()
+    };
+    let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+    let (_, again) = plan_of(&em, &arm, &desired).await;
+    assert!(again.changes.is_empty(), "{:#?}", lines(&again));
+}
