@@ -350,3 +350,39 @@ azure_roles:
     let (_, again) = plan_of(&em, &arm, &desired).await;
     assert!(again.changes.is_empty(), "{:#?}", lines(&again));
 }
+
+#[tokio::test]
+async fn eligibility_at_a_broader_scope_than_held_weakens() {
+    // Alice is eligible for Contributor at app-rg; declaring her eligible at the whole subscription widens it.
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let arm = arm(&em);
+    let yaml = format!(
+        r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{SUB}:
+    Contributor:
+      eligible:
+        - user: alice@contoso.com
+          until: 2027-01-15
+"#
+    );
+    let (_dir, desired) = desired_yaml(&yaml, &em);
+    let (_, p) = plan_of(&em, &arm, &desired).await;
+    let c = p
+        .changes
+        .iter()
+        .find(|c| {
+            c.principal
+                .as_ref()
+                .is_some_and(|x| x.label == "alice@contoso.com")
+        })
+        .unwrap_or_else(|| panic!("{:#?}", lines(&p)));
+    assert_eq!(
+        c.posture.effect,
+        pimctl::plan::Effect::Weakens,
+        "{:?}",
+        c.posture
+    );
+    assert!(c.posture.why.contains("broader scope"), "{}", c.posture.why);
+}

@@ -9,8 +9,9 @@
 //!   is held at it, above it (`memberType: Inherited`) and below it, so one list covers every declared resource
 //!   group and resource of a subscription. Schedules, not requests: ARM purges requests (azurerm#24118).
 //!
-//! Each schedule is recorded under the target of the scope that holds it (managed there), and, when held above a
-//! declared scope, under that scope's target too as `Inherited` (reported where it applies, never changed there).
+//! Each schedule is recorded under the target of the scope that holds it (managed there when declared), and, when
+//! held above a declared scope, under that scope's target too as `Inherited` (reported where it applies, never
+//! changed there).
 //! Principals are named by ARM's `expandedProperties.principal`; declared ones are resolved through Graph as
 //! always.
 //!
@@ -116,7 +117,6 @@ pub async fn read_azure(
             record_schedule(
                 live,
                 &under,
-                &declared,
                 &mut seen,
                 AssignmentKind::Eligible,
                 &s.name,
@@ -128,15 +128,7 @@ pub async fn read_azure(
                 continue;
             }
             let c = &s.properties.common;
-            record_schedule(
-                live,
-                &under,
-                &declared,
-                &mut seen,
-                AssignmentKind::Active,
-                &s.name,
-                c,
-            );
+            record_schedule(live, &under, &mut seen, AssignmentKind::Active, &s.name, c);
         }
         for i in instances {
             if i.properties.assignment_type != Some(ArmAssignmentType::Activated) {
@@ -230,7 +222,6 @@ fn held_target(c: &ScheduleCommon) -> Option<TargetKey> {
 fn record_schedule(
     live: &mut LiveState,
     under: &[&ArmScope],
-    declared: &BTreeSet<&String>,
     seen: &mut BTreeSet<(TargetKey, String, AssignmentKind, String)>,
     kind: AssignmentKind,
     name: &str,
@@ -256,9 +247,9 @@ fn record_schedule(
             });
         }
     };
-    if declared.contains(&held.scope) {
-        push(held.clone(), if through_group { "Group" } else { "Direct" });
-    }
+    // Recorded where it is held, declared or not: an undeclared scope's assignments are no one's target (nothing
+    // plans them), and they tell posture where a principal holds a role now.
+    push(held.clone(), if through_group { "Group" } else { "Direct" });
     // Held above a declared scope: it applies there too, and is changed only where it is held.
     for s in under {
         if s.key() != held_scope.key() && above(&held_scope, s) {

@@ -56,3 +56,55 @@ impl Context<'_> {
         })
     }
 }
+
+/// Azure posture across scopes: a new assignment of a role at a scope above one where the principal holds that role
+/// now (eligible at a management group where it was at a subscription) widens the access, whatever the change's own
+/// effect: it weakens.
+pub(super) fn mark_broader_scopes(changes: &mut [super::Change], live: &crate::model::LiveState) {
+    use super::{Action, ChangeKey, Effect};
+    for c in changes {
+        let ChangeKey::Assignment {
+            target,
+            principal,
+            kind,
+        } = &c.key
+        else {
+            continue;
+        };
+        if c.action != Action::Create {
+            continue;
+        }
+        let Some(scope) = target.arm_scope() else {
+            continue;
+        };
+        let narrower = live.assignments.iter().find(|a| {
+            a.target.role == target.role
+                && a.kind == *kind
+                && a.principal_id.eq_ignore_ascii_case(principal)
+                && a.member_type
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case("Direct"))
+                && a.target
+                    .arm_scope()
+                    .is_some_and(|s| s.key() != scope.key() && below(&s, &scope))
+        });
+        if let Some(a) = narrower {
+            c.posture.effect = Effect::Weakens;
+            c.posture.why = format!(
+                "{} at a broader scope than the {} it holds now ({})",
+                kind.as_str(),
+                kind.as_str(),
+                a.target.scope
+            );
+        }
+    }
+}
+
+/// Whether `lower` lies below `upper`: within its path, or in a subscription when `upper` is a management group
+/// (the tenant's hierarchy is not read: a management group is taken as above every subscription).
+fn below(lower: &ArmScope, upper: &ArmScope) -> bool {
+    match upper {
+        ArmScope::ManagementGroup(_) => !matches!(lower, ArmScope::ManagementGroup(_)),
+        _ => lower.is_within(upper),
+    }
+}

@@ -537,6 +537,7 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     if !changes.is_empty() {
         let newly = crate::lint::newly_failing(desired, live, options.lint);
         posture::mark_lint(&mut changes, &newly);
+        found_azure::mark_broader_scopes(&mut changes, live);
     }
     notes.sort();
     notes.dedup();
