@@ -90,7 +90,7 @@ async fn policy_id(client: &GraphClient, group: &str, access: GroupAccess) -> St
 }
 
 /// A rule of a group's policy as the tenant holds it now.
-async fn rule(client: &GraphClient, group: &str, access: GroupAccess, rule: RuleId) -> Value {
+async fn rule_of(client: &GraphClient, group: &str, access: GroupAccess, rule: RuleId) -> Value {
     let pid = policy_id(client, group, access).await;
     let mut v: Value = client
         .get_json(&rule_path(&pid, rule.as_str()))
@@ -137,7 +137,7 @@ async fn patch(
     edit: impl FnOnce(&mut Value),
 ) -> Change {
     let target = TargetKey::group(group, access);
-    let mut body = rule(client, group, access, id).await;
+    let mut body = rule_of(client, group, access, id).await;
     edit(&mut body);
     let pid = policy_id(client, group, access).await;
     let op = Operation {
@@ -308,17 +308,17 @@ async fn assert_applied(client: &GraphClient, t: &Tenant, extra: &[(&str, GroupA
     };
     use GroupAccess::{Member, Owner};
     let auth = RuleId::AuthenticationContextEndUserAssignment;
-    let member = rule(client, &t.t0, Member, auth).await;
+    let member = rule_of(client, &t.t0, Member, auth).await;
     assert_eq!(
         (&member["isEnabled"], &member["claimValue"]),
         (&json!(true), &json!("c1"))
     );
-    let owner = rule(client, &t.t0, Owner, auth).await;
+    let owner = rule_of(client, &t.t0, Owner, auth).await;
     assert_eq!(owner["isEnabled"], false, "{owner}");
     let expiry = RuleId::ExpirationEndUserAssignment;
-    let hd_member = rule(client, &t.hd, Member, expiry).await;
+    let hd_member = rule_of(client, &t.hd, Member, expiry).await;
     assert_eq!(hd_member["maximumDuration"], "PT4H");
-    let hd_owner = rule(client, &t.hd, Owner, expiry).await;
+    let hd_owner = rule_of(client, &t.hd, Owner, expiry).await;
     assert_eq!(hd_owner["maximumDuration"], "PT1H");
     assert_eq!(
         schedules(client, "eligibilitySchedules", &t.t0).await,
@@ -611,5 +611,79 @@ async fn group_writes_converge_through_lost_answers_without_duplicates() {
         }
         let distinct: std::collections::BTreeSet<_> = carried_out.iter().collect();
         assert_eq!(distinct.len(), carried_out.len(), "{carried_out:#?}");
+    }
+}
+
+#[tokio::test]
+async fn a_policy_found_moved_is_written_under_its_new_id_for_the_rest_of_the_apply() {
+    let em = emulator_from_yaml(SEED, &Setup::default()).await;
+    let client = client(&em);
+    let t = tenant(&client).await;
+    use GroupAccess::Member;
+    // Three rule updates of Helpdesk-Escalation's member policy, planned before the group was onboarded.
+    let p = plan_of(vec![
+        patch(
+            &client,
+            &t.hd,
+            Member,
+            RuleId::ExpirationEndUserAssignment,
+            |r| r["maximumDuration"] = "PT4H".into(),
+        )
+        .await,
+        patch(
+            &client,
+            &t.hd,
+            Member,
+            RuleId::ExpirationAdminEligibility,
+            |r| r["maximumDuration"] = "P180D".into(),
+        )
+        .await,
+        patch(
+            &client,
+            &t.hd,
+            Member,
+            RuleId::ExpirationAdminAssignment,
+            |r| r["maximumDuration"] = "P30D".into(),
+        )
+        .await,
+    ]);
+    em.reset_stats();
+    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    assert_eq!(outcomes(&report), [Outcome::Applied; 3], "{report:#?}");
+    // The first onboarded the group; the second found its policy gone, and the policy's new id with one read; the
+    // third went to the new id at once.
+    let statuses: Vec<Vec<&str>> = report
+        .changes
+        .iter()
+        .map(|c| c.sent.iter().map(|s| s.status.as_str()).collect())
+        .collect();
+    assert_eq!(statuses, [vec!["ok"], vec!["404", "ok"], vec!["ok"]]);
+    let new = policy_id(&client, &t.hd, Member).await;
+    assert_eq!(
+        report.changes[2].sent[0].path,
+        rule_path(&new, "Expiration_Admin_Assignment")
+    );
+    assert_eq!(
+        routes(&em),
+        [
+            (
+                "GET /v1.0/policies/roleManagementPolicyAssignments".to_string(),
+                2
+            ),
+            (
+                "PATCH /v1.0/policies/roleManagementPolicies/{id}/rules/{ruleId}".to_string(),
+                4
+            ),
+        ]
+    );
+    for (rule, want) in [
+        (RuleId::ExpirationEndUserAssignment, "PT4H"),
+        (RuleId::ExpirationAdminEligibility, "P180D"),
+        (RuleId::ExpirationAdminAssignment, "P30D"),
+    ] {
+        assert_eq!(
+            rule_of(&client, &t.hd, Member, rule).await["maximumDuration"],
+            want
+        );
     }
 }
