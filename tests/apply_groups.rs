@@ -687,3 +687,72 @@ async fn a_policy_found_moved_is_written_under_its_new_id_for_the_rest_of_the_ap
         );
     }
 }
+
+/// Authentication context on a group's policies can be set and cleared on `member` and on `owner` each
+/// (azuread#1761, #1605), and a change of the member block writes the member policy, never the owner one (#1491):
+/// plan → apply → plan is empty, with the declaration's own planner.
+#[tokio::test]
+async fn authentication_context_is_set_and_cleared_on_members_and_owners_each_in_its_own_policy() {
+    let em = emulator_from_yaml(SEED, &Setup::default()).await;
+    let client = client(&em);
+    let t = tenant(&client).await;
+    let auth = RuleId::AuthenticationContextEndUserAssignment;
+    let rules = async |access: GroupAccess| -> Vec<Value> {
+        let pid = policy_id(&client, &t.t0, access).await;
+        let mut v: Vec<Value> = client
+            .list_all(&format!("/policies/roleManagementPolicies/{pid}/rules"))
+            .await
+            .unwrap();
+        v.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        v
+    };
+    // The seed: members without authentication context, owners with c2.
+    for (member, owner) in [("c1", "off"), ("off", "c3"), ("c4", "c3")] {
+        let before = (
+            rules(GroupAccess::Member).await,
+            rules(GroupAccess::Owner).await,
+        );
+        let (_dir, desired) = desired_yaml(
+            &format!(
+                "version: pimctl/v1\ngroups:\n  Tier0-Operators:\n    member:\n      activation: {{authentication_context: \"{member}\"}}\n    owner:\n      activation: {{authentication_context: \"{owner}\"}}\n"
+            ),
+            &em,
+        );
+        let p = plan_against(&em, &desired).await;
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+        assert!(!report.failed(), "{report:#?}");
+        for (access, want, was) in [
+            (GroupAccess::Member, member, &before.0),
+            (GroupAccess::Owner, owner, &before.1),
+        ] {
+            let r = rule_of(&client, &t.t0, access, auth).await;
+            match want {
+                "off" => assert_eq!(r["isEnabled"], false, "{access:?} {r}"),
+                c => assert_eq!(
+                    (&r["isEnabled"], &r["claimValue"]),
+                    (&json!(true), &json!(c)),
+                    "{access:?}"
+                ),
+            }
+            // Each policy changed in that rule at most, and only when its own block asked for a change.
+            let now = rules(access).await;
+            let changed: Vec<&str> = was
+                .iter()
+                .zip(&now)
+                .filter(|(a, b)| a != b)
+                .map(|(a, _)| a["id"].as_str().unwrap())
+                .collect();
+            let asked = p
+                .changes
+                .iter()
+                .any(|c| c.key.target().role.0 == access.as_str());
+            match asked {
+                true => assert_eq!(changed, ["AuthenticationContext_EndUser_Assignment"]),
+                false => assert!(changed.is_empty(), "{access:?} changed: {changed:?}"),
+            }
+        }
+        let again = plan_against(&em, &desired).await;
+        assert!(again.changes.is_empty(), "{:?}", lines(&again));
+    }
+}

@@ -16,7 +16,7 @@ fn contoso_imports_validates_and_plans_with_no_changes() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o)
-            .starts_with("Imported 144 roles (3 templates, 21 eligible and 4 active assignments)"),
+            .starts_with("Imported 144 roles (3 templates, 22 eligible and 4 active assignments)"),
         "{}",
         stdout(&o)
     );

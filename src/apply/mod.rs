@@ -15,7 +15,7 @@ use crate::graph::client::{ClientError, GraphClient};
 mod adapter;
 mod preflight;
 
-pub use preflight::{Refusal, preflight, protected_ids};
+pub use preflight::{Refusal, plan_scope, preflight, protected_ids};
 
 use crate::model::{LiveState, TargetKey};
 use crate::plan::fingerprint::{self, ObjectId};

@@ -242,9 +242,20 @@ impl Finding {
     }
 
     fn answers_to(&self, p: &PrincipalRef) -> bool {
-        self.principal_view
-            .as_ref()
-            .is_some_and(|v| v.answers_to(p))
+        match &self.principal_view {
+            Some(v) => v.answers_to(p),
+            // A finding about a group's member or owner block, and no principal in it, answers to the group.
+            None => {
+                p.kind == crate::model::PrincipalKind::Group
+                    && self.target.as_ref().is_some_and(|t| {
+                        let name = p.name.trim();
+                        t.surface == crate::model::Surface::Group
+                            && (t.scope.eq_ignore_ascii_case(name)
+                                || t.unresolved_group_name()
+                                    .is_some_and(|n| n.eq_ignore_ascii_case(name)))
+                    })
+            }
+        }
     }
 }
 
