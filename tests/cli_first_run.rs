@@ -201,21 +201,7 @@ fn roles_come_in_name_order() {
     // Within a phase (here: the creates of a generated tenant), by name too.
     let tmp = tempfile::tempdir().unwrap();
     let g = tmp.path().join("g");
-    let o = run(
-        tmp.path(),
-        &[
-            "emulator",
-            "--generate",
-            "s",
-            "--out",
-            "g",
-            "--drift",
-            "20",
-            "--drift-policies",
-            "6",
-        ],
-    );
-    assert!(o.status.success(), "{}", out(&o));
+    generate_s(tmp.path());
     let o = run(
         tmp.path(),
         &[
@@ -244,6 +230,25 @@ fn roles_come_in_name_order() {
     assert!(g.join("tenant.yaml").exists());
 }
 
+/// A generated S tenant with some drift in `DIR/g`: several roles to change.
+fn generate_s(dir: &Path) {
+    let o = run(
+        dir,
+        &[
+            "emulator",
+            "--generate",
+            "s",
+            "--out",
+            "g",
+            "--drift",
+            "20",
+            "--drift-policies",
+            "6",
+        ],
+    );
+    assert!(o.status.success(), "{}", out(&o));
+}
+
 /// `emulator --generate` names the next command, and that command works.
 #[test]
 fn generate_prints_the_next_command() {
@@ -268,21 +273,7 @@ fn generate_prints_the_next_command() {
 #[test]
 fn without_a_terminal_apply_prints_its_lines_in_plan_order() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = run(
-        tmp.path(),
-        &[
-            "emulator",
-            "--generate",
-            "s",
-            "--out",
-            "g",
-            "--drift",
-            "20",
-            "--drift-policies",
-            "6",
-        ],
-    );
-    assert!(o.status.success(), "{}", out(&o));
+    generate_s(tmp.path());
     let tenant = [
         "--emulator",
         "g/tenant.yaml",

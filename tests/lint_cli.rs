@@ -14,17 +14,7 @@ fn root() -> PathBuf {
 }
 
 fn pimctl(args: &[&str]) -> (i32, String, String) {
-    let out = cli::command()
-        .args(args)
-        .current_dir(root())
-        .env("PIMCTL_NOW", NOW)
-        .output()
-        .expect("pimctl runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    pimctl_in(&root(), args)
 }
 
 fn pimctl_in(cwd: &std::path::Path, args: &[&str]) -> (i32, String, String) {
