@@ -3,6 +3,7 @@
 //! [`read_tenant`] is the only IO here: a handful of concurrent list calls and one `$batch` of lookups. The rest
 //! are pure conversions between wire types and the model.
 
+pub mod discover;
 pub mod groups;
 mod members;
 mod principals;
@@ -11,6 +12,7 @@ pub mod reviews;
 pub mod rules;
 pub mod tenant;
 
+pub use discover::discover_groups;
 pub use members::{read_group_members, read_members};
 pub use principals::{ambiguous_names, declared_principals};
 pub use read::read_tenant;
