@@ -156,8 +156,8 @@ pub fn run(args: Args) -> ExitCode {
     }
     if s.groups_untouched > 0 {
         notes.push(format!(
-            "{} with nobody assigned and Microsoft's untouched policies (not under PIM for Groups): not written; name them with --groups to manage them",
-            count(s.groups_untouched, "group found is", "groups found are")
+            "{} nobody assigned and Microsoft's untouched policies (not under PIM for Groups): not written; name them with --groups to manage them",
+            count(s.groups_untouched, "group found has", "groups found have")
         ));
     }
     if s.activations > 0 {
