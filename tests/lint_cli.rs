@@ -119,6 +119,8 @@ fn contoso_live_on_the_emulator_shows_exactly_the_seeded_drift() {
         "PIM012 Privileged Role Administrator yusuf.portal@contoso.com",
         "PIM020 Global Administrator yusuf.portal@contoso.com",
         "PIM024 Tier0-Operators (member) -",
+        "PIM025 Tier0-Operators (owner) yusuf.portal@contoso.com",
+        "PIM026 Tier0-Operators (owner) yusuf.portal@contoso.com",
         "PIM030 Privileged Role Administrator -",
     ]
     .map(String::from)
