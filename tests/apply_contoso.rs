@@ -25,7 +25,20 @@ async fn apply_then_plan_shows_no_changes_and_a_second_apply_writes_nothing() {
     let now = em.with_state(|s| s.now());
     let live = read_tenant(&client, &[&desired], now).await.unwrap();
     let p = plan::build(&desired, &live, &PlanOptions::default());
-    assert_eq!(p.changes.len(), 3);
+    // Three changes of directory roles, and two of Tier0-Operators: approval of member activations switched back
+    // on in the member policy (not the owner one), and the owner made in the portal removed.
+    assert_eq!(
+        lines(&p),
+        [
+            "update_rule Privileged Role Administrator Approval_EndUser_Assignment",
+            "update_rule Tier0-Operators Approval_EndUser_Assignment",
+            "create Exchange Administrator mallory.contractor@contoso.com",
+            "remove Global Administrator yusuf.portal@contoso.com",
+            "remove Tier0-Operators yusuf.portal@contoso.com",
+        ]
+    );
+    assert_eq!(p.changes[1].key.target().role.0, "member");
+    assert_eq!(p.changes[4].key.target().role.0, "owner");
     assert!(apply::stale_objects(&p, &live).is_empty());
 
     let mut seen = vec![];
@@ -33,14 +46,14 @@ async fn apply_then_plan_shows_no_changes_and_a_second_apply_writes_nothing() {
         seen.push(r.outcome)
     })
     .await;
-    assert_eq!(seen, [Outcome::Applied; 3], "{report:#?}");
+    assert_eq!(seen, [Outcome::Applied; 5], "{report:#?}");
     assert!(!report.failed());
     // Every write is in the record, with the plan's id in the justification it sent.
     let sent: Vec<_> = report.changes.iter().flat_map(|c| &c.sent).collect();
-    assert_eq!(sent.len(), 3);
+    assert_eq!(sent.len(), 5);
     assert!(sent.iter().all(|s| s.status == "ok"));
     assert!(
-        sent[1].body["justification"]
+        sent[2].body["justification"]
             .as_str()
             .unwrap()
             .starts_with(&format!("pimctl apply {}:", p.id))
@@ -50,7 +63,12 @@ async fn apply_then_plan_shows_no_changes_and_a_second_apply_writes_nothing() {
     let again = plan::build(&desired, &live, &PlanOptions::default());
     assert!(again.changes.is_empty(), "{:#?}", lines(&again));
     // The activation in progress is still there, untouched.
-    assert_eq!(again.notes.len(), 1, "{:?}", again.notes);
+    let activations = again
+        .notes
+        .iter()
+        .filter(|n| n.kind == pimctl::plan::NoteKind::Activation)
+        .count();
+    assert_eq!(activations, 1, "{:?}", again.notes);
 
     em.reset_stats();
     let report = apply::apply(&client, &again, &ApplyOptions::default(), &mut |_| {}).await;
@@ -68,7 +86,7 @@ async fn a_plan_made_before_the_tenant_changed_is_stale() {
     let p = plan::build(&desired, &live, &PlanOptions::default());
 
     // Someone removes yusuf's Global Administrator assignment by hand after the plan was made.
-    let yusuf = p.changes[2].principal.as_ref().unwrap().id.clone();
+    let yusuf = p.changes[3].principal.as_ref().unwrap().id.clone();
     let body = serde_json::json!({
         "action": "adminRemove", "principalId": yusuf,
         "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "directoryScopeId": "/",
@@ -81,16 +99,55 @@ async fn a_plan_made_before_the_tenant_changed_is_stale() {
         )
         .await
         .unwrap();
+    // And switches approval of Tier0-Operators' member activations back on in the portal.
+    let group = p.changes[1].key.target().scope.clone();
+    let assignments: Vec<serde_json::Value> = client
+        .list_all(&format!(
+            "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '{group}' and scopeType eq 'Group' and roleDefinitionId eq 'member'"
+        ))
+        .await
+        .unwrap();
+    let policy = assignments[0]["policyId"].as_str().unwrap();
+    let mut rule = p.changes[1].operations[0].body.clone();
+    rule["setting"]["isApprovalRequired"] = true.into();
+    let _: Option<serde_json::Value> = client
+        .patch_json(
+            &format!("/policies/roleManagementPolicies/{policy}/rules/Approval_EndUser_Assignment"),
+            &rule,
+        )
+        .await
+        .unwrap();
 
     let live = read_tenant(&client, &[&desired], now).await.unwrap();
     let stale = apply::stale_objects(&p, &live);
-    assert_eq!(stale.len(), 1, "{stale:#?}");
-    assert!(matches!(
-        &stale[0].object,
-        pimctl::plan::fingerprint::ObjectId::Assignment { target, kind: pimctl::model::AssignmentKind::Active, .. }
-            if target.role.0 == "62e90394-69f5-4237-9190-012177145e10"
-    ));
-    assert_eq!(stale[0].now, "absent");
+    assert_eq!(stale.len(), 2, "{stale:#?}");
+    let mut what: Vec<(String, &str)> = stale
+        .iter()
+        .map(|s| match &s.object {
+            pimctl::plan::fingerprint::ObjectId::Assignment { target, kind, .. } => {
+                (format!("{kind:?} {}", target.role.0), s.what())
+            }
+            pimctl::plan::fingerprint::ObjectId::Rule { target, rule } => (
+                format!("{:?} {} {rule}", target.surface, target.role.0),
+                s.what(),
+            ),
+            other => (format!("{other:?}"), s.what()),
+        })
+        .collect();
+    what.sort();
+    assert_eq!(
+        what,
+        [
+            (
+                "Active 62e90394-69f5-4237-9190-012177145e10".to_string(),
+                "is gone"
+            ),
+            (
+                "Group member Approval_EndUser_Assignment".to_string(),
+                "was modified"
+            ),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -102,7 +159,8 @@ async fn a_plan_file_that_removes_a_break_glass_account_is_refused() {
         .await
         .unwrap();
     let mut p = plan::build(&desired, &live, &PlanOptions::default());
-    // Hand-edit the plan: point yusuf's removal at a break-glass account.
+    // Hand-edit the plan: point yusuf's removals (from Global Administrator, and from Tier0-Operators' owners) at a
+    // break-glass account.
     let bg = live
         .principals
         .values()
@@ -110,13 +168,20 @@ async fn a_plan_file_that_removes_a_break_glass_account_is_refused() {
         .unwrap()
         .id
         .clone();
-    let op = &mut p.changes[2].operations[0];
-    if let pimctl::plan::Meaning::Assignment { principal, .. } = &mut op.meaning {
-        *principal = bg.to_lowercase();
+    for i in [3, 4] {
+        let op = &mut p.changes[i].operations[0];
+        if let pimctl::plan::Meaning::Assignment { principal, .. } = &mut op.meaning {
+            *principal = bg.to_lowercase();
+        }
+        op.body["principalId"] = bg.clone().into();
     }
-    op.body["principalId"] = bg.into();
     let protected = p.protected.iter().cloned().collect();
-    assert_eq!(apply::refused_removals(&p, &protected).len(), 1);
+    let refused = apply::refused_removals(&p, &protected);
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(
+        refused[1].starts_with("remove Tier0-Operators"),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]
@@ -160,14 +225,19 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
             records.extend(report.changes.into_iter().flat_map(|c| c.sent));
         }
         // The audit record accounts for every write the tenant carried out, including those whose answer was lost.
+        // A request is known by action, principal, role (a group's `accessId`) and scope (a group's `groupId`).
         let key = |v: &serde_json::Value| {
+            let field = |a: &str, b: &str| {
+                v[a].as_str()
+                    .or_else(|| v[b].as_str())
+                    .unwrap_or_default()
+                    .to_lowercase()
+            };
             (
                 v["action"].as_str().unwrap_or_default().to_lowercase(),
-                v["principalId"].as_str().unwrap_or_default().to_string(),
-                v["roleDefinitionId"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
+                field("principalId", "principalId"),
+                field("roleDefinitionId", "accessId"),
+                field("directoryScopeId", "groupId"),
             )
         };
         let recorded: std::collections::BTreeSet<_> =
@@ -194,7 +264,7 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
         // blindly: no duplicate (below) and no failure left.
         let lost = records.iter().filter(|s| s.status == "failed").count();
         assert!(lost > 0, "the fault mix at {seed_fail_rate} lost no answer");
-        // Nothing duplicated: one schedule per principal, role and kind.
+        // Nothing duplicated: one schedule per principal, target and kind (a group's member or owner is a target).
         let mut seen = std::collections::BTreeSet::new();
         em.with_state(|s| {
             for sch in s.schedules.iter().filter(|x| x.live(now)) {
@@ -202,12 +272,24 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
                     seen.insert((
                         sch.principal_id.clone(),
                         sch.role_definition_id.clone(),
+                        sch.directory_scope_id.to_lowercase(),
                         format!("{:?}/{:?}", sch.level, sch.assignment_type)
                     )),
                     "duplicate schedule {sch:?}"
                 );
             }
         });
+        // The groups were written too: their members and owners as declared, each in its own policy. Counted as
+        // distinct writes (action, principal, access, group) whatever their answer: which answers the faults lose
+        // depends on the order of the plan's changes, and a write whose answer was lost is not sent again; the loop
+        // ended on an empty plan, so every one of them took effect.
+        let groups_written: std::collections::BTreeSet<_> = records
+            .iter()
+            .filter(|s| s.body.get("groupId").is_some())
+            .map(|s| key(&s.body))
+            .collect();
+        let groups_written = groups_written.len();
+        assert!(groups_written >= 5, "{groups_written} group requests");
         // The break-glass accounts hold their permanent Global Administrator.
         let live = read_tenant(&client, &[&desired], now).await.unwrap();
         let ga = pimctl::catalog::well_known::GLOBAL_ADMINISTRATOR;

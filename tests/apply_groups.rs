@@ -90,7 +90,7 @@ async fn policy_id(client: &GraphClient, group: &str, access: GroupAccess) -> St
 }
 
 /// A rule of a group's policy as the tenant holds it now.
-async fn rule(client: &GraphClient, group: &str, access: GroupAccess, rule: RuleId) -> Value {
+async fn rule_of(client: &GraphClient, group: &str, access: GroupAccess, rule: RuleId) -> Value {
     let pid = policy_id(client, group, access).await;
     let mut v: Value = client
         .get_json(&rule_path(&pid, rule.as_str()))
@@ -137,7 +137,7 @@ async fn patch(
     edit: impl FnOnce(&mut Value),
 ) -> Change {
     let target = TargetKey::group(group, access);
-    let mut body = rule(client, group, access, id).await;
+    let mut body = rule_of(client, group, access, id).await;
     edit(&mut body);
     let pid = policy_id(client, group, access).await;
     let op = Operation {
@@ -308,17 +308,17 @@ async fn assert_applied(client: &GraphClient, t: &Tenant, extra: &[(&str, GroupA
     };
     use GroupAccess::{Member, Owner};
     let auth = RuleId::AuthenticationContextEndUserAssignment;
-    let member = rule(client, &t.t0, Member, auth).await;
+    let member = rule_of(client, &t.t0, Member, auth).await;
     assert_eq!(
         (&member["isEnabled"], &member["claimValue"]),
         (&json!(true), &json!("c1"))
     );
-    let owner = rule(client, &t.t0, Owner, auth).await;
+    let owner = rule_of(client, &t.t0, Owner, auth).await;
     assert_eq!(owner["isEnabled"], false, "{owner}");
     let expiry = RuleId::ExpirationEndUserAssignment;
-    let hd_member = rule(client, &t.hd, Member, expiry).await;
+    let hd_member = rule_of(client, &t.hd, Member, expiry).await;
     assert_eq!(hd_member["maximumDuration"], "PT4H");
-    let hd_owner = rule(client, &t.hd, Owner, expiry).await;
+    let hd_owner = rule_of(client, &t.hd, Owner, expiry).await;
     assert_eq!(hd_owner["maximumDuration"], "PT1H");
     assert_eq!(
         schedules(client, "eligibilitySchedules", &t.t0).await,
@@ -611,5 +611,148 @@ async fn group_writes_converge_through_lost_answers_without_duplicates() {
         }
         let distinct: std::collections::BTreeSet<_> = carried_out.iter().collect();
         assert_eq!(distinct.len(), carried_out.len(), "{carried_out:#?}");
+    }
+}
+
+#[tokio::test]
+async fn a_policy_found_moved_is_written_under_its_new_id_for_the_rest_of_the_apply() {
+    let em = emulator_from_yaml(SEED, &Setup::default()).await;
+    let client = client(&em);
+    let t = tenant(&client).await;
+    use GroupAccess::Member;
+    // Three rule updates of Helpdesk-Escalation's member policy, planned before the group was onboarded.
+    let p = plan_of(vec![
+        patch(
+            &client,
+            &t.hd,
+            Member,
+            RuleId::ExpirationEndUserAssignment,
+            |r| r["maximumDuration"] = "PT4H".into(),
+        )
+        .await,
+        patch(
+            &client,
+            &t.hd,
+            Member,
+            RuleId::ExpirationAdminEligibility,
+            |r| r["maximumDuration"] = "P180D".into(),
+        )
+        .await,
+        patch(
+            &client,
+            &t.hd,
+            Member,
+            RuleId::ExpirationAdminAssignment,
+            |r| r["maximumDuration"] = "P30D".into(),
+        )
+        .await,
+    ]);
+    em.reset_stats();
+    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    assert_eq!(outcomes(&report), [Outcome::Applied; 3], "{report:#?}");
+    // The first onboarded the group; the second found its policy gone, and the policy's new id with one read; the
+    // third went to the new id at once.
+    let statuses: Vec<Vec<&str>> = report
+        .changes
+        .iter()
+        .map(|c| c.sent.iter().map(|s| s.status.as_str()).collect())
+        .collect();
+    assert_eq!(statuses, [vec!["ok"], vec!["404", "ok"], vec!["ok"]]);
+    let new = policy_id(&client, &t.hd, Member).await;
+    assert_eq!(
+        report.changes[2].sent[0].path,
+        rule_path(&new, "Expiration_Admin_Assignment")
+    );
+    assert_eq!(
+        routes(&em),
+        [
+            (
+                "GET /v1.0/policies/roleManagementPolicyAssignments".to_string(),
+                2
+            ),
+            (
+                "PATCH /v1.0/policies/roleManagementPolicies/{id}/rules/{ruleId}".to_string(),
+                4
+            ),
+        ]
+    );
+    for (rule, want) in [
+        (RuleId::ExpirationEndUserAssignment, "PT4H"),
+        (RuleId::ExpirationAdminEligibility, "P180D"),
+        (RuleId::ExpirationAdminAssignment, "P30D"),
+    ] {
+        assert_eq!(
+            rule_of(&client, &t.hd, Member, rule).await["maximumDuration"],
+            want
+        );
+    }
+}
+
+/// Authentication context on a group's policies can be set and cleared on `member` and on `owner` each
+/// (azuread#1761, #1605), and a change of the member block writes the member policy, never the owner one (#1491):
+/// plan → apply → plan is empty, with the declaration's own planner.
+#[tokio::test]
+async fn authentication_context_is_set_and_cleared_on_members_and_owners_each_in_its_own_policy() {
+    let em = emulator_from_yaml(SEED, &Setup::default()).await;
+    let client = client(&em);
+    let t = tenant(&client).await;
+    let auth = RuleId::AuthenticationContextEndUserAssignment;
+    let rules = async |access: GroupAccess| -> Vec<Value> {
+        let pid = policy_id(&client, &t.t0, access).await;
+        let mut v: Vec<Value> = client
+            .list_all(&format!("/policies/roleManagementPolicies/{pid}/rules"))
+            .await
+            .unwrap();
+        v.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        v
+    };
+    // The seed: members without authentication context, owners with c2.
+    for (member, owner) in [("c1", "off"), ("off", "c3"), ("c4", "c3")] {
+        let before = (
+            rules(GroupAccess::Member).await,
+            rules(GroupAccess::Owner).await,
+        );
+        let (_dir, desired) = desired_yaml(
+            &format!(
+                "version: pimctl/v1\ngroups:\n  Tier0-Operators:\n    member:\n      activation: {{authentication_context: \"{member}\"}}\n    owner:\n      activation: {{authentication_context: \"{owner}\"}}\n"
+            ),
+            &em,
+        );
+        let p = plan_against(&em, &desired).await;
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+        assert!(!report.failed(), "{report:#?}");
+        for (access, want, was) in [
+            (GroupAccess::Member, member, &before.0),
+            (GroupAccess::Owner, owner, &before.1),
+        ] {
+            let r = rule_of(&client, &t.t0, access, auth).await;
+            match want {
+                "off" => assert_eq!(r["isEnabled"], false, "{access:?} {r}"),
+                c => assert_eq!(
+                    (&r["isEnabled"], &r["claimValue"]),
+                    (&json!(true), &json!(c)),
+                    "{access:?}"
+                ),
+            }
+            // Each policy changed in that rule at most, and only when its own block asked for a change.
+            let now = rules(access).await;
+            let changed: Vec<&str> = was
+                .iter()
+                .zip(&now)
+                .filter(|(a, b)| a != b)
+                .map(|(a, _)| a["id"].as_str().unwrap())
+                .collect();
+            let asked = p
+                .changes
+                .iter()
+                .any(|c| c.key.target().role.0 == access.as_str());
+            match asked {
+                true => assert_eq!(changed, ["AuthenticationContext_EndUser_Assignment"]),
+                false => assert!(changed.is_empty(), "{access:?} changed: {changed:?}"),
+            }
+        }
+        let again = plan_against(&em, &desired).await;
+        assert!(again.changes.is_empty(), "{:?}", lines(&again));
     }
 }

@@ -1,6 +1,7 @@
 //! Convergence for random declarations and tenants, over real HTTP against the emulator: after `apply`, a new plan
 //! has no changes, applying it sends no write, the plan that was applied is now stale, activations in progress are
-//! untouched, and the break-glass account keeps its permanent Global Administrator.
+//! untouched, and the break-glass account keeps its permanent Global Administrator. The targets are three directory
+//! roles and the members and owners of a group (PIM for Groups), on the same engine.
 
 mod planning;
 use pimctl::apply::{self, ApplyOptions};
@@ -11,11 +12,24 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-const ROLES: [&str; 3] = [
-    "Global Administrator",
-    "User Administrator",
-    "Billing Administrator",
+/// What a case declares and holds: a directory role by name, or the group's members or owners.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Role(&'static str),
+    Group(&'static str),
+}
+use Target::{Group, Role};
+
+const TARGETS: [Target; 5] = [
+    Role("Global Administrator"),
+    Role("User Administrator"),
+    Role("Billing Administrator"),
+    Group("member"),
+    Group("owner"),
 ];
+/// A group of the fresh tenant, not onboarded to PIM for Groups until the case gives it assignments (its first
+/// write onboards it otherwise).
+const GROUP: &str = "App-Ops";
 /// People of the fresh Contoso tenant (tests/fixtures/tenants/fresh.yaml).
 const PEOPLE: [&str; 6] = [
     "alice.admin@contoso.com",
@@ -35,7 +49,7 @@ const MAX_DAYS: i64 = 170;
 type People = Vec<(usize, Option<i64>)>;
 
 #[derive(Debug, Clone)]
-struct RoleCase {
+struct TargetCase {
     /// `allow_permanent` for eligible and active: unset, or a value.
     permanence: [Option<bool>; 2],
     /// Per kind: unmanaged (None), or the declared people with their end (None: permanent).
@@ -44,10 +58,10 @@ struct RoleCase {
 
 #[derive(Debug, Clone)]
 struct Case {
-    roles: Vec<RoleCase>,
-    /// (role, person, active?, end)
+    targets: Vec<TargetCase>,
+    /// (target, person, active?, end)
     live: Vec<(usize, usize, bool, Option<i64>)>,
-    /// (role, person): an activation in progress, where the person is eligible in the tenant.
+    /// (target, person): an activation in progress, where the person is eligible in the tenant.
     activations: Vec<(usize, usize)>,
 }
 
@@ -55,14 +69,14 @@ fn end() -> impl Strategy<Value = Option<i64>> {
     prop_oneof![Just(None), (1..=MAX_DAYS).prop_map(Some)]
 }
 
-fn role_case() -> impl Strategy<Value = RoleCase> {
+fn target_case() -> impl Strategy<Value = TargetCase> {
     let declared =
         || proptest::option::of(proptest::collection::vec((0..PEOPLE.len(), end()), 0..4));
     (
         [any::<Option<bool>>(), any::<Option<bool>>()],
         [declared(), declared()],
     )
-        .prop_map(|(permanence, declared)| RoleCase {
+        .prop_map(|(permanence, declared)| TargetCase {
             permanence,
             declared,
         })
@@ -70,15 +84,15 @@ fn role_case() -> impl Strategy<Value = RoleCase> {
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        proptest::collection::vec(role_case(), ROLES.len()),
+        proptest::collection::vec(target_case(), TARGETS.len()),
         proptest::collection::vec(
-            (0..ROLES.len(), 0..PEOPLE.len(), any::<bool>(), end()),
-            0..10,
+            (0..TARGETS.len(), 0..PEOPLE.len(), any::<bool>(), end()),
+            0..12,
         ),
-        proptest::collection::vec((0..ROLES.len(), 0..PEOPLE.len()), 0..3),
+        proptest::collection::vec((0..TARGETS.len(), 0..PEOPLE.len()), 0..3),
     )
-        .prop_map(|(roles, live, activations)| Case {
-            roles,
+        .prop_map(|(targets, live, activations)| Case {
+            targets,
             live,
             activations,
         })
@@ -90,77 +104,114 @@ fn date(days: i64) -> chrono::NaiveDate {
 }
 
 /// The tenant: the fresh directory, bg-01 a permanent active Global Administrator, the case's assignments and
-/// activations.
+/// activations (a group's under the group's `pim`, which onboards it).
 fn seed(c: &Case) -> String {
     let mut live: BTreeMap<(usize, usize, bool), Option<i64>> = BTreeMap::new();
-    for (r, p, active, e) in &c.live {
-        live.insert((*r, *p, *active), *e);
+    for (t, p, active, e) in &c.live {
+        live.insert((*t, *p, *active), *e);
     }
-    let mut eligible = String::from("eligible:\n");
-    let mut active = format!("active:\n  - {{role: Global Administrator, user: {BREAK_GLASS}}}\n");
-    for ((r, p, is_active), e) in &live {
-        let until = e.map_or(String::new(), |d| format!(", until: {}T23:59:59Z", date(d)));
-        let line = format!("  - {{role: {}, user: {}{until}}}\n", ROLES[*r], PEOPLE[*p]);
-        if *is_active {
-            active.push_str(&line);
-        } else {
-            eligible.push_str(&line);
+    // Per list: the directory roles' lines, then the group's.
+    let mut lists: [(String, String); 3] = Default::default();
+    let (eligible, active, activations) = (0, 1, 2);
+    lists[active].0.push_str(&format!(
+        "  - {{role: Global Administrator, user: {BREAK_GLASS}}}\n"
+    ));
+    let mut push = |list: usize, t: usize, p: usize, extra: &str| {
+        match TARGETS[t] {
+            Role(role) => writeln!(
+                lists[list].0,
+                "  - {{role: {role}, user: {}{extra}}}",
+                PEOPLE[p]
+            ),
+            Group(access) => writeln!(
+                lists[list].1,
+                "      - {{access: {access}, user: {}{extra}}}",
+                PEOPLE[p]
+            ),
         }
+        .unwrap()
+    };
+    for ((t, p, is_active), e) in &live {
+        let until = e.map_or(String::new(), |d| format!(", until: {}T23:59:59Z", date(d)));
+        push(if *is_active { active } else { eligible }, *t, *p, &until);
     }
-    let mut activations = String::from("activations:\n");
     let activated: std::collections::BTreeSet<_> = c.activations.iter().collect();
-    for (r, p) in activated {
-        // The tenant holds one active grant per principal and role: no activation where one is assigned active.
+    for (t, p) in activated {
+        // The tenant holds one active grant per principal and target: no activation where one is assigned active.
         // Nor where the declaration makes the principal active: Graph refuses that assignment while the activation
         // lasts, and apply reports it failed (tests/apply_contoso.rs), so such a case cannot converge in one apply.
-        let declared_active = c.roles[*r].declared[1]
+        let declared_active = c.targets[*t].declared[1]
             .as_ref()
             .is_some_and(|list| list.iter().any(|(q, _)| q == p));
-        if live.contains_key(&(*r, *p, false))
-            && !live.contains_key(&(*r, *p, true))
+        if live.contains_key(&(*t, *p, false))
+            && !live.contains_key(&(*t, *p, true))
             && !declared_active
         {
-            writeln!(
+            push(
                 activations,
-                "  - {{role: {}, user: {}, start: 2026-11-21T08:30:00Z, duration: PT2H}}",
-                ROLES[*r], PEOPLE[*p]
-            )
-            .unwrap();
+                *t,
+                *p,
+                ", start: 2026-11-21T08:30:00Z, duration: PT2H",
+            );
         }
     }
-    if eligible.lines().count() == 1 {
-        eligible = "eligible: []\n".into();
+    let names = ["eligible", "active", "activations"];
+    let mut roles = String::new();
+    let mut group = String::new();
+    for (i, (r, g)) in lists.iter().enumerate() {
+        match r.is_empty() {
+            true => writeln!(roles, "{}: []", names[i]),
+            false => write!(roles, "{}:\n{r}", names[i]),
+        }
+        .unwrap();
+        if !g.is_empty() {
+            write!(group, "      {}:\n{g}", names[i]).unwrap();
+        }
     }
-    if activations.lines().count() == 1 {
-        activations = "activations: []\n".into();
-    }
-    fresh_with(&format!("{eligible}{active}{activations}"))
+    let fresh = std::fs::read_to_string(FRESH).unwrap();
+    let plain = format!("  - {{name: {GROUP}}}\n");
+    assert!(fresh.contains(&plain), "{FRESH} lists {GROUP}");
+    let fresh = match group.is_empty() {
+        true => fresh,
+        false => fresh.replace(&plain, &format!("  - name: {GROUP}\n    pim:\n{group}")),
+    };
+    format!("{fresh}\n{roles}")
 }
 
-/// The declaration. A permanent assignment is declared only where the role declares permanence allowed, so the
+/// The declaration. A permanent assignment is declared only where the target declares permanence allowed, so the
 /// declaration is always valid and the tenant always accepts it.
 fn declaration(c: &Case) -> String {
-    let mut y = String::new();
-    for (r, rc) in c.roles.iter().enumerate() {
-        if rc.permanence.iter().all(Option::is_none) && rc.declared.iter().all(Option::is_none) {
+    let mut roles = String::new();
+    let mut group = String::new();
+    for (t, tc) in c.targets.iter().enumerate() {
+        if tc.permanence.iter().all(Option::is_none) && tc.declared.iter().all(Option::is_none) {
             continue;
         }
-        writeln!(y, "  {}:", ROLES[r]).unwrap();
+        let (y, indent) = match TARGETS[t] {
+            Role(role) => {
+                writeln!(roles, "  {role}:").unwrap();
+                (&mut roles, "    ")
+            }
+            Group(access) => {
+                writeln!(group, "    {access}:").unwrap();
+                (&mut group, "      ")
+            }
+        };
         for (k, section) in ["eligible_assignment", "active_assignment"]
             .iter()
             .enumerate()
         {
-            if let Some(allow) = rc.permanence[k] {
-                writeln!(y, "    {section}: {{allow_permanent: {allow}}}").unwrap();
+            if let Some(allow) = tc.permanence[k] {
+                writeln!(y, "{indent}{section}: {{allow_permanent: {allow}}}").unwrap();
             }
         }
         for (k, kind) in ["eligible", "active"].iter().enumerate() {
-            let Some(list) = &rc.declared[k] else {
+            let Some(list) = &tc.declared[k] else {
                 continue;
             };
             let mut people: BTreeMap<usize, Option<i64>> = BTreeMap::new();
             for (p, e) in list {
-                let e = if rc.permanence[k] == Some(true) {
+                let e = if tc.permanence[k] == Some(true) {
                     *e
                 } else {
                     Some(e.unwrap_or(MAX_DAYS))
@@ -168,25 +219,34 @@ fn declaration(c: &Case) -> String {
                 people.insert(*p, e);
             }
             if people.is_empty() {
-                writeln!(y, "    {kind}: []").unwrap();
+                writeln!(y, "{indent}{kind}: []").unwrap();
                 continue;
             }
-            writeln!(y, "    {kind}:").unwrap();
+            writeln!(y, "{indent}{kind}:").unwrap();
             for (p, e) in people {
                 match e {
-                    Some(d) => writeln!(y, "      - {{user: {}, until: {}}}", PEOPLE[p], date(d)),
-                    None => writeln!(y, "      - user: {}", PEOPLE[p]),
+                    Some(d) => {
+                        writeln!(y, "{indent}  - {{user: {}, until: {}}}", PEOPLE[p], date(d))
+                    }
+                    None => writeln!(y, "{indent}  - user: {}", PEOPLE[p]),
                 }
                 .unwrap();
             }
         }
     }
-    let roles = if y.is_empty() {
+    let roles = if roles.is_empty() {
         " {}\n".to_string()
     } else {
-        format!("\n{y}")
+        format!("\n{roles}")
     };
-    format!("version: pimctl/v1\nprotected:\n  - user: {BREAK_GLASS}\ndirectory_roles:{roles}")
+    let groups = if group.is_empty() {
+        String::new()
+    } else {
+        format!("groups:\n  {GROUP}:\n{group}")
+    };
+    format!(
+        "version: pimctl/v1\nprotected:\n  - user: {BREAK_GLASS}\ndirectory_roles:{roles}{groups}"
+    )
 }
 
 async fn converges(c: &Case) {

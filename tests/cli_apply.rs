@@ -30,24 +30,34 @@ fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("[1/3] update_rule Privileged Role Administrator: applied"),
+        text.contains("[1/5] update_rule Privileged Role Administrator: applied"),
         "{text}"
     );
     assert!(
-        text.contains("Apply complete: 3 applied, 0 already in state, 0 failed, 0 skipped."),
+        text.contains("Apply complete: 5 applied, 0 already in state, 0 failed, 0 skipped."),
         "{text}"
     );
     let audit: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(log).unwrap()).unwrap();
-    assert_eq!(audit["changes"].as_array().unwrap().len(), 3);
+    assert_eq!(audit["changes"].as_array().unwrap().len(), 5);
     // Without --policies, the plan was checked against the policy files it recorded.
     assert_eq!(
         audit["policy_check"],
-        "the 6 policy files the plan recorded"
+        "the 7 policy files the plan recorded"
     );
     assert_eq!(
-        audit["changes"][2]["sent"][0]["body"]["action"],
+        audit["changes"][3]["sent"][0]["body"]["action"],
         "adminRemove"
+    );
+    // The group's write is in the record as sent: PIM for Groups' request, for the owner.
+    let owner = &audit["changes"][4]["sent"][0];
+    assert_eq!(
+        owner["path"],
+        "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
+    );
+    assert_eq!(
+        (&owner["body"]["action"], &owner["body"]["accessId"]),
+        (&"adminRemove".into(), &"owner".into())
     );
 
     let o = pimctl(
@@ -97,7 +107,7 @@ fn without_a_terminal_apply_needs_auto_approve() {
     let o = pimctl(&["apply", "examples/contoso", "--emulator", "-vv"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).contains("no terminal to confirm on"), "{}", out(&o));
-    assert!(!out(&o).contains("applied"), "{}", out(&o));
+    assert!(!out(&o).contains(": applied"), "{}", out(&o));
     let requests: Vec<&str> = std::str::from_utf8(&o.stderr)
         .unwrap()
         .lines()
@@ -113,7 +123,7 @@ fn without_a_terminal_apply_needs_auto_approve() {
 
     let o = pimctl(&["apply", "examples/contoso", "--emulator", "--auto-approve"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(out(&o).contains("Apply complete: 3 applied"), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 5 applied"), "{}", out(&o));
 }
 
 #[test]
@@ -175,7 +185,7 @@ fn the_same_policies_spelt_another_way_are_the_same_policies() {
     let policies = format!("{}/./", copy.display());
     let o = pimctl(&[&["apply", plan, "--policies", &policies][..], &tenant[..]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(out(&o).contains("Apply complete: 3 applied"), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 5 applied"), "{}", out(&o));
 }
 
 #[test]
@@ -225,7 +235,7 @@ fn an_edited_plan_that_writes_another_object_is_refused() {
     // Nothing was written: the original plan still applies.
     let o = pimctl(&[&["apply", plan][..], &tenant[..]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(out(&o).contains("Apply complete: 3 applied"), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 5 applied"), "{}", out(&o));
 }
 
 #[test]
@@ -352,7 +362,7 @@ fn a_saved_plan_is_checked_against_its_recorded_policies_unless_explicitly_unsaf
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     assert!(
         out(&o).contains(
-            "cannot find the policy files the plan was made from: examples/contoso/protected.yaml"
+            "cannot find the policy files the plan was made from: examples/contoso/groups.yaml, examples/contoso/protected.yaml"
         ) && out(&o).contains("nothing was applied"),
         "{}",
         out(&o)
@@ -383,7 +393,7 @@ fn a_saved_plan_is_checked_against_its_recorded_policies_unless_explicitly_unsaf
         "{}",
         out(&o)
     );
-    assert!(out(&o).contains("Apply complete: 3 applied"), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 5 applied"), "{}", out(&o));
     let audit: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(log).unwrap()).unwrap();
     assert_eq!(audit["policy_check"], "skipped (--no-policy-check, unsafe)");

@@ -106,7 +106,8 @@ fn an_invalid_declaration_is_reported_in_the_requested_format() {
 }
 
 /// `drift` reports drift: its header says so, and its summary counts how the tenant moved (Contoso's seeded drift:
-/// approval switched off and a permanent Global Administrator weakened posture; the contractor's expired
+/// approval switched off on a role and on a group's members, a permanent Global Administrator and a permanent owner
+/// of Tier0-Operators weakened posture; the contractor's expired
 /// eligibility strengthened it), not how the changes would move it back.
 #[test]
 fn the_drift_report_says_drift_and_counts_the_drifts_direction() {
@@ -119,8 +120,8 @@ fn the_drift_report_says_drift_and_counts_the_drifts_direction() {
     );
     assert!(
         text.trim_end().ends_with(
-            "Drift: 3 changes to restore the declaration: 1 rule update, 1 to create, 0 to update, 0 to convert, 1 to \
-             remove. Posture: the drift weakened 2, strengthened 1, neutral 0."
+            "Drift: 5 changes to restore the declaration: 2 rule updates, 1 to create, 0 to update, 0 to convert, 2 to \
+             remove. Posture: the drift weakened 4, strengthened 1, neutral 0."
         ),
         "{text}"
     );
@@ -137,12 +138,12 @@ fn the_drift_report_says_drift_and_counts_the_drifts_direction() {
     let md = stdout(&o);
     assert!(
         md.starts_with(
-            "### pimctl drift\n\n:warning: **Drift: 3 changes to restore the declaration; the drift weakened posture \
-             in 2.**"
+            "### pimctl drift\n\n:warning: **Drift: 5 changes to restore the declaration; the drift weakened posture \
+             in 4.**"
         ),
         "{md}"
     );
-    assert!(md.contains("| Drift weakened posture | 2 |"), "{md}");
+    assert!(md.contains("| Drift weakened posture | 4 |"), "{md}");
     let o = run(
         repo(),
         &[
@@ -156,7 +157,7 @@ fn the_drift_report_says_drift_and_counts_the_drifts_direction() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
         v["summary"]["drift_posture"],
-        serde_json::json!({"weakened": 2, "strengthened": 1, "neutral": 0})
+        serde_json::json!({"weakened": 4, "strengthened": 1, "neutral": 0})
     );
     // `plan` of the same tenant counts the changes' own direction, and says plan.
     let o = run(repo(), &["plan", "examples/contoso", "--emulator"]);
@@ -166,7 +167,7 @@ fn the_drift_report_says_drift_and_counts_the_drifts_direction() {
         "{text}"
     );
     assert!(
-        text.contains("Posture: 1 weaken, 2 strengthen, 0 neutral."),
+        text.contains("Posture: 1 weaken, 4 strengthen, 0 neutral."),
         "{text}"
     );
 }
@@ -191,28 +192,16 @@ fn roles_come_in_name_order() {
         [
             "Exchange Administrator",
             "Global Administrator",
-            "Privileged Role Administrator"
+            "Privileged Role Administrator",
+            "Group Tier0-Operators · member",
+            "Group Tier0-Operators · owner",
         ],
         "{text}"
     );
     // Within a phase (here: the creates of a generated tenant), by name too.
     let tmp = tempfile::tempdir().unwrap();
     let g = tmp.path().join("g");
-    let o = run(
-        tmp.path(),
-        &[
-            "emulator",
-            "--generate",
-            "s",
-            "--out",
-            "g",
-            "--drift",
-            "20",
-            "--drift-policies",
-            "6",
-        ],
-    );
-    assert!(o.status.success(), "{}", out(&o));
+    generate_s(tmp.path());
     let o = run(
         tmp.path(),
         &[
@@ -241,6 +230,25 @@ fn roles_come_in_name_order() {
     assert!(g.join("tenant.yaml").exists());
 }
 
+/// A generated S tenant with some drift in `DIR/g`: several roles to change.
+fn generate_s(dir: &Path) {
+    let o = run(
+        dir,
+        &[
+            "emulator",
+            "--generate",
+            "s",
+            "--out",
+            "g",
+            "--drift",
+            "20",
+            "--drift-policies",
+            "6",
+        ],
+    );
+    assert!(o.status.success(), "{}", out(&o));
+}
+
 /// `emulator --generate` names the next command, and that command works.
 #[test]
 fn generate_prints_the_next_command() {
@@ -265,21 +273,7 @@ fn generate_prints_the_next_command() {
 #[test]
 fn without_a_terminal_apply_prints_its_lines_in_plan_order() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = run(
-        tmp.path(),
-        &[
-            "emulator",
-            "--generate",
-            "s",
-            "--out",
-            "g",
-            "--drift",
-            "20",
-            "--drift-policies",
-            "6",
-        ],
-    );
-    assert!(o.status.success(), "{}", out(&o));
+    generate_s(tmp.path());
     let tenant = [
         "--emulator",
         "g/tenant.yaml",

@@ -74,9 +74,20 @@ fn the_readme_command_prints_the_contoso_drift_and_exits_0() {
         text.contains("bob.secops@contoso.com: activated until 10:15 UTC"),
         "{text}"
     );
+    // The group drifts, under the group, with member and owner visible.
+    assert!(
+        text.contains("Group Tier0-Operators · member\n  ~ rule Approval_EndUser_Assignment"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Group Tier0-Operators · owner\n  - active  yusuf.portal@contoso.com  (permanent)"
+        ),
+        "{text}"
+    );
     assert!(text.ends_with(
-        "Plan: 1 rule update, 1 to create, 0 to update, 0 to convert, 1 to remove. Posture: 1 weaken, 2 strengthen, 0 neutral.\n"
-    ));
+        "Plan: 2 rule updates, 1 to create, 0 to update, 0 to convert, 2 to remove. Posture: 1 weaken, 4 strengthen, 0 neutral.\n"
+    ), "{text}");
 }
 
 #[test]
@@ -97,7 +108,7 @@ fn json_on_stdout_is_only_json_and_detailed_exitcode_says_changes() {
     assert_eq!(v["format_version"], pimctl::plan::FORMAT_VERSION);
     assert_eq!(v["read_at"], NOW);
     assert_eq!(v["summary"]["creates"], 1);
-    assert_eq!(v["changes"].as_array().unwrap().len(), 3);
+    assert_eq!(v["changes"].as_array().unwrap().len(), 5);
 }
 
 #[test]
@@ -119,7 +130,7 @@ fn a_saved_plan_records_what_it_was_built_from() {
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(saved.tool_version, env!("CARGO_PKG_VERSION"));
     assert!(saved.desired_digest.starts_with("sha256:"));
-    assert_eq!(saved.fingerprints.len(), 3, "{:?}", saved.fingerprints);
+    assert_eq!(saved.fingerprints.len(), 5, "{:?}", saved.fingerprints);
     assert!(saved.changes.iter().all(|c| !c.operations.is_empty()));
 }
 
@@ -255,7 +266,7 @@ fn base_tells_drift_from_the_change_under_review() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["summary"]["drift"], 3, "{v:#}");
+    assert_eq!(v["summary"]["drift"], 5, "{v:#}");
     assert_eq!(v["summary"]["declared"], 1, "{v:#}");
     let declared: Vec<&serde_json::Value> = v["changes"]
         .as_array()

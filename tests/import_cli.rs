@@ -15,8 +15,9 @@ fn contoso_imports_validates_and_plans_with_no_changes() {
     let o = pimctl(&["import", "--emulator", CONTOSO_TENANT, "--out", dir]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o)
-            .starts_with("Imported 144 roles (3 templates, 21 eligible and 4 active assignments)"),
+        stdout(&o).starts_with(
+            "Imported 144 roles, 1 group (4 templates, 24 eligible and 5 active assignments)"
+        ),
         "{}",
         stdout(&o)
     );
@@ -35,6 +36,7 @@ fn contoso_imports_validates_and_plans_with_no_changes() {
     assert_eq!(
         names,
         [
+            "groups.yaml",
             "privileged.yaml",
             "protected.yaml",
             "roles.yaml",

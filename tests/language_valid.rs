@@ -556,10 +556,18 @@ fn past_entries_are_ignored_with_a_warning_and_the_rest_is_kept() {
 #[test]
 fn the_contoso_example_loads_without_diagnostics() {
     let state = load_clean(&repo("examples/contoso"));
-    assert_eq!(state.files.len(), 6);
-    assert_eq!(state.targets.len(), 12);
-    assert_eq!(state.assignments().len(), 25);
+    assert_eq!(state.files.len(), 7);
+    // 12 directory roles, and the member and owner blocks of 2 groups.
+    assert_eq!(state.targets.len(), 16);
+    assert_eq!(state.assignments().len(), 31);
     assert_eq!(state.protected.len(), 2);
+    // A group block takes a template as a role does: Tier0-Operators' members activate under tier 0.
+    let members = group_target(&state, "Tier0-Operators", GroupAccess::Member);
+    assert_eq!(members.templates, ["tier0", "builtin:tier0"]);
+    assert_eq!(
+        members.policy.activation.max_duration,
+        Some(Duration::from_hours(1))
+    );
     let ga = role(&state, "Global Administrator");
     assert_eq!(ga.templates, ["tier0", "builtin:tier0"]);
     assert_eq!(

@@ -14,17 +14,7 @@ fn root() -> PathBuf {
 }
 
 fn pimctl(args: &[&str]) -> (i32, String, String) {
-    let out = cli::command()
-        .args(args)
-        .current_dir(root())
-        .env("PIMCTL_NOW", NOW)
-        .output()
-        .expect("pimctl runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    pimctl_in(&root(), args)
 }
 
 fn pimctl_in(cwd: &std::path::Path, args: &[&str]) -> (i32, String, String) {
@@ -87,12 +77,14 @@ fn contoso_declared_passes_with_its_waivers() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(rules, ["PIM024", "PIM070"].into(), "{json}");
+    assert_eq!(rules, ["PIM024", "PIM027", "PIM070"].into(), "{json}");
 }
 
 /// `lint --live` on the emulator reports exactly the drift seeded in `examples/contoso/tenant.yaml` that lint judges:
-/// the permanent Global Administrator made in the portal from a synchronized account (drift 1), and approval
-/// switched off for Privileged Role Administrator (drift 2). Each is a live finding the declaration fixes.
+/// the permanent Global Administrator made in the portal from a synchronized account (drift 1), approval switched
+/// off for Privileged Role Administrator (drift 2) and for Tier0-Operators' members (drift 5), and the same
+/// synchronized account made an owner of Tier0-Operators, which holds Privileged Role Administrator (drift 6). Each
+/// is a live finding the declaration fixes.
 #[test]
 fn contoso_live_on_the_emulator_shows_exactly_the_seeded_drift() {
     let (code, out, err) = pimctl(&["lint", "examples/contoso", "--live", "--emulator"]);
@@ -124,7 +116,11 @@ fn contoso_live_on_the_emulator_shows_exactly_the_seeded_drift() {
         .collect();
     let seeded: std::collections::BTreeSet<String> = [
         "PIM012 Global Administrator yusuf.portal@contoso.com",
+        "PIM012 Privileged Role Administrator yusuf.portal@contoso.com",
         "PIM020 Global Administrator yusuf.portal@contoso.com",
+        "PIM024 Tier0-Operators (member) -",
+        "PIM025 Tier0-Operators (owner) yusuf.portal@contoso.com",
+        "PIM026 Tier0-Operators (owner) yusuf.portal@contoso.com",
         "PIM030 Privileged Role Administrator -",
     ]
     .map(String::from)

@@ -14,8 +14,10 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
         lines(&p),
         [
             "update_rule Privileged Role Administrator Approval_EndUser_Assignment",
+            "update_rule Tier0-Operators Approval_EndUser_Assignment",
             "create Exchange Administrator mallory.contractor@contoso.com",
             "remove Global Administrator yusuf.portal@contoso.com",
+            "remove Tier0-Operators yusuf.portal@contoso.com",
         ]
     );
 
@@ -40,7 +42,7 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
     );
 
     // Drift 3: the contractor's eligibility expired; the declaration runs to 2027-02-28.
-    let mallory = &p.changes[1];
+    let mallory = &p.changes[2];
     assert_eq!(mallory.reason, "declared but missing");
     assert!(matches!(
         mallory.key,
@@ -57,7 +59,7 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
     );
 
     // Drift 1: a permanent Global Administrator made in the portal.
-    let yusuf = &p.changes[2];
+    let yusuf = &p.changes[3];
     assert_eq!(yusuf.reason, "not declared in a managed role");
     assert_eq!(yusuf.before["end"], serde_json::Value::Null, "permanent");
     assert_eq!(yusuf.posture.effect, Effect::Strengthens);
@@ -70,8 +72,38 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
             .any(|b| b == "MS.AAD.7.4v1")
     );
 
-    assert_eq!(p.summary.rule_updates, 1);
-    assert_eq!((p.summary.creates, p.summary.removes), (1, 1));
+    // Drift 5: approval of Tier0-Operators' member activations switched off, in the member policy (the owner
+    // policy requires it and is left alone). The group holds Privileged Role Administrator: judged as tier 0.
+    let member = &p.changes[1];
+    assert_eq!(member.key.target().surface, pimctl::model::Surface::Group);
+    assert_eq!(member.key.target().role.0, "member");
+    assert_eq!(member.fields.len(), 1);
+    assert_eq!(member.fields[0].field, "activation.approval.required");
+    assert_eq!(
+        (&member.fields[0].before, &member.fields[0].after),
+        (&serde_json::json!(false), &serde_json::json!(true))
+    );
+    assert_eq!(member.drift_posture.effect, Effect::Weakens);
+    assert!(
+        member
+            .origin
+            .as_ref()
+            .unwrap()
+            .file
+            .ends_with("examples/contoso/groups.yaml")
+    );
+    // Drift 6: a permanent owner of Tier0-Operators made in the portal.
+    let owner = &p.changes[4];
+    assert_eq!(owner.key.target().role.0, "owner");
+    assert_eq!(
+        owner.principal.as_ref().unwrap().label,
+        "yusuf.portal@contoso.com"
+    );
+    assert_eq!(owner.before["end"], serde_json::Value::Null, "permanent");
+    assert_eq!(owner.drift_posture.effect, Effect::Weakens);
+
+    assert_eq!(p.summary.rule_updates, 2);
+    assert_eq!((p.summary.creates, p.summary.removes), (1, 2));
     assert!(p.has_weakening_drift());
 }
 
@@ -221,8 +253,9 @@ async fn principal_lookups_follow_pages_smaller_than_their_in_clause() {
     let d = desired(CONTOSO, &em);
     let p = plan_against(&em, &d).await;
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    // 25 assignments and the 9 access reviews the tier templates declare.
-    assert_eq!(p.summary.creates, 25 + 9);
+    // 31 assignments (6 of them the groups'), and the access reviews the tier templates declare: 9 of roles, and
+    // 2 of the groups' members.
+    assert_eq!(p.summary.creates, 31 + 9 + 2);
 }
 
 /// A declared group is read and planned beside the roles (PIM for Groups), and the rest of the declaration is
@@ -239,7 +272,7 @@ async fn a_declared_group_is_planned_beside_the_roles() {
             }
         }
         std::fs::write(
-            dir.path().join("groups.yaml"),
+            dir.path().join("extra-group.yaml"),
             format!("version: pimctl/v1\ngroups:\n  {group}:\n    member:\n      eligible:\n        - user: alice.admin@contoso.com\n          until: 2027-06-30\n"),
         )
         .unwrap();
@@ -254,6 +287,7 @@ async fn a_declared_group_is_planned_beside_the_roles() {
         .changes
         .iter()
         .filter(|c| c.key.target().surface == pimctl::model::Surface::Group)
+        .filter(|c| c.role_name == "SecOps-Tier0")
         .collect();
     assert_eq!(group_changes.len(), 1, "{:#?}", lines(&with_group));
     assert_eq!(group_changes[0].action, Action::Create);
@@ -265,7 +299,7 @@ async fn a_declared_group_is_planned_beside_the_roles() {
             .as_ref()
             .unwrap()
             .file
-            .ends_with("groups.yaml")
+            .ends_with("extra-group.yaml")
     );
     let roles_only: Vec<String> = lines(&with_group)
         .into_iter()
@@ -273,17 +307,17 @@ async fn a_declared_group_is_planned_beside_the_roles() {
         .collect();
     assert_eq!(roles_only, lines(&without));
 
-    let dir = with("Tier0-Operators");
+    let dir = with("Tier9-Operators");
     let missing = plan_against(&em, &desired(dir.path(), &em)).await;
     assert!(missing.changes.is_empty());
     assert_eq!(missing.errors.len(), 1, "{:?}", missing.errors);
     assert_eq!(missing.errors[0].code, PlanErrorCode::GroupNotFound);
     assert!(
-        missing.errors[0].message.contains("'Tier0-Operators'"),
+        missing.errors[0].message.contains("'Tier9-Operators'"),
         "{}",
         missing.errors[0].message
     );
     let origin = missing.errors[0].origin.as_ref().unwrap();
-    assert!(origin.file.ends_with("groups.yaml"));
+    assert!(origin.file.ends_with("extra-group.yaml"));
     assert_eq!(origin.line, 5, "the group's member block, where it begins");
 }

@@ -67,8 +67,11 @@ async fn a_fresh_tenant_costs_one_batch_of_lookups() {
         .filter(|(k, _)| k.starts_with("POST") && k.contains("$batch"))
         .map(|(_, n)| *n)
         .sum::<u64>();
-    assert_eq!(batches, 1, "{:#?}", stats.routes);
-    // Sub-requests of the batch are counted by route too; the HTTP requests are the lists and the batch.
+    // One for the principals; and Contoso declares 2 groups: one lookup of them, and one for their PIM state
+    // (2 groups x 4 lists, 20 to a batch).
+    let groups = 2;
+    assert_eq!(batches, 1 + 1 + 1, "{:#?}", stats.routes);
+    // Sub-requests of the batches are counted by route too; the HTTP requests are the lists and the batches.
     let sub: u64 = stats
         .routes
         .iter()
@@ -76,15 +79,30 @@ async fn a_fresh_tenant_costs_one_batch_of_lookups() {
             k.starts_with("GET /v1.0/users")
                 || k.starts_with("GET /v1.0/groups")
                 || k.starts_with("GET /v1.0/servicePrincipals")
+                || k.starts_with("GET /v1.0/identityGovernance/privilegedAccess/group/")
         })
         .map(|(_, n)| *n)
-        .sum();
+        .sum::<u64>()
+        // Each group's policies are one sub-request to the policy assignments.
+        + groups;
     assert!(
         sub >= 3,
         "users, groups and service principals are looked up: {:#?}",
         stats.routes
     );
-    assert_eq!(stats.total - sub, lists + 1, "{:#?}", stats.routes);
+    assert_eq!(stats.total - sub, lists + batches, "{:#?}", stats.routes);
+    let pim_lists: u64 = stats
+        .routes
+        .iter()
+        .filter(|(k, _)| k.starts_with("GET /v1.0/identityGovernance/privilegedAccess/group/"))
+        .map(|(_, n)| *n)
+        .sum();
+    assert_eq!(
+        pim_lists + groups,
+        groups * pimctl::observe::groups::LISTS as u64,
+        "{:#?}",
+        stats.routes
+    );
 }
 
 /// Access reviews cost the pages of one list, whatever their number: 250 definitions in the tenant (reviews of

@@ -362,9 +362,10 @@ fn roles() -> Vec<&'static str> {
 /// empty; a review that would auto-deny the protected member is refused.
 #[tokio::test]
 async fn a_groups_members_are_reviewed_like_a_role() {
+    // The fresh tenant's Tier0-Operators, onboarded with members.
     let seed = std::fs::read_to_string(FRESH).unwrap().replacen(
-        "\ngroups:\n",
-        "\ngroups:\n  - name: Tier0-Operators\n    role_assignable: true\n    pim:\n      eligible:\n        - {access: member, user: alice.admin@contoso.com, until: 2027-06-01T23:59:59Z}\n      active:\n        - {access: member, user: bg-01@contoso.onmicrosoft.com}\n",
+        "  - {name: Tier0-Operators, role_assignable: true}\n",
+        "  - name: Tier0-Operators\n    role_assignable: true\n    pim:\n      eligible:\n        - {access: member, user: alice.admin@contoso.com, until: 2027-06-01T23:59:59Z}\n      active:\n        - {access: member, user: bg-01@contoso.onmicrosoft.com}\n",
         1,
     );
     let em = emulator_from_yaml(&seed, &Setup::default()).await;

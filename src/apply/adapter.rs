@@ -107,14 +107,14 @@ pub(crate) fn policy_of(op: &Operation) -> Option<&str> {
 
 /// Where a rule PATCH goes when its policy is gone (404): a group's policies take new ids when the group is first
 /// onboarded to PIM, by its first policy update or schedule request (digest §11.6), so a plan made of a group not yet
-/// onboarded names ids that the first write of the same apply retires. The path of the same rule in the policy the
-/// tenant now holds for the same target, when that is another policy; `None` for directory roles, whose policies
-/// never move. One filtered read of the group's policy assignments.
-pub(crate) async fn moved_rule_path(
+/// onboarded names ids that the first write of the same apply retires. The id of the policy the tenant now holds
+/// for the same target, when that is another policy; `None` for directory roles, whose policies never move. One
+/// filtered read of the group's policy assignments.
+pub(crate) async fn moved_policy(
     client: &GraphClient,
     op: &Operation,
 ) -> Result<Option<String>, ClientError> {
-    let Meaning::PatchRule { target, rule } = &op.meaning else {
+    let Meaning::PatchRule { target, .. } = &op.meaning else {
         return Ok(None);
     };
     if target.surface != Surface::Group {
@@ -138,7 +138,9 @@ pub(crate) async fn moved_rule_path(
         .map(|a| a.policy_id.as_str())
         .collect::<Vec<_>>();
     Ok(match now[..] {
-        [id] => Some(rule_path(id, rule.as_str())).filter(|p| !p.eq_ignore_ascii_case(&op.path)),
+        [id] if policy_of(op).is_none_or(|old| !old.eq_ignore_ascii_case(id)) => {
+            Some(id.to_string())
+        }
         _ => None,
     })
 }

@@ -8,7 +8,7 @@
 //! create, `RoleAssignmentDoesNotExist` on a removal) counts as done once a read confirms it; a change that fails for
 //! good skips the changes of the same role that follow it. A rule PATCH whose group policy is gone (the group's first
 //! write in this apply onboarded it to PIM, and its policies took new ids) goes to the same rule of the same target's
-//! policy under its new id ([`adapter::moved_rule_path`]).
+//! policy under its new id ([`adapter::moved_policy`]), and the later rules of that policy go there at once.
 
 use crate::graph::ScheduleRequestAction;
 use crate::graph::client::{ArmClient, ClientError, GraphClient};
@@ -16,10 +16,11 @@ mod adapter;
 mod adapter_arm;
 mod preflight;
 
-pub use preflight::{Refusal, preflight, protected_ids};
+pub use preflight::{Refusal, plan_scope, preflight, protected_ids};
 
 use crate::model::{LiveState, TargetKey};
 use crate::plan::fingerprint::{self, ObjectId};
+use crate::plan::wire::rule_path;
 use crate::plan::{ChangeKey, Meaning, Method, Operation, Plan};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -334,6 +335,7 @@ pub async fn apply(
         }
     }
     let progress = std::sync::Mutex::new(progress);
+    let moved = &Moved::default();
     let report = |r: &ChangeRecord| {
         let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
         (*p)(r);
@@ -348,7 +350,7 @@ pub async fn apply(
                     let record = if failed {
                         skipped(plan, index)
                     } else {
-                        run_change(client, plan, index, options).await
+                        run_change(client, plan, index, options, moved).await
                     };
                     failed |= record.outcome == Outcome::Failed;
                     report(&record);
@@ -397,12 +399,13 @@ async fn run_change(
     plan: &Plan,
     index: usize,
     options: &ApplyOptions,
+    moved: &Moved,
 ) -> ChangeRecord {
     let change = &plan.changes[index];
     let mut record = new_record(plan, index);
     let mut all_already = true;
     for op in &change.operations {
-        match send(client, plan, change, op, options, &mut record.sent).await {
+        match send(client, plan, change, op, options, moved, &mut record.sent).await {
             Ok(Done::Applied) => all_already = false,
             Ok(Done::Already) => {}
             Err(e) => {
@@ -423,12 +426,21 @@ enum Done {
     Already,
 }
 
+/// Policies found under a new id during this apply (a group onboarded by its first write): old id (lower-cased) →
+/// new id.
+type Moved = std::sync::Mutex<std::collections::BTreeMap<String, String>>;
+
+fn lock(m: &Moved) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, String>> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 async fn send(
     client: &GraphClient,
     plan: &Plan,
     change: &crate::plan::Change,
     op: &Operation,
     options: &ApplyOptions,
+    moved: &Moved,
     sent: &mut Vec<Sent>,
 ) -> Result<Done, ClientError> {
     let mut body = op.body.clone();
@@ -491,58 +503,11 @@ async fn send(
         result
     };
     let write = async |sent: &mut Vec<Sent>| write_to(&op.path, sent).await;
-    let result = write(sent).await;
-    if let Meaning::Review { target, write: w } = &op.meaning {
-        use crate::plan::ReviewWrite;
-        let gone = |e: &ClientError| e.status() == Some(404);
-        return match (w, result) {
-            (_, Ok(_)) => Ok(Done::Applied),
-            // Deleting what is already gone is done (an earlier attempt may have deleted it).
-            (ReviewWrite::Delete { .. }, Err(e)) if gone(&e) => Ok(Done::Already),
-            (ReviewWrite::Delete { .. }, Err(e)) if e.is_ambiguous() => match write(sent).await {
-                Err(e) if !gone(&e) => Err(e),
-                _ => Ok(Done::Applied),
-            },
-            // The whole object is sent: sending it again can only set the same values.
-            (ReviewWrite::Update { .. }, Err(e)) if e.is_ambiguous() => {
-                write(sent).await.map(|_| Done::Applied)
-            }
-            // A create may have been carried out: look before sending it again, so that no review is made twice.
-            (ReviewWrite::Create, Err(e)) if e.is_ambiguous() => {
-                match adapter::review_in_effect(client, target, &body).await {
-                    Ok(true) => Ok(Done::Applied),
-                    Ok(false) => write(sent).await.map(|_| Done::Applied),
-                    Err(_) => Err(e),
-                }
-            }
-            (_, Err(e)) => Err(e),
-        };
-    }
-    let Meaning::Assignment {
-        target,
-        principal,
-        kind,
-        action,
-        end,
-    } = &op.meaning
-    else {
-        let result = match result {
+    if let (Meaning::PatchRule { .. }, Some(arm)) = (&op.meaning, arm) {
+        let result = match write(sent).await {
             // The whole rule is sent: sending it again after a lost answer can only set the same values.
             Err(e) if e.is_ambiguous() => write(sent).await,
             other => other,
-        };
-        let Some(arm) = arm else {
-            return match result {
-                // The policy is gone: a group's first write in this apply onboarded it, and its policies took new
-                // ids. The same rule goes to the policy the tenant now holds for the same target.
-                Err(e) if e.status() == Some(404) => {
-                    match adapter::moved_rule_path(client, op).await {
-                        Ok(Some(path)) => write_to(&path, sent).await.map(|_| Done::Applied),
-                        _ => Err(e),
-                    }
-                }
-                other => other.map(|_| Done::Applied),
-            };
         };
         result?;
         // ARM: read the policy back; a rule that did not land is sent once more, then the change fails
@@ -560,7 +525,75 @@ async fn send(
             )));
         }
         return Ok(Done::Applied);
+    }
+    let (target, principal, kind, action, end) = match &op.meaning {
+        Meaning::Assignment {
+            target,
+            principal,
+            kind,
+            action,
+            end,
+        } => (target, principal, kind, action, end),
+        Meaning::Review { target, write: w } => {
+            use crate::plan::ReviewWrite;
+            let result = write(sent).await;
+            let gone = |e: &ClientError| e.status() == Some(404);
+            return match (w, result) {
+                (_, Ok(_)) => Ok(Done::Applied),
+                // Deleting what is already gone is done (an earlier attempt may have deleted it).
+                (ReviewWrite::Delete { .. }, Err(e)) if gone(&e) => Ok(Done::Already),
+                (ReviewWrite::Delete { .. }, Err(e)) if e.is_ambiguous() => match write(sent).await
+                {
+                    Err(e) if !gone(&e) => Err(e),
+                    _ => Ok(Done::Applied),
+                },
+                // The whole object is sent: sending it again can only set the same values.
+                (ReviewWrite::Update { .. }, Err(e)) if e.is_ambiguous() => {
+                    write(sent).await.map(|_| Done::Applied)
+                }
+                // A create may have been carried out: look before sending it again, so that no review is made twice.
+                (ReviewWrite::Create, Err(e)) if e.is_ambiguous() => {
+                    match adapter::review_in_effect(client, target, &body).await {
+                        Ok(true) => Ok(Done::Applied),
+                        Ok(false) => write(sent).await.map(|_| Done::Applied),
+                        Err(_) => Err(e),
+                    }
+                }
+                (_, Err(e)) => Err(e),
+            };
+        }
+        Meaning::PatchRule { rule, .. } => {
+            // A policy this apply already found moved (its group was onboarded by an earlier write) is written
+            // under its new id at once.
+            let old = adapter::policy_of(op).map(str::to_lowercase);
+            let known = old.as_ref().and_then(|o| lock(moved).get(o).cloned());
+            let path = known.map_or_else(|| op.path.clone(), |id| rule_path(&id, rule.as_str()));
+            let mut result = write_to(&path, sent).await;
+            // The whole rule is sent: sending it again after a lost answer can only set the same values.
+            if matches!(&result, Err(e) if e.is_ambiguous()) {
+                result = write_to(&path, sent).await;
+            }
+            return match result {
+                // The policy is gone: a group's first write in this apply onboarded it, and its policies took new
+                // ids. The same rule goes to the policy the tenant now holds for the same target.
+                Err(e) if e.status() == Some(404) && path == op.path => {
+                    match adapter::moved_policy(client, op).await {
+                        Ok(Some(id)) => {
+                            if let Some(old) = old {
+                                lock(moved).insert(old, id.clone());
+                            }
+                            write_to(&rule_path(&id, rule.as_str()), sent)
+                                .await
+                                .map(|_| Done::Applied)
+                        }
+                        _ => Err(e),
+                    }
+                }
+                other => other.map(|_| Done::Applied),
+            };
+        }
     };
+    let result = write(sent).await;
     let in_effect = async || match arm {
         Some(arm) => adapter_arm::in_effect(arm, target, principal, *kind, action, *end).await,
         None => adapter::in_effect(client, target, principal, *kind, action, *end).await,

@@ -106,6 +106,46 @@ pub fn protected_ids(
     ids
 }
 
+/// What the tenant read before an apply must cover when there is no declaration to read it for
+/// (`--no-policy-check`): the groups the plan writes, as targets that manage nothing. Directory roles are always
+/// read; a group is read only when a declaration names it, so without this a group's objects would read as gone and
+/// the plan as stale.
+pub fn plan_scope(plan: &Plan) -> DesiredState {
+    use crate::model::{DesiredTarget, GroupAccess, Origin, Surface, TargetRef};
+    let mut scope = DesiredState::default();
+    for c in &plan.changes {
+        let key = c.key.target();
+        let access = [GroupAccess::Member, GroupAccess::Owner]
+            .into_iter()
+            .find(|a| a.as_str() == key.role.0);
+        let (Surface::Group, Some(access)) = (key.surface, access) else {
+            continue;
+        };
+        scope
+            .targets
+            .entry(key.clone())
+            .or_insert_with(|| DesiredTarget {
+                target: TargetRef::Group {
+                    group: key.scope.clone(),
+                    access,
+                },
+                templates: vec![],
+                policy: Default::default(),
+                eligible: None,
+                active: None,
+                access_review: None,
+                no_access_review: None,
+                origin: Origin {
+                    file: "<plan>".into(),
+                    path: String::new(),
+                    line: 0,
+                    column: 0,
+                },
+            });
+    }
+    scope
+}
+
 /// Every check before a write, in order: the tenant, stale objects, errors, edited writes (unrecorded or
 /// misdirected), protected removals. `desired` is the declaration when apply has it (planning, or `--policies`).
 pub fn preflight(

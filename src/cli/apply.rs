@@ -146,8 +146,12 @@ async fn run_on(
             policy_check
         ));
     }
-    let empty = DesiredState::default();
-    let states = [desired.as_ref().unwrap_or(&empty)];
+    // Without a declaration, the tenant is read for what the plan writes (its groups are read only when named).
+    let scope = match (&desired, &saved) {
+        (None, Some(p)) => apply::plan_scope(p),
+        _ => DesiredState::default(),
+    };
+    let states = [desired.as_ref().unwrap_or(&scope)];
     let live = match tenant.read(&states).await {
         Ok(l) => l,
         Err(e) => return fail(e.to_string()),

@@ -15,6 +15,11 @@ pub struct Args {
     /// separated by commas.
     #[arg(long, value_name = "all|privileged|NAME,…", default_value = "all", value_parser = parse_roles)]
     pub roles: RoleSelection,
+    /// Groups to import besides those found (display names or object ids, separated by commas). Import finds the
+    /// groups that hold directory roles, that policies name as approvers, and the role-assignable groups; Graph has
+    /// no list of every group under PIM for Groups, so name any other here.
+    #[arg(long, value_name = "NAME,…", value_delimiter = ',')]
+    pub groups: Vec<String>,
     /// Write only the policy settings that differ from Microsoft's defaults (the others stay unmanaged).
     #[arg(long)]
     pub minimal: bool,
@@ -65,10 +70,20 @@ pub fn run(args: Args) -> ExitCode {
     let imported = rt.block_on(async {
         let tenant = args.tenant.connect(Path::new(".")).await.map_err(fail)?;
         let outcome = async {
-            let live = tenant.read(&[]).await.map_err(|e| fail(e.to_string()))?;
-            let ambiguous = crate::observe::ambiguous_names(&tenant.client, &live)
+            let mut live = tenant.read(&[]).await.map_err(|e| fail(e.to_string()))?;
+            let named: Vec<String> = args
+                .groups
+                .iter()
+                .map(|g| g.trim().to_string())
+                .filter(|g| !g.is_empty())
+                .collect();
+            let groups = crate::observe::discover_groups(&tenant.client, &mut live, &named)
                 .await
                 .map_err(|e| fail(e.to_string()))?;
+            let mut ambiguous = crate::observe::ambiguous_names(&tenant.client, &live)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            ambiguous.extend(groups.ambiguous.iter().cloned());
             let tenant_name = match &tenant.emulator {
                 Some(e) => Some(e.with_state(|s| s.tenant_id.clone())),
                 None => args.tenant.graph.tenant.clone(),
@@ -77,6 +92,7 @@ pub fn run(args: Args) -> ExitCode {
                 roles: args.roles.clone(),
                 minimal: args.minimal,
                 tenant: tenant_name,
+                groups_named: groups.named(),
             };
             import::import(&live, &ambiguous, &options).map_err(|e| fail(e.to_string()))
         }
@@ -104,8 +120,13 @@ pub fn run(args: Args) -> ExitCode {
     }
     let s = &imported.summary;
     let files: Vec<&str> = imported.files.iter().map(|f| f.name.as_str()).collect();
+    let groups = if s.groups > 0 {
+        format!(", {}", count(s.groups, "group", "groups"))
+    } else {
+        String::new()
+    };
     let text = format!(
-        "Imported {} ({}, {} eligible and {} active assignments) into {}: {}.\n",
+        "Imported {}{groups} ({}, {} eligible and {} active assignments) into {}: {}.\n",
         count(s.roles, "role", "roles"),
         count(s.templates, "template", "templates"),
         s.eligible,
@@ -131,6 +152,12 @@ pub fn run(args: Args) -> ExitCode {
         notes.push(format!(
             "{} left unmanaged, because the language can't declare them as the tenant has them: see the comments",
             count(s.notes, "setting or list is", "settings or lists are")
+        ));
+    }
+    if s.groups_untouched > 0 {
+        notes.push(format!(
+            "{} nobody assigned and Microsoft's untouched policies (not under PIM for Groups): not written; name them with --groups to manage them",
+            count(s.groups_untouched, "group found has", "groups found have")
         ));
     }
     if s.activations > 0 {

@@ -40,6 +40,10 @@ pub struct Options {
     pub minimal: bool,
     /// The tenant's id or domain, for the header, when known.
     pub tenant: Option<String>,
+    /// Groups (lower-cased object ids) to write even when they have no PIM for Groups state of their own (named on
+    /// the command line). Other groups the live state holds are written when anyone is assigned to them or their
+    /// policies are not Microsoft's untouched ones.
+    pub groups_named: BTreeSet<String>,
 }
 
 /// One file to write, relative to the output directory.
@@ -55,6 +59,8 @@ pub struct Summary {
     pub roles: usize,
     /// Groups written to groups.yaml (PIM for Groups).
     pub groups: usize,
+    /// Groups read but not written: nobody assigned, and Microsoft's untouched policies (not onboarded to PIM).
+    pub groups_untouched: usize,
     pub templates: usize,
     pub eligible: usize,
     pub active: usize,
@@ -142,20 +148,24 @@ pub fn import(
                 now,
             )
         })
-        .chain(group_targets(live).into_iter().map(|(id, access)| {
-            let named = namer.principal(&id);
-            let target = TargetKey::group(&id, access);
-            let label = format!("{} ({})", live.label(&id), access.as_str());
-            let subject = Subject::Group { id, access };
-            target_out(
-                live,
-                &namer,
-                (subject, target, label, named.name, named.comment),
-                options.minimal,
-                &defaults,
-                now,
-            )
-        }))
+        .chain(
+            group_targets(live, &options.groups_named, &mut summary)
+                .into_iter()
+                .map(|(id, access)| {
+                    let named = namer.principal(&id);
+                    let target = TargetKey::group(&id, access);
+                    let label = format!("{} ({})", live.label(&id), access.as_str());
+                    let subject = Subject::Group { id, access };
+                    target_out(
+                        live,
+                        &namer,
+                        (subject, target, label, named.name, named.comment),
+                        options.minimal,
+                        &defaults,
+                        now,
+                    )
+                }),
+        )
         .collect();
     outs.sort_by(|a, b| {
         (a.key.to_lowercase(), &a.key, &a.label).cmp(&(b.key.to_lowercase(), &b.key, &b.label))
@@ -732,15 +742,42 @@ fn shared_by<'a>(outs: impl Iterator<Item = &'a RoleOut<'a>>) -> String {
     )
 }
 
-/// The group blocks the live state holds (policies read, or assignments), as `(group id, access)`, in order.
-fn group_targets(live: &LiveState) -> Vec<(String, GroupAccess)> {
+/// The group blocks to write, as `(group id, access)`, in order: of every group the live state holds (its policies
+/// read, or assignments), those named, those with anyone assigned or activated, and those whose policies are not
+/// Microsoft's untouched group policy. The others (read, but not under PIM) are counted.
+fn group_targets(
+    live: &LiveState,
+    named: &BTreeSet<String>,
+    summary: &mut Summary,
+) -> Vec<(String, GroupAccess)> {
     let keys: BTreeSet<&TargetKey> = live
         .policies
         .keys()
         .chain(live.assignments.iter().map(|a| &a.target))
         .filter(|k| k.surface == Surface::Group)
         .collect();
+    let untouched =
+        crate::observe::rules::observed_settings(&crate::graph::defaults::default_group_rules());
+    let groups: BTreeSet<&str> = keys.iter().map(|k| k.scope.as_str()).collect();
+    let written: BTreeSet<&str> = groups
+        .into_iter()
+        .filter(|g| {
+            let mine = |t: &TargetKey| t.surface == Surface::Group && t.scope == *g;
+            let keep = named.contains(*g)
+                || live.assignments.iter().any(|a| mine(&a.target))
+                || live.activations.iter().any(|a| mine(&a.target))
+                || live
+                    .policies
+                    .iter()
+                    .any(|(t, p)| mine(t) && p.settings != untouched);
+            if !keep {
+                summary.groups_untouched += 1;
+            }
+            keep
+        })
+        .collect();
     keys.into_iter()
+        .filter(|k| written.contains(k.scope.as_str()))
         .map(|k| {
             let access = if k.role.0 == GroupAccess::Owner.as_str() {
                 GroupAccess::Owner

@@ -99,33 +99,12 @@ pub fn resolve(target: &TargetKey, live: &LiveState) -> Option<TargetKey> {
         "owner" => GroupAccess::Owner,
         _ => GroupAccess::Member,
     };
-    let Some(name) = target.unresolved_group_name() else {
+    if target.unresolved_group_name().is_none() {
         return Some(target.clone());
-    };
-    // The name as the tenant resolved it (lookups keep the declared spelling: compare case-insensitively), else the
-    // one group of that display name the read saw.
-    let resolved = live.resolved.iter().find_map(|(p, _)| {
-        (p.kind == PrincipalKind::Group && p.name.eq_ignore_ascii_case(name))
-            .then(|| live.id_of(p))
-            .flatten()
-    });
-    let id = match resolved {
-        Some(id) => id.to_string(),
-        None => {
-            let mut named = live.principals.values().filter(|p| {
-                p.kind == PrincipalKind::Group
-                    && p.display_name
-                        .as_deref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
-            });
-            let first = named.next()?;
-            if named.next().is_some() {
-                return None;
-            }
-            first.id.clone()
-        }
-    };
-    Some(TargetKey::group(&id, access))
+    }
+    // The group the tenant resolved the declared name to (`observe::groups::resolve`).
+    let group = live.group(&target.scope)?;
+    Some(TargetKey::group(&group.id, access))
 }
 
 /// The group blocks the tenant read (their policies and assignments), keyed by group id and access.
@@ -155,8 +134,12 @@ pub(super) fn live_blocks(
         };
         let d = declared.get(key);
         let name = live
-            .principal(&key.scope)
-            .and_then(|p| p.display_name.clone())
+            .group(&key.scope)
+            .and_then(|g| g.display_name.clone())
+            .or_else(|| {
+                live.principal(&key.scope)
+                    .and_then(|p| p.display_name.clone())
+            })
             .or_else(|| {
                 d.and_then(|(_, d)| match &d.target {
                     TargetRef::Group { group, .. } => Some(group.clone()),

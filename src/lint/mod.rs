@@ -150,6 +150,7 @@ impl Cx<'_> {
             baselines: self.meta.baselines,
             fixed_by_declaration: None,
             principal_view: None,
+            group_name: None,
         }
     }
 }
@@ -189,6 +190,10 @@ pub struct Finding {
     pub fixed_by_declaration: Option<bool>,
     #[serde(skip)]
     principal_view: Option<PrincipalView>,
+    /// For a finding about a group's block: the group's display name (a waiver names the group so, whichever half
+    /// the finding comes from: the live half knows the group by its id).
+    #[serde(skip)]
+    group_name: Option<String>,
 }
 
 impl Finding {
@@ -200,6 +205,7 @@ impl Finding {
         self.role = Some(r.name.clone());
         self.role_key = r.group.is_none().then(|| r.key.clone());
         self.target = Some(r.target.clone());
+        self.group_name = r.group.as_ref().map(|g| g.name.clone());
         if self.location.is_none() {
             self.location = r.origin.clone();
         }
@@ -242,9 +248,24 @@ impl Finding {
     }
 
     fn answers_to(&self, p: &PrincipalRef) -> bool {
-        self.principal_view
-            .as_ref()
-            .is_some_and(|v| v.answers_to(p))
+        match &self.principal_view {
+            Some(v) => v.answers_to(p),
+            // A finding about a group's member or owner block, and no principal in it, answers to the group.
+            None => {
+                p.kind == crate::model::PrincipalKind::Group
+                    && self.target.as_ref().is_some_and(|t| {
+                        let name = p.name.trim();
+                        t.surface == crate::model::Surface::Group
+                            && (t.scope.eq_ignore_ascii_case(name)
+                                || t.unresolved_group_name()
+                                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                                || self
+                                    .group_name
+                                    .as_deref()
+                                    .is_some_and(|n| n.eq_ignore_ascii_case(name)))
+                    })
+            }
+        }
     }
 }
 

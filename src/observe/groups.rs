@@ -47,7 +47,15 @@ pub async fn resolve(
     client: &GraphClient,
     desired: &[&DesiredState],
 ) -> Result<BTreeMap<String, GroupResolution>, ClientError> {
-    let scopes = declared_groups(desired);
+    resolve_scopes(client, declared_groups(desired)).await
+}
+
+/// Looks up groups by scope (`name:<lower-cased display name>` or a lower-cased object id), as [`resolve`] does for
+/// the declared ones: one `$batch` per 300.
+pub async fn resolve_scopes(
+    client: &GraphClient,
+    scopes: BTreeSet<String>,
+) -> Result<BTreeMap<String, GroupResolution>, ClientError> {
     if scopes.is_empty() {
         return Ok(BTreeMap::new());
     }

@@ -4,6 +4,7 @@
 //! are pure conversions between wire types and the model.
 
 pub mod azure;
+pub mod discover;
 pub mod groups;
 mod members;
 mod principals;
@@ -12,6 +13,7 @@ pub mod reviews;
 pub mod rules;
 pub mod tenant;
 
+pub use discover::discover_groups;
 pub use members::{read_group_members, read_members};
 pub use principals::{ambiguous_names, declared_principals};
 pub use read::read_tenant;

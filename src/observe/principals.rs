@@ -42,7 +42,7 @@ pub fn declared_principals(desired: &DesiredState) -> BTreeSet<PrincipalRef> {
 }
 
 /// Object ids that live policies name as approvers.
-fn live_approver_ids(live: &LiveState) -> BTreeSet<PrincipalRef> {
+pub(crate) fn live_approver_ids(live: &LiveState) -> BTreeSet<PrincipalRef> {
     let mut out = BTreeSet::new();
     for p in live.policies.values() {
         for stage in p.settings.activation.approval.stages.iter().flatten() {

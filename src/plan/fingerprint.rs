@@ -43,6 +43,9 @@ pub fn desired(state: &crate::model::DesiredState) -> String {
         if let Some(review) = &mut r.access_review {
             review.origin = blank();
         }
+        if let Some(none) = &mut r.no_access_review {
+            *none = blank();
+        }
     }
     let lint = &mut s.lint;
     for w in lint.disable.iter_mut().chain(lint.exceptions.iter_mut()) {

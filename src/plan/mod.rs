@@ -168,6 +168,33 @@ pub struct FieldChange {
     pub after: serde_json::Value,
 }
 
+impl FieldChange {
+    /// The same settings changed back: what a drift did, for `drift_posture`.
+    pub(crate) fn reversed(changed: &[FieldChange]) -> Vec<FieldChange> {
+        changed
+            .iter()
+            .map(|c| FieldChange {
+                field: c.field,
+                before: c.after.clone(),
+                after: c.before.clone(),
+            })
+            .collect()
+    }
+
+    /// A change's `before` and `after`: `{setting: value}` of each side.
+    pub(crate) fn sides(changed: &[FieldChange]) -> (serde_json::Value, serde_json::Value) {
+        let side = |pick: fn(&FieldChange) -> &serde_json::Value| {
+            serde_json::Value::Object(
+                changed
+                    .iter()
+                    .map(|c| (c.field.to_string(), pick(c).clone()))
+                    .collect(),
+            )
+        };
+        (side(|c| &c.before), side(|c| &c.after))
+    }
+}
+
 /// Whether a change undoes a change made to the tenant by hand, or carries out a change of the declaration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

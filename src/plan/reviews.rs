@@ -18,7 +18,7 @@ use crate::model::{
     AccessReview, AssignmentKind, Cadence, CadenceUnit, DefaultDecision, LiveReview, PrincipalKind,
     PrincipalRef, ReviewSetting as S, ReviewedAssignments, Reviewer, Setting,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// One managed setting of a review: the value compared (object ids) and the value shown (names).
 struct Field {
@@ -387,29 +387,15 @@ pub(crate) fn plan_reviews(cx: &mut Context<'_>) {
                 &fresh,
             )]
         };
-        let reversed: Vec<FieldChange> = changed
-            .iter()
-            .map(|c| FieldChange {
-                field: c.field,
-                before: c.after.clone(),
-                after: c.before.clone(),
-            })
-            .collect();
-        let side = |pick: fn(&FieldChange) -> &Value| {
-            Value::Object(
-                changed
-                    .iter()
-                    .map(|c| (c.field.to_string(), pick(c).clone()))
-                    .collect::<Map<String, Value>>(),
-            )
-        };
+        let reversed = FieldChange::reversed(&changed);
+        let (before, after) = FieldChange::sides(&changed);
         changes.push(Change {
             action: Action::Update,
             key: change_key,
             role_name: found.name.clone(),
             principal: None,
-            before: side(|c| &c.before),
-            after: side(|c| &c.after),
+            before,
+            after,
             reason: if replace {
                 "Graph cannot change a review's scope or group reviewers in place: it is deleted and created \
                  again"

@@ -4,7 +4,7 @@ use super::fields::{Field, fields};
 use super::{Action, Change, ChangeKey, Context, FieldChange, fingerprint, posture};
 use crate::model::{PrincipalRef, RuleId, Setting};
 use crate::observe::rules::updated_rule;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub(crate) fn plan_rules(cx: &mut Context<'_>) {
@@ -60,23 +60,8 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
             };
             let is_ga = found.is_global_admin;
             let posture = posture::of_rule(is_ga, &changed);
-            let reversed: Vec<FieldChange> = changed
-                .iter()
-                .map(|c| FieldChange {
-                    field: c.field,
-                    before: c.after.clone(),
-                    after: c.before.clone(),
-                })
-                .collect();
-            let drift_posture = posture::of_rule(is_ga, &reversed);
-            let object = |side: fn(&FieldChange) -> &Value| {
-                Value::Object(
-                    changed
-                        .iter()
-                        .map(|c| (c.field.to_string(), side(c).clone()))
-                        .collect::<Map<String, Value>>(),
-                )
-            };
+            let drift_posture = posture::of_rule(is_ga, &FieldChange::reversed(&changed));
+            let (before, after) = FieldChange::sides(&changed);
             prints.push((
                 fingerprint::ObjectId::Rule {
                     target: found.key.clone(),
@@ -92,8 +77,8 @@ pub(crate) fn plan_rules(cx: &mut Context<'_>) {
                 },
                 role_name: found.name.clone(),
                 principal: None,
-                before: object(|c| &c.before),
-                after: object(|c| &c.after),
+                before,
+                after,
                 reason: if changed.len() == 1 {
                     format!("{} differs from the declaration", changed[0].field)
                 } else {

@@ -5,17 +5,21 @@ use crate::planning::{client, plan_against};
 use pimctl::emulator::RunningEmulator;
 use pimctl::import::{self, Imported, Options};
 use pimctl::language::{self, Code, LoadOptions};
-use pimctl::observe::{ambiguous_names, read_tenant};
+use pimctl::observe::{ambiguous_names, discover_groups, read_tenant};
 use pimctl::plan::Plan;
 
 /// Imports the emulator's tenant, checks that the files load cleanly, and plans them against the same tenant.
 pub async fn round_trip(em: &RunningEmulator, options: &Options) -> (Imported, Plan) {
     let client = client(em);
     let now = em.with_state(|s| s.now());
-    let live = read_tenant(&client, &[], now)
+    let mut live = read_tenant(&client, &[], now)
         .await
         .expect("the tenant reads");
-    let ambiguous = ambiguous_names(&client, &live).await.expect("lookups");
+    let groups = discover_groups(&client, &mut live, &[])
+        .await
+        .expect("groups found");
+    let mut ambiguous = ambiguous_names(&client, &live).await.expect("lookups");
+    ambiguous.extend(groups.ambiguous);
     let imported = import::import(&live, &ambiguous, options).expect("imports");
     let dir = tempfile::tempdir().unwrap();
     for f in &imported.files {

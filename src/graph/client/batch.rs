@@ -158,7 +158,8 @@ pub fn decode_batch_item<T: DeserializeOwned>(
     if !(200..300).contains(&response.status) {
         let mut e = error::from_answer(req, response.status, &body, 1);
         if let ClientError::Forbidden { needed, .. } = &mut e {
-            *needed = error::permission_for(&request.method, &path);
+            // The whole URL: a group's policies are told apart by their filter (`scopeType eq 'Group'`).
+            *needed = error::permission_for(&request.method, &request.url);
         }
         return Err(e);
     }

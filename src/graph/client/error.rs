@@ -56,6 +56,8 @@ pub fn permission_for(method: &str, path: &str) -> &'static str {
             "PrivilegedAssignmentSchedule.Read.AzureADGroup",
             "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
         )
+    } else if p.contains("/identitygovernance/accessreviews/") {
+        pick("AccessReview.Read.All", "AccessReview.ReadWrite.All")
     } else if p.contains("/policies/rolemanagementpolic") {
         pick(
             "RoleManagementPolicy.Read.Directory",
@@ -156,7 +158,8 @@ pub enum ClientError {
     #[error(
         "{req}: 403 Forbidden{}. The identity pimctl runs as lacks the Graph permission {needed}. \
          `pimctl plan` needs {}; `pimctl apply` needs {} (or Directory.Read.All in place of User.Read.All and \
-         GroupMember.Read.All). Grant them as application permissions with admin consent.",
+         GroupMember.Read.All). Grant them as application permissions with admin consent; declared groups and access reviews \
+         need their own as well (README, \"Least Graph permissions\").",
         code_message(.code, .message), PLAN_PERMISSIONS.join(", "), APPLY_PERMISSIONS.join(", ")
     )]
     Forbidden {
@@ -468,6 +471,14 @@ mod tests {
 
     #[test]
     fn permissions_follow_the_path_and_the_method() {
+        assert_eq!(
+            permission_for("GET", "/v1.0/identityGovernance/accessReviews/definitions"),
+            "AccessReview.Read.All"
+        );
+        assert_eq!(
+            permission_for("DELETE", "/identityGovernance/accessReviews/definitions/d1"),
+            "AccessReview.ReadWrite.All"
+        );
         assert_eq!(
             permission_for(
                 "GET",

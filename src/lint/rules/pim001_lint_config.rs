@@ -129,5 +129,6 @@ fn finding(
         baselines: cx_meta.baselines,
         fixed_by_declaration: None,
         principal_view: None,
+        group_name: None,
     }
 }

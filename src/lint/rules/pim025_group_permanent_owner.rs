@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
         name: "group-permanent-owner",
         title: "No permanent active owner of a group that holds a privileged role, except break-glass accounts",
         severity: Severity::Error,
-        reads: Reads::Declared,
+        reads: Reads::Both,
         baselines: &["MS.AAD.7.4v1", "MSL-PIM-DP-1", "ZTA 21816"],
         rationale: "The owner of a role-assignable group manages its membership: a permanent active owner can add \
                     anyone, themselves included, to a group that holds a privileged role, at any moment and \

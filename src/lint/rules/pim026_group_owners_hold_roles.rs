@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
         name: "group-owner-holds-role",
         title: "The owners of a group that holds a tier-0 role are holders of that role",
         severity: Severity::Warning,
-        reads: Reads::Declared,
+        reads: Reads::Both,
         baselines: &["MS.AAD.7.1v1", "MSL-RBAC-BP5", "MSL-PIM-DP-5"],
         rationale: "Only role-assignable groups can hold directory roles, and the owners of a role-assignable group \
                     can change its membership. An owner, eligible or active, can therefore add themselves as a \

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
         name: "password-reset-escalation",
         title: "Password administrators cannot take over the eligible members of a group that holds a tier-0 role",
         severity: Severity::Warning,
-        reads: Reads::Declared,
+        reads: Reads::Both,
         baselines: &["ScubaGear#2072", "MS.AAD.7.4v1", "MSL-PIM-GROUPS"],
         rationale: "Entra protects the holders of privileged roles from password resets by less privileged \
                     administrators. Microsoft documents that the protection covers the active members of a \
