@@ -55,6 +55,15 @@ fn plan_then_apply_with_the_embedded_emulator_converges_the_portal_made_owner() 
         "{text}"
     );
     assert!(text.contains("alice@contoso.com"), "{text}");
+    // The plan records the ARM endpoint it read, beside Graph's.
+    let o = pimctl(&["plan", d, "--emulator", "--now", NOW, "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).expect("a JSON plan");
+    let arm = plan["endpoints"]["arm"].as_str().unwrap_or_default();
+    assert!(
+        arm.starts_with("http://127.0.0.1:"),
+        "{}",
+        plan["endpoints"]
+    );
 
     let o = pimctl(&[
         "apply",

@@ -63,6 +63,8 @@ pub async fn read_azure(
     if scopes.is_empty() {
         return Ok(());
     }
+    // The plan records where Azure was read, beside Graph's endpoint.
+    live.arm_source = Some(client.base_url().to_string());
     let roots: BTreeMap<String, ArmScope> =
         scopes.values().map(root_of).map(|r| (r.key(), r)).collect();
     tracing::info!(
