@@ -25,20 +25,23 @@ async fn apply_then_plan_shows_no_changes_and_a_second_apply_writes_nothing() {
     let now = em.with_state(|s| s.now());
     let live = read_tenant(&client, &[&desired], now).await.unwrap();
     let p = plan::build(&desired, &live, &PlanOptions::default());
-    // Three changes of directory roles, and two of Tier0-Operators: approval of member activations switched back
-    // on in the member policy (not the owner one), and the owner made in the portal removed.
+    // Three changes of directory roles, two of Tier0-Operators (approval of member activations switched back on in
+    // the member policy, not the owner one, and the owner made in the portal removed), and two access reviews
+    // (Exchange Administrator's put back to its declared default decision, Security Administrator's created again).
     assert_eq!(
         lines(&p),
         [
             "update_rule Privileged Role Administrator Approval_EndUser_Assignment",
             "update_rule Tier0-Operators Approval_EndUser_Assignment",
             "create Exchange Administrator mallory.contractor@contoso.com",
+            "update Exchange Administrator ",
+            "create Security Administrator ",
             "remove Global Administrator yusuf.portal@contoso.com",
             "remove Tier0-Operators yusuf.portal@contoso.com",
         ]
     );
     assert_eq!(p.changes[1].key.target().role.0, "member");
-    assert_eq!(p.changes[4].key.target().role.0, "owner");
+    assert_eq!(p.changes[6].key.target().role.0, "owner");
     assert!(apply::stale_objects(&p, &live).is_empty());
 
     let mut seen = vec![];
@@ -46,12 +49,24 @@ async fn apply_then_plan_shows_no_changes_and_a_second_apply_writes_nothing() {
         seen.push(r.outcome)
     })
     .await;
-    assert_eq!(seen, [Outcome::Applied; 5], "{report:#?}");
+    assert_eq!(seen, [Outcome::Applied; 7], "{report:#?}");
     assert!(!report.failed());
     // Every write is in the record, with the plan's id in the justification it sent.
     let sent: Vec<_> = report.changes.iter().flat_map(|c| &c.sent).collect();
-    assert_eq!(sent.len(), 5);
+    assert_eq!(sent.len(), 7);
     assert!(sent.iter().all(|s| s.status == "ok"));
+    // The reviews: the changed one put whole to its definition, the deleted one posted to the list.
+    let review = |i: usize| (sent[i].method, sent[i].path.as_str());
+    assert_eq!(review(3).0, "PUT");
+    assert!(
+        review(3)
+            .1
+            .starts_with("/identityGovernance/accessReviews/definitions/")
+    );
+    assert_eq!(
+        review(4),
+        ("POST", "/identityGovernance/accessReviews/definitions")
+    );
     assert!(
         sent[2].body["justification"]
             .as_str()
@@ -86,7 +101,7 @@ async fn a_plan_made_before_the_tenant_changed_is_stale() {
     let p = plan::build(&desired, &live, &PlanOptions::default());
 
     // Someone removes yusuf's Global Administrator assignment by hand after the plan was made.
-    let yusuf = p.changes[3].principal.as_ref().unwrap().id.clone();
+    let yusuf = p.changes[5].principal.as_ref().unwrap().id.clone();
     let body = serde_json::json!({
         "action": "adminRemove", "principalId": yusuf,
         "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "directoryScopeId": "/",
@@ -168,7 +183,7 @@ async fn a_plan_file_that_removes_a_break_glass_account_is_refused() {
         .unwrap()
         .id
         .clone();
-    for i in [3, 4] {
+    for i in [5, 6] {
         let op = &mut p.changes[i].operations[0];
         if let pimctl::plan::Meaning::Assignment { principal, .. } = &mut op.meaning {
             *principal = bg.to_lowercase();

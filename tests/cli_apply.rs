@@ -30,27 +30,27 @@ fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("[1/5] update_rule Privileged Role Administrator: applied"),
+        text.contains("[1/7] update_rule Privileged Role Administrator: applied"),
         "{text}"
     );
     assert!(
-        text.contains("Apply complete: 5 applied, 0 already in state, 0 failed, 0 skipped."),
+        text.contains("Apply complete: 7 applied, 0 already in state, 0 failed, 0 skipped."),
         "{text}"
     );
     let audit: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(log).unwrap()).unwrap();
-    assert_eq!(audit["changes"].as_array().unwrap().len(), 5);
+    assert_eq!(audit["changes"].as_array().unwrap().len(), 7);
     // Without --policies, the plan was checked against the policy files it recorded.
     assert_eq!(
         audit["policy_check"],
         "the 7 policy files the plan recorded"
     );
     assert_eq!(
-        audit["changes"][3]["sent"][0]["body"]["action"],
+        audit["changes"][5]["sent"][0]["body"]["action"],
         "adminRemove"
     );
     // The group's write is in the record as sent: PIM for Groups' request, for the owner.
-    let owner = &audit["changes"][4]["sent"][0];
+    let owner = &audit["changes"][6]["sent"][0];
     assert_eq!(
         owner["path"],
         "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
@@ -59,6 +59,22 @@ fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
         (&owner["body"]["action"], &owner["body"]["accessId"]),
         (&"adminRemove".into(), &"owner".into())
     );
+    // The access reviews' writes are in the record too: the deleted one posted again, the changed one put whole.
+    let review_writes: Vec<&str> = audit["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["sent"].as_array().unwrap())
+        .filter(|s| {
+            s["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("/identityGovernance/accessReviews/definitions")
+        })
+        .map(|s| s["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(review_writes.len(), 2, "{audit:#}");
+    assert!(review_writes.contains(&"POST") && review_writes.contains(&"PUT"));
 
     let o = pimctl(
         &[
@@ -123,7 +139,7 @@ fn without_a_terminal_apply_needs_auto_approve() {
 
     let o = pimctl(&["apply", "examples/contoso", "--emulator", "--auto-approve"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(out(&o).contains("Apply complete: 5 applied"), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 7 applied"), "{}", out(&o));
 }
 
 #[test]
@@ -185,7 +201,7 @@ fn the_same_policies_spelt_another_way_are_the_same_policies() {
     let policies = format!("{}/./", copy.display());
     let o = pimctl(&[&["apply", plan, "--policies", &policies][..], &tenant[..]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(out(&o).contains("Apply complete: 5 applied"), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 7 applied"), "{}", out(&o));
 }
 
 #[test]
@@ -235,7 +251,7 @@ fn an_edited_plan_that_writes_another_object_is_refused() {
     // Nothing was written: the original plan still applies.
     let o = pimctl(&[&["apply", plan][..], &tenant[..]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(out(&o).contains("Apply complete: 5 applied"), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 7 applied"), "{}", out(&o));
 }
 
 #[test]
@@ -393,7 +409,7 @@ fn a_saved_plan_is_checked_against_its_recorded_policies_unless_explicitly_unsaf
         "{}",
         out(&o)
     );
-    assert!(out(&o).contains("Apply complete: 5 applied"), "{}", out(&o));
+    assert!(out(&o).contains("Apply complete: 7 applied"), "{}", out(&o));
     let audit: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(log).unwrap()).unwrap();
     assert_eq!(audit["policy_check"], "skipped (--no-policy-check, unsafe)");

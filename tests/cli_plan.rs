@@ -85,8 +85,22 @@ fn the_readme_command_prints_the_contoso_drift_and_exits_0() {
         ),
         "{text}"
     );
+    // The access review drifts: Security Administrator's, deleted in the portal, is created again; Exchange
+    // Administrator's, switched to approve the members nobody reviewed, is put back to its declared decision.
+    assert!(
+        text.contains(
+            "Security Administrator\n  + access review  (strengthens: access review added"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "~ access review  (strengthens: review default decision: approve → none · CIS 5.3.3, MSL-RBAC-BP4)\n      access_review.default_decision: approve → none"
+        ),
+        "{text}"
+    );
     assert!(text.ends_with(
-        "Plan: 2 rule updates, 1 to create, 0 to update, 0 to convert, 2 to remove. Posture: 1 weaken, 4 strengthen, 0 neutral.\n"
+        "Plan: 2 rule updates, 2 to create, 1 to update, 0 to convert, 2 to remove. Posture: 1 weaken, 6 strengthen, 0 neutral.\n"
     ), "{text}");
 }
 
@@ -107,8 +121,8 @@ fn json_on_stdout_is_only_json_and_detailed_exitcode_says_changes() {
         serde_json::from_slice(&o.stdout).expect("stdout is one JSON document");
     assert_eq!(v["format_version"], pimctl::plan::FORMAT_VERSION);
     assert_eq!(v["read_at"], NOW);
-    assert_eq!(v["summary"]["creates"], 1);
-    assert_eq!(v["changes"].as_array().unwrap().len(), 5);
+    assert_eq!(v["summary"]["creates"], 2);
+    assert_eq!(v["changes"].as_array().unwrap().len(), 7);
 }
 
 #[test]
@@ -130,7 +144,7 @@ fn a_saved_plan_records_what_it_was_built_from() {
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(saved.tool_version, env!("CARGO_PKG_VERSION"));
     assert!(saved.desired_digest.starts_with("sha256:"));
-    assert_eq!(saved.fingerprints.len(), 5, "{:?}", saved.fingerprints);
+    assert_eq!(saved.fingerprints.len(), 7, "{:?}", saved.fingerprints);
     assert!(saved.changes.iter().all(|c| !c.operations.is_empty()));
 }
 
@@ -266,7 +280,7 @@ fn base_tells_drift_from_the_change_under_review() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["summary"]["drift"], 5, "{v:#}");
+    assert_eq!(v["summary"]["drift"], 7, "{v:#}");
     assert_eq!(v["summary"]["declared"], 1, "{v:#}");
     let declared: Vec<&serde_json::Value> = v["changes"]
         .as_array()

@@ -16,10 +16,30 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
             "update_rule Privileged Role Administrator Approval_EndUser_Assignment",
             "update_rule Tier0-Operators Approval_EndUser_Assignment",
             "create Exchange Administrator mallory.contractor@contoso.com",
+            "update Exchange Administrator ",
+            "create Security Administrator ",
             "remove Global Administrator yusuf.portal@contoso.com",
             "remove Tier0-Operators yusuf.portal@contoso.com",
         ]
     );
+
+    // Drift 7: Security Administrator's review was deleted in the portal: it is created again, as declared.
+    let created = &p.changes[4];
+    assert!(matches!(created.key, ChangeKey::Review { .. }));
+    assert_eq!(created.action, Action::Create);
+    assert_eq!(created.posture.effect, Effect::Strengthens);
+    assert_eq!(created.drift_posture.effect, Effect::Weakens);
+    // Drift 8: Exchange Administrator's review approved the members nobody reviewed: that weakened posture, and the
+    // update puts the whole definition back (Graph's PUT), with only that field changed.
+    let approve = &p.changes[3];
+    assert!(matches!(approve.key, ChangeKey::Review { .. }));
+    assert_eq!(approve.fields.len(), 1, "{approve:#?}");
+    assert_eq!(approve.fields[0].field, "access_review.default_decision");
+    assert_eq!(approve.fields[0].before, serde_json::json!("approve"));
+    assert_eq!(approve.posture.effect, Effect::Strengthens);
+    assert_eq!(approve.drift_posture.effect, Effect::Weakens);
+    assert_eq!(approve.operations.len(), 1);
+    assert_eq!(approve.operations[0].method, pimctl::plan::Method::Put);
 
     // Drift 2: approval switched off on PRA. Turning it back on strengthens; the drift itself weakened.
     let approval = &p.changes[0];
@@ -59,7 +79,7 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
     );
 
     // Drift 1: a permanent Global Administrator made in the portal.
-    let yusuf = &p.changes[3];
+    let yusuf = &p.changes[5];
     assert_eq!(yusuf.reason, "not declared in a managed role");
     assert_eq!(yusuf.before["end"], serde_json::Value::Null, "permanent");
     assert_eq!(yusuf.posture.effect, Effect::Strengthens);
@@ -93,7 +113,7 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
             .ends_with("examples/contoso/groups.yaml")
     );
     // Drift 6: a permanent owner of Tier0-Operators made in the portal.
-    let owner = &p.changes[4];
+    let owner = &p.changes[6];
     assert_eq!(owner.key.target().role.0, "owner");
     assert_eq!(
         owner.principal.as_ref().unwrap().label,
@@ -103,7 +123,10 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
     assert_eq!(owner.drift_posture.effect, Effect::Weakens);
 
     assert_eq!(p.summary.rule_updates, 2);
-    assert_eq!((p.summary.creates, p.summary.removes), (1, 2));
+    assert_eq!(
+        (p.summary.creates, p.summary.updates, p.summary.removes),
+        (2, 1, 2)
+    );
     assert!(p.has_weakening_drift());
 }
 

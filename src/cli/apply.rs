@@ -152,7 +152,7 @@ async fn run_on(
         _ => DesiredState::default(),
     };
     let states = [desired.as_ref().unwrap_or(&scope)];
-    let live = match tenant.read(&states).await {
+    let mut live = match tenant.read(&states).await {
         Ok(l) => l,
         Err(e) => return fail(e.to_string()),
     };
@@ -180,6 +180,17 @@ async fn run_on(
             p
         }
     };
+    // A plan that writes access reviews is checked against the reviews as they are, even when no declaration was
+    // read that would have asked for them (`--no-policy-check`).
+    if !live.reviews_read
+        && plan
+            .fingerprints
+            .keys()
+            .any(|o| matches!(o, fingerprint::ObjectId::Review { .. }))
+        && let Err(e) = crate::observe::reviews::read(&tenant.client, &mut live).await
+    {
+        return fail(e.to_string());
+    }
     if let Err(refusal) = apply::preflight(&plan, &live, desired.as_ref()) {
         eprintln!("{refusal}");
         return ExitCode::from(EXIT_ERROR);
