@@ -386,3 +386,122 @@ azure_roles:
     );
     assert!(c.posture.why.contains("broader scope"), "{}", c.posture.why);
 }
+
+/// The ABAC condition the emulator holds on a principal's schedule of a role at a scope.
+fn held_condition(
+    em: &pimctl::emulator::RunningEmulator,
+    principal: &str,
+) -> Vec<(Option<String>, Option<String>)> {
+    let id = em.with_state(|s| s.user(principal).unwrap().id.clone());
+    em.with_state(|s| {
+        s.arm
+            .schedules
+            .iter()
+            .filter(|x| x.principal_id.eq_ignore_ascii_case(&id) && x.scope.ends_with("/app-rg"))
+            .map(|x| (x.condition.clone(), x.condition_version.clone()))
+            .collect()
+    })
+}
+
+#[tokio::test]
+async fn a_live_abac_condition_is_read_kept_when_undeclared_and_updated_when_declared() {
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let arm = arm(&em);
+    let rg = format!("/subscriptions/{SUB}/resourceGroups/app-rg");
+    let options = ApplyOptions {
+        arm: Some(arm.clone()),
+        ..Default::default()
+    };
+    // Alice's eligibility at app-rg holds a condition (seeded); the declaration moves her end date and says nothing
+    // of the condition.
+    let undeclared = format!(
+        r#"
+version: pimctl/v1
+azure_roles:
+  {rg}:
+    Contributor:
+      eligible:
+        - user: alice@contoso.com
+          until: 2027-02-01
+"#
+    );
+    let (_d1, desired) = desired_yaml(&undeclared, &em);
+    let (live, p) = plan_of(&em, &arm, &desired).await;
+    // Read faithfully from the schedule (digest §9: `condition`, `conditionVersion`).
+    let held: Vec<_> = live
+        .assignments
+        .iter()
+        .filter_map(|a| a.condition.as_ref())
+        .collect();
+    assert_eq!(held.len(), 1, "{:#?}", live.assignments);
+    assert_eq!(held[0].condition, "@Resource[x] StringEquals 'y'");
+    assert_eq!(held[0].version, "2.0");
+    assert_eq!(
+        lines(&p),
+        [format!("update Contributor @ {rg} alice@contoso.com")]
+    );
+    // Kept and reported, never dropped: the update carries the condition the tenant holds.
+    let op = &p.changes[0].operations[0];
+    assert_eq!(
+        op.body["properties"]["condition"],
+        "@Resource[x] StringEquals 'y'"
+    );
+    assert_eq!(op.body["properties"]["conditionVersion"], "2.0");
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.kind == pimctl::plan::NoteKind::KeptCondition),
+        "{:#?}",
+        p.notes
+    );
+    let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+    assert_eq!(
+        held_condition(&em, "alice@contoso.com"),
+        [(
+            Some("@Resource[x] StringEquals 'y'".into()),
+            Some("2.0".into())
+        )]
+    );
+    let (_, again) = plan_of(&em, &arm, &desired).await;
+    assert!(again.changes.is_empty(), "{:#?}", lines(&again));
+
+    // Declared, and different: an update of the condition alone, shown in the plan, neutral.
+    let declared = undeclared.replace(
+        "until: 2027-02-01\n",
+        "until: 2027-02-01\n          condition: \"@Resource[x] StringEquals 'z'\"\n          condition_version: \"2.0\"\n",
+    );
+    let (_d2, desired) = desired_yaml(&declared, &em);
+    let (_, p) = plan_of(&em, &arm, &desired).await;
+    assert_eq!(
+        lines(&p),
+        [format!("update Contributor @ {rg} alice@contoso.com")]
+    );
+    let c = &p.changes[0];
+    assert_eq!(c.reason, "its ABAC condition differs from the declared one");
+    assert_eq!(c.posture.effect, pimctl::plan::Effect::Neutral);
+    assert_eq!(c.before["condition"], "@Resource[x] StringEquals 'y'");
+    assert_eq!(c.after["condition"], "@Resource[x] StringEquals 'z'");
+    let text = pimctl::render::text::render(&p, false);
+    assert!(
+        text.contains("condition: @Resource[x] StringEquals 'y' → @Resource[x] StringEquals 'z'"),
+        "{text}"
+    );
+    assert!(!text.contains("→ 2027"), "dates unchanged: {text}");
+    assert!(
+        !p.notes
+            .iter()
+            .any(|n| n.kind == pimctl::plan::NoteKind::KeptCondition)
+    );
+    let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+    assert_eq!(
+        held_condition(&em, "alice@contoso.com"),
+        [(
+            Some("@Resource[x] StringEquals 'z'".into()),
+            Some("2.0".into())
+        )]
+    );
+    let (_, again) = plan_of(&em, &arm, &desired).await;
+    assert!(again.changes.is_empty(), "{:#?}", lines(&again));
+}

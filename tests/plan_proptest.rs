@@ -200,6 +200,7 @@ fn states(c: &Case) -> (DesiredState, LiveState) {
             start: Some(now() - Duration::days(10)),
             end: at(*e),
             member_type: Some("Direct".into()),
+            condition: None,
         });
     }
     for (r, p) in &c.activations {

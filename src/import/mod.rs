@@ -906,6 +906,7 @@ mod tests {
             start: None,
             end: end.map(at),
             member_type: Some(member.into()),
+            condition: None,
         }
     }
 

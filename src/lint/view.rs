@@ -532,6 +532,7 @@ mod tests {
             start: None,
             end: None,
             member_type: Some("Direct".into()),
+            condition: None,
         }
     }
 

@@ -142,6 +142,10 @@ pub struct LiveAssignment {
     /// `Direct`, `Group` or `Inherited`; only direct assignments are managed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_type: Option<String>,
+    /// An Azure role assignment's ABAC condition as ARM holds it (`condition`, `conditionVersion`): compared with
+    /// the declared one, and carried into every write that would otherwise drop it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<super::AbacCondition>,
 }
 
 /// A just-in-time activation in effect: an eligible member holds the role until `end`.

@@ -26,8 +26,8 @@ use crate::graph::arm::{
 };
 use crate::graph::client::{ArmClient, ClientError};
 use crate::model::{
-    AssignmentKind, DesiredState, LiveActivation, LiveAssignment, LivePolicy, LivePrincipal,
-    LiveState, PrincipalKind, RoleKey, Surface, TargetKey,
+    AbacCondition, AssignmentKind, DesiredState, LiveActivation, LiveAssignment, LivePolicy,
+    LivePrincipal, LiveState, PrincipalKind, RoleKey, Surface, TargetKey,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -236,6 +236,7 @@ fn record_schedule(
     let principal = c.principal_id.clone().unwrap_or_default().to_lowercase();
     remember(live, c);
     let through_group = c.member_type == Some(ArmMemberType::Group);
+    let condition = condition_of(c);
     let mut push = |target: TargetKey, member_type: &str| {
         if seen.insert((target.clone(), principal.clone(), kind, name.to_lowercase())) {
             live.assignments.push(LiveAssignment {
@@ -246,6 +247,7 @@ fn record_schedule(
                 start: c.start_date_time,
                 end: c.end_date_time,
                 member_type: Some(member_type.to_string()),
+                condition: condition.clone(),
             });
         }
     };
@@ -265,6 +267,20 @@ fn record_schedule(
             );
         }
     }
+}
+
+/// A schedule's ABAC condition, when it holds one. A condition ARM returns without its version keeps an empty
+/// version, which never equals a declared one: the plan then rewrites it with the declared version.
+fn condition_of(c: &ScheduleCommon) -> Option<AbacCondition> {
+    let condition = c
+        .condition
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())?;
+    Some(AbacCondition {
+        condition: condition.to_string(),
+        version: c.condition_version.clone().unwrap_or_default(),
+    })
 }
 
 /// Whether `upper` lies above `lower`, for a schedule the list at `lower`'s subscription returned: a management

@@ -231,6 +231,7 @@ pub(crate) fn assignment(kind: AssignmentKind, s: Schedule) -> LiveAssignment {
         start: info.start_date_time,
         end,
         member_type: s.member_type.map(|m| m.as_str().to_string()),
+        condition: None,
     }
 }
 

@@ -109,7 +109,7 @@ impl TargetPlan<'_> {
             let other = other_kind(kind);
             for (pid, d) in &want[&kind] {
                 match have[&kind].get(pid) {
-                    Some(l) => self.compare_dates(cx, kind, pid, d, l),
+                    Some(l) => self.compare(cx, kind, pid, d, l),
                     None => {
                         let from = have[&other]
                             .get(pid)
@@ -349,7 +349,10 @@ impl TargetPlan<'_> {
             cx,
             Action::Create,
             (kind, pid),
-            (Value::Null, shape(kind, None, d.until)),
+            (
+                Value::Null,
+                with_condition(shape(kind, None, d.until), d.condition.as_ref()),
+            ),
             (
                 posture::of_create(&facts, d.until),
                 posture::of_remove(&facts),
@@ -360,7 +363,10 @@ impl TargetPlan<'_> {
         );
     }
 
-    fn compare_dates(
+    /// A declared assignment the tenant holds: its end date and (Azure roles) its ABAC condition. A changed or
+    /// newly declared condition is an update; a live condition the declaration does not write is kept (every
+    /// request carries it, see `wire_arm::add_conditions`) and reported, never dropped.
+    fn compare(
         &mut self,
         cx: &Context<'_>,
         kind: AssignmentKind,
@@ -368,46 +374,75 @@ impl TargetPlan<'_> {
         d: &DesiredAssignment,
         l: &LiveAssignment,
     ) {
-        if same_instant(d.until, l.end) {
-            return;
-        }
-        if self.is_protected(pid) && l.end.is_none() {
+        let condition = match (&d.condition, &l.condition) {
+            (Some(want), Some(held)) if want == held => None,
+            (Some(_), Some(_)) => Some("its ABAC condition differs from the declared one"),
+            (Some(_), None) => Some("the declared ABAC condition is missing in the tenant"),
+            (None, Some(_)) => {
+                self.keep_condition(cx, pid, kind, d);
+                None
+            }
+            (None, None) => None,
+        };
+        let mut until = d.until;
+        let mut dates_differ = !same_instant(d.until, l.end);
+        if dates_differ && self.is_protected(pid) && l.end.is_none() {
             self.keep_protected(
                 cx,
                 pid,
                 "the declaration gives it an end date; it stays permanent",
                 d,
             );
+            // Only the condition (if any) is written: the end stays as the tenant has it.
+            until = l.end;
+            dates_differ = false;
+        }
+        if !dates_differ && condition.is_none() {
             return;
         }
-        if !self.admit(cx, kind, d, pid) {
+        if !self.admit(cx, kind, &DesiredAssignment { until, ..d.clone() }, pid) {
             return;
         }
-        let reason = match (l.end, d.until) {
-            (None, Some(u)) => format!("permanent in the tenant; declared until {}", day(u)),
-            (Some(e), None) => format!("ends {} in the tenant; declared permanent", day(e)),
-            (Some(e), Some(u)) => format!(
-                "end date differs: {} in the tenant, {} declared",
-                day(e),
-                day(u)
-            ),
-            (None, None) => unreachable!("equal dates return early"),
-        };
+        let mut reasons = vec![];
+        if dates_differ {
+            reasons.push(match (l.end, until) {
+                (None, Some(u)) => format!("permanent in the tenant; declared until {}", day(u)),
+                (Some(e), None) => format!("ends {} in the tenant; declared permanent", day(e)),
+                (Some(e), Some(u)) => format!(
+                    "end date differs: {} in the tenant, {} declared",
+                    day(e),
+                    day(u)
+                ),
+                (None, None) => unreachable!("equal dates are not an update"),
+            });
+        }
+        reasons.extend(condition.map(str::to_string));
+        let reason = reasons.join("; ");
         let facts = self.facts(cx, kind, pid);
         self.out
             .fingerprints
             .insert(self.object(kind, pid), fingerprint::assignment(l));
-        let action = update_action(cx.live.read_at, l.end, d.until);
-        let ops = vec![self.op(kind, action, pid, Some(d.until), justification(&reason, d))];
+        let (posture, drift) = if dates_differ {
+            (
+                posture::of_update(&facts, l.end, until),
+                posture::of_update(&facts, until, l.end),
+            )
+        } else {
+            posture::of_condition(l.condition.is_none())
+        };
+        let action = update_action(cx.live.read_at, l.end, until);
+        let ops = vec![self.op(kind, action, pid, Some(until), justification(&reason, d))];
+        let before = with_condition(shape(kind, l.start, l.end), l.condition.as_ref());
+        let after = with_condition(
+            shape(kind, l.start, until),
+            d.condition.as_ref().or(l.condition.as_ref()),
+        );
         self.push(
             cx,
             Action::Update,
             (kind, pid),
-            (shape(kind, l.start, l.end), shape(kind, l.start, d.until)),
-            (
-                posture::of_update(&facts, l.end, d.until),
-                posture::of_update(&facts, d.until, l.end),
-            ),
+            (before, after),
+            (posture, drift),
             Some(d),
             ops,
             reason,
@@ -456,7 +491,13 @@ impl TargetPlan<'_> {
             cx,
             Action::Convert,
             (kind, pid),
-            (shape(from, old.start, old.end), shape(kind, None, d.until)),
+            (
+                with_condition(shape(from, old.start, old.end), old.condition.as_ref()),
+                with_condition(
+                    shape(kind, None, d.until),
+                    d.condition.as_ref().or(old.condition.as_ref()),
+                ),
+            ),
             (posture::of_convert(&facts), drift),
             Some(d),
             ops,
@@ -489,7 +530,10 @@ impl TargetPlan<'_> {
             cx,
             Action::Remove,
             (kind, pid),
-            (shape(kind, l.start, l.end), Value::Null),
+            (
+                with_condition(shape(kind, l.start, l.end), l.condition.as_ref()),
+                Value::Null,
+            ),
             (
                 posture::of_remove(&facts),
                 posture::of_create(&facts, l.end),
@@ -508,6 +552,26 @@ impl TargetPlan<'_> {
             role_name: self.target.name.clone(),
             principal: Some(cx.live.label(pid).to_string()),
             message: format!("kept: protected ({why})"),
+            origin: Some(d.origin.clone()),
+        });
+    }
+
+    fn keep_condition(
+        &mut self,
+        cx: &Context<'_>,
+        pid: &str,
+        kind: AssignmentKind,
+        d: &DesiredAssignment,
+    ) {
+        self.out.notes.push(super::Note {
+            kind: NoteKind::KeptCondition,
+            severity: NoteSeverity::Warning,
+            target: Some(self.target.key.clone()),
+            role_name: self.target.name.clone(),
+            principal: Some(cx.live.label(pid).to_string()),
+            message: format!(
+                "kept: its {kind} assignment holds an ABAC condition the declaration does not write; pimctl keeps it in every write (declare it with `condition` and `condition_version` to manage it)"
+            ),
             origin: Some(d.origin.clone()),
         });
     }
@@ -574,6 +638,15 @@ fn shape(kind: AssignmentKind, start: Option<DateTime<Utc>>, end: Option<DateTim
     let mut v = json!({"kind": kind, "end": end});
     if let Some(s) = start {
         v["start"] = json!(s);
+    }
+    v
+}
+
+/// An assignment as a plan shows it, with its ABAC condition when it has one.
+fn with_condition(mut v: Value, condition: Option<&crate::model::AbacCondition>) -> Value {
+    if let Some(c) = condition {
+        v["condition"] = json!(c.condition);
+        v["condition_version"] = json!(c.version);
     }
     v
 }

@@ -170,9 +170,13 @@ pub fn rule(policy_id: &str, rule: &PolicyRule) -> String {
     of(&(policy_id, rule))
 }
 
-/// The fingerprint of an assignment schedule as read: its id and its dates.
+/// The fingerprint of an assignment schedule as read: its id and its dates, and its ABAC condition when it holds
+/// one (a condition changed since the plan makes the plan stale).
 pub fn assignment(a: &LiveAssignment) -> String {
-    of(&(&a.schedule_id, a.start, a.end))
+    match &a.condition {
+        None => of(&(&a.schedule_id, a.start, a.end)),
+        Some(c) => of(&(&a.schedule_id, a.start, a.end, c)),
+    }
 }
 
 /// The fingerprint of a target's review definitions as read: each one's id and what it is, without what changes

@@ -373,6 +373,8 @@ pub enum NoteKind {
     Unreadable,
     /// An access review of a managed target that the declaration does not manage: reported, never deleted.
     UnmanagedReview,
+    /// An ABAC condition an Azure role assignment holds that the declaration does not write: kept, never dropped.
+    KeptCondition,
 }
 
 impl NoteKind {
@@ -386,6 +388,7 @@ impl NoteKind {
             NoteKind::NotManaged => "not_managed",
             NoteKind::Unreadable => "unreadable",
             NoteKind::UnmanagedReview => "unmanaged_review",
+            NoteKind::KeptCondition => "kept_condition",
         }
     }
 }

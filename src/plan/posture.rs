@@ -590,6 +590,30 @@ pub(crate) fn of_update(
     }
 }
 
+/// An ABAC condition written on an assignment whose dates stay: one added where the tenant has none narrows
+/// access; one replaced is neither (its meaning is the condition's). Returns the change's posture and its drift's.
+pub(crate) fn of_condition(added: bool) -> (Posture, Posture) {
+    if added {
+        (
+            Posture::new(
+                Effect::Strengthens,
+                "ABAC condition added: access narrowed",
+                &[],
+            ),
+            Posture::new(
+                Effect::Weakens,
+                "ABAC condition dropped: access widened",
+                &[],
+            ),
+        )
+    } else {
+        (
+            Posture::neutral("ABAC condition changed"),
+            Posture::neutral("ABAC condition changed"),
+        )
+    }
+}
+
 pub(crate) fn of_convert(f: &AssignmentFacts) -> Posture {
     match f.kind {
         AssignmentKind::Eligible => Posture::new(

@@ -131,8 +131,9 @@ pub fn request_name(plan_seed: &str, meaning: &Meaning) -> String {
         .to_string()
 }
 
-/// Carries each declared ABAC condition into the ARM requests that create or update its assignment, so that a
-/// write never drops one (a removal needs none).
+/// Carries each ABAC condition into the ARM requests that create or update its assignment, so that a write never
+/// drops one (a removal needs none): the declared condition, else the one the tenant holds on that assignment (or,
+/// for a conversion, on the assignment of the other kind it replaces).
 pub(crate) fn add_conditions(
     changes: &mut [super::Change],
     desired: &crate::model::DesiredState,
@@ -163,7 +164,8 @@ pub(crate) fn add_conditions(
                     live.id_of(&a.principal)
                         .is_some_and(|id| id.eq_ignore_ascii_case(principal))
                 })
-                .and_then(|a| a.condition.clone());
+                .and_then(|a| a.condition.clone())
+                .or_else(|| held_condition(live, target, principal, *kind));
             if let (Some(cond), Some(props)) = (
                 condition,
                 op.body
@@ -171,10 +173,43 @@ pub(crate) fn add_conditions(
                     .and_then(|p| p.as_object_mut()),
             ) {
                 props.insert("condition".into(), cond.condition.into());
-                props.insert("conditionVersion".into(), cond.version.into());
+                // ARM returns a condition with its version; one read without it is written as the only version
+                // ARM accepts.
+                let version = if cond.version.is_empty() {
+                    "2.0".to_string()
+                } else {
+                    cond.version
+                };
+                props.insert("conditionVersion".into(), version.into());
             }
         }
     }
+}
+
+/// The condition the tenant holds on a principal's direct assignment of a target: of this kind, else of the other.
+fn held_condition(
+    live: &crate::model::LiveState,
+    target: &crate::model::TargetKey,
+    principal: &str,
+    kind: AssignmentKind,
+) -> Option<crate::model::AbacCondition> {
+    let held = |k: AssignmentKind| {
+        live.assignments.iter().find(|a| {
+            &a.target == target
+                && a.kind == k
+                && a.principal_id.eq_ignore_ascii_case(principal)
+                && a.member_type
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case("Direct"))
+        })
+    };
+    let other = match kind {
+        AssignmentKind::Eligible => AssignmentKind::Active,
+        AssignmentKind::Active => AssignmentKind::Eligible,
+    };
+    held(kind)
+        .or_else(|| held(other))
+        .and_then(|a| a.condition.clone())
 }
 
 /// Gives every ARM schedule request of a plan its final name, from the plan's clock (`read_at`) and its meaning.

@@ -3,8 +3,8 @@
 //! warnings and notes.
 
 use super::{
-    Item, change_target, count, dates, drift_weakened, kind_title, list_diff, principal, show,
-    target_name, wants_list_layout, what,
+    Item, change_target, condition, count, dates, drift_weakened, kind_title, list_diff, principal,
+    show, target_name, wants_list_layout, what,
 };
 use crate::plan::{
     Cause, Change, Effect, FieldChange, Note, NoteSeverity, Plan, PlanError, Posture,
@@ -250,10 +250,13 @@ fn section(title: &str, changes: &[&Change]) -> Vec<String> {
 }
 
 fn row(c: &Change) -> String {
-    let change = match dates(c) {
+    let mut change = match dates(c) {
         Some(d) => format!("{} {}", what_md(c), text(&d)),
         None => what_md(c),
     };
+    if let Some(condition) = condition(c) {
+        change.push_str(&format!(" · condition: {}", code(&condition)));
+    }
     let cells = [
         code(c.action.sign()),
         cell(&change_target(c)),

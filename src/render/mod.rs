@@ -177,11 +177,34 @@ fn dates(c: &Change) -> Option<String> {
         Action::UpdateRule => None,
         Action::Create | Action::Convert => Some(until(&c.after)),
         Action::Remove => Some(until(&c.before)),
+        // A change of its ABAC condition alone leaves the dates as they are.
+        Action::Update if end_of(&c.before) == end_of(&c.after) => None,
         Action::Update => Some(format!(
             "{} → {}",
             end_or_permanent(&c.before),
             end_or_permanent(&c.after)
         )),
+    }
+}
+
+/// An Azure assignment change's ABAC condition: the one it writes or removes, or `before → after` when it changes
+/// (`none` for no condition).
+fn condition(c: &Change) -> Option<String> {
+    let of = |v: &Value| {
+        v.get("condition")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let (before, after) = (of(&c.before), of(&c.after));
+    match c.action {
+        Action::Update if before != after => Some(format!(
+            "{} → {}",
+            before.as_deref().unwrap_or("none"),
+            after.as_deref().unwrap_or("none")
+        )),
+        Action::Update => None,
+        Action::Remove => before,
+        _ => after,
     }
 }
 
@@ -196,6 +219,7 @@ fn kind_title(kind: NoteKind) -> &'static str {
         NoteKind::NotManaged => "Assignments pimctl does not manage",
         NoteKind::Unreadable => "Targets left alone: their policy could not be read",
         NoteKind::UnmanagedReview => "Access reviews pimctl does not manage",
+        NoteKind::KeptCondition => "ABAC conditions kept (held in the tenant, not declared)",
     }
 }
 

@@ -2,8 +2,8 @@
 //! notes, then one summary line.
 
 use super::{
-    Item, change_target, count, dates, drift_weakened, kind_title, list_diff, mixed_causes,
-    principal, show, target_name, wants_list_layout, what,
+    Item, change_target, condition, count, dates, drift_weakened, kind_title, list_diff,
+    mixed_causes, principal, show, target_name, wants_list_layout, what,
 };
 use crate::model::TargetKey;
 use crate::plan::{
@@ -179,6 +179,9 @@ fn change(c: &Change, mark_drift: bool, paint: Paint) -> Vec<String> {
             paint.bold_red("! drift weakened posture:"),
             why(&c.drift_posture)
         ));
+    }
+    if let Some(condition) = condition(c) {
+        lines.push(format!("      condition: {condition}"));
     }
     if !c.fields.is_empty() {
         for f in &c.fields {
