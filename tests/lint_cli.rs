@@ -83,8 +83,9 @@ fn contoso_declared_passes_with_its_waivers() {
 /// `lint --live` on the emulator reports exactly the drift seeded in `examples/contoso/tenant.yaml` that lint judges:
 /// the permanent Global Administrator made in the portal from a synchronized account (drift 1), approval switched
 /// off for Privileged Role Administrator (drift 2) and for Tier0-Operators' members (drift 5), and the same
-/// synchronized account made an owner of Tier0-Operators, which holds Privileged Role Administrator (drift 6). Each
-/// is a live finding the declaration fixes.
+/// synchronized account made an owner of Tier0-Operators, which holds Privileged Role Administrator (drift 6), and
+/// Security Administrator's access review deleted in the portal (drift 7; its other reviews were all answered, so
+/// PIM070's live half finds none unanswered). Each is a live finding the declaration fixes.
 #[test]
 fn contoso_live_on_the_emulator_shows_exactly_the_seeded_drift() {
     let (code, out, err) = pimctl(&["lint", "examples/contoso", "--live", "--emulator"]);
@@ -122,6 +123,7 @@ fn contoso_live_on_the_emulator_shows_exactly_the_seeded_drift() {
         "PIM025 Tier0-Operators (owner) yusuf.portal@contoso.com",
         "PIM026 Tier0-Operators (owner) yusuf.portal@contoso.com",
         "PIM030 Privileged Role Administrator -",
+        "PIM070 Security Administrator -",
     ]
     .map(String::from)
     .into();

@@ -148,9 +148,12 @@ async fn lint_live(dir: &Path, options: Options) -> Report {
     let desired = load(&policies);
     let client = client(&em);
     let at = em.with_state(|s| s.now());
-    let state = pimctl::observe::read_tenant(&client, &[&desired], at)
+    let mut state = pimctl::observe::read_tenant(&client, &[&desired], at)
         .await
         .expect("the tenant reads");
+    let activity = pimctl::observe::reviews::read_activity(&client, &mut state)
+        .await
+        .expect("the reviews read");
     let extra = lint::licence::groups_to_count(&desired, &state);
     let members = pimctl::observe::read_members(&client, &state, &extra)
         .await
@@ -166,6 +169,7 @@ async fn lint_live(dir: &Path, options: Options) -> Report {
             state: &state,
             members: &members,
             licences: Some(&licences),
+            review_activity: &activity,
         }),
         state.read_at,
         options,
@@ -511,4 +515,88 @@ fn group_blocks_are_judged_as_the_roles_their_groups_hold() {
             "error PIM010: the tenant declares 5 Global Administrators (counting 1 group owner); the cis profile wants 2 to 4 @ groups.yaml:16 directory_roles.\"Global Administrator\".eligible"
         ]
     );
+}
+
+/// PIM070's live half costs the definitions' one list, then one `$batch` per 20 reviews for their instances and one
+/// per 20 reviews with an ended instance for that instance's decisions: 25 reviews of Global Administrator, of which
+/// 21 have ended instances (one answered by Olivia) and 4 began yesterday, give 1 list page and 2 + 2 `$batch`, and
+/// 20 unanswered reviews.
+#[tokio::test]
+async fn the_live_half_of_pim070_reads_two_batches_per_20_reviews() {
+    let mut seed = String::from(
+        "eligible:\n  - {role: Global Administrator, user: alice.admin@contoso.com}\naccess_reviews:\n",
+    );
+    for i in 0..25 {
+        let (created, answered) = match i {
+            0 => ("2026-06-01", ", answered_by: olivia.ciso@contoso.com"),
+            21.. => ("2026-11-20", ""),
+            _ => ("2026-06-01", ""),
+        };
+        seed.push_str(&format!(
+            "  - {{role: Global Administrator, display_name: \"GA review {i}\", reviewers: [{{group: Tier0-Owners}}], \
+             settings: {{instanceDurationInDays: 4}}, created: {created}T09:00:00Z{answered}}}\n"
+        ));
+    }
+    let em = emulator_from_yaml(&fresh_with(&seed), &Setup::default()).await;
+    let desired = load(&root().join("tests/lint/live/policies.yaml"));
+    let client = client(&em);
+    let at = em.with_state(|s| s.now());
+    let mut state = pimctl::observe::read_tenant(&client, &[&desired], at)
+        .await
+        .unwrap();
+    assert!(
+        !state.reviews_read,
+        "nothing declares a review: plan's read lists none"
+    );
+    em.reset_stats();
+    let activity = pimctl::observe::reviews::read_activity(&client, &mut state)
+        .await
+        .unwrap();
+    let stats = em.stats();
+    let count = |f: &dyn Fn(&str) -> bool| -> u64 {
+        stats
+            .routes
+            .iter()
+            .filter(|(k, _)| f(k))
+            .map(|(_, n)| *n)
+            .sum()
+    };
+    let batches = count(&|k| k.starts_with("POST") && k.contains("$batch"));
+    let instances = count(&|k| k.ends_with("/instances"));
+    let decisions = count(&|k| k.ends_with("/decisions"));
+    let lists = count(&|k| k.ends_with("/accessReviews/definitions"));
+    assert_eq!(
+        (lists, batches, instances, decisions),
+        (1, 2 + 2, 25, 21),
+        "{:#?}",
+        stats.routes
+    );
+    assert_eq!(stats.total, lists + batches + instances + decisions);
+    assert_eq!(activity.len(), 21);
+    let answered: Vec<&str> = activity
+        .iter()
+        .filter(|a| !a.unanswered())
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(answered, ["GA review 0"]);
+    assert!(activity.iter().all(|a| a.decisions == 1));
+
+    let members = lint::Members::new();
+    let report = lint::lint(
+        &desired,
+        Some(LiveInput {
+            state: &state,
+            members: &members,
+            licences: None,
+            review_activity: &activity,
+        }),
+        state.read_at,
+        Options::default(),
+    );
+    let unanswered = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "PIM070" && f.message.contains("not one decision by a reviewer"))
+        .count();
+    assert_eq!(unanswered, 20, "{:#?}", report.findings);
 }

@@ -624,6 +624,9 @@ pub struct ReviewSeed {
     /// `createdDateTime`; default: 90 days before the clock's start.
     pub created: Option<Dt>,
     pub id: Option<String>,
+    /// A user (UPN or id) who answered every instance that has started, approving each principal it reviewed.
+    /// Default: nobody answers, and the instances end with no decision but the default one.
+    pub answered_by: Option<String>,
 }
 
 /// A reviewer in the seed: `alice@contoso.com`, `{user: ...}`, `{group: ...}`, or `managers`.
@@ -736,9 +739,17 @@ pub fn decisions(
         .and_then(|s| s.default_decision())
         .filter(|_| ended);
     let applied = ended && settings.and_then(|s| s.auto_apply_decisions_enabled) == Some(true);
-    let decision = match default {
-        Some(DefaultDecision::Approve) => "Approve",
-        Some(DefaultDecision::Deny) => "Deny",
+    // A seeded reviewer answers each instance on its first day, approving everyone.
+    let reviewer = def
+        .id
+        .as_deref()
+        .and_then(|id| st.review_answers.get(id))
+        .and_then(|id| st.user(id).map(|u| (id, u)))
+        .filter(|_| now >= o.start);
+    let decision = match (reviewer, default) {
+        (Some(_), _) => "Approve",
+        (None, Some(DefaultDecision::Approve)) => "Approve",
+        (None, Some(DefaultDecision::Deny)) => "Deny",
         _ => "NotReviewed",
     };
     let by = |name: &str| UserIdentity {
@@ -778,23 +789,32 @@ pub fn decisions(
             } else {
                 "groups"
             };
-            let reviewed_by_system = decision != "NotReviewed";
+            let reviewed_by_system = reviewer.is_none() && decision != "NotReviewed";
+            let answered_at = (o.start + chrono::Duration::hours(1)).min(o.end);
             AccessReviewInstanceDecisionItem {
                 id: Some(det_uuid(&[&instance_id, "decision", &p])),
                 access_review_id: Some(instance_id.clone()),
                 decision: Nullable::Value(decision.into()),
                 recommendation: Nullable::Value("NoInfoAvailable".into()),
                 justification: Nullable::Value(String::new()),
-                reviewed_date_time: if reviewed_by_system {
-                    Nullable::Value(o.end)
-                } else {
-                    Nullable::Null
+                reviewed_date_time: match (reviewer, reviewed_by_system) {
+                    (Some(_), _) => Nullable::Value(answered_at),
+                    (None, true) => Nullable::Value(o.end),
+                    (None, false) => Nullable::Null,
                 },
-                reviewed_by: Nullable::Value(by(if reviewed_by_system {
-                    "AAD Access Reviews"
-                } else {
-                    ""
-                })),
+                reviewed_by: Nullable::Value(match reviewer {
+                    Some((id, u)) => UserIdentity {
+                        id: Nullable::Value(id.clone()),
+                        display_name: u.display_name.clone().into(),
+                        user_principal_name: u.user_principal_name.clone().into(),
+                        ..Default::default()
+                    },
+                    None => by(if reviewed_by_system {
+                        "AAD Access Reviews"
+                    } else {
+                        ""
+                    }),
+                }),
                 applied_date_time: if applied {
                     Nullable::Value(o.end)
                 } else {
@@ -942,6 +962,12 @@ pub fn seed_reviews(st: &mut State, seeds: &[ReviewSeed], now: Dt) -> Result<(),
                 .map_err(|_| fail(format!("id '{g}' is not a GUID")))?,
             None => det_uuid(&[&st.tenant_id, "accessReview", &i.to_string()]),
         };
+        if let Some(u) = &r.answered_by {
+            let reviewer = resolve_principal(st, u)
+                .filter(|id| st.user(id).is_some())
+                .ok_or_else(|| fail(format!("answered_by: '{u}' is not a user of this seed")))?;
+            st.review_answers.insert(id.clone(), reviewer);
+        }
         let by = creator(st, &Caller::App);
         st.access_reviews
             .push(normalise(&body, &id, created, created, by));

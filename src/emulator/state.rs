@@ -279,6 +279,10 @@ pub struct State {
     /// Access review definitions, as Graph answers them (see `emulator::reviews`).
     #[serde(default)]
     pub access_reviews: Vec<crate::graph::review::AccessReviewScheduleDefinition>,
+    /// Who answered a review's instances (definition id → reviewer's user id), seeded: the emulator has no
+    /// reviewer, so without an entry nobody answers (see `emulator::reviews::decisions`).
+    #[serde(default)]
+    pub review_answers: std::collections::BTreeMap<String, String>,
     /// Source of new ids (deterministic).
     pub counter: u64,
     /// Azure resources and their PIM state (ARM).
@@ -316,6 +320,7 @@ impl State {
             schedules: vec![],
             subscribed_skus: vec![],
             access_reviews: vec![],
+            review_answers: Default::default(),
             counter: 0,
             arm: Default::default(),
         };

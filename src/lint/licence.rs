@@ -208,6 +208,7 @@ mod tests {
                 state: &live,
                 members: &Members::new(),
                 licences: Some(&facts),
+                review_activity: &[],
             }),
             live.read_at,
             Options::default(),

@@ -315,6 +315,8 @@ pub struct LiveInput<'a> {
     pub members: &'a Members,
     /// The licence facts (PIM099), when the subscriptions were asked for.
     pub licences: Option<&'a licence::LicenceFacts>,
+    /// What the tenant's reviews' last ended instances held (PIM070), when they were read.
+    pub review_activity: &'a [crate::model::ReviewActivity],
 }
 
 /// Runs every rule over the declaration and, when given, the tenant. `now` is the declaration's clock (the tenant's
@@ -333,6 +335,19 @@ pub fn lint(
         let mut after = view::after(desired, l.state, l.members);
         before.licences = l.licences.cloned();
         after.licences = l.licences.cloned();
+        before.review_activity = l.review_activity.to_vec();
+        // Applying the declaration leaves a review's past instances as they are, unless it removes the review.
+        after.review_activity = l
+            .review_activity
+            .iter()
+            .filter(|a| {
+                after
+                    .reviewed
+                    .as_ref()
+                    .is_none_or(|r| r.contains(&a.target))
+            })
+            .cloned()
+            .collect();
         let mut live_findings = Vec::new();
         run(&before, options, &mut live_findings, |r| {
             r != Reads::Declared

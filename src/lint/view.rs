@@ -8,7 +8,7 @@ pub use super::groups::{Grant, GroupFacts};
 use crate::catalog;
 use crate::model::{
     AccessReview, AssignmentKind, DesiredState, LivePrincipal, LiveState, Origin, PolicySettings,
-    PrincipalKind, PrincipalRef, RoleKey, RoleRef, TargetKey, TargetRef,
+    PrincipalKind, PrincipalRef, ReviewActivity, RoleKey, RoleRef, TargetKey, TargetRef,
 };
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -179,6 +179,11 @@ pub struct View {
     pub now: DateTime<Utc>,
     /// The licence PIM depends on (PIM099), on the tenant's halves when the subscriptions were read.
     pub licences: Option<super::licence::LicenceFacts>,
+    /// On the tenant's halves, when its access reviews were read: the targets that have one (whether or not the
+    /// language can say what it does, so `access_review` may be `None` for them). `None`: not known.
+    pub reviewed: Option<std::collections::BTreeSet<TargetKey>>,
+    /// On the tenant's halves: what each review's last ended instance held (PIM070), when it was read.
+    pub review_activity: Vec<ReviewActivity>,
 }
 
 impl View {
@@ -257,6 +262,8 @@ pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
     let mut view = View {
         half: Half::Declared,
         licences: None,
+        reviewed: None,
+        review_activity: vec![],
         roles,
         groups,
         protected: desired
@@ -385,12 +392,24 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
     let mut view = View {
         half: Half::Live,
         licences: None,
+        reviewed: live
+            .reviews_read
+            .then(|| live.reviews.iter().map(|r| r.target.clone()).collect()),
+        review_activity: vec![],
         roles,
         groups: BTreeMap::new(),
         protected: protected(desired, &look),
         now: live.read_at,
     };
     view.groups = super::groups::live_blocks(desired, live, &|id| look.by_id(id));
+    // Each target's review as the language would declare it (the first the language can say exactly).
+    for role in view.roles.values_mut().chain(view.groups.values_mut()) {
+        role.access_review = live
+            .reviews
+            .iter()
+            .filter(|r| r.target == role.target)
+            .find_map(|r| crate::observe::reviews::observed_review(&r.definition).ok());
+    }
     super::groups::link_grants(&mut view);
     view
 }
@@ -444,7 +463,17 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
             role.origins = o.clone();
         }
         role.policy = d.policy.merge_over(&role.policy);
-        role.access_review = d.access_review.clone();
+        // A declared review replaces the tenant's; `access_review: none` removes it; saying nothing leaves it.
+        if d.access_review.is_some() || d.no_access_review.is_some() {
+            role.access_review = d.access_review.clone();
+            if let Some(reviewed) = &mut view.reviewed {
+                if d.access_review.is_some() {
+                    reviewed.insert(role.target.clone());
+                } else {
+                    reviewed.remove(&role.target);
+                }
+            }
+        }
         for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
             let Some(list) = d.assignments(kind) else {
                 continue;

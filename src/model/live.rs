@@ -169,6 +169,31 @@ pub struct LiveReview {
     pub definition: crate::graph::review::AccessReviewScheduleDefinition,
 }
 
+/// What the last ended instance of a live review held: whether anyone answered it (`lint --live`, PIM070). A plan
+/// never reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewActivity {
+    /// What the review reviews.
+    pub target: TargetKey,
+    /// The definition's id and display name.
+    pub definition: String,
+    pub name: String,
+    /// The instance's id, and when it ended.
+    pub instance: String,
+    pub ended: DateTime<Utc>,
+    /// Its decision items: one per principal it reviewed.
+    pub decisions: usize,
+    /// Those a reviewer decided: neither `NotReviewed` nor the default decision the service applied itself.
+    pub answered: usize,
+}
+
+impl ReviewActivity {
+    /// Someone was to be reviewed and nobody answered.
+    pub fn unanswered(&self) -> bool {
+        self.decisions > 0 && self.answered == 0
+    }
+}
+
 /// Everything a plan is computed from on the tenant side.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LiveState {

@@ -10,13 +10,10 @@ use super::{
     PlanError, PlanErrorCode, fingerprint, posture, wire,
 };
 use crate::graph::review::pim_scope::{self, ReviewedTarget};
-use crate::graph::review::{
-    AccessReviewScheduleDefinition, AccessReviewScheduleSettings, RecurrencePatternType,
-    ReviewerTarget, reviewer_target,
-};
+use crate::graph::review::{AccessReviewScheduleDefinition, ReviewerTarget, reviewer_target};
 use crate::model::{
-    AccessReview, AssignmentKind, Cadence, CadenceUnit, DefaultDecision, LiveReview, PrincipalKind,
-    PrincipalRef, ReviewSetting as S, ReviewedAssignments, Reviewer, Setting,
+    AccessReview, AssignmentKind, DefaultDecision, LiveReview, PrincipalKind, PrincipalRef,
+    ReviewSetting as S, ReviewedAssignments, Reviewer, Setting,
 };
 use serde_json::{Value, json};
 
@@ -152,7 +149,7 @@ impl Context<'_> {
             },
             _ => ReviewedAssignments::Both,
         };
-        let every = match live_cadence(&settings) {
+        let every = match crate::observe::reviews::live_cadence(&settings) {
             None => Value::Null,
             Some(Ok(c)) => json!(c.to_string()),
             Some(Err(other)) => json!(other),
@@ -195,27 +192,6 @@ impl Context<'_> {
             field(S::Reminders, flag(settings.reminder_notifications_enabled)),
         ]
     }
-}
-
-/// A live review's cadence: `Ok` for the two recurrences reviews support, `Err(name)` for anything else.
-fn live_cadence(s: &AccessReviewScheduleSettings) -> Option<Result<Cadence, String>> {
-    let pattern = s.recurrence.value()?.pattern.value();
-    let Some(pattern) = pattern else {
-        return Some(Err("once".into()));
-    };
-    let interval = u32::try_from(pattern.interval.unwrap_or(1)).unwrap_or(0);
-    Some(match pattern.kind.value() {
-        Some(RecurrencePatternType::Weekly) => Ok(Cadence {
-            interval,
-            unit: CadenceUnit::Week,
-        }),
-        Some(RecurrencePatternType::AbsoluteMonthly) => Ok(Cadence {
-            interval,
-            unit: CadenceUnit::Month,
-        }),
-        Some(other) => Err(format!("{} every {interval}", other.as_str())),
-        None => Err("once".into()),
-    })
 }
 
 /// Reviewer scopes as pimctl compares them (`./owners` and queries it cannot read are left out).

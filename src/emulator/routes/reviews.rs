@@ -150,7 +150,9 @@ pub(super) fn handle(
         }
         (Route::ReviewDefinition(id), _) => {
             let i = find(st, id)?;
-            st.access_reviews.remove(i);
+            if let Some(gone) = st.access_reviews.remove(i).id {
+                st.review_answers.remove(&gone);
+            }
             Ok(GraphResponse::no_content())
         }
         (Route::ReviewInstances(id), _) => {
