@@ -2,7 +2,7 @@
 //! before the tenant changed is refused.
 
 mod planning;
-use pimctl::apply::{self, ApplyOptions, Outcome};
+use pimctl::apply::{self, Outcome};
 use pimctl::graph::ScheduleRequestAction;
 use pimctl::observe::read_tenant;
 use pimctl::plan::{self, Meaning, Operation, PlanOptions};
@@ -12,7 +12,7 @@ fn writes(stats: &pimctl::emulator::Stats) -> u64 {
     stats
         .routes
         .iter()
-        .filter(|(k, _)| k.starts_with("POST") || k.starts_with("PATCH"))
+        .filter(|(k, _)| k.starts_with("POST") || k.starts_with("PATCH") || k.starts_with("PUT"))
         .map(|(_, n)| n)
         .sum()
 }
@@ -22,40 +22,67 @@ async fn apply_then_plan_shows_no_changes_and_a_second_apply_writes_nothing() {
     let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
     let desired = desired(CONTOSO, &em);
     let client = client(&em);
-    let now = em.with_state(|s| s.now());
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let live = read_live(&em, &desired).await;
     let p = plan::build(&desired, &live, &PlanOptions::default());
     // Three changes of directory roles, two of Tier0-Operators (approval of member activations switched back on in
-    // the member policy, not the owner one, and the owner made in the portal removed), and two access reviews
-    // (Exchange Administrator's put back to its declared default decision, Security Administrator's created again).
+    // the member policy, not the owner one, and the owner made in the portal removed), two access reviews
+    // (Exchange Administrator's put back to its declared default decision, Security Administrator's created again),
+    // and Azure's two drifts: the redeployed app-rg's Contributor policy and eligibilities restored, and the Owner
+    // made in the portal removed.
+    let rg =
+        "Contributor @ /subscriptions/c0150000-0000-4000-8000-000000000001/resourceGroups/app-rg";
     assert_eq!(
         lines(&p),
         [
-            "update_rule Privileged Role Administrator Approval_EndUser_Assignment",
-            "update_rule Tier0-Operators Approval_EndUser_Assignment",
-            "create Exchange Administrator mallory.contractor@contoso.com",
-            "update Exchange Administrator ",
-            "create Security Administrator ",
-            "remove Global Administrator yusuf.portal@contoso.com",
-            "remove Tier0-Operators yusuf.portal@contoso.com",
+            format!("update_rule {rg} Expiration_EndUser_Assignment"),
+            format!("update_rule {rg} Enablement_EndUser_Assignment"),
+            format!("update_rule {rg} Expiration_Admin_Assignment"),
+            format!("update_rule {rg} Enablement_Admin_Assignment"),
+            format!("update_rule {rg} Notification_Admin_EndUser_Assignment"),
+            "update_rule Privileged Role Administrator Approval_EndUser_Assignment".into(),
+            "update_rule Tier0-Operators Approval_EndUser_Assignment".into(),
+            format!("create {rg} grace.apps@contoso.com"),
+            format!("create {rg} trent.apps@contoso.com"),
+            "create Exchange Administrator mallory.contractor@contoso.com".into(),
+            "update Exchange Administrator ".into(),
+            "create Security Administrator ".into(),
+            "remove Global Administrator yusuf.portal@contoso.com".into(),
+            "remove Owner @ /subscriptions/c0150000-0000-4000-8000-000000000001 yusuf.portal@contoso.com"
+                .into(),
+            "remove Tier0-Operators yusuf.portal@contoso.com".into(),
         ]
     );
-    assert_eq!(p.changes[1].key.target().role.0, "member");
-    assert_eq!(p.changes[6].key.target().role.0, "owner");
+    assert_eq!(p.changes[6].key.target().role.0, "member");
+    assert_eq!(p.changes[14].key.target().role.0, "owner");
     assert!(apply::stale_objects(&p, &live).is_empty());
 
     let mut seen = vec![];
-    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |r| {
+    let report = apply::apply(&client, &p, &apply_options(&em), &mut |r| {
         seen.push(r.outcome)
     })
     .await;
-    assert_eq!(seen, [Outcome::Applied; 7], "{report:#?}");
+    assert_eq!(seen, [Outcome::Applied; 15], "{report:#?}");
     assert!(!report.failed());
     // Every write is in the record, with the plan's id in the justification it sent.
     let sent: Vec<_> = report.changes.iter().flat_map(|c| &c.sent).collect();
-    assert_eq!(sent.len(), 7);
+    assert_eq!(sent.len(), 15);
     assert!(sent.iter().all(|s| s.status == "ok"));
-    // The reviews: the changed one put whole to its definition, the deleted one posted to the list.
+    // Azure's writes: a PATCH of the redeployed policy per rule, a PUT of a schedule request per assignment.
+    let azure: Vec<_> = sent
+        .iter()
+        .filter(|s| s.path.contains("Microsoft.Authorization"))
+        .map(|s| s.method)
+        .collect();
+    assert_eq!(
+        azure,
+        [
+            "PATCH", "PATCH", "PATCH", "PATCH", "PATCH", "PUT", "PUT", "PUT"
+        ]
+    );
+    let sent: Vec<_> = sent
+        .into_iter()
+        .filter(|s| !s.path.contains("Microsoft.Authorization"))
+        .collect();
     let review = |i: usize| (sent[i].method, sent[i].path.as_str());
     assert_eq!(review(3).0, "PUT");
     assert!(
@@ -74,7 +101,7 @@ async fn apply_then_plan_shows_no_changes_and_a_second_apply_writes_nothing() {
             .starts_with(&format!("pimctl apply {}:", p.id))
     );
 
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let live = read_live(&em, &desired).await;
     let again = plan::build(&desired, &live, &PlanOptions::default());
     assert!(again.changes.is_empty(), "{:#?}", lines(&again));
     // The activation in progress is still there, untouched.
@@ -86,7 +113,7 @@ async fn apply_then_plan_shows_no_changes_and_a_second_apply_writes_nothing() {
     assert_eq!(activations, 1, "{:?}", again.notes);
 
     em.reset_stats();
-    let report = apply::apply(&client, &again, &ApplyOptions::default(), &mut |_| {}).await;
+    let report = apply::apply(&client, &again, &apply_options(&em), &mut |_| {}).await;
     assert!(report.changes.is_empty());
     assert_eq!(writes(&em.stats()), 0);
 }
@@ -96,12 +123,14 @@ async fn a_plan_made_before_the_tenant_changed_is_stale() {
     let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
     let desired = desired(CONTOSO, &em);
     let client = client(&em);
-    let now = em.with_state(|s| s.now());
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let live = read_live(&em, &desired).await;
     let p = plan::build(&desired, &live, &PlanOptions::default());
 
+    let at = |line: &str| lines(&p).iter().position(|l| l == line).unwrap();
+    let ga = at("remove Global Administrator yusuf.portal@contoso.com");
+    let tier0_members = at("update_rule Tier0-Operators Approval_EndUser_Assignment");
     // Someone removes yusuf's Global Administrator assignment by hand after the plan was made.
-    let yusuf = p.changes[5].principal.as_ref().unwrap().id.clone();
+    let yusuf = p.changes[ga].principal.as_ref().unwrap().id.clone();
     let body = serde_json::json!({
         "action": "adminRemove", "principalId": yusuf,
         "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10", "directoryScopeId": "/",
@@ -115,7 +144,7 @@ async fn a_plan_made_before_the_tenant_changed_is_stale() {
         .await
         .unwrap();
     // And switches approval of Tier0-Operators' member activations back on in the portal.
-    let group = p.changes[1].key.target().scope.clone();
+    let group = p.changes[tier0_members].key.target().scope.clone();
     let assignments: Vec<serde_json::Value> = client
         .list_all(&format!(
             "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '{group}' and scopeType eq 'Group' and roleDefinitionId eq 'member'"
@@ -123,7 +152,7 @@ async fn a_plan_made_before_the_tenant_changed_is_stale() {
         .await
         .unwrap();
     let policy = assignments[0]["policyId"].as_str().unwrap();
-    let mut rule = p.changes[1].operations[0].body.clone();
+    let mut rule = p.changes[tier0_members].operations[0].body.clone();
     rule["setting"]["isApprovalRequired"] = true.into();
     let _: Option<serde_json::Value> = client
         .patch_json(
@@ -133,7 +162,7 @@ async fn a_plan_made_before_the_tenant_changed_is_stale() {
         .await
         .unwrap();
 
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let live = read_live(&em, &desired).await;
     let stale = apply::stale_objects(&p, &live);
     assert_eq!(stale.len(), 2, "{stale:#?}");
     let mut what: Vec<(String, &str)> = stale
@@ -169,10 +198,7 @@ async fn a_plan_made_before_the_tenant_changed_is_stale() {
 async fn a_plan_file_that_removes_a_break_glass_account_is_refused() {
     let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
     let desired = desired(CONTOSO, &em);
-    let client = client(&em);
-    let live = read_tenant(&client, &[&desired], em.with_state(|s| s.now()))
-        .await
-        .unwrap();
+    let live = read_live(&em, &desired).await;
     let mut p = plan::build(&desired, &live, &PlanOptions::default());
     // Hand-edit the plan: point yusuf's removals (from Global Administrator, and from Tier0-Operators' owners) at a
     // break-glass account.
@@ -183,7 +209,17 @@ async fn a_plan_file_that_removes_a_break_glass_account_is_refused() {
         .unwrap()
         .id
         .clone();
-    for i in [5, 6] {
+    let removals: Vec<usize> = lines(&p)
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.ends_with("yusuf.portal@contoso.com")
+                && (l.contains("Global Administrator") || l.contains("Tier0-Operators"))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(removals.len(), 2);
+    for i in removals {
         let op = &mut p.changes[i].operations[0];
         if let pimctl::plan::Meaning::Assignment { principal, .. } = &mut op.meaning {
             *principal = bg.to_lowercase();
@@ -227,7 +263,7 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
                 "no convergence after 12 rounds at {seed_fail_rate}"
             );
             // A read can fail for good too; the next round reads again.
-            let Ok(live) = read_tenant(&client, &[&desired], now).await else {
+            let Ok(live) = try_read_live(&em, &desired).await else {
                 continue;
             };
             let p = plan::build(&desired, &live, &PlanOptions::default());
@@ -235,7 +271,7 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
             if p.changes.is_empty() {
                 break;
             }
-            let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+            let report = apply::apply(&client, &p, &apply_options(&em), &mut |_| {}).await;
             writes_recorded += report.changes.iter().map(|c| c.sent.len()).sum::<usize>();
             records.extend(report.changes.into_iter().flat_map(|c| c.sent));
         }
@@ -294,6 +330,38 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
                 );
             }
         });
+        // Azure too: one schedule per principal, role, scope and kind, and every ARM request the emulator carried
+        // out is in the record (a resent PUT carries the plan's name, so ARM answers it as the same request).
+        let mut seen = std::collections::BTreeSet::new();
+        let arm_requests = em.with_state(|s| {
+            for sch in &s.arm.schedules {
+                assert!(
+                    seen.insert((
+                        sch.principal_id.to_lowercase(),
+                        sch.role.to_lowercase(),
+                        sch.scope.to_lowercase(),
+                        format!("{:?}", sch.level)
+                    )),
+                    "duplicate Azure schedule {sch:?}"
+                );
+            }
+            s.arm
+                .requests
+                .iter()
+                .map(|r| r.name.to_lowercase())
+                .collect::<Vec<_>>()
+        });
+        // Contoso's Azure eligibilities: alice and carol at Contoso Prod, grace and trent at app-rg and at Contoso Dev.
+        assert_eq!(seen.len(), 6, "{seen:?}");
+        assert_eq!(arm_requests.len(), 6, "{arm_requests:?}");
+        for name in &arm_requests {
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r.path.to_lowercase().ends_with(&format!("/{name}"))),
+                "an ARM request missing from the record: {name}"
+            );
+        }
         // The groups were written too: their members and owners as declared, each in its own policy. Counted as
         // distinct writes (action, principal, access, group) whatever their answer: which answers the faults lose
         // depends on the order of the plan's changes, and a write whose answer was lost is not sent again; the loop
@@ -306,7 +374,7 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
         let groups_written = groups_written.len();
         assert!(groups_written >= 5, "{groups_written} group requests");
         // The break-glass accounts hold their permanent Global Administrator.
-        let live = read_tenant(&client, &[&desired], now).await.unwrap();
+        let live = read_live(&em, &desired).await;
         let ga = pimctl::catalog::well_known::GLOBAL_ADMINISTRATOR;
         for bg in [
             "bg-01@contoso.onmicrosoft.com",
@@ -334,8 +402,7 @@ async fn a_policy_that_allows_permanent_eligibility_is_applied_before_the_perman
         &em,
     );
     let client = client(&em);
-    let now = em.with_state(|s| s.now());
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let live = read_live(&em, &desired).await;
     let p = plan::build(&desired, &live, &PlanOptions::default());
     assert_eq!(
         lines(&p),
@@ -347,14 +414,14 @@ async fn a_policy_that_allows_permanent_eligibility_is_applied_before_the_perman
     // In the other order the tenant refuses the assignment, and the role's later change is skipped.
     let mut reversed = p.clone();
     reversed.changes.reverse();
-    let report = apply::apply(&client, &reversed, &ApplyOptions::default(), &mut |_| {}).await;
+    let report = apply::apply(&client, &reversed, &apply_options(&em), &mut |_| {}).await;
     let outcomes: Vec<Outcome> = report.changes.iter().map(|c| c.outcome).collect();
     assert_eq!(outcomes, [Outcome::Failed, Outcome::Skipped], "{report:#?}");
 
     // In the plan's order it goes through.
-    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    let report = apply::apply(&client, &p, &apply_options(&em), &mut |_| {}).await;
     assert!(!report.failed(), "{report:#?}");
-    let live = read_tenant(&client, &[&desired], now).await.unwrap();
+    let live = read_live(&em, &desired).await;
     assert!(
         plan::build(&desired, &live, &PlanOptions::default())
             .changes
@@ -404,7 +471,7 @@ async fn an_assignment_about_to_expire_is_extended_and_one_far_from_its_end_is_u
         "{p:#?}"
     );
 
-    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    let report = apply::apply(&client, &p, &apply_options(&em), &mut |_| {}).await;
     assert!(!report.failed(), "{report:#?}");
     let again = plan_against(&em, &desired).await;
     assert!(again.changes.is_empty(), "{:#?}", lines(&again));
@@ -464,7 +531,7 @@ async fn a_conversion_whose_removal_fails_leaves_the_new_assignment_in_place() {
         }
         other => panic!("the removal comes second: {other:?}"),
     }
-    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    let report = apply::apply(&client, &p, &apply_options(&em), &mut |_| {}).await;
     assert_eq!(report.changes[0].outcome, Outcome::Failed, "{report:#?}");
     assert!(report.failed());
     // heidi holds both for now, never neither; the next plan shows exactly the removal that is left.
@@ -493,7 +560,7 @@ async fn a_conversion_whose_creation_fails_sends_no_removal() {
         other => panic!("the creation comes first: {other:?}"),
     }
     em.reset_stats();
-    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    let report = apply::apply(&client, &p, &apply_options(&em), &mut |_| {}).await;
     assert_eq!(report.changes[0].outcome, Outcome::Failed, "{report:#?}");
     assert_eq!(
         report.changes[0].sent.len(),
@@ -523,7 +590,7 @@ async fn an_assignment_the_tenant_says_exists_counts_as_done_only_when_it_is_as_
     );
     // Graph refuses the active assignment beside the activation (RoleAssignmentExists). The activation is not what
     // was declared, so the change fails instead of counting as already done, and the next plan still shows it.
-    let report = apply::apply(&client, &p, &ApplyOptions::default(), &mut |_| {}).await;
+    let report = apply::apply(&client, &p, &apply_options(&em), &mut |_| {}).await;
     assert_eq!(report.changes[0].outcome, Outcome::Failed, "{report:#?}");
     assert!(
         report.changes[0]

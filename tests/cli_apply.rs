@@ -30,27 +30,27 @@ fn plan_apply_plan_converges_and_a_used_plan_is_stale() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("[1/7] update_rule Privileged Role Administrator: applied"),
+        text.contains("[6/15] update_rule Privileged Role Administrator: applied"),
         "{text}"
     );
     assert!(
-        text.contains("Apply complete: 7 applied, 0 already in state, 0 failed, 0 skipped."),
+        text.contains("Apply complete: 15 applied, 0 already in state, 0 failed, 0 skipped."),
         "{text}"
     );
     let audit: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(log).unwrap()).unwrap();
-    assert_eq!(audit["changes"].as_array().unwrap().len(), 7);
+    assert_eq!(audit["changes"].as_array().unwrap().len(), 15);
     // Without --policies, the plan was checked against the policy files it recorded.
     assert_eq!(
         audit["policy_check"],
-        "the 7 policy files the plan recorded"
+        "the 8 policy files the plan recorded"
     );
     assert_eq!(
-        audit["changes"][5]["sent"][0]["body"]["action"],
+        audit["changes"][12]["sent"][0]["body"]["action"],
         "adminRemove"
     );
     // The group's write is in the record as sent: PIM for Groups' request, for the owner.
-    let owner = &audit["changes"][6]["sent"][0];
+    let owner = &audit["changes"][14]["sent"][0];
     assert_eq!(
         owner["path"],
         "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
@@ -139,7 +139,11 @@ fn without_a_terminal_apply_needs_auto_approve() {
 
     let o = pimctl(&["apply", "examples/contoso", "--emulator", "--auto-approve"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(out(&o).contains("Apply complete: 7 applied"), "{}", out(&o));
+    assert!(
+        out(&o).contains("Apply complete: 15 applied"),
+        "{}",
+        out(&o)
+    );
 }
 
 #[test]
@@ -201,7 +205,11 @@ fn the_same_policies_spelt_another_way_are_the_same_policies() {
     let policies = format!("{}/./", copy.display());
     let o = pimctl(&[&["apply", plan, "--policies", &policies][..], &tenant[..]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(out(&o).contains("Apply complete: 7 applied"), "{}", out(&o));
+    assert!(
+        out(&o).contains("Apply complete: 15 applied"),
+        "{}",
+        out(&o)
+    );
 }
 
 #[test]
@@ -251,7 +259,11 @@ fn an_edited_plan_that_writes_another_object_is_refused() {
     // Nothing was written: the original plan still applies.
     let o = pimctl(&[&["apply", plan][..], &tenant[..]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(out(&o).contains("Apply complete: 7 applied"), "{}", out(&o));
+    assert!(
+        out(&o).contains("Apply complete: 15 applied"),
+        "{}",
+        out(&o)
+    );
 }
 
 #[test]
@@ -378,7 +390,7 @@ fn a_saved_plan_is_checked_against_its_recorded_policies_unless_explicitly_unsaf
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     assert!(
         out(&o).contains(
-            "cannot find the policy files the plan was made from: examples/contoso/groups.yaml, examples/contoso/protected.yaml"
+            "cannot find the policy files the plan was made from: examples/contoso/azure.yaml, examples/contoso/groups.yaml"
         ) && out(&o).contains("nothing was applied"),
         "{}",
         out(&o)
@@ -409,7 +421,11 @@ fn a_saved_plan_is_checked_against_its_recorded_policies_unless_explicitly_unsaf
         "{}",
         out(&o)
     );
-    assert!(out(&o).contains("Apply complete: 7 applied"), "{}", out(&o));
+    assert!(
+        out(&o).contains("Apply complete: 15 applied"),
+        "{}",
+        out(&o)
+    );
     let audit: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(log).unwrap()).unwrap();
     assert_eq!(audit["policy_check"], "skipped (--no-policy-check, unsafe)");

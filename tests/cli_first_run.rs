@@ -107,8 +107,9 @@ fn an_invalid_declaration_is_reported_in_the_requested_format() {
 
 /// `drift` reports drift: its header says so, and its summary counts how the tenant moved (Contoso's seeded drift:
 /// approval switched off on a role and on a group's members, a permanent Global Administrator and a permanent owner
-/// of Tier0-Operators, an access review deleted and one switched to approve weakened posture; the contractor's
-/// expired eligibility strengthened it), not how the changes would move it back.
+/// of Tier0-Operators, an access review deleted and one switched to approve, a permanent Owner of Contoso Prod and
+/// app-rg's Contributor policy reset by a redeploy weakened posture; the contractor's expired eligibility and the
+/// eligibilities app-rg's redeploy lost strengthened it), not how the changes would move it back.
 #[test]
 fn the_drift_report_says_drift_and_counts_the_drifts_direction() {
     let o = run(repo(), &["drift", "examples/contoso", "--emulator"]);
@@ -120,8 +121,8 @@ fn the_drift_report_says_drift_and_counts_the_drifts_direction() {
     );
     assert!(
         text.trim_end().ends_with(
-            "Drift: 7 changes to restore the declaration: 2 rule updates, 2 to create, 1 to update, 0 to convert, 2 to \
-             remove. Posture: the drift weakened 6, strengthened 1, neutral 0."
+            "Drift: 15 changes to restore the declaration: 7 rule updates, 4 to create, 1 to update, 0 to convert, 3 to \
+             remove. Posture: the drift weakened 12, strengthened 3, neutral 0."
         ),
         "{text}"
     );
@@ -138,12 +139,12 @@ fn the_drift_report_says_drift_and_counts_the_drifts_direction() {
     let md = stdout(&o);
     assert!(
         md.starts_with(
-            "### pimctl drift\n\n:warning: **Drift: 7 changes to restore the declaration; the drift weakened posture \
-             in 6.**"
+            "### pimctl drift\n\n:warning: **Drift: 15 changes to restore the declaration; the drift weakened posture \
+             in 12.**"
         ),
         "{md}"
     );
-    assert!(md.contains("| Drift weakened posture | 6 |"), "{md}");
+    assert!(md.contains("| Drift weakened posture | 12 |"), "{md}");
     let o = run(
         repo(),
         &[
@@ -157,7 +158,7 @@ fn the_drift_report_says_drift_and_counts_the_drifts_direction() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
         v["summary"]["drift_posture"],
-        serde_json::json!({"weakened": 6, "strengthened": 1, "neutral": 0})
+        serde_json::json!({"weakened": 12, "strengthened": 3, "neutral": 0})
     );
     // `plan` of the same tenant counts the changes' own direction, and says plan.
     let o = run(repo(), &["plan", "examples/contoso", "--emulator"]);
@@ -167,7 +168,7 @@ fn the_drift_report_says_drift_and_counts_the_drifts_direction() {
         "{text}"
     );
     assert!(
-        text.contains("Posture: 1 weaken, 6 strengthen, 0 neutral."),
+        text.contains("Posture: 1 weaken, 12 strengthen, 2 neutral."),
         "{text}"
     );
 }
@@ -196,6 +197,8 @@ fn roles_come_in_name_order() {
             "Security Administrator",
             "Group Tier0-Operators · member",
             "Group Tier0-Operators · owner",
+            "Owner @ /subscriptions/c0150000-0000-4000-8000-000000000001",
+            "Contributor @ /subscriptions/c0150000-0000-4000-8000-000000000001/resourceGroups/app-rg",
         ],
         "{text}"
     );

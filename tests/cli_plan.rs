@@ -17,7 +17,15 @@ fn stable(text: &str) -> String {
     while let Some(i) = rest.find(re_start) {
         out.push_str(&rest[..i]);
         let after = &rest[i + re_start.len()..];
-        let end = after.find("/v1.0").map_or(0, |e| e + "/v1.0".len());
+        // The Graph root (`…/v1.0`), or the ARM root (the port and `/`).
+        let port = after
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(after.len());
+        let end = if after[port..].starts_with("/v1.0") {
+            port + "/v1.0".len()
+        } else {
+            port + usize::from(after[port..].starts_with('/'))
+        };
         out.push_str("<emulator>");
         rest = &after[end..];
     }
@@ -99,8 +107,26 @@ fn the_readme_command_prints_the_contoso_drift_and_exits_0() {
         ),
         "{text}"
     );
+    // Azure: the Owner of Contoso Prod made in the portal is removed, and app-rg, redeployed, gets its declared
+    // Contributor policy and eligibilities back; grouped by scope, after the directory roles and groups.
+    assert!(
+        text.contains(
+            "Owner @ /subscriptions/c0150000-0000-4000-8000-000000000001\n  - active  yusuf.portal@contoso.com  (permanent)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Contributor @ /subscriptions/c0150000-0000-4000-8000-000000000001/resourceGroups/app-rg\n  ~ rule Expiration_EndUser_Assignment"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("+ eligible  trent.apps@contoso.com  until 2027-06-30\n      # declared but missing (examples/contoso/azure.yaml:"),
+        "{text}"
+    );
     assert!(text.ends_with(
-        "Plan: 2 rule updates, 2 to create, 1 to update, 0 to convert, 2 to remove. Posture: 1 weaken, 6 strengthen, 0 neutral.\n"
+        "Plan: 7 rule updates, 4 to create, 1 to update, 0 to convert, 3 to remove. Posture: 1 weaken, 12 strengthen, 2 neutral.\n"
     ), "{text}");
 }
 
@@ -121,8 +147,8 @@ fn json_on_stdout_is_only_json_and_detailed_exitcode_says_changes() {
         serde_json::from_slice(&o.stdout).expect("stdout is one JSON document");
     assert_eq!(v["format_version"], pimctl::plan::FORMAT_VERSION);
     assert_eq!(v["read_at"], NOW);
-    assert_eq!(v["summary"]["creates"], 2);
-    assert_eq!(v["changes"].as_array().unwrap().len(), 7);
+    assert_eq!(v["summary"]["creates"], 4);
+    assert_eq!(v["changes"].as_array().unwrap().len(), 15);
 }
 
 #[test]
@@ -144,7 +170,7 @@ fn a_saved_plan_records_what_it_was_built_from() {
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(saved.tool_version, env!("CARGO_PKG_VERSION"));
     assert!(saved.desired_digest.starts_with("sha256:"));
-    assert_eq!(saved.fingerprints.len(), 7, "{:?}", saved.fingerprints);
+    assert_eq!(saved.fingerprints.len(), 15, "{:?}", saved.fingerprints);
     assert!(saved.changes.iter().all(|c| !c.operations.is_empty()));
 }
 
@@ -280,7 +306,7 @@ fn base_tells_drift_from_the_change_under_review() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["summary"]["drift"], 7, "{v:#}");
+    assert_eq!(v["summary"]["drift"], 15, "{v:#}");
     assert_eq!(v["summary"]["declared"], 1, "{v:#}");
     let declared: Vec<&serde_json::Value> = v["changes"]
         .as_array()

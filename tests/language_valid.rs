@@ -556,10 +556,10 @@ fn past_entries_are_ignored_with_a_warning_and_the_rest_is_kept() {
 #[test]
 fn the_contoso_example_loads_without_diagnostics() {
     let state = load_clean(&repo("examples/contoso"));
-    assert_eq!(state.files.len(), 7);
-    // 12 directory roles, and the member and owner blocks of 2 groups.
-    assert_eq!(state.targets.len(), 16);
-    assert_eq!(state.assignments().len(), 31);
+    assert_eq!(state.files.len(), 8);
+    // 12 directory roles, the member and owner blocks of 2 groups, and 5 Azure roles (azure.yaml).
+    assert_eq!(state.targets.len(), 21);
+    assert_eq!(state.assignments().len(), 37);
     assert_eq!(state.protected.len(), 2);
     // A group block takes a template as a role does: Tier0-Operators' members activate under tier 0.
     let members = group_target(&state, "Tier0-Operators", GroupAccess::Member);

@@ -234,7 +234,7 @@ fn the_actions_steps_plan_comment_and_report_drift_as_on_github() {
     assert!(out["plan-file"].ends_with("pimctl-plan/plan.json"));
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out["plan-file"]).unwrap()).unwrap();
-    assert_eq!(saved["changes"].as_array().unwrap().len(), 7);
+    assert_eq!(saved["changes"].as_array().unwrap().len(), 15);
     assert!(plan.summary.contains("### pimctl plan"), "{}", plan.summary);
     assert!(plan.summary.contains("1 weakens posture"));
     assert_eq!(plan.result, 0);

@@ -26,7 +26,7 @@ fn run(args: &[&str]) -> Output {
         .expect("pimctl runs")
 }
 
-/// Contoso's plans: `changes` (7 changes, one weakening), `drift` (the same, as drift), then, after applying,
+/// Contoso's plans: `changes` (15 changes, one weakening), `drift` (the same, as drift), then, after applying,
 /// `clean` and `clean_drift` (no changes).
 struct Plans {
     changes: PathBuf,
@@ -426,7 +426,7 @@ fn the_drift_issue_is_opened_updated_and_closed_with_the_tenant() {
     assert!(
         issue
             .title
-            .starts_with("pimctl drift: the tenant differs from examples/contoso (7 changes)")
+            .starts_with("pimctl drift: the tenant differs from examples/contoso (15 changes)")
     );
     assert!(issue.body.starts_with(
         "<!-- pimctl:drift:examples/contoso -->\nThe tenant was changed outside pimctl"

@@ -10,28 +10,70 @@ use planning::*;
 async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
     let p = contoso_plan(&Setup::default()).await;
     assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let rg =
+        "Contributor @ /subscriptions/c0150000-0000-4000-8000-000000000001/resourceGroups/app-rg";
+    let prod_owner = "Owner @ /subscriptions/c0150000-0000-4000-8000-000000000001";
+    let all = lines(&p);
     assert_eq!(
-        lines(&p),
+        all,
         [
-            "update_rule Privileged Role Administrator Approval_EndUser_Assignment",
-            "update_rule Tier0-Operators Approval_EndUser_Assignment",
-            "create Exchange Administrator mallory.contractor@contoso.com",
-            "update Exchange Administrator ",
-            "create Security Administrator ",
-            "remove Global Administrator yusuf.portal@contoso.com",
-            "remove Tier0-Operators yusuf.portal@contoso.com",
+            format!("update_rule {rg} Expiration_EndUser_Assignment"),
+            format!("update_rule {rg} Enablement_EndUser_Assignment"),
+            format!("update_rule {rg} Expiration_Admin_Assignment"),
+            format!("update_rule {rg} Enablement_Admin_Assignment"),
+            format!("update_rule {rg} Notification_Admin_EndUser_Assignment"),
+            "update_rule Privileged Role Administrator Approval_EndUser_Assignment".into(),
+            "update_rule Tier0-Operators Approval_EndUser_Assignment".into(),
+            format!("create {rg} grace.apps@contoso.com"),
+            format!("create {rg} trent.apps@contoso.com"),
+            "create Exchange Administrator mallory.contractor@contoso.com".into(),
+            "update Exchange Administrator ".into(),
+            "create Security Administrator ".into(),
+            "remove Global Administrator yusuf.portal@contoso.com".into(),
+            format!("remove {prod_owner} yusuf.portal@contoso.com"),
+            "remove Tier0-Operators yusuf.portal@contoso.com".into(),
         ]
     );
+    let at = |line: &str| &p.changes[all.iter().position(|l| l == line).unwrap()];
 
-    // Drift 7: Security Administrator's review was deleted in the portal: it is created again, as declared.
-    let created = &p.changes[4];
+    // Azure drift A: a permanent Owner of Contoso Prod made in the portal. Removing it strengthens; the drift
+    // weakened posture.
+    let owner = at(&format!("remove {prod_owner} yusuf.portal@contoso.com"));
+    assert_eq!(
+        owner.key.target().surface,
+        pimctl::model::Surface::AzureRole
+    );
+    assert_eq!(owner.before["end"], serde_json::Value::Null, "permanent");
+    assert_eq!(owner.posture.effect, Effect::Strengthens);
+    assert_eq!(owner.drift_posture.effect, Effect::Weakens);
+    // Azure drift B: app-rg was redeployed; its Contributor policy is Microsoft's default again and its
+    // eligibilities are gone. The declared policy and both eligibilities are restored, each from azure.yaml.
+    let restored: Vec<_> = p.changes.iter().filter(|c| c.role_name == rg).collect();
+    assert_eq!(restored.len(), 7);
+    assert!(
+        restored
+            .iter()
+            .all(|c| c.posture.effect == Effect::Strengthens || c.action == Action::Create)
+    );
+    assert!(restored.iter().all(|c| {
+        c.origin
+            .as_ref()
+            .unwrap()
+            .file
+            .ends_with("examples/contoso/azure.yaml")
+    }));
+    let grace = at(&format!("create {rg} grace.apps@contoso.com"));
+    assert_eq!(grace.after["end"], "2027-09-30T23:59:59Z");
+
+    // Drift 7: Security Administrator's review    // Drift 7: Security Administrator's review was deleted in the portal: it is created again, as declared.
+    let created = at("create Security Administrator ");
     assert!(matches!(created.key, ChangeKey::Review { .. }));
     assert_eq!(created.action, Action::Create);
     assert_eq!(created.posture.effect, Effect::Strengthens);
     assert_eq!(created.drift_posture.effect, Effect::Weakens);
     // Drift 8: Exchange Administrator's review approved the members nobody reviewed: that weakened posture, and the
     // update puts the whole definition back (Graph's PUT), with only that field changed.
-    let approve = &p.changes[3];
+    let approve = at("update Exchange Administrator ");
     assert!(matches!(approve.key, ChangeKey::Review { .. }));
     assert_eq!(approve.fields.len(), 1, "{approve:#?}");
     assert_eq!(approve.fields[0].field, "access_review.default_decision");
@@ -42,7 +84,7 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
     assert_eq!(approve.operations[0].method, pimctl::plan::Method::Put);
 
     // Drift 2: approval switched off on PRA. Turning it back on strengthens; the drift itself weakened.
-    let approval = &p.changes[0];
+    let approval = at("update_rule Privileged Role Administrator Approval_EndUser_Assignment");
     assert_eq!(approval.fields.len(), 1);
     assert_eq!(approval.fields[0].field, "activation.approval.required");
     assert_eq!(approval.fields[0].before, serde_json::json!(false));
@@ -62,7 +104,7 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
     );
 
     // Drift 3: the contractor's eligibility expired; the declaration runs to 2027-02-28.
-    let mallory = &p.changes[2];
+    let mallory = at("create Exchange Administrator mallory.contractor@contoso.com");
     assert_eq!(mallory.reason, "declared but missing");
     assert!(matches!(
         mallory.key,
@@ -79,7 +121,7 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
     );
 
     // Drift 1: a permanent Global Administrator made in the portal.
-    let yusuf = &p.changes[5];
+    let yusuf = at("remove Global Administrator yusuf.portal@contoso.com");
     assert_eq!(yusuf.reason, "not declared in a managed role");
     assert_eq!(yusuf.before["end"], serde_json::Value::Null, "permanent");
     assert_eq!(yusuf.posture.effect, Effect::Strengthens);
@@ -94,7 +136,7 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
 
     // Drift 5: approval of Tier0-Operators' member activations switched off, in the member policy (the owner
     // policy requires it and is left alone). The group holds Privileged Role Administrator: judged as tier 0.
-    let member = &p.changes[1];
+    let member = at("update_rule Tier0-Operators Approval_EndUser_Assignment");
     assert_eq!(member.key.target().surface, pimctl::model::Surface::Group);
     assert_eq!(member.key.target().role.0, "member");
     assert_eq!(member.fields.len(), 1);
@@ -113,7 +155,7 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
             .ends_with("examples/contoso/groups.yaml")
     );
     // Drift 6: a permanent owner of Tier0-Operators made in the portal.
-    let owner = &p.changes[6];
+    let owner = at("remove Tier0-Operators yusuf.portal@contoso.com");
     assert_eq!(owner.key.target().role.0, "owner");
     assert_eq!(
         owner.principal.as_ref().unwrap().label,
@@ -122,10 +164,10 @@ async fn every_drift_of_the_contoso_tenant_is_planned_and_classified() {
     assert_eq!(owner.before["end"], serde_json::Value::Null, "permanent");
     assert_eq!(owner.drift_posture.effect, Effect::Weakens);
 
-    assert_eq!(p.summary.rule_updates, 2);
+    assert_eq!(p.summary.rule_updates, 2 + 5);
     assert_eq!(
         (p.summary.creates, p.summary.updates, p.summary.removes),
-        (2, 1, 2)
+        (2 + 2, 1, 2 + 1)
     );
     assert!(p.has_weakening_drift());
 }
@@ -276,9 +318,9 @@ async fn principal_lookups_follow_pages_smaller_than_their_in_clause() {
     let d = desired(CONTOSO, &em);
     let p = plan_against(&em, &d).await;
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    // 31 assignments (6 of them the groups'), and the access reviews the tier templates declare: 9 of roles, and
-    // 2 of the groups' members.
-    assert_eq!(p.summary.creates, 31 + 9 + 2);
+    // 31 assignments (6 of them the groups'), the access reviews the tier templates declare (9 of roles, and 2 of
+    // the groups' members), and 6 Azure eligibilities (azure.yaml).
+    assert_eq!(p.summary.creates, 31 + 9 + 2 + 6);
 }
 
 /// A declared group is read and planned beside the roles (PIM for Groups), and the rest of the declaration is

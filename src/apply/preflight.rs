@@ -107,9 +107,9 @@ pub fn protected_ids(
 }
 
 /// What the tenant read before an apply must cover when there is no declaration to read it for
-/// (`--no-policy-check`): the groups the plan writes, as targets that manage nothing. Directory roles are always
-/// read; a group is read only when a declaration names it, so without this a group's objects would read as gone and
-/// the plan as stale.
+/// (`--no-policy-check`): the groups and Azure roles the plan writes, as targets that manage nothing. Directory
+/// roles are always read; a group, or an Azure scope, is read only when a declaration names it, so without this
+/// their objects would read as gone and the plan as stale.
 pub fn plan_scope(plan: &Plan) -> DesiredState {
     use crate::model::{DesiredTarget, GroupAccess, Origin, Surface, TargetRef};
     let mut scope = DesiredState::default();
@@ -118,17 +118,25 @@ pub fn plan_scope(plan: &Plan) -> DesiredState {
         let access = [GroupAccess::Member, GroupAccess::Owner]
             .into_iter()
             .find(|a| a.as_str() == key.role.0);
-        let (Surface::Group, Some(access)) = (key.surface, access) else {
-            continue;
+        let target = match (key.surface, access) {
+            (Surface::Group, Some(access)) => TargetRef::Group {
+                group: key.scope.clone(),
+                access,
+            },
+            // An Azure role's scope is read through ARM only when some target names it.
+            (Surface::AzureRole, _) => TargetRef::AzureRole {
+                scope: key.scope.clone(),
+                role: crate::model::RoleRef::CustomById {
+                    id: key.role.0.clone(),
+                },
+            },
+            _ => continue,
         };
         scope
             .targets
             .entry(key.clone())
             .or_insert_with(|| DesiredTarget {
-                target: TargetRef::Group {
-                    group: key.scope.clone(),
-                    access,
-                },
+                target,
                 templates: vec![],
                 policy: Default::default(),
                 eligible: None,

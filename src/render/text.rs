@@ -127,9 +127,17 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
         }
         groups.entry(target).or_default().push(c);
     }
-    // Targets by name, as people look for them; each target's changes stay in the plan's (apply) order.
+    // Targets by name, as people look for them; Azure roles after them, by scope, then role. Each target's
+    // changes stay in the plan's (apply) order.
     order.sort_by_cached_key(|t| {
+        let azure = t.surface == crate::model::Surface::AzureRole;
         (
+            azure,
+            if azure {
+                t.scope.clone()
+            } else {
+                String::new()
+            },
             groups
                 .get(t)
                 .and_then(|g| g.first())
