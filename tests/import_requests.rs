@@ -28,6 +28,11 @@ async fn importing_tenant_l_dir_costs_the_plan_read_and_one_list_of_groups() {
     em.reset_stats();
     let client = client(&em);
     let mut live = read_tenant(&client, &[], now).await.unwrap();
+    let before_reviews = client.request_count();
+    pimctl::observe::reviews::read_with_reviewers(&client, &mut live)
+        .await
+        .unwrap();
+    let reviews = client.request_count() - before_reviews;
     let read = client.request_count();
     let groups = discover_groups(&client, &mut live, &[]).await.unwrap();
     let discovery = client.request_count() - read;
@@ -35,14 +40,21 @@ async fn importing_tenant_l_dir_costs_the_plan_read_and_one_list_of_groups() {
     let imported = import::import(&live, &ambiguous, &Options::default()).unwrap();
     let import_requests = client.request_count();
 
+    // The access review definitions: one list, one page (L-dir has none), and no reviewer to look up.
+    assert_eq!(reviews, 1, "{:#?}", em.stats().routes);
     assert!(
-        import_requests - discovery <= plan_requests,
+        import_requests - discovery - reviews <= plan_requests,
         "import {import_requests}, plan {plan_requests}: {:#?}",
         em.stats().routes
     );
     // The same five lists, page for page (the figure in BENCHMARKS.md and ARCHITECTURE.md), then the groups: one
     // list of role-assignable groups, one `$batch` of name lookups, and their four PIM lists each, 20 to a `$batch`.
-    assert_eq!(import_requests - discovery, 74, "{:#?}", em.stats().routes);
+    assert_eq!(
+        import_requests - discovery - reviews,
+        74,
+        "{:#?}",
+        em.stats().routes
+    );
     let n = groups.groups.len() as u64;
     // L-dir's generated tenant has no group: the list, and nothing more.
     assert_eq!(n, 0);
@@ -72,4 +84,38 @@ async fn approver_groups_that_hold_no_role_cost_one_batch() {
         .map(|(_, n)| *n)
         .sum();
     assert_eq!(batches, 1, "{:#?}", stats.routes);
+}
+
+/// Import writes each target's review: the definitions cost one list (Contoso's ten reviews, one page), and their
+/// reviewer group Tier0-Owners, which holds no role and approves nothing, one `$batch` lookup. Nothing per review.
+#[tokio::test]
+async fn reviews_cost_one_list_and_one_lookup_of_their_reviewers() {
+    let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
+    let client = client(&em);
+    let mut live = read_tenant(&client, &[], em.with_state(|s| s.now()))
+        .await
+        .unwrap();
+    em.reset_stats();
+    pimctl::observe::reviews::read_with_reviewers(&client, &mut live)
+        .await
+        .unwrap();
+    let stats = em.stats();
+    let count = |f: &dyn Fn(&str) -> bool| -> u64 {
+        stats
+            .routes
+            .iter()
+            .filter(|(k, _)| f(k))
+            .map(|(_, n)| *n)
+            .sum()
+    };
+    let lists = count(&|k| k.ends_with("/accessReviews/definitions"));
+    let batches = count(&|k| k.starts_with("POST") && k.contains("$batch"));
+    assert_eq!((lists, batches), (1, 1), "{:#?}", stats.routes);
+    assert_eq!(live.reviews.len(), 10);
+    assert!(
+        live.principals
+            .values()
+            .any(|p| p.display_name.as_deref() == Some("Tier0-Owners")),
+        "the reviewer group is named"
+    );
 }

@@ -301,3 +301,90 @@ async fn the_same_tenant_imports_to_the_same_bytes() {
     let (b, _) = round_trip(&em, &Options::default()).await;
     assert_eq!(a.files, b.files);
 }
+
+/// Each target's review is imported as `access_review` when the language can say exactly what it does (a
+/// self-review of eligible assignments; managers with a fallback reviewer, denying and applying), and the plan of the
+/// imported files finds nothing to change. A second review of the same target, a cadence the language has no word
+/// for, and a series that ends are left out, each with a comment that says why (plan reports them, never deletes).
+#[tokio::test]
+async fn reviews_import_exactly_or_are_left_out_with_a_comment() {
+    let seed = fresh_with(
+        r#"
+eligible:
+  - {role: Global Administrator, user: alice.admin@contoso.com}
+  - {role: Security Administrator, user: bob.secops@contoso.com}
+  - {role: User Administrator, user: carol.iam@contoso.com}
+  - {role: Exchange Administrator, user: erin.exchange@contoso.com}
+access_reviews:
+  - {role: Global Administrator, display_name: GA self-review, review: eligible, settings: {instanceDurationInDays: 4}}
+  - {role: Global Administrator, display_name: GA self-review again, review: eligible, settings: {instanceDurationInDays: 4}}
+  - role: Security Administrator
+    review: eligible
+    reviewers: [managers]
+    fallback_reviewers: [olivia.ciso@contoso.com]
+    settings: {defaultDecisionEnabled: true, defaultDecision: Deny, autoApplyDecisionsEnabled: true, instanceDurationInDays: 2}
+  - role: User Administrator
+    display_name: Every 60 weeks
+    reviewers: [{group: Tier0-Owners}]
+    settings: {instanceDurationInDays: 7, recurrence: {pattern: {type: weekly, interval: 60}}}
+  - role: Exchange Administrator
+    display_name: Three times only
+    reviewers: [{group: Tier0-Owners}]
+    settings: {recurrence: {range: {type: numbered, numberOfOccurrences: 3}}}
+"#,
+    );
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
+    let (imported, plan) = round_trip(&em, &Options::default()).await;
+    let text = all_text(&imported);
+    let ga = text
+        .split("  Global Administrator:\n")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .next()
+        .unwrap();
+    // Comments are wrapped: read them as one line.
+    let flat = |t: &str| {
+        t.lines()
+            .map(|l| l.trim_start().trim_start_matches("# "))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(
+        flat(ga).contains("is another review of this target: left as it is"),
+        "{ga}"
+    );
+    assert!(
+        ga.contains(
+            "    access_review:\n      every: 1 month\n      duration: 4d\n      assignments: eligible\n      reviewers:\n        - {self: true}\n      default_decision: none\n"
+        ),
+        "{ga}"
+    );
+    assert!(
+        text.contains(
+            "      reviewers:\n        - {managers: true}\n      fallback_reviewers:\n        - user: olivia.ciso@contoso.com\n      default_decision: deny\n      auto_apply: true\n"
+        ),
+        "{text}"
+    );
+    let text = flat(&text);
+    assert!(
+        text.contains("access review 'Every 60 weeks'")
+            && text.contains(
+                "is left unmanaged: it recurs every 60 weeks, which the language cannot declare"
+            ),
+        "{text}"
+    );
+    assert!(
+        text.contains("access review 'Three times only'")
+            && text.contains("is left unmanaged: its series ends (numbered)"),
+        "{text}"
+    );
+    assert_eq!(imported.summary.reviews, 2);
+    // What import left out, plan reports and leaves alone.
+    let unmanaged = plan
+        .notes
+        .iter()
+        .filter(|n| n.kind == pimctl::plan::NoteKind::UnmanagedReview)
+        .count();
+    assert_eq!(unmanaged, 3, "{:#?}", plan.notes);
+}

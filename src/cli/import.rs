@@ -71,6 +71,10 @@ pub fn run(args: Args) -> ExitCode {
         let tenant = args.tenant.connect(Path::new(".")).await.map_err(fail)?;
         let outcome = async {
             let mut live = tenant.read(&[]).await.map_err(|e| fail(e.to_string()))?;
+            // Reviews too: import writes each managed target's review (one more list, and its reviewers).
+            crate::observe::reviews::read_with_reviewers(&tenant.client, &mut live)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
             let named: Vec<String> = args
                 .groups
                 .iter()
@@ -125,8 +129,13 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         String::new()
     };
+    let reviews = if s.reviews > 0 {
+        format!(", {}", count(s.reviews, "access review", "access reviews"))
+    } else {
+        String::new()
+    };
     let text = format!(
-        "Imported {}{groups} ({}, {} eligible and {} active assignments) into {}: {}.\n",
+        "Imported {}{groups} ({}, {} eligible and {} active assignments{reviews}) into {}: {}.\n",
         count(s.roles, "role", "roles"),
         count(s.templates, "template", "templates"),
         s.eligible,

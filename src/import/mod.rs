@@ -13,8 +13,9 @@ pub use names::{Named, Namer};
 
 use crate::catalog::well_known;
 use crate::model::{
-    AssignmentKind, GroupAccess, LiveAssignment, LiveRole, LiveState, PolicySettings,
-    PrincipalKind, PrincipalRef, RoleKey, Surface, TargetKey,
+    AccessReview, AssignmentKind, CadenceUnit, DefaultDecision, GroupAccess, LiveAssignment,
+    LiveRole, LiveState, PolicySettings, PrincipalKind, PrincipalRef, Reviewer, RoleKey, Surface,
+    TargetKey,
 };
 use chrono::{DateTime, Timelike, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -72,6 +73,8 @@ pub struct Summary {
     pub indirect: usize,
     /// Permanent active Global Administrators, proposed (commented out) in protected.yaml.
     pub break_glass_candidates: usize,
+    /// Access reviews written (`access_review`), one per target at most.
+    pub reviews: usize,
     /// Settings or lists left unmanaged because the language can't declare them as the tenant has them.
     pub notes: usize,
 }
@@ -113,6 +116,10 @@ struct RoleOut<'a> {
     active: Option<Vec<&'a LiveAssignment>>,
     /// Entries of a list left unmanaged, shown commented out.
     unmanaged: Vec<(AssignmentKind, Vec<&'a LiveAssignment>)>,
+    /// The target's access review, as the language declares it, when the tenant has one the language can say
+    /// exactly; and what was left out, and why.
+    review: Option<AccessReview>,
+    review_notes: Vec<String>,
     activations: usize,
     indirect: usize,
     expired: usize,
@@ -377,6 +384,8 @@ fn target_out<'a>(
         eligible: Some(vec![]),
         active: Some(vec![]),
         unmanaged: vec![],
+        review: None,
+        review_notes: vec![],
         activations: live
             .activations
             .iter()
@@ -386,6 +395,7 @@ fn target_out<'a>(
         expired: 0,
         subject,
     };
+    (out.review, out.review_notes) = review(live, namer, &target);
     for a in live.assignments.iter().filter(|a| concerns(&a.target)) {
         let direct = a.target == target
             && a.member_type
@@ -465,6 +475,156 @@ fn target_out<'a>(
     out
 }
 
+/// The target's review as the language would declare it: the first of its reviews (by id) that the language can
+/// say exactly, so that `plan` finds it again with nothing to change; every other review of the target is a note
+/// (left as it is: `plan` reports it and never deletes it).
+fn review(
+    live: &LiveState,
+    namer: &Namer<'_>,
+    target: &TargetKey,
+) -> (Option<AccessReview>, Vec<String>) {
+    let mut chosen = None;
+    let mut notes = vec![];
+    for r in live.reviews.iter().filter(|r| &r.target == target) {
+        let name = r
+            .definition
+            .display_name
+            .value()
+            .map_or(r.id.as_str(), String::as_str);
+        if chosen.is_some() {
+            notes.push(format!(
+                "access review '{name}' ({}) is another review of this target: left as it is (pimctl manages one per target)",
+                r.id
+            ));
+            continue;
+        }
+        match crate::observe::reviews::observed_review(&r.definition)
+            .and_then(|rv| declarable_review(rv, namer, target))
+        {
+            Ok(rv) => chosen = Some(rv),
+            Err(why) => notes.push(format!(
+                "access review '{name}' ({}) is left unmanaged: {why}",
+                r.id
+            )),
+        }
+    }
+    (chosen, notes)
+}
+
+/// What the language accepts of a review read from the tenant (cadences of 1 to 52 weeks or 1 to 12 months, an
+/// instance shorter than the shortest period, fallback reviewers with managers only, reviewers the directory knows).
+fn declarable_review(
+    rv: AccessReview,
+    namer: &Namer<'_>,
+    target: &TargetKey,
+) -> Result<AccessReview, String> {
+    let n = rv.every.interval;
+    let in_range = match rv.every.unit {
+        CadenceUnit::Week => (1..=52).contains(&n),
+        CadenceUnit::Month => (1..=12).contains(&n),
+    };
+    if !in_range {
+        return Err(format!(
+            "it recurs every {}, which the language cannot declare",
+            rv.every
+        ));
+    }
+    let days = rv.duration.whole_days().unwrap_or(0);
+    if days >= rv.every.min_days() {
+        return Err(format!(
+            "each instance lasts {days} days, not shorter than its cadence ({})",
+            rv.every
+        ));
+    }
+    if target.surface == Surface::Group && target.role.0 != GroupAccess::Member.as_str() {
+        return Err("it reviews a group's owners".into());
+    }
+    let managers = rv.reviewers.contains(&Reviewer::Managers);
+    if managers == rv.fallback_reviewers.is_empty() {
+        return Err(if managers {
+            "its reviewers are managers with no fallback reviewer, which the language requires"
+                .into()
+        } else {
+            "it names fallback reviewers without managers reviewing".into()
+        });
+    }
+    let unknown = rv
+        .reviewers
+        .iter()
+        .filter_map(|r| match r {
+            Reviewer::Principal(p) => Some(p),
+            _ => None,
+        })
+        .chain(&rv.fallback_reviewers)
+        .any(|p| !namer.principal(&p.name).known);
+    if unknown {
+        return Err("a reviewer the directory does not know (deleted?) is named".into());
+    }
+    Ok(rv)
+}
+
+/// `access_review:` as the language writes it, every setting explicit.
+fn review_entry(rv: &AccessReview, namer: &Namer<'_>) -> Entry {
+    let principals: Vec<PrincipalRef> = rv
+        .reviewers
+        .iter()
+        .filter_map(|r| match r {
+            Reviewer::Principal(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut reviewers = match policy::approvers(&principals, namer) {
+        Node::Seq(v) => v,
+        other => vec![other],
+    };
+    for (r, key) in [
+        (Reviewer::Managers, "managers"),
+        (Reviewer::SelfReview, "self"),
+    ] {
+        if rv.reviewers.contains(&r) {
+            reviewers.push(Node::flow(Node::Map(vec![Entry::pair(
+                key,
+                Node::bool(true),
+            )])));
+        }
+    }
+    let decision = match rv.default_decision {
+        DefaultDecision::None => "none",
+        DefaultDecision::Approve => "approve",
+        DefaultDecision::Deny => "deny",
+        DefaultDecision::Recommendation => "recommendation",
+    };
+    let mut body = vec![
+        Entry::pair("every", Node::raw(rv.every.to_string())),
+        Entry::pair(
+            "duration",
+            Node::raw(format!("{}d", rv.duration.whole_days().unwrap_or(0))),
+        ),
+        Entry::pair("assignments", Node::raw(rv.assignments.as_str())),
+        Entry::pair("reviewers", Node::Seq(reviewers)),
+    ];
+    if !rv.fallback_reviewers.is_empty() {
+        body.push(Entry::pair(
+            "fallback_reviewers",
+            policy::approvers(&rv.fallback_reviewers, namer),
+        ));
+    }
+    body.extend([
+        Entry::pair("default_decision", Node::raw(decision)),
+        Entry::pair("auto_apply", Node::bool(rv.auto_apply)),
+        Entry::pair("justification", Node::bool(rv.justification)),
+        Entry::pair("recommendations", Node::bool(rv.recommendations)),
+        Entry::pair(
+            "notifications",
+            Node::flow(Node::Map(vec![
+                Entry::pair("mail", Node::bool(rv.mail)),
+                Entry::pair("reminders", Node::bool(rv.reminders)),
+            ])),
+        ),
+    ]);
+    Entry::pair("access_review", Node::Map(body))
+}
+
 /// The YAML of a policy and its notes: two roles share a template exactly when these are equal.
 fn policy_text(r: &RoleOut<'_>, namer: &Namer<'_>) -> String {
     let mut e: Vec<Entry> = r
@@ -508,6 +668,12 @@ fn target_body(
     summary.notes += r.notes.len();
     if template.is_none() {
         body.extend(policy::entries(&r.settings, namer));
+    }
+    body.extend(r.review_notes.iter().map(|n| Entry::Comment(n.clone())));
+    summary.notes += r.review_notes.len();
+    if let Some(rv) = &r.review {
+        body.push(review_entry(rv, namer));
+        summary.reviews += 1;
     }
     if r.activations > 0 {
         body.push(Entry::Comment(format!(

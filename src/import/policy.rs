@@ -299,7 +299,7 @@ fn requirements(r: &std::collections::BTreeSet<Requirement>) -> Node {
 }
 
 /// Approvers as the examples write them: one `- group: ...` or `- user: ...` per line, sorted by kind and name.
-fn approvers(list: &[PrincipalRef], namer: &Namer<'_>) -> Node {
+pub(super) fn approvers(list: &[PrincipalRef], namer: &Namer<'_>) -> Node {
     let mut named: Vec<_> = list
         .iter()
         .map(|p| {

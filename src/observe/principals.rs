@@ -201,7 +201,8 @@ pub async fn resolve(
     Ok(())
 }
 
-/// The display names of approver groups that no schedule named, that more than one group in the directory has.
+/// The display names of approver and reviewer groups that no schedule named, that more than one group in the directory
+/// has.
 ///
 /// `import` names principals so that a `plan` finds them again. A group a schedule named is matched among the
 /// objects the read saw; an approver group that holds no role is looked up by name, and a display name is not
@@ -223,6 +224,7 @@ pub async fn ambiguous_names(
         .collect();
     let names: BTreeSet<String> = live_approver_ids(live)
         .iter()
+        .chain(&super::reviews::live_reviewer_ids(live))
         .filter(|p| p.kind == PrincipalKind::Group && !held.contains(&p.name.to_lowercase()))
         .filter_map(|p| live.principal(&p.name)?.display_name.clone())
         .map(|n| n.to_lowercase())

@@ -170,6 +170,20 @@ fn by_a_reviewer(d: &AccessReviewInstanceDecisionItem) -> bool {
     decided && !by_service
 }
 
+/// For `import`, which has no declaration to ask for reviews: lists the definitions, then looks up the reviewers
+/// they name that the tenant's read did not see (one `$batch` per 300, none when every reviewer holds a role or
+/// approves). `live.resolved` is left as the read made it (import declares nothing).
+pub async fn read_with_reviewers(
+    client: &GraphClient,
+    live: &mut LiveState,
+) -> Result<(), ClientError> {
+    read(client, live).await?;
+    let resolved = std::mem::take(&mut live.resolved);
+    super::principals::resolve(client, &[], live).await?;
+    live.resolved = resolved;
+    Ok(())
+}
+
 /// The definitions that review a PIM target, with their target, sorted by (target, id).
 pub fn keyed(definitions: Vec<AccessReviewScheduleDefinition>) -> Vec<LiveReview> {
     let mut out: Vec<LiveReview> = definitions

@@ -15,6 +15,9 @@ pub async fn round_trip(em: &RunningEmulator, options: &Options) -> (Imported, P
     let mut live = read_tenant(&client, &[], now)
         .await
         .expect("the tenant reads");
+    pimctl::observe::reviews::read_with_reviewers(&client, &mut live)
+        .await
+        .expect("the reviews read");
     let groups = discover_groups(&client, &mut live, &[])
         .await
         .expect("groups found");
