@@ -124,6 +124,8 @@ fn contoso_live_on_the_emulator_shows_exactly_the_seeded_drift() {
         "PIM026 Tier0-Operators (owner) yusuf.portal@contoso.com",
         "PIM030 Privileged Role Administrator -",
         "PIM070 Security Administrator -",
+        // Azure drift A: a permanent Owner of Contoso Prod made in the portal.
+        "PIM110 Owner @ /subscriptions/c0150000-0000-4000-8000-000000000001 yusuf.portal@contoso.com",
     ]
     .map(String::from)
     .into();

@@ -151,6 +151,10 @@ async fn lint_live(dir: &Path, options: Options) -> Report {
     let mut state = pimctl::observe::read_tenant(&client, &[&desired], at)
         .await
         .expect("the tenant reads");
+    // Azure resource roles through ARM, when the declaration has some (as `pimctl lint --live` reads them).
+    pimctl::observe::azure::read_azure(&planning::arm_client(&em), &[&desired], &mut state)
+        .await
+        .expect("Azure reads");
     let activity = pimctl::observe::reviews::read_activity(&client, &mut state)
         .await
         .expect("the reviews read");

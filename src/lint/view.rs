@@ -174,6 +174,9 @@ pub struct View {
     pub roles: BTreeMap<RoleKey, RoleView>,
     /// Group blocks (PIM for Groups), by target: declared ones by their declared key, live ones by group id.
     pub groups: BTreeMap<TargetKey, RoleView>,
+    /// Azure resource roles, by target (a role at an ARM scope): declared ones, and on the tenant's halves those read
+    /// through ARM (the declared scopes' policies, and the assignments held at them or in their subscriptions).
+    pub azure: BTreeMap<TargetKey, RoleView>,
     pub protected: Vec<ProtectedView>,
     /// "Now": the load's clock, or the tenant's read time.
     pub now: DateTime<Utc>,
@@ -219,6 +222,7 @@ fn privileged(template_id: Option<&str>) -> bool {
 pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
     let mut roles = BTreeMap::new();
     let mut groups = BTreeMap::new();
+    let mut azure = BTreeMap::new();
     for (target, r) in &desired.targets {
         let tid = r.target.role().and_then(template_id);
         let mut assignments = Vec::new();
@@ -255,8 +259,13 @@ pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
         match r.target {
             TargetRef::DirectoryRole(_) => roles.insert(target.role.clone(), view),
             TargetRef::Group { .. } => groups.insert(target.clone(), view),
-            // Azure roles have no lint rules yet.
-            TargetRef::AzureRole { .. } => None,
+            TargetRef::AzureRole { .. } => azure.insert(
+                target.clone(),
+                RoleView {
+                    privileged: azure_privileged(&target.role),
+                    ..view
+                },
+            ),
         };
     }
     let mut view = View {
@@ -266,6 +275,7 @@ pub fn declared(desired: &DesiredState, now: DateTime<Utc>) -> View {
         review_activity: vec![],
         roles,
         groups,
+        azure,
         protected: desired
             .protected
             .iter()
@@ -398,6 +408,7 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
         review_activity: vec![],
         roles,
         groups: BTreeMap::new(),
+        azure: live_azure(desired, live, &look),
         protected: protected(desired, &look),
         now: live.read_at,
     };
@@ -432,10 +443,12 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
             TargetRef::Group { .. } => {
                 Some(super::groups::resolve(target, live_state).unwrap_or_else(|| target.clone()))
             }
-            TargetRef::AzureRole { .. } => continue,
+            TargetRef::AzureRole { .. } => Some(target.clone()),
         };
+        let azure = matches!(d.target, TargetRef::AzureRole { .. });
         let base = match &live_key {
             None => view.roles.get(&target.role).cloned(),
+            Some(k) if azure => view.azure.get(k).cloned(),
             Some(k) => view.groups.get(k).cloned(),
         };
         let mut role = base.unwrap_or_else(|| RoleView {
@@ -457,6 +470,10 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
                 .unwrap_or_default(),
             group: super::groups::declared_facts(&d.target),
         });
+        if azure {
+            role.privileged = azure_privileged(&target.role);
+            role.name = d.target.describe();
+        }
         role.declared = true;
         role.origin = Some(d.origin.clone());
         if let Some(o) = desired.setting_origins.get(target) {
@@ -511,6 +528,7 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
         }
         match live_key {
             None => view.roles.insert(target.role.clone(), role),
+            Some(k) if azure => view.azure.insert(k, role),
             Some(k) => view.groups.insert(k, role),
         };
     }
@@ -527,6 +545,86 @@ fn protected(desired: &DesiredState, look: &Lookup) -> Vec<ProtectedView> {
             origin: p.origin.clone(),
         })
         .collect()
+}
+
+/// Whether an Azure role is privileged: Microsoft's "privileged" category of the built-in Azure roles.
+fn azure_privileged(role: &RoleKey) -> bool {
+    crate::azure_catalog::lookup(&role.0).is_some_and(|b| b.privileged)
+}
+
+/// The Azure roles as read: each target that has a policy read at a declared scope, or a direct assignment held at
+/// its scope (an assignment held above a declared scope is recorded where it is held, and its inherited copies are
+/// left out). Declared targets carry the YAML's name and origins.
+fn live_azure(
+    desired: &DesiredState,
+    live: &LiveState,
+    look: &Lookup<'_>,
+) -> BTreeMap<TargetKey, RoleView> {
+    use crate::model::Surface;
+    let mut out: BTreeMap<TargetKey, RoleView> = BTreeMap::new();
+    let blank = |target: &TargetKey| {
+        let d = desired.targets.get(target);
+        let role = crate::azure_catalog::lookup(&target.role.0)
+            .map_or_else(|| target.role.0.clone(), |b| b.display_name.clone());
+        let scope = target
+            .arm_scope()
+            .map_or_else(|| target.scope.clone(), |s| s.path());
+        RoleView {
+            key: target.role.clone(),
+            target: target.clone(),
+            name: d.map_or_else(|| format!("{role} @ {scope}"), |d| d.target.describe()),
+            template_id: d.and_then(|d| d.target.role().and_then(template_id)),
+            privileged: azure_privileged(&target.role),
+            declared: d.is_some(),
+            policy: live
+                .policies
+                .get(target)
+                .map(|p| p.settings.clone())
+                .unwrap_or_default(),
+            assignments: Vec::new(),
+            activations: 0,
+            access_review: None,
+            origin: d.map(|d| d.origin.clone()),
+            origins: desired
+                .setting_origins
+                .get(target)
+                .cloned()
+                .unwrap_or_default(),
+            group: None,
+        }
+    };
+    for target in live
+        .policies
+        .keys()
+        .filter(|t| t.surface == Surface::AzureRole)
+    {
+        out.insert(target.clone(), blank(target));
+    }
+    for a in &live.assignments {
+        if a.target.surface != Surface::AzureRole
+            || a.member_type
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case("Inherited"))
+        {
+            continue;
+        }
+        out.entry(a.target.clone())
+            .or_insert_with(|| blank(&a.target))
+            .assignments
+            .push(AssignmentView {
+                principal: look.by_id(&a.principal_id),
+                kind: a.kind,
+                until: a.end,
+                outside_pim: a.kind == AssignmentKind::Active && a.start.is_none(),
+                origin: None,
+            });
+    }
+    for a in &live.activations {
+        if let Some(r) = out.get_mut(&a.target) {
+            r.activations += 1;
+        }
+    }
+    out
 }
 
 fn is_direct(member_type: Option<&str>) -> bool {

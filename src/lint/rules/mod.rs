@@ -32,6 +32,9 @@ mod pim042_activation_alerts;
 mod pim060_break_glass;
 mod pim070_access_reviews;
 mod pim099_licence;
+mod pim110_azure_permanent_owner;
+mod pim111_azure_owner_activation;
+mod pim112_azure_management_group_eligibility;
 
 /// Every rule, in id order.
 pub static ALL: &[&Rule] = &[
@@ -60,6 +63,9 @@ pub static ALL: &[&Rule] = &[
     &pim060_break_glass::RULE,
     &pim070_access_reviews::RULE,
     &pim099_licence::RULE,
+    &pim110_azure_permanent_owner::RULE,
+    &pim111_azure_owner_activation::RULE,
+    &pim112_azure_management_group_eligibility::RULE,
 ];
 
 pub(crate) const GA: &str = GLOBAL_ADMINISTRATOR;

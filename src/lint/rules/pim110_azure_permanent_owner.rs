@@ -1,0 +1,64 @@
+//! PIM110: no permanent active Owner or User Access Administrator at a subscription or management group.
+
+use crate::lint::{Cx, Finding, Meta, Reads, Rule, Severity};
+use crate::model::AssignmentKind;
+
+/// Owner and User Access Administrator: both can grant any access at their scope.
+pub(crate) const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+pub(crate) const USER_ACCESS_ADMINISTRATOR: &str = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
+
+pub static RULE: Rule = Rule {
+    meta: Meta {
+        id: "PIM110",
+        name: "azure-permanent-owner",
+        title: "No permanent active Owner or User Access Administrator at a subscription or management group",
+        severity: Severity::Error,
+        reads: Reads::Both,
+        baselines: &["MCSB PA-2", "MCSB PA-1", "MSL-PIM-DP-1"],
+        rationale: "Owner and User Access Administrator can assign any role at their scope, so whoever holds them at a \
+                    subscription or a management group controls everything in it, including who else gets in. \
+                    The Microsoft cloud security benchmark asks to avoid standing access (PA-2) and to limit and \
+                    protect highly privileged users (PA-1); Microsoft's PIM deployment plan allows no permanently \
+                    active privileged assignment but the emergency accounts (pim-baselines.md, MSL-PIM-DP-1). A \
+                    permanent active Owner is what a portal-made assignment usually is, and what an attacker who \
+                    steals that session keeps. CIS Microsoft Azure Foundations asks for least privilege on \
+                    subscription administration in the same spirit.",
+        fix: "Move the principal to `eligible:` (or give the active assignment an `until`). Declare the emergency \
+              accounts under `protected:`; a justified exception goes under `lint: {exceptions: [...]}` with a \
+              reason and an end date.",
+    },
+    check,
+};
+
+fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for role in cx.view.azure.values() {
+        if !(role.key.0 == OWNER || role.key.0 == USER_ACCESS_ADMINISTRATOR) {
+            continue;
+        }
+        let broad = role.target.arm_scope().is_some_and(|s| {
+            matches!(
+                s,
+                crate::graph::arm::ArmScope::Subscription(_)
+                    | crate::graph::arm::ArmScope::ManagementGroup(_)
+            )
+        });
+        if !broad {
+            continue;
+        }
+        for a in role.assignments(AssignmentKind::Active) {
+            if a.until.is_some() || cx.view.is_protected(&a.principal) {
+                continue;
+            }
+            out.push(
+                cx.finding(format!(
+                    "{} is permanently active in {}",
+                    a.principal.label, role.name
+                ))
+                .role(role)
+                .principal(&a.principal)
+                .at(a.origin.as_ref())
+                .help("make it eligible, or give it an `until`"),
+            );
+        }
+    }
+}
