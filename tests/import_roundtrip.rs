@@ -388,3 +388,39 @@ access_reviews:
         .count();
     assert_eq!(unmanaged, 3, "{:#?}", plan.notes);
 }
+
+/// `import --azure`: Contoso's Azure scopes adopted into azure.yaml, then planned against the same tenant: zero
+/// changes (the portal-made permanent Owner and the redeployed resource group's default policy are imported as they
+/// are). Roles nobody holds, under Microsoft's untouched policy, are counted, not written.
+#[tokio::test]
+async fn contoso_azure_scopes_import_and_plan_with_no_changes() {
+    use pimctl::graph::arm::ArmScope;
+    let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
+    let scopes = [
+        "/providers/Microsoft.Management/managementGroups/contoso",
+        "/subscriptions/c0150000-0000-4000-8000-000000000001",
+        "/subscriptions/c0150000-0000-4000-8000-000000000001/resourceGroups/app-rg",
+        "/subscriptions/c0150000-0000-4000-8000-000000000002",
+    ];
+    let options = Options {
+        azure: scopes.iter().map(|s| ArmScope::parse(s).unwrap()).collect(),
+        ..Options::default()
+    };
+    let (imported, plan) = round_trip(&em, &options).await;
+    assert!(plan.changes.is_empty());
+    let azure = file(&imported, "azure.yaml");
+    // Owner at the management group and at Contoso Prod, User Access Administrator at Contoso Prod (their policies
+    // are Contoso's tier 0), Contributor at Contoso Dev (its tier 1 policy and two eligibilities); app-rg, redeployed,
+    // holds nothing and has Microsoft's policies: nothing of it is written.
+    assert_eq!(imported.summary.azure_roles, 4, "{azure}");
+    assert!(imported.summary.azure_untouched > 0);
+    assert!(
+        azure.starts_with("#") && azure.contains("azure_roles:"),
+        "{azure}"
+    );
+    assert!(!azure.contains("app-rg"), "{azure}");
+    // The portal-made permanent Owner is adopted as it is: `active` lists him (lint then reports PIM110).
+    assert!(azure.contains("yusuf.portal@contoso.com"), "{azure}");
+    // The eligibility of Contoso Dev's Contributor, by UPN and end date.
+    assert!(azure.contains("grace.apps@contoso.com"), "{azure}");
+}

@@ -111,7 +111,7 @@ pub fn protected_ids(
 /// roles are always read; a group, or an Azure scope, is read only when a declaration names it, so without this
 /// their objects would read as gone and the plan as stale.
 pub fn plan_scope(plan: &Plan) -> DesiredState {
-    use crate::model::{DesiredTarget, GroupAccess, Origin, Surface, TargetRef};
+    use crate::model::{DesiredTarget, GroupAccess, Surface, TargetRef};
     let mut scope = DesiredState::default();
     for c in &plan.changes {
         let key = c.key.target();
@@ -135,21 +135,7 @@ pub fn plan_scope(plan: &Plan) -> DesiredState {
         scope
             .targets
             .entry(key.clone())
-            .or_insert_with(|| DesiredTarget {
-                target,
-                templates: vec![],
-                policy: Default::default(),
-                eligible: None,
-                active: None,
-                access_review: None,
-                no_access_review: None,
-                origin: Origin {
-                    file: "<plan>".into(),
-                    path: String::new(),
-                    line: 0,
-                    column: 0,
-                },
-            });
+            .or_insert_with(|| DesiredTarget::unmanaged(target));
     }
     scope
 }

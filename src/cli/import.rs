@@ -23,6 +23,11 @@ pub struct Args {
     /// Write only the policy settings that differ from Microsoft's defaults (the others stay unmanaged).
     #[arg(long)]
     pub minimal: bool,
+    /// Azure scopes to adopt, as ARM paths (`/subscriptions/{id}`, `…/resourceGroups/{name}`,
+    /// `/providers/Microsoft.Management/managementGroups/{name}`): their Azure resource roles are written to
+    /// azure.yaml, read through Azure Resource Manager (`--arm-url`).
+    #[arg(long, value_name = "SCOPE,…", value_delimiter = ',', value_parser = parse_scope)]
+    pub azure: Vec<crate::graph::arm::ArmScope>,
     /// Write into a non-empty DIR, replacing files of the same names.
     #[arg(long)]
     pub force: bool,
@@ -70,7 +75,12 @@ pub fn run(args: Args) -> ExitCode {
     let imported = rt.block_on(async {
         let tenant = args.tenant.connect(Path::new(".")).await.map_err(fail)?;
         let outcome = async {
-            let mut live = tenant.read(&[]).await.map_err(|e| fail(e.to_string()))?;
+            // `--azure`: those scopes' Azure resource roles too, through ARM (as `plan` reads a declaration's).
+            let scopes = crate::observe::azure::reading(&args.azure);
+            let mut live = tenant
+                .read(&[&scopes])
+                .await
+                .map_err(|e| fail(e.to_string()))?;
             // Reviews too: import writes each managed target's review (one more list, and its reviewers).
             crate::observe::reviews::read_with_reviewers(&tenant.client, &mut live)
                 .await
@@ -97,6 +107,7 @@ pub fn run(args: Args) -> ExitCode {
                 minimal: args.minimal,
                 tenant: tenant_name,
                 groups_named: groups.named(),
+                azure: args.azure.clone(),
             };
             import::import(&live, &ambiguous, &options).map_err(|e| fail(e.to_string()))
         }
@@ -128,6 +139,14 @@ pub fn run(args: Args) -> ExitCode {
         format!(", {}", count(s.groups, "group", "groups"))
     } else {
         String::new()
+    };
+    let groups = if s.azure_roles > 0 {
+        format!(
+            "{groups}, {}",
+            count(s.azure_roles, "Azure role", "Azure roles")
+        )
+    } else {
+        groups
     };
     let reviews = if s.reviews > 0 {
         format!(", {}", count(s.reviews, "access review", "access reviews"))
@@ -235,4 +254,10 @@ fn check_out_dir(dir: &Path, force: bool) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// One `--azure` scope: an ARM path, checked before anything is read.
+fn parse_scope(s: &str) -> Result<crate::graph::arm::ArmScope, String> {
+    crate::graph::arm::ArmScope::parse(s.trim())
+        .map_err(|e| format!("`{s}` is not an Azure scope: {e}"))
 }

@@ -45,6 +45,8 @@ pub struct Options {
     /// the command line). Other groups the live state holds are written when anyone is assigned to them or their
     /// policies are not Microsoft's untouched ones.
     pub groups_named: BTreeSet<String>,
+    /// Azure scopes to adopt (`--azure`): their Azure resource roles, read through ARM, are written to `azure.yaml`.
+    pub azure: Vec<crate::graph::arm::ArmScope>,
 }
 
 /// One file to write, relative to the output directory.
@@ -62,6 +64,9 @@ pub struct Summary {
     pub groups: usize,
     /// Groups read but not written: nobody assigned, and Microsoft's untouched policies (not onboarded to PIM).
     pub groups_untouched: usize,
+    /// Azure roles written (`--azure`), and those left out: Microsoft's untouched policy, nobody assigned.
+    pub azure_roles: usize,
+    pub azure_untouched: usize,
     pub templates: usize,
     pub eligible: usize,
     pub active: usize,
@@ -96,7 +101,14 @@ pub enum ImportError {
 /// What a policy and its assignments hang on: a directory role, or a group's members or owners.
 enum Subject<'a> {
     Role(&'a LiveRole),
-    Group { id: String, access: GroupAccess },
+    Group {
+        id: String,
+        access: GroupAccess,
+    },
+    /// An Azure role at an ARM scope (its canonical path).
+    Azure {
+        scope: String,
+    },
 }
 
 /// One target (a role, or a group block), ready to write.
@@ -174,6 +186,23 @@ pub fn import(
                 }),
         )
         .collect();
+    for target in azure_targets(live, &options.azure, &mut summary) {
+        let role = crate::azure_catalog::lookup(&target.role.0);
+        let scope = target
+            .arm_scope()
+            .map_or_else(|| target.scope.clone(), |s| s.path());
+        let key = role.map_or_else(|| target.role.0.clone(), |r| r.display_name.clone());
+        let comment = role.is_none().then(|| "a custom role, by id".to_string());
+        let label = format!("{key} @ {scope}");
+        outs.push(target_out(
+            live,
+            &namer,
+            (Subject::Azure { scope }, target, label, key, comment),
+            options.minimal,
+            &defaults,
+            now,
+        ));
+    }
     outs.sort_by(|a, b| {
         (a.key.to_lowercase(), &a.key, &a.label).cmp(&(b.key.to_lowercase(), &b.key, &b.label))
     });
@@ -288,6 +317,9 @@ pub fn import(
     if let Some(f) = groups_file(&outs, &template_of, &namer, &header, &mut summary) {
         files.push(f);
     }
+    if let Some(f) = azure_file(&outs, &template_of, &namer, &header, &mut summary) {
+        files.push(f);
+    }
     summary.roles = outs
         .iter()
         .filter(|r| matches!(r.subject, Subject::Role(_)))
@@ -361,7 +393,7 @@ fn target_out<'a>(
     // indirect); for a group block, its own.
     let role_key = match &subject {
         Subject::Role(role) => Some(role.key.clone()),
-        Subject::Group { .. } => None,
+        Subject::Group { .. } | Subject::Azure { .. } => None,
     };
     let concerns = |t: &TargetKey| match &role_key {
         Some(k) => t.role_definition() == Some(k),
@@ -890,7 +922,7 @@ fn shared_by<'a>(outs: impl Iterator<Item = &'a RoleOut<'a>>) -> String {
         .iter()
         .map(|r| match r.subject {
             Subject::Role(_) => r.key.as_str(),
-            Subject::Group { .. } => r.label.as_str(),
+            Subject::Group { .. } | Subject::Azure { .. } => r.label.as_str(),
         })
         .collect();
     let shown: Vec<&str> = keys.iter().take(4).copied().collect();
@@ -953,6 +985,99 @@ fn group_targets(
             (k.scope.clone(), access)
         })
         .collect()
+}
+
+/// The Azure roles to write at the scopes asked for: every role assigned directly at one, or in effect there, or
+/// whose policy is not Microsoft's untouched one (ARM lists a policy for every role at every scope; the untouched
+/// ones of roles nobody holds are counted, not written).
+fn azure_targets(
+    live: &LiveState,
+    scopes: &[crate::graph::arm::ArmScope],
+    summary: &mut Summary,
+) -> Vec<TargetKey> {
+    let asked: BTreeSet<String> = scopes.iter().map(|s| s.key()).collect();
+    let untouched = crate::observe::rules::observed_settings(
+        &crate::graph::arm::defaults::default_arm_rules()
+            .iter()
+            .map(crate::graph::arm::ArmPolicyRule::to_graph)
+            .collect::<Vec<_>>(),
+    );
+    let direct = |a: &LiveAssignment| {
+        a.member_type
+            .as_deref()
+            .is_none_or(|m| !m.eq_ignore_ascii_case("Inherited"))
+    };
+    let keys: BTreeSet<&TargetKey> = live
+        .policies
+        .keys()
+        .chain(
+            live.assignments
+                .iter()
+                .filter(|a| direct(a))
+                .map(|a| &a.target),
+        )
+        .filter(|k| k.surface == Surface::AzureRole && asked.contains(&k.scope))
+        .collect();
+    keys.into_iter()
+        .filter(|t| {
+            let keep = live
+                .assignments
+                .iter()
+                .any(|a| &a.target == *t && direct(a))
+                || live.activations.iter().any(|a| &a.target == *t)
+                || live
+                    .policies
+                    .get(t)
+                    .is_some_and(|p| p.settings != untouched);
+            if !keep {
+                summary.azure_untouched += 1;
+            }
+            keep
+        })
+        .cloned()
+        .collect()
+}
+
+/// `azure.yaml`: the Azure resource roles at the scopes asked for, by scope then role, written like roles.
+fn azure_file(
+    outs: &[RoleOut<'_>],
+    template_of: &BTreeMap<usize, String>,
+    namer: &Namer<'_>,
+    header: &[String],
+    summary: &mut Summary,
+) -> Option<File> {
+    let mut by_scope: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in outs.iter().enumerate() {
+        if let Subject::Azure { scope } = &r.subject {
+            by_scope.entry(scope.as_str()).or_default().push(i);
+        }
+    }
+    if by_scope.is_empty() {
+        return None;
+    }
+    let mut entries = vec![];
+    for (scope, roles) in by_scope {
+        let body: Vec<Entry> = roles
+            .iter()
+            .map(|i| role_entry(&outs[*i], template_of.get(i), namer, summary))
+            .collect();
+        summary.azure_roles += roles.len();
+        if !entries.is_empty() {
+            entries.push(Entry::Blank);
+        }
+        entries.push(Entry::pair(scope, Node::Map(body)));
+    }
+    Some(File {
+        name: "azure.yaml".into(),
+        text: document(
+            header,
+            &[
+                "Azure resource roles at the scopes imported (`--azure`), read through Azure Resource Manager. The",
+                "`eligible` and `active` lists are complete, as for roles.",
+            ],
+            vec![Entry::pair("azure_roles", Node::Map(entries))],
+        ),
+    })
 }
 
 /// `groups.yaml`: each group's `member` and `owner` blocks, written like roles (templates folded with them).

@@ -335,6 +335,28 @@ pub struct DesiredTarget {
 }
 
 impl DesiredTarget {
+    /// A target that manages nothing: what a read needs to cover a target no declaration names (a saved plan's
+    /// groups and Azure roles under `apply --no-policy-check`, the Azure scopes `import --azure` reads).
+    pub fn unmanaged(target: TargetRef) -> Self {
+        Self {
+            target,
+            templates: vec![],
+            policy: Default::default(),
+            eligible: None,
+            active: None,
+            access_review: None,
+            no_access_review: None,
+            origin: Origin {
+                file: "<read>".into(),
+                path: String::new(),
+                line: 0,
+                column: 0,
+            },
+        }
+    }
+}
+
+impl DesiredTarget {
     /// The declared assignments of one kind, if that kind is managed.
     pub fn assignments(&self, kind: AssignmentKind) -> Option<&[DesiredAssignment]> {
         match kind {

@@ -41,6 +41,23 @@ pub fn declared_scopes(desired: &[&DesiredState]) -> BTreeMap<String, ArmScope> 
         .collect()
 }
 
+/// A declaration that names these scopes and manages nothing: what `read_azure` needs to read them (`import
+/// --azure`).
+pub fn reading(scopes: &[ArmScope]) -> DesiredState {
+    let mut d = DesiredState::default();
+    for s in scopes {
+        // The role is a placeholder: a scope's lists cover every role at it.
+        let role = crate::model::RoleRef::CustomById { id: "*".into() };
+        let target = crate::model::TargetRef::AzureRole {
+            scope: s.path(),
+            role,
+        };
+        d.targets
+            .insert(target.key(), crate::model::DesiredTarget::unmanaged(target));
+    }
+    d
+}
+
 /// The subscription or management group whose lists cover a scope.
 pub fn root_of(scope: &ArmScope) -> ArmScope {
     match scope.subscription_id() {

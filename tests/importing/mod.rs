@@ -12,9 +12,14 @@ use pimctl::plan::Plan;
 pub async fn round_trip(em: &RunningEmulator, options: &Options) -> (Imported, Plan) {
     let client = client(em);
     let now = em.with_state(|s| s.now());
+    let scopes = pimctl::observe::azure::reading(&options.azure);
     let mut live = read_tenant(&client, &[], now)
         .await
         .expect("the tenant reads");
+    // `--azure`: the scopes' Azure resource roles, through ARM.
+    pimctl::observe::azure::read_azure(&crate::planning::arm_client(em), &[&scopes], &mut live)
+        .await
+        .expect("Azure reads");
     pimctl::observe::reviews::read_with_reviewers(&client, &mut live)
         .await
         .expect("the reviews read");
