@@ -289,6 +289,7 @@ async fn apply_throughput() {
             groups: 0,
             service_principals: 0,
             policies: false,
+            ..Default::default()
         },
         drift: Drift {
             missing: CHANGES,

@@ -55,7 +55,7 @@ fn generate_needs_out_and_refuses_an_unknown_size() {
     let o = pimctl(&["emulator", "--generate", "huge", "--out", "x"]);
     assert!(!o.status.success());
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("expected S, M, L-dir or XL"),
+        String::from_utf8_lossy(&o.stderr).contains("expected S, M, L-dir, L or XL"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
@@ -75,12 +75,14 @@ async fn roles_beyond_the_catalogue_are_custom_roles_in_the_seed_and_the_policie
             groups: 4,
             service_principals: 1,
             policies: true,
+            ..Default::default()
         },
         drift: Drift {
             missing: 2,
             extra: 2,
             changed: 2,
             policies: 2,
+            ..Default::default()
         },
         layout: Layout::OneFile,
         rng_seed: 3,

@@ -353,3 +353,165 @@ async fn declared_groups_are_read_in_batches_of_twenty_lists() {
         assert!(!route.contains('{'), "a request per object: {route}");
     }
 }
+
+/// The whole estate, L: directory roles, 200 PIM groups, 120 Azure scopes in 20 subscriptions, 100 access reviews,
+/// with 2 % drift. Its exact request count, by surface, from each surface's formula (nothing is read per role,
+/// group assignment, Azure role or principal), and a plan that finds exactly the generated drift, by surface.
+///
+/// - Graph lists: the pages of the five directory-role lists and of the review definitions;
+/// - Graph `$batch`: one for the declared groups' lookup (⌈groups / 15⌉ clauses, 20 to a batch), ⌈groups × 4 / 20⌉
+///   for their policies and schedules, and ⌈lookup clauses / 20⌉ for the declared principals no schedule named;
+/// - ARM: per declared scope, the pages of its policies and policy assignments; per subscription, the pages of its
+///   eligibility schedules, assignment schedules and instances (2 × scopes + 3 × roots at one page each).
+#[tokio::test]
+async fn estate_l_is_read_in_lists_and_batches_by_surface() {
+    use pimctl::emulator::generate::{Options, Part, Size, generate};
+    use pimctl::emulator::state::{Level, Surface};
+    use pimctl::graph::client::{ArmClient, GraphConfig, StaticToken};
+    use pimctl::graph::{MAX_FILTER_IN_VALUES, batch::MAX_BATCH_REQUESTS};
+    let shape = Size::L.shape();
+    let g = generate(&Options::size(Size::L)).unwrap();
+    let em = emulator_from_yaml(&g.seed, &Setup::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    g.write_policies(dir.path()).unwrap();
+    let desired = desired(dir.path(), &em);
+    let page = 100;
+
+    // What the tenant holds, as seeded: each list's length.
+    let now = em.with_state(|s| s.now());
+    let (definitions, eligible, assignment_schedules, activations, reviews) = em.with_state(|s| {
+        let dir = |level: Level| {
+            s.schedules
+                .iter()
+                .filter(move |x| x.surface == Surface::DirectoryRole && x.level == level)
+        };
+        (
+            s.roles.len(),
+            dir(Level::Eligibility).count(),
+            dir(Level::Assignment).count(),
+            dir(Level::Assignment)
+                .filter(|x| x.activated_using.is_some())
+                .count(),
+            s.access_reviews.len(),
+        )
+    });
+    let arm_lists: u64 = em.with_state(|s| {
+        let scopes = shape.azure.scopes() as u64;
+        let first = pimctl::graph::arm::ArmScope::Subscription(s.arm.subscriptions[0].id.clone());
+        let policies = pages(s.arm.roles_at(&first).len(), page);
+        let roots: u64 = s
+            .arm
+            .subscriptions
+            .iter()
+            .map(|sub| {
+                let under = |level: Level| {
+                    s.arm
+                        .schedules
+                        .iter()
+                        .filter(|x| x.level == level && x.live(now))
+                        .filter(|x| {
+                            x.scope
+                                .to_ascii_lowercase()
+                                .starts_with(&format!("/subscriptions/{}", sub.id))
+                        })
+                        .count()
+                };
+                let active = under(Level::Assignment);
+                pages(under(Level::Eligibility), page) + 2 * pages(active, page)
+            })
+            .sum();
+        scopes * 2 * policies + roots
+    });
+    assert_eq!(activations, shape.activations);
+
+    em.reset_stats();
+    let client = client(&em);
+    let mut config = GraphConfig::new(em.arm_url(), std::sync::Arc::new(StaticToken::new("x")));
+    config.retry.max_attempts = 1;
+    let arm = ArmClient::new(config).unwrap();
+    let mut live = pimctl::observe::read_tenant(&client, &[&desired], now)
+        .await
+        .unwrap();
+    pimctl::observe::azure::read_azure(&arm, &[&desired], &mut live)
+        .await
+        .unwrap();
+    let plan = pimctl::plan::build(&desired, &live, &Default::default());
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+
+    // The plan is the generated drift, surface by surface.
+    for (part, e) in &g.expected_by_part {
+        let count = |a: pimctl::plan::Action| {
+            plan.changes
+                .iter()
+                .filter(|c| Part::of(&c.key) == *part && c.action == a)
+                .count()
+        };
+        use pimctl::plan::Action::*;
+        assert_eq!(
+            (
+                count(Create),
+                count(Remove),
+                count(Update),
+                count(UpdateRule)
+            ),
+            (e.creates, e.removes, e.updates, e.rule_updates),
+            "{}: {:#?}",
+            part.name(),
+            lines(&plan)
+        );
+    }
+    assert_eq!(plan.changes.len(), g.expected.changes());
+    assert_eq!(
+        plan.notes
+            .iter()
+            .filter(|n| n.kind == pimctl::plan::NoteKind::Activation)
+            .count(),
+        shape.activations + shape.pim_groups.activations
+    );
+
+    let groups = shape.pim_groups.groups;
+    let graph_lists = 2 * pages(definitions, page)
+        + pages(eligible, page)
+        + pages(assignment_schedules, page)
+        + pages(activations, page)
+        + pages(reviews, page);
+    let group_clauses = groups.div_ceil(MAX_FILTER_IN_VALUES);
+    let group_lists = groups * pimctl::observe::groups::LISTS;
+    let batches = (group_clauses.div_ceil(MAX_BATCH_REQUESTS)
+        + group_lists.div_ceil(MAX_BATCH_REQUESTS)
+        + g.lookups.clauses().div_ceil(MAX_BATCH_REQUESTS)) as u64;
+    let sub_requests = (group_clauses + group_lists + g.lookups.clauses()) as u64;
+    // At L's shape: 2 + 2 pages of 144 role definitions and their policies, 50 + 15 + 5 pages of schedules and
+    // activations, 1 of 99 reviews; 1 + 40 + 0 `$batch` (every declared principal holds some Graph assignment the
+    // drift left in place); 120 scopes × 2 lists of 41 policies, 20 subscriptions × (2 pages of ~150 eligibility
+    // schedules + 1 + 1).
+    assert_eq!(
+        (graph_lists, batches, arm_lists),
+        (75, 41, 320),
+        "the formulas at L's shape"
+    );
+
+    // The clients' counts: HTTP requests, a `$batch` one.
+    let graph = client.stats();
+    assert_eq!(
+        (graph.requests, graph.batches, graph.retries),
+        (graph_lists + batches, batches, 0),
+        "{:#?}",
+        em.stats().routes
+    );
+    assert_eq!(arm.stats().requests, arm_lists, "{:#?}", em.stats().routes);
+    // The emulator's: every HTTP request and every `$batch` sub-request, once each; nothing per object.
+    let stats = em.stats();
+    assert_eq!(
+        stats.total,
+        graph_lists + batches + sub_requests + arm_lists,
+        "{:#?}",
+        stats.routes
+    );
+    for route in stats.routes.keys() {
+        assert!(
+            !route.contains("{id}") && !route.contains("/{name}"),
+            "a request per object: {route}"
+        );
+    }
+}

@@ -34,7 +34,7 @@ pub struct Args {
     /// Seed of the fault RNG, for reproducible failures (and of the drift `--generate` draws).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed_rng: u64,
-    /// Write a generated tenant instead of serving one: S, M, L-dir or XL (see BENCHMARKS.md). Needs --out.
+    /// Write a generated tenant instead of serving one: S, M, L-dir, L or XL (see BENCHMARKS.md). Needs --out.
     #[arg(long, value_name = "SIZE", requires = "out", conflicts_with_all = ["seed", "state"])]
     pub generate: Option<Size>,
     /// Where --generate writes: DIR/tenant.yaml (the seed) and DIR/policies/ (the declaration).
@@ -48,7 +48,8 @@ pub struct Args {
         requires = "generate"
     )]
     pub drift: f64,
-    /// With --generate: how many roles' policies differ between the seed and the policies.
+    /// With --generate: how many targets' policies (roles, group blocks, Azure roles) differ between the seed and the
+    /// policies.
     #[arg(long, value_name = "N", default_value_t = 10, requires = "generate")]
     pub drift_policies: usize,
 }
@@ -69,9 +70,31 @@ fn write_generated(args: &Args, size: Size, out: &std::path::Path) -> Result<Str
         .map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
     let s = &options.shape;
     let e = g.expected;
+    let mut estate = String::new();
+    if s.pim_groups.groups > 0 {
+        estate.push_str(&format!(
+            ", {} PIM groups ({} eligible, {} active, {} activations)",
+            s.pim_groups.groups,
+            s.pim_groups.eligible,
+            s.pim_groups.active,
+            s.pim_groups.activations
+        ));
+    }
+    if s.azure.scopes() > 0 {
+        estate.push_str(&format!(
+            ", {} Azure scopes in {} subscriptions ({} eligible, {} active)",
+            s.azure.scopes(),
+            s.azure.subscriptions,
+            s.azure.eligible,
+            s.azure.active
+        ));
+    }
+    if s.reviews > 0 {
+        estate.push_str(&format!(", {} access reviews", s.reviews));
+    }
     Ok(format!(
-        "wrote {size} to {dir}: tenant.yaml ({} roles, {} eligible, {} active, {} activations, {} principals) and \
-         policies/ ({} files)\nexpected plan: {} to create, {} to remove, {} to update, {} rule updates\n\
+        "wrote {size} to {dir}: tenant.yaml ({} roles, {} eligible, {} active, {} activations, {} principals{estate}) \
+         and policies/ ({} files)\nexpected plan: {} to create, {} to remove, {} to update, {} rule updates\n\
          next: `pimctl plan {policies} --emulator {seed}` shows that plan",
         s.roles,
         s.eligible,

@@ -21,6 +21,7 @@ pub fn generated(
             groups: 0,
             service_principals: 0,
             policies: false,
+            ..Default::default()
         },
         drift: Drift::default(),
         layout: Layout::OneFile,

@@ -330,7 +330,7 @@ impl ArmState {
         let key = scope.key();
         self.policies
             .iter()
-            .find(|p| p.scope.to_ascii_lowercase() == key && ieq(&p.role, role))
+            .find(|p| ieq(&p.role, role) && p.scope.eq_ignore_ascii_case(&key))
     }
 
     /// The rules of a role at a scope: as changed, else Microsoft's untouched policy.

@@ -729,10 +729,37 @@ fn serve(
     let now = st.now();
     let st: &State = st;
     let set = set_name(surface, view.set, level);
+    // What the filter requires (`groupId eq`, `principalId eq`) narrows the schedules before any is rendered; the
+    // filter itself is still applied to what is rendered. A group's list renders its own schedules, not the tenant's.
+    let who = match shape {
+        Shape::Mine => Some(mine(&req.caller)?),
+        _ => None,
+    };
+    let q = parse_query(
+        req,
+        &(view.spec)(surface, level, !matches!(shape, Shape::One(_))),
+    )?;
+    let mut eqs: Vec<(&str, &Literal)> = vec![];
+    if let (Some(f), false) = (&q.filter, matches!(shape, Shape::One(_))) {
+        query::required_eq(f, &mut eqs);
+    }
+    let required = |prop: &str| {
+        eqs.iter().find_map(|(k, v)| match v {
+            Literal::Str(s) if *k == prop => Some(s.clone()),
+            _ => None,
+        })
+    };
+    let group = required("groupId").filter(|_| surface == Surface::Group);
+    let principal = required("principalId");
     let shown = || {
-        st.schedules
-            .iter()
-            .filter(move |s| s.surface == surface && s.level == level && (view.shows)(s, now))
+        let (group, principal) = (group.as_deref(), principal.as_deref());
+        st.schedules.iter().filter(move |s| {
+            s.surface == surface
+                && s.level == level
+                && (view.shows)(s, now)
+                && group.is_none_or(|g| s.directory_scope_id.eq_ignore_ascii_case(g))
+                && principal.is_none_or(|p| s.principal_id.eq_ignore_ascii_case(p))
+        })
     };
     let index = st.principal_index();
     let expand = |v: &mut Value, e: &ExpandItem| {
@@ -788,26 +815,22 @@ fn serve(
     };
     match shape {
         Shape::List => {
-            let q = parse_query(req, &(view.spec)(surface, level, true))?;
             require_group_scope(surface, &q)?;
             Ok(list(cx, &q, &set, collect(None, &q), None, None, &expand))
         }
         Shape::Mine => {
-            let who = mine(&req.caller)?;
-            let q = parse_query(req, &(view.spec)(surface, level, true))?;
             let t = type_name(surface, view.type_suffix, level);
             Ok(list(
                 cx,
                 &q,
                 &set,
-                collect(Some(who), &q),
+                collect(who, &q),
                 None,
                 Some(&t),
                 &expand,
             ))
         }
         Shape::One(id) => {
-            let q = parse_query(req, &(view.spec)(surface, level, false))?;
             let s = shown()
                 .find(|s| (view.id)(s).eq_ignore_ascii_case(id))
                 .ok_or_else(|| ApiError::not_found(view.not_found, id))?;

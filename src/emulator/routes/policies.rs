@@ -67,12 +67,23 @@ fn require_scope_filter(q: &QueryOptions) -> ApiResult<()> {
 
 /// The policies a list may show: the stored ones, and the untouched policies of the groups not yet onboarded that
 /// the filter names (`scopeId eq '{groupId}'`): a list call works on any group (digest §2).
+/// Only the policies of the scope the filter requires are rendered: a group's list need not render every policy
+/// of the tenant (the filter is still applied to what is rendered).
 fn candidates<'a>(st: &'a State, q: &QueryOptions) -> Vec<Cow<'a, PolicyRec>> {
-    let mut out: Vec<Cow<'a, PolicyRec>> = st.policies.iter().map(Cow::Borrowed).collect();
     let mut eqs: Vec<(&str, &Literal)> = vec![];
     if let Some(f) = &q.filter {
         query::required_eq(f, &mut eqs);
     }
+    let scope = eqs.iter().find_map(|(k, v)| match (*k, v) {
+        ("scopeId", Literal::Str(s)) => Some(s.as_str()),
+        _ => None,
+    });
+    let mut out: Vec<Cow<'a, PolicyRec>> = st
+        .policies
+        .iter()
+        .filter(|p| scope.is_none_or(|s| p.policy.scope_id.eq_ignore_ascii_case(s)))
+        .map(Cow::Borrowed)
+        .collect();
     for (k, v) in eqs {
         if let (true, Literal::Str(gid)) = (k == "scopeId", v)
             && !st.group_onboarded(gid)
