@@ -728,3 +728,42 @@ fn auth_context_can_be_set_and_cleared_on_both_member_and_owner() {
         }
     }
 }
+
+/// `builtin:tier0-reviewed` is `builtin:tier0` with its review: monthly, 4 days, the eligible assignments (so a
+/// break-glass account, permanently active, is never reviewed away), deny and auto-apply. Its reviewers are the
+/// role's to name (`must_set`); `builtin:tier0` itself declares no review, so its users are not broken by it.
+#[test]
+fn the_reviewed_tier0_template_reviews_eligibility_and_leaves_the_reviewers_to_the_role() {
+    let head = "version: pimctl/v1\nprotected:\n  - user: bg-01@contoso.onmicrosoft.com\ndirectory_roles:\n  Global Administrator:\n    template: builtin:tier0-reviewed\n    activation:\n      approval:\n        approvers: [{group: PIM-Tier0-Approvers}]\n    notifications:\n      activated: {admin: {recipients: [secops@contoso.com]}}\n    active:\n      - user: bg-01@contoso.onmicrosoft.com\n";
+    let state = load_str_clean(&format!(
+        "{head}    access_review:\n      reviewers: [{{group: Tier0-Owners}}]\n"
+    ));
+    let rv = role(&state, "Global Administrator")
+        .access_review
+        .as_ref()
+        .unwrap();
+    assert_eq!(rv.every.to_string(), "1 month");
+    assert_eq!(rv.duration.whole_days(), Some(4));
+    assert_eq!(rv.assignments, ReviewedAssignments::Eligible);
+    assert_eq!(
+        (rv.default_decision, rv.auto_apply),
+        (DefaultDecision::Deny, true)
+    );
+    assert_eq!(
+        rv.reviewers,
+        [Reviewer::Principal(PrincipalRef::new(
+            PrincipalKind::Group,
+            "Tier0-Owners"
+        ))]
+    );
+    // Without reviewers, the role is told to name them.
+    let Loaded { diagnostics, .. } = language::load_str("inline.yaml", head, &options());
+    let text = diagnostics.render_text(false);
+    assert!(
+        text.contains("error[E0162]: `Global Administrator` must set `access_review.reviewers`"),
+        "{text}"
+    );
+    // And plain builtin:tier0 still declares no review.
+    let state = load_str_clean(&head.replace("builtin:tier0-reviewed", "builtin:tier0"));
+    assert!(role(&state, "Global Administrator").access_review.is_none());
+}

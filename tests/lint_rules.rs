@@ -604,3 +604,31 @@ async fn the_live_half_of_pim070_reads_two_batches_per_20_reviews() {
         .count();
     assert_eq!(unanswered, 20, "{:#?}", report.findings);
 }
+
+/// `lint --profile cis` keeps CIS's "no change" for members nobody reviewed: `builtin:tier0-reviewed`'s deny is a
+/// PIM070 finding under that profile only.
+#[test]
+fn the_cis_profile_reports_a_review_that_denies_whom_nobody_reviewed() {
+    let text = "version: pimctl/v1\ndirectory_roles:\n  Global Administrator:\n    template: builtin:tier0-reviewed\n    activation:\n      approval:\n        approvers: [{group: PIM-Tier0-Approvers}]\n    notifications:\n      activated: {admin: {recipients: [secops@contoso.com]}}\n    access_review:\n      reviewers: [{group: Tier0-Owners}]\n";
+    let loaded = language::load_str("t.yaml", text, &LoadOptions { now: now() });
+    assert!(!loaded.diagnostics.has_errors());
+    let findings = |profile| {
+        let options = Options {
+            profile,
+            ..Options::default()
+        };
+        lint::lint(&loaded.state, None, now(), options)
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "PIM070")
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        findings(Profile::Cis),
+        [
+            "Global Administrator changes the access of members nobody reviewed (default decision deny), where CIS asks for no change"
+        ]
+    );
+    assert!(findings(Profile::Cisa).is_empty());
+}

@@ -116,7 +116,11 @@ impl Lowerer {
                         role.label()
                     ),
                     loc(&f.path, review),
-                    Some("remove `access_review` here".into()),
+                    Some(
+                        "remove `access_review` here; Azure role reviews exist only in a preview ARM API \
+                         (docs/language.md §11)"
+                            .into(),
+                    ),
                 );
             }
             // The review was refused above: it is not lowered.

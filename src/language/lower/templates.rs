@@ -369,6 +369,7 @@ pub const SETTING_PATHS: &[&str] = &[
     "active_assignment.allow_permanent",
     "active_assignment.max_duration",
     "access_review",
+    "access_review.reviewers",
     "notifications.eligible_assigned.admin.recipients",
     "notifications.eligible_assigned.requestor.recipients",
     "notifications.eligible_assigned.approver.recipients",
@@ -401,6 +402,7 @@ fn setting_is_set(p: &PolicySettings, review: &ReviewPartial, path: &str) -> Opt
         "active_assignment.allow_permanent" => p.active_assignment.allow_permanent.is_some(),
         "active_assignment.max_duration" => p.active_assignment.max_duration.is_some(),
         "access_review" => review.origin.is_some(),
+        "access_review.reviewers" => review.reviewers.as_ref().is_some_and(|r| !r.is_empty()),
         other => {
             let mut parts = other.split('.').skip(1);
             let event = match parts.next()? {

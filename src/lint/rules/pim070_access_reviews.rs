@@ -3,7 +3,7 @@
 
 use super::{CIS_REVIEWED_ROLES, roles_in};
 use crate::lint::{Cx, Finding, Half, Meta, Profile, Reads, RoleView, Rule, Severity, View};
-use crate::model::{CadenceUnit, Reviewer, Surface, TargetKey};
+use crate::model::{CadenceUnit, DefaultDecision, Reviewer, Surface, TargetKey};
 
 pub static RULE: Rule = Rule {
     meta: Meta {
@@ -16,7 +16,9 @@ pub static RULE: Rule = Rule {
         baselines: &["CIS 5.3.3", "MSL-RBAC-BP4"],
         rationale: "Eligibility accumulates: people change jobs and keep their roles. A recurring review asks the \
                     role's owners to confirm each member. CIS (v4 and later) asks for a review at least monthly that \
-                    closes within 4 days, by designated reviewers rather than the members themselves. With `--live` \
+                    closes within 4 days, by designated reviewers rather than the members themselves, and that \
+                    members nobody reviewed keep their access (\"no change\"): under `--profile cis` a default \
+                    decision other than `none` is reported too. With `--live` \
                     the tenant's own review definitions are judged too (a review the language cannot describe \
                     exactly counts as present, unjudged), and so is what their reviewers did: a review whose last \
                     ended instance had principals to review and not one decision by a reviewer (nothing, or only \
@@ -68,6 +70,23 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 if r.reviewers.contains(&Reviewer::SelfReview) {
                     problems.push(("self", "lets members review themselves".into()));
                 }
+                // CIS's reading: members nobody reviewed keep their access ("no change"). The other profiles
+                // accept Microsoft's high-impact guidance (remove them), so only `--profile cis` asks for it.
+                if cx.options.profile == Profile::Cis && r.default_decision != DefaultDecision::None
+                {
+                    problems.push((
+                        "default",
+                        format!(
+                            "changes the access of members nobody reviewed (default decision {}), where CIS asks for \
+                             no change",
+                            match r.default_decision {
+                                DefaultDecision::Approve => "approve",
+                                DefaultDecision::Deny => "deny",
+                                _ => "recommendation",
+                            }
+                        ),
+                    ));
+                }
             }
         }
         for (detail, problem) in problems {
@@ -79,6 +98,7 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
                         "cadence" => "access_review.every",
                         "duration" => "access_review.duration",
                         "self" => "access_review.reviewers",
+                        "default" => "access_review.default_decision",
                         _ => "access_review",
                     }))
                     .detail(detail)
