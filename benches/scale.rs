@@ -1,24 +1,64 @@
 //! `cargo bench --bench scale [-- SECTION...]`: the measurements of BENCHMARKS.md, on tenants from
-//! `pimctl::emulator::generate`. Sections (all by default): `requests`, `latency`, `apply`, `xl`, `validate`.
+//! `pimctl::emulator::generate`. Sections (all by default): `requests`, `latency`, `estate-latency`, `apply`, `xl`,
+//! `validate`.
 //! Each prints Markdown rows; results go to BENCHMARKS.md by hand, with the machine they were measured on.
 //!
 //! Under `cargo test --all-targets` this binary only checks that it builds: it measures when run with `--bench`.
-//! `--xl-child DIR` is internal: the XL measurement runs in a fresh process so that its peak RSS is its own.
+//! `--xl-child DIR` is internal: the XL measurement runs in a fresh process so that its peak RSS is its own. The
+//! binary counts heap allocations (a counting global allocator), for the XL rows.
 
 use pimctl::apply::{self, ApplyOptions, Outcome};
 use pimctl::emulator::faults::FaultConfig;
 use pimctl::emulator::generate::{self, Drift, Generated, Layout, Options, Shape, Size};
 use pimctl::emulator::{Emulator, EmulatorConfig, RunningEmulator, TenantSource};
-use pimctl::graph::client::{GraphClient, GraphConfig, StaticToken};
+use pimctl::graph::client::{ArmClient, ClientStats, GraphClient, GraphConfig, StaticToken};
 use pimctl::language::{self, LoadOptions};
 use pimctl::model::{DesiredState, LiveState, PrincipalRef, Resolution};
 use pimctl::observe::read_tenant;
 use pimctl::plan::{self, Plan, PlanOptions};
+use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const SECTIONS: [&str; 5] = ["requests", "latency", "apply", "xl", "validate"];
+const SECTIONS: [&str; 6] = [
+    "requests",
+    "latency",
+    "estate-latency",
+    "apply",
+    "xl",
+    "validate",
+];
+
+/// Counts heap allocations (and reallocations), for the XL rows; otherwise the system allocator.
+struct Counting;
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only a counter is added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract is System's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: AllocLayout) {
+        // SAFETY: the caller's contract is System's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: AllocLayout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract is System's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
 
 #[tokio::main]
 async fn main() {
@@ -40,6 +80,9 @@ async fn main() {
     }
     if run("latency") {
         latency().await;
+    }
+    if run("estate-latency") {
+        estate_latency().await;
     }
     if run("apply") {
         apply_throughput().await;
@@ -86,28 +129,54 @@ fn load(path: &Path, now: chrono::DateTime<chrono::Utc>) -> DesiredState {
         .unwrap_or_else(|d| panic!("{}", d.render_text(false)))
 }
 
+/// A client with the emulator's token, which names the tenant: as `pimctl plan --emulator`, no `/organization` read.
 fn client(em: &RunningEmulator) -> GraphClient {
     GraphClient::new(GraphConfig::new(
         em.base_url(),
-        Arc::new(StaticToken::new("emulator")),
+        Arc::new(StaticToken::new(em.access_token())),
     ))
     .expect("client")
 }
 
-/// Reads the tenant and plans: the live state, the plan, the read's and the build's wall time, and the client.
-async fn read_and_plan(t: &Tenant) -> (LiveState, Plan, Duration, Duration, GraphClient) {
+fn arm_client(url: String) -> ArmClient {
+    ArmClient::new(GraphConfig::new(
+        url,
+        Arc::new(StaticToken::new("emulator")),
+    ))
+    .expect("ARM client")
+}
+
+/// Reads what `pimctl plan` reads for these declarations: Graph, then ARM when Azure roles are declared.
+async fn read_all(
+    client: &GraphClient,
+    arm: &ArmClient,
+    desired: &[&DesiredState],
+    now: chrono::DateTime<chrono::Utc>,
+) -> LiveState {
+    let mut live = read_tenant(client, desired, now).await.expect("read");
+    if !pimctl::observe::azure::declared_scopes(desired).is_empty() {
+        pimctl::observe::azure::read_azure(arm, desired, &mut live)
+            .await
+            .expect("ARM read");
+    }
+    live
+}
+
+/// Reads the tenant and plans: the live state, the plan, the read's and the build's wall time, and the clients.
+async fn read_and_plan(
+    t: &Tenant,
+) -> (LiveState, Plan, Duration, Duration, GraphClient, ArmClient) {
     let client = client(&t.em);
+    let arm = arm_client(t.em.arm_url());
     let now = t.em.with_state(|s| s.now());
     let started = Instant::now();
-    let live = read_tenant(&client, &[&t.desired], now)
-        .await
-        .expect("read");
+    let live = read_all(&client, &arm, &[&t.desired], now).await;
     let read = started.elapsed();
     let started = Instant::now();
     let p = plan::build(&t.desired, &live, &PlanOptions::default());
     let build = started.elapsed();
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    (live, p, read, build, client)
+    (live, p, read, build, client, arm)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -164,53 +233,75 @@ impl Operation {
     }
 }
 
-/// (HTTP requests, of which `$batch`, list pages, changes): the client's counters after one operation.
-async fn count(op: Operation, t: &Tenant) -> (u64, u64, u64, usize) {
+/// The Graph and ARM clients' counters after one operation, and its changes (plan) or files (import).
+async fn count(op: Operation, t: &Tenant, shape: &Shape) -> (ClientStats, ClientStats, usize) {
     match op {
         Operation::Plan => {
-            let (_, p, _, _, client) = read_and_plan(t).await;
-            let s = client.stats();
-            (s.requests, s.batches, s.pages, p.changes.len())
+            let (_, p, _, _, client, arm) = read_and_plan(t).await;
+            (client.stats(), arm.stats(), p.changes.len())
         }
-        // What `pimctl import` does: the bulk read with no declaration, the name check, the files (not written).
-        // "Changes" is the number of files.
+        // What `pimctl import` does: the read (with `--azure` every declared scope, `--groups` every PIM group), the
+        // reviews with their reviewers, group discovery, the name check, the files (not written).
         Operation::Import => {
             let client = client(&t.em);
+            let arm = arm_client(t.em.arm_url());
             let now = t.em.with_state(|s| s.now());
-            let live = read_tenant(&client, &[], now).await.expect("read");
-            let ambiguous = pimctl::observe::ambiguous_names(&client, &live)
+            let azure: Vec<_> = pimctl::observe::azure::declared_scopes(&[&t.desired])
+                .into_values()
+                .collect();
+            let scopes = pimctl::observe::azure::reading(&azure);
+            let mut live = read_all(&client, &arm, &[&scopes], now).await;
+            pimctl::observe::reviews::read_with_reviewers(&client, &mut live)
+                .await
+                .expect("reviews");
+            let named: Vec<String> = (0..shape.pim_groups.groups)
+                .map(generate::pim_group_name)
+                .collect();
+            let groups = pimctl::observe::discover_groups(&client, &mut live, &named)
+                .await
+                .expect("groups");
+            let mut ambiguous = pimctl::observe::ambiguous_names(&client, &live)
                 .await
                 .expect("names");
-            let imported =
-                pimctl::import::import(&live, &ambiguous, &Default::default()).expect("import");
-            let s = client.stats();
-            (s.requests, s.batches, s.pages, imported.files.len())
+            ambiguous.extend(groups.ambiguous.iter().cloned());
+            let options = pimctl::import::Options {
+                groups_named: groups.named(),
+                azure,
+                ..Default::default()
+            };
+            let imported = pimctl::import::import(&live, &ambiguous, &options).expect("import");
+            (client.stats(), arm.stats(), imported.files.len())
         }
     }
 }
 
 async fn requests() {
-    println!("\n## 1. Requests per operation (default drift: 2 % of assignments, 10 policies)\n");
     println!(
-        "| tenant | operation | page size | requests | of which `$batch` | list pages | ceiling (pages + 10) | changes (expected) |"
+        "\n## 1. Requests per operation (default drift: 2 % of assignments and reviews, 10 policies)\n"
+    );
+    println!(
+        "| tenant | operation | page size | requests | Graph list pages | Graph `$batch` | ARM | changes (expected), or files |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
-    for size in [Size::S, Size::M, Size::LDir] {
+    for size in [Size::S, Size::M, Size::LDir, Size::L] {
         let g = generate::generate(&Options::size(size)).expect("generate");
         for page in [None, Some(1000)] {
             let t = start(&g, page, FaultConfig::default()).await;
             for op in Operation::ALL {
                 t.em.reset_stats();
-                let (requests, batches, pages, changes) = count(op, &t).await;
+                let (graph, arm, changes) = count(op, &t, &size.shape()).await;
                 let changes = match op {
                     Operation::Plan => format!("{changes} ({})", g.expected.changes()),
                     Operation::Import => format!("{changes} files"),
                 };
                 println!(
-                    "| {size} | {} | {} | {requests} | {batches} | {pages} | {} | {changes} |",
+                    "| {size} | {} | {} | {} | {} | {} | {} | {changes} |",
                     op.name(),
                     page.unwrap_or(pimctl::emulator::DEFAULT_PAGE_SIZE),
-                    pages + 10,
+                    graph.requests + arm.requests,
+                    graph.requests - graph.batches,
+                    graph.batches,
+                    arm.requests,
                 );
             }
             let _ = t.em.shutdown().await;
@@ -242,7 +333,7 @@ async fn latency() {
             let (mut requests, mut chain) = (0, 0);
             for _ in 0..RUNS {
                 t.em.reset_stats();
-                let (_, _, read, build, client) = read_and_plan(&t).await;
+                let (_, _, read, build, client, _) = read_and_plan(&t).await;
                 walls.push(read + build);
                 builds.push(build);
                 requests = client.request_count();
@@ -264,6 +355,149 @@ async fn latency() {
             );
         }
         let _ = t.em.shutdown().await;
+    }
+}
+
+// -- 2b. wall time of a plan of the estate (L), the emulator in its own process -------------------------------------
+
+/// An emulator in another process (`pimctl emulator --seed`), so that its CPU is not the measuring process's.
+struct External {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    root: String,
+    http: reqwest::Client,
+}
+
+impl External {
+    fn start(seed: &Path, page_size: Option<usize>) -> External {
+        use std::io::BufRead;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pimctl"));
+        cmd.args(["emulator", "--port", "0", "--seed"]).arg(seed);
+        if let Some(p) = page_size {
+            cmd.args(["--page-size", &p.to_string()]);
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the emulator starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the emulator says where it listens");
+        let url = line.trim().rsplit(' ').next().unwrap_or_default();
+        External {
+            child,
+            root: url.trim_end_matches("/v1.0").to_string(),
+            http: reqwest::Client::new(),
+        }
+    }
+    async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let mut r = self
+            .http
+            .request(method, format!("{}/_emulator/{path}", self.root));
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.expect("control request");
+        resp.json().await.unwrap_or(serde_json::Value::Null)
+    }
+    async fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let v = self.control(reqwest::Method::GET, "clock", None).await;
+        serde_json::from_value(v["now"].clone()).expect("the emulator's clock")
+    }
+}
+
+impl Drop for External {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// L's plan (read through Graph and ARM, then `plan::build`) against an emulator in its own process, at 0, 10 and
+/// 50 ms of latency. The token names no tenant, so the read starts with `/organization`. The longest chain of
+/// dependent requests: the tenant's name; the longest directory list (the
+/// group lookup runs beside it); one round of group `$batch`es; the review pages; the principals' `$batch`, if
+/// any; the longest ARM list. With `--max-concurrency 4` (the default) the requests of one step share 4 slots, so
+/// the rounds are also shown: per step, the larger of its chain and its requests ÷ 4.
+async fn estate_latency() {
+    const RUNS: usize = 3;
+    const SLOTS: u64 = 4;
+    println!(
+        "\n## 2b. L (the estate) plan wall time under emulated latency, emulator in its own process (median of {RUNS})\n"
+    );
+    println!(
+        "| page size | latency | requests (Graph + ARM) | longest chain | rounds at 4 slots | read + plan | target (chain + 3) × latency | read + plan − rounds × latency | plan::build |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let g = generate::generate(&Options::size(Size::L)).expect("generate");
+    let shape = Size::L.shape();
+    let dir = tempfile::tempdir().expect("tempdir");
+    g.write_to(dir.path()).expect("write");
+    for page in [None, Some(1000)] {
+        let em = External::start(&dir.path().join("tenant.yaml"), page);
+        let desired = load(&dir.path().join("policies"), em.now().await);
+        let size = page.unwrap_or(pimctl::emulator::DEFAULT_PAGE_SIZE);
+        for latency_ms in [0u64, 10, 50] {
+            em.control(
+                reqwest::Method::POST,
+                "faults",
+                Some(serde_json::json!({"latencyMs": latency_ms})),
+            )
+            .await;
+            let (mut walls, mut builds) = (vec![], vec![]);
+            let (mut graph, mut arm_stats) = (ClientStats::default(), ClientStats::default());
+            for _ in 0..RUNS {
+                let client = GraphClient::new(GraphConfig::new(
+                    format!("{}/v1.0", em.root),
+                    Arc::new(StaticToken::new("emulator")),
+                ))
+                .expect("client");
+                let arm = arm_client(em.root.clone());
+                let now = em.now().await;
+                let started = Instant::now();
+                let live = read_all(&client, &arm, &[&desired], now).await;
+                let b = Instant::now();
+                let p = plan::build(&desired, &live, &PlanOptions::default());
+                builds.push(b.elapsed());
+                walls.push(started.elapsed());
+                assert!(p.errors.is_empty(), "{:?}", p.errors);
+                assert_eq!(p.changes.len(), g.expected.changes());
+                (graph, arm_stats) = (client.stats(), arm.stats());
+            }
+            let pages = |n: usize| n.div_ceil(size).max(1) as u64;
+            let lookups = g.lookups.clauses().div_ceil(20) as u64;
+            let group_batches = graph.batches - lookups - 1;
+            let list_pages = graph.requests - graph.batches - 1;
+            let arm_chain = pages(shape.azure.eligible.div_ceil(shape.azure.subscriptions));
+            let chain =
+                1 + pages(shape.eligible) + 1 + pages(shape.reviews) + lookups.min(1) + arm_chain;
+            let rounds = 1
+                + pages(shape.eligible).max((list_pages + 1).div_ceil(SLOTS))
+                + group_batches.div_ceil(SLOTS)
+                + pages(shape.reviews)
+                + lookups.div_ceil(SLOTS)
+                + arm_chain.max(arm_stats.requests.div_ceil(SLOTS));
+            let wall = median(walls);
+            let target = if latency_ms == 0 {
+                "—".to_string()
+            } else {
+                ms(Duration::from_millis((chain + 3) * latency_ms))
+            };
+            println!(
+                "| {size} | {latency_ms} ms | {} + {} | {chain} | {rounds} | {} | {target} | {} | {} |",
+                graph.requests,
+                arm_stats.requests,
+                ms(wall),
+                ms(wall.saturating_sub(Duration::from_millis(rounds * latency_ms))),
+                ms(median(builds))
+            );
+        }
     }
 }
 
@@ -301,7 +535,7 @@ async fn apply_throughput() {
     .expect("generate");
     for concurrency in [4, 16] {
         let t = start(&g, None, FaultConfig::default()).await;
-        let (_, p, _, _, _) = read_and_plan(&t).await;
+        let (_, p, _, _, _, _) = read_and_plan(&t).await;
         assert_eq!(p.changes.len(), CHANGES);
         // The bucket starts full: one second's worth of requests goes through at once.
         t.em.set_faults(FaultConfig {
@@ -342,7 +576,7 @@ async fn xl() {
     let started = Instant::now();
     let t = start(&g, Some(1000), FaultConfig::default()).await;
     let seeded = started.elapsed();
-    let (live, p, read, _, client) = read_and_plan(&t).await;
+    let (live, p, read, _, client, _) = read_and_plan(&t).await;
     let _ = t.em.shutdown().await;
     eprintln!(
         "XL: seeded in {}, read in {} ({} requests at page size 1000), {} changes",
@@ -471,6 +705,23 @@ fn xl_child(dir: &Path) {
     let (cpu3, rss3) = usage();
     row("**plan::build**", t.elapsed(), cpu3 - cpu2, rss3);
     assert!(p.errors.is_empty(), "{:?}", p.errors);
+    // What `apply PLAN.json` does before any write: re-fingerprint every object the plan recorded against a fresh
+    // read (here, the same live state: nothing is stale).
+    let a0 = allocations();
+    let t = Instant::now();
+    let stale = apply::stale_objects(&p, &live);
+    let (cpu4, rss4) = usage();
+    let allocated = allocations() - a0;
+    row(
+        &format!(
+            "**apply's stale check** ({} recorded objects, {allocated} allocations)",
+            p.fingerprints.len()
+        ),
+        t.elapsed(),
+        cpu4 - cpu3,
+        rss4,
+    );
+    assert!(stale.is_empty());
     eprintln!("XL plan: {} changes", p.changes.len());
 }
 

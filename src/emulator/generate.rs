@@ -1356,7 +1356,8 @@ fn group_name(g: usize) -> String {
     format!("PIM Group {g}")
 }
 
-fn pim_group_name(g: usize) -> String {
+/// The display name of PIM group `g` (`PIM Access Group N`).
+pub fn pim_group_name(g: usize) -> String {
     format!("PIM Access Group {g}")
 }
 
