@@ -246,6 +246,7 @@ async fn repeated_applies_converge_through_faults_without_duplicates_or_touching
                     latency_ms: 0,
                     throttle_rps: Some(200.0),
                     fail_rate: seed_fail_rate,
+                    ..Default::default()
                 },
             },
         )

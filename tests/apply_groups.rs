@@ -540,6 +540,7 @@ async fn group_writes_converge_through_lost_answers_without_duplicates() {
             latency_ms: 0,
             throttle_rps: None,
             fail_rate,
+            ..Default::default()
         });
         let options = ApplyOptions {
             concurrency: 1,

@@ -231,6 +231,7 @@ async fn throttling_and_server_errors_still_give_the_same_plan() {
             latency_ms: 0,
             throttle_rps: Some(40.0),
             fail_rate: 0.2,
+            ..Default::default()
         },
     })
     .await;

@@ -301,6 +301,7 @@ async fn faults_converge_with_no_duplicate_definition() {
                     latency_ms: 0,
                     throttle_rps: Some(200.0),
                     fail_rate,
+                    ..Default::default()
                 },
             },
         )

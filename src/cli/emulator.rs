@@ -31,6 +31,10 @@ pub struct Args {
     /// carried out, a third each.
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub fail_rate: f64,
+    /// Share of requests, 0 to 1, answered 429 with Retry-After, drawn from the seeded RNG (reproducible throttling,
+    /// whatever the machine's speed).
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub throttle_rate: f64,
     /// Seed of the fault RNG, for reproducible failures (and of the drift `--generate` draws).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed_rng: u64,
@@ -121,6 +125,9 @@ pub fn run(args: Args) -> ExitCode {
     if !(0.0..=1.0).contains(&args.fail_rate) {
         return fail("--fail-rate must be between 0 and 1".into());
     }
+    if !(0.0..=1.0).contains(&args.throttle_rate) {
+        return fail("--throttle-rate must be between 0 and 1".into());
+    }
     if args.throttle.is_some_and(|t| t.is_nan() || t <= 0.0) {
         return fail("--throttle must be a positive number of requests per second".into());
     }
@@ -149,6 +156,7 @@ pub fn run(args: Args) -> ExitCode {
             latency_ms: args.latency_ms,
             throttle_rps: args.throttle,
             fail_rate: args.fail_rate,
+            throttle_rate: args.throttle_rate,
         },
         rng_seed: args.seed_rng,
     };

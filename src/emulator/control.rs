@@ -52,7 +52,7 @@ fn handle_inner(
     let segs: Vec<&str> = path.trim_matches('/').split('/').skip(1).collect();
     let st = || shared.state.lock().unwrap_or_else(|p| p.into_inner());
     if let ["azure", rest @ ..] = segs.as_slice() {
-        return super::arm::control::handle(shared, method, rest);
+        return super::arm::control::handle(shared, method, rest, raw);
     }
     Ok(match (method, segs.as_slice()) {
         ("GET", ["stats"]) => {

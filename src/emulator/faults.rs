@@ -20,6 +20,11 @@ pub struct FaultConfig {
     /// caller never heard so: the case a client must re-read before resending).
     #[serde(default)]
     pub fail_rate: f64,
+    /// Share of requests, 0 to 1, answered 429 with `Retry-After: 1`, drawn from the seeded RNG: throttling that,
+    /// unlike the token bucket, does not depend on how fast the machine sends (the same seed throttles the same
+    /// requests).
+    #[serde(default)]
+    pub throttle_rate: f64,
 }
 
 /// What happens to one request.
@@ -100,6 +105,11 @@ impl Faults {
             }
             self.tokens -= 1.0;
         }
+        // Drawn only when asked for, so that a seed's failures stay the same without it.
+        let t = self.config.throttle_rate.clamp(0.0, 1.0);
+        if t > 0.0 && self.rng.random::<f64>() < t {
+            return Fault::Throttled(1);
+        }
         let p = self.config.fail_rate.clamp(0.0, 1.0);
         if p > 0.0 && self.rng.random::<f64>() < p {
             return match self.rng.random_range(0..3) {
@@ -145,5 +155,28 @@ mod tests {
         assert!(a.contains(&Fault::Drop) && a.contains(&Fault::LoseAnswer));
         assert!(a.iter().any(|f| matches!(f, Fault::Unavailable(_))));
         assert!(a.contains(&Fault::None));
+    }
+
+    #[test]
+    fn a_throttle_rate_throttles_the_same_requests_for_a_seed_and_leaves_the_failures_alone() {
+        let run = |throttle_rate, seed| {
+            let mut f = Faults::new(
+                FaultConfig {
+                    throttle_rate,
+                    ..Default::default()
+                },
+                seed,
+            );
+            (0..200).map(|_| f.decide()).collect::<Vec<_>>()
+        };
+        let a = run(0.3, 7);
+        assert_eq!(a, run(0.3, 7));
+        let throttled = a.iter().filter(|f| **f == Fault::Throttled(1)).count();
+        assert!((30..90).contains(&throttled), "{throttled} of 200");
+        assert!(
+            a.iter()
+                .all(|f| matches!(f, Fault::None | Fault::Throttled(1)))
+        );
+        assert!(run(0.0, 7).iter().all(|f| *f == Fault::None));
     }
 }

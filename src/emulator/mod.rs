@@ -113,6 +113,9 @@ pub enum EmulatorError {
 pub struct Stats {
     pub total: u64,
     pub routes: BTreeMap<String, u64>,
+    /// Of those, answered 429 by the faults (the token bucket or the throttle rate).
+    #[serde(default)]
+    pub throttled: u64,
 }
 
 /// What the request handlers share.
@@ -473,6 +476,13 @@ async fn serve(
         let mut f = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
         (f.config.latency_ms, f.decide())
     };
+    if matches!(fault, Fault::Throttled(_)) {
+        shared
+            .stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .throttled += 1;
+    }
     // The latency is the least time an answer takes, the emulator's own work included, as Graph's service time is
     // part of its round trip: a page that takes 4 ms to render under 50 ms of latency still answers in 50 ms.
     let started = tokio::time::Instant::now();

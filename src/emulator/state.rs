@@ -381,6 +381,8 @@ impl State {
         let horizon = now - chrono::Duration::days(REQUEST_RETENTION_DAYS);
         self.requests
             .retain(|r| r.request.created_date_time.is_none_or(|c| c > horizon));
+        // ARM purges its schedule requests too (azurerm#24118, #25811); the schedules stay.
+        self.arm.requests.retain(|r| r.created > horizon);
         // Runs before every request: the set of started schedules is built only when a request waits for one.
         if !self
             .requests

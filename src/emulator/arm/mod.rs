@@ -128,6 +128,10 @@ pub struct ArmState {
     pub policies: Vec<ArmPolicyRec>,
     pub requests: Vec<ArmRequestRec>,
     pub schedules: Vec<ArmSchedule>,
+    /// Rules the next policy PATCHes leave out although they carry them, answering 200 (azurerm#28913, #32920,
+    /// pulumi-azure#2737): rule id (lower case) and how many more PATCHes drop it. Set by `/_emulator/azure/drop-rule`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop_rules: Vec<(String, u32)>,
 }
 
 /// A role as the scope sees it.
@@ -845,8 +849,18 @@ pub fn patch_policy(
             )
         })?;
     let mut rules = st.arm.rules(scope, role);
+    let mut dropped = vec![];
     for raw in rules_in {
         let merged = merge_arm_rule(st, &rules, raw, true)?;
+        if st
+            .arm
+            .drop_rules
+            .iter()
+            .any(|(id, n)| *n > 0 && ieq(id, merged.id()))
+        {
+            dropped.push(merged.id().to_ascii_lowercase());
+            continue;
+        }
         let i = rules
             .iter()
             .position(|r| r.id() == merged.id())
@@ -857,6 +871,13 @@ pub fn patch_policy(
             rules[i] = merged;
         }
     }
+    // Checked as a whole before anything is dropped: a refused PATCH drops nothing.
+    for (id, n) in &mut st.arm.drop_rules {
+        if dropped.contains(id) {
+            *n -= 1;
+        }
+    }
+    st.arm.drop_rules.retain(|(_, n)| *n > 0);
     let by = match caller {
         Caller::User { id, .. } => id.clone(),
         Caller::App => det_uuid(&[&st.tenant_id, "admin-app"]),
