@@ -424,3 +424,41 @@ async fn contoso_azure_scopes_import_and_plan_with_no_changes() {
     // The eligibility of Contoso Dev's Contributor, by UPN and end date.
     assert!(azure.contains("grace.apps@contoso.com"), "{azure}");
 }
+
+/// `import --azure` writes an assignment's ABAC condition (and its version) as the tenant holds it, so the plan of
+/// the imported files keeps it: zero changes, and no "condition kept" warning.
+#[tokio::test]
+async fn azure_conditions_import_and_plan_with_no_changes() {
+    use pimctl::graph::arm::ArmScope;
+    let condition = "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) \
+                     OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'))";
+    let seed = std::fs::read_to_string(CONTOSO_TENANT).unwrap().replacen(
+        "- {scope: Contoso Dev, role: Contributor, user: grace.apps@contoso.com, until: 2027-09-30T23:59:59Z}",
+        &format!(
+            "- {{scope: Contoso Dev, role: Contributor, user: grace.apps@contoso.com, until: 2027-09-30T23:59:59Z, \
+             condition: \"{condition}\", condition_version: '2.0'}}"
+        ),
+        1,
+    );
+    assert!(seed.contains("condition_version"), "the seed line moved");
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
+    let options = Options {
+        azure: vec![
+            ArmScope::parse("/subscriptions/c0150000-0000-4000-8000-000000000002").unwrap(),
+        ],
+        ..Options::default()
+    };
+    let (imported, plan) = round_trip(&em, &options).await;
+    let azure = file(&imported, "azure.yaml");
+    assert!(azure.contains("condition_version: \"2.0\""), "{azure}");
+    assert!(azure.contains("StringEquals 'logs'"), "{azure}");
+    assert!(plan.changes.is_empty(), "{:#?}", plan.changes);
+    assert!(
+        !plan
+            .notes
+            .iter()
+            .any(|n| n.kind == pimctl::plan::NoteKind::KeptCondition),
+        "{:#?}",
+        plan.notes
+    );
+}

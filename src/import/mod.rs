@@ -755,13 +755,16 @@ fn target_body(
                     "{}: (unmanaged; the tenant holds)",
                     kind.as_str()
                 )));
-                for a in sorted(held, namer) {
-                    let (n, until) = a;
-                    let until = until.map(|u| format!(", until {u}")).unwrap_or_default();
+                for w in sorted(held, namer) {
+                    let until = w.until.map(|u| format!(", until {u}")).unwrap_or_default();
+                    let condition = w
+                        .condition
+                        .map(|c| format!(", condition {}", c.condition))
+                        .unwrap_or_default();
                     body.push(Entry::Comment(format!(
-                        "  - {}: {}{until}",
-                        n.kind.as_str(),
-                        n.name
+                        "  - {}: {}{until}{condition}",
+                        w.named.kind.as_str(),
+                        w.named.name
                     )));
                 }
             }
@@ -770,27 +773,69 @@ fn target_body(
     body
 }
 
+/// An assignment as written: who, its end date, and its ABAC condition (an Azure role assignment's).
+struct Written {
+    named: Named,
+    until: Option<String>,
+    condition: Option<crate::model::AbacCondition>,
+}
+
 /// Assignments sorted by kind and name, each with its end date as written.
-fn sorted(list: &[&LiveAssignment], namer: &Namer<'_>) -> Vec<(Named, Option<String>)> {
-    let mut v: Vec<(Named, Option<String>)> = list
+fn sorted(list: &[&LiveAssignment], namer: &Namer<'_>) -> Vec<Written> {
+    let mut v: Vec<Written> = list
         .iter()
-        .map(|a| (namer.principal(&a.principal_id), a.end.map(until)))
+        .map(|a| Written {
+            named: namer.principal(&a.principal_id),
+            until: a.end.map(until),
+            condition: a.condition.clone(),
+        })
         .collect();
-    v.sort_by_key(|a| (a.0.kind, a.0.name.to_lowercase(), a.0.name.clone()));
+    v.sort_by(|a, b| {
+        (
+            a.named.kind,
+            a.named.name.to_lowercase(),
+            &a.named.name,
+            &a.condition,
+        )
+            .cmp(&(
+                b.named.kind,
+                b.named.name.to_lowercase(),
+                &b.named.name,
+                &b.condition,
+            ))
+    });
     v
 }
+
+/// The version a condition is written with: as held; ARM's only version, `2.0`, when the tenant gave none (the
+/// language takes both or neither, and plan then writes the version down).
+const CONDITION_VERSION: &str = "2.0";
 
 fn assignments(list: &[&LiveAssignment], namer: &Namer<'_>) -> Node {
     Node::Seq(
         sorted(list, namer)
             .into_iter()
-            .map(|(n, u)| {
+            .map(|w| {
+                let n = w.named;
                 let mut e = vec![match n.comment {
                     Some(c) => Entry::commented(n.kind.as_str(), Node::str(n.name), c),
                     None => Entry::pair(n.kind.as_str(), Node::str(n.name)),
                 }];
-                if let Some(u) = u {
+                if let Some(u) = w.until {
                     e.push(Entry::pair("until", Node::raw(u)));
+                }
+                // A condition narrows the assignment: written as held, so that plan keeps it (and round-trips).
+                if let Some(c) = w.condition {
+                    e.push(Entry::pair("condition", Node::str(c.condition)));
+                    if c.version.is_empty() {
+                        e.push(Entry::commented(
+                            "condition_version",
+                            Node::str(CONDITION_VERSION),
+                            "the tenant holds the condition without a version: plan will write this one",
+                        ));
+                    } else {
+                        e.push(Entry::pair("condition_version", Node::str(c.version)));
+                    }
                 }
                 Node::Map(e)
             })
