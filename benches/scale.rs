@@ -1,6 +1,6 @@
 //! `cargo bench --bench scale [-- SECTION...]`: the measurements of BENCHMARKS.md, on tenants from
 //! `pimctl::emulator::generate`. Sections (all by default): `requests`, `latency`, `estate-latency`, `apply`, `xl`,
-//! `validate`.
+//! `validate`, `fleet`.
 //! Each prints Markdown rows; results go to BENCHMARKS.md by hand, with the machine they were measured on.
 //!
 //! Under `cargo test --all-targets` this binary only checks that it builds: it measures when run with `--bench`.
@@ -22,13 +22,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "requests",
     "latency",
     "estate-latency",
     "apply",
     "xl",
     "validate",
+    "fleet",
 ];
 
 /// Counts heap allocations (and reallocations), for the XL rows; otherwise the system allocator.
@@ -67,6 +68,9 @@ async fn main() {
         xl_child(Path::new(&args[i + 1]));
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--fleet-child") {
+        std::process::exit(fleet_child(&args[i + 1..]));
+    }
     if !args.iter().any(|a| a == "--bench") {
         return;
     }
@@ -92,6 +96,9 @@ async fn main() {
     }
     if run("validate") {
         validate();
+    }
+    if run("fleet") {
+        fleet().await;
     }
 }
 
@@ -785,4 +792,180 @@ fn validate() {
         ms(in_process),
         ms(command)
     );
+}
+
+// -- 6. many tenants: a fleet of plans, one process per tenant ------------------------------------------------------
+
+/// What one `pimctl plan` process cost, as its spawner (`--fleet-child`) measured it with `wait4`.
+struct PlanRun {
+    wall: Duration,
+    cpu: Duration,
+    peak_rss: u64,
+    /// Graph requests, from the plan's `-v` line "read the tenant in N requests".
+    requests: u64,
+    changes: usize,
+}
+
+/// A managed-service provider's fleet: 100 generated tenants of size S, then of size M, each a different tenant (the
+/// drift drawn with `--seed-rng` 0 to 99) served by its own emulator process, all started before the clock starts.
+/// Then `pimctl plan` runs once per tenant as its own process, N at a time, as a CI matrix would: its own token,
+/// its own `--max-concurrency 4`, nothing shared. At 0 ms and at 50 ms of latency (each emulator's). Each plan
+/// process is spawned by a small `--fleet-child` process so that its peak RSS (`ru_maxrss` from `wait4`) is its
+/// own: Linux carries the spawning process's peak over `fork` and `exec`.
+async fn fleet() {
+    const TENANTS: usize = 100;
+    println!(
+        "\n## 6. Many tenants: {TENANTS} plans, one `pimctl plan` process per tenant, N at a time\n"
+    );
+    println!(
+        "| size | latency | at once | total wall | plans/s | plan wall (median, max) | requests per tenant | plan CPU (median) | plan peak RSS (median, max) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for size in [Size::S, Size::M] {
+        let root = tempfile::tempdir().expect("tempdir");
+        let mut expected = vec![];
+        for i in 0..TENANTS {
+            let mut o = Options::size(size);
+            o.rng_seed = i as u64;
+            let g = generate::generate(&o).expect("generate");
+            g.write_to(&root.path().join(format!("t{i:03}")))
+                .expect("write");
+            expected.push(g.expected.changes());
+        }
+        // Every generated tenant has the same id, so one token (the emulator's, which names the tenant, as a real
+        // token does) serves them all.
+        let token = {
+            let g = generate::generate(&Options::size(size)).expect("generate");
+            let t = start(&g, None, FaultConfig::default()).await;
+            t.em.access_token()
+        };
+        let ems: Vec<External> = (0..TENANTS)
+            .map(|i| External::start(&root.path().join(format!("t{i:03}/tenant.yaml")), None))
+            .collect();
+        for latency_ms in [0u64, 50] {
+            for em in &ems {
+                em.control(
+                    reqwest::Method::POST,
+                    "faults",
+                    Some(serde_json::json!({"latencyMs": latency_ms})),
+                )
+                .await;
+            }
+            for at_once in [1usize, 4, 16] {
+                let next = std::sync::atomic::AtomicUsize::new(0);
+                let runs = std::sync::Mutex::new(Vec::with_capacity(TENANTS));
+                let started = Instant::now();
+                std::thread::scope(|s| {
+                    for _ in 0..at_once {
+                        s.spawn(|| {
+                            loop {
+                                let i = next.fetch_add(1, Ordering::Relaxed);
+                                if i >= TENANTS {
+                                    break;
+                                }
+                                let run = plan_process(
+                                    &root.path().join(format!("t{i:03}/policies")),
+                                    &ems[i].root,
+                                    &token,
+                                );
+                                assert_eq!(run.changes, expected[i], "tenant {i}'s plan");
+                                runs.lock().expect("runs").push(run);
+                            }
+                        });
+                    }
+                });
+                let total = started.elapsed();
+                let runs = runs.into_inner().expect("runs");
+                let walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
+                let max_wall = walls.iter().max().copied().unwrap_or_default();
+                let (rq_min, rq_max) = (
+                    runs.iter().map(|r| r.requests).min().unwrap_or(0),
+                    runs.iter().map(|r| r.requests).max().unwrap_or(0),
+                );
+                let requests = if rq_min == rq_max {
+                    rq_min.to_string()
+                } else {
+                    format!("{rq_min}–{rq_max}")
+                };
+                let mut rss: Vec<u64> = runs.iter().map(|r| r.peak_rss).collect();
+                rss.sort_unstable();
+                let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+                println!(
+                    "| {} | {latency_ms} ms | {at_once} | {} | {:.1} | {}, {} | {requests} | {} | {}, {} |",
+                    size.name(),
+                    ms(total),
+                    TENANTS as f64 / total.as_secs_f64(),
+                    ms(median(walls)),
+                    ms(max_wall),
+                    ms(median(runs.iter().map(|r| r.cpu).collect())),
+                    mb(rss[rss.len() / 2]),
+                    mb(rss[rss.len() - 1]),
+                );
+            }
+        }
+    }
+}
+
+/// `pimctl plan DIR` against an emulator in another process, as a pipeline step would run it against its tenant,
+/// spawned through `--fleet-child` (see [`fleet`]).
+fn plan_process(policies: &Path, root: &str, token: &str) -> PlanRun {
+    let started = Instant::now();
+    let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .arg("--fleet-child")
+        .arg(env!("CARGO_BIN_EXE_pimctl"))
+        .args(["plan", "-v", "--format", "json", "--auth", "token", "--now"])
+        .arg(generate::NOW)
+        .arg("--graph-url")
+        .arg(format!("{root}/v1.0"))
+        .arg("--arm-url")
+        .arg(root)
+        .arg(policies)
+        .env("PIMCTL_ACCESS_TOKEN", token)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the plan runs");
+    let wall = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let number_after = |prefix: &str| -> u64 {
+        stderr
+            .lines()
+            .find_map(|l| l.split_once(prefix).map(|(_, rest)| rest))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no `{prefix}` in: {stderr}"))
+    };
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON plan");
+    PlanRun {
+        wall,
+        cpu: Duration::from_micros(number_after("fleet-child: cpu_us ")),
+        peak_rss: number_after("fleet-child: maxrss_kb ") * 1024,
+        requests: number_after("read the tenant in "),
+        changes: plan["changes"].as_array().map_or(0, Vec::len),
+    }
+}
+
+/// `--fleet-child PROGRAM ARGS...`: runs PROGRAM, passes its stdout and stderr through, then reports its CPU time and
+/// peak RSS from `wait4` on stderr. A process of its own, so that the peak reported is PROGRAM's, not the bench's.
+/// Exits with PROGRAM's exit code; a plan with changes (exit 0 without `--detailed-exitcode`) exits 0.
+#[allow(clippy::zombie_processes)] // reaped by `wait4`, which `Child::wait` cannot replace: it gives no rusage
+fn fleet_child(args: &[String]) -> i32 {
+    let child = std::process::Command::new(&args[0])
+        .args(&args[1..])
+        .spawn()
+        .expect("the program starts");
+    let mut status = 0;
+    // SAFETY: wait4 fills the rusage it is given; a zeroed rusage is a valid value to pass.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, with valid pointers.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4");
+    let tv = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    eprintln!("fleet-child: cpu_us {}", tv(u.ru_utime) + tv(u.ru_stime));
+    eprintln!("fleet-child: maxrss_kb {}", u.ru_maxrss);
+    if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        1
+    }
 }
