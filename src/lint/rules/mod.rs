@@ -5,7 +5,9 @@
 
 use super::{RoleView, Rule, View};
 use crate::catalog::well_known::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
-use crate::model::{NotificationEvent, NotificationSettings, PrincipalRef, Recipient};
+use crate::model::{
+    AssignmentKind, NotificationEvent, NotificationSettings, PrincipalRef, Recipient, Requirement,
+};
 
 pub mod pim001_lint_config;
 mod pim010_global_admin_count;
@@ -210,6 +212,90 @@ pub(crate) fn check_activation_alerts<'a>(
                 .help(format!("set `{path}` to a monitored mailbox")),
         );
     }
+}
+
+/// The role's active assignments that are permanent (no `until`) and held by no protected principal: standing
+/// privilege, judged by PIM020 (roles, group members), PIM025 (group owners) and PIM110 (Azure Owner and User Access
+/// Administrator).
+pub(crate) fn standing<'a>(
+    cx: &'a super::Cx,
+    role: &'a RoleView,
+) -> impl Iterator<Item = &'a super::view::AssignmentView> + 'a {
+    role.assignments(AssignmentKind::Active)
+        .filter(|a| a.until.is_none() && !cx.view.is_protected(&a.principal))
+}
+
+/// One finding per standing assignment of the roles (`standing`): "X is permanently active in R" (PIM020, PIM110).
+pub(crate) fn check_permanent_active<'a>(
+    cx: &super::Cx,
+    roles: impl Iterator<Item = &'a RoleView>,
+    out: &mut Vec<super::Finding>,
+) {
+    for role in roles {
+        for a in standing(cx, role) {
+            out.push(
+                cx.finding(format!(
+                    "{} is permanently active in {}",
+                    a.principal.label, role.name
+                ))
+                .role(role)
+                .principal(&a.principal)
+                .at(a.origin.as_ref())
+                .help("make it eligible, or give it an `until`"),
+            );
+        }
+    }
+}
+
+/// The finding when activating the role does not require approval, `None` when it does: whether approval is
+/// unmanaged or refused, at `activation.approval.required` (PIM030 on directory roles, PIM111 on Azure Owner).
+pub(crate) fn approval_not_required(cx: &super::Cx, role: &RoleView) -> Option<super::Finding> {
+    let required = role.policy.activation.approval.required;
+    if required == Some(true) {
+        return None;
+    }
+    let message = match required {
+        None => format!(
+            "{} does not declare whether activation needs approval",
+            role.name
+        ),
+        _ => format!("activating {} does not require approval", role.name),
+    };
+    Some(
+        cx.finding(message)
+            .role(role)
+            .at(role.origin_of("activation.approval.required"))
+            .help("set `activation.approval.required: true` and name approvers"),
+    )
+}
+
+/// The finding when activating the role requires neither MFA nor an authentication context, `None` when it
+/// requires either: whether they are unmanaged or off, at `activation.require` (PIM034 on any target, PIM111 on
+/// Azure Owner).
+pub(crate) fn activation_without_mfa(cx: &super::Cx, role: &RoleView) -> Option<super::Finding> {
+    let a = &role.policy.activation;
+    let mfa = a.require.as_ref().map(|r| r.contains(&Requirement::Mfa));
+    let context = a.authentication_context.as_ref().map(Option::is_some);
+    if mfa == Some(true) || context == Some(true) {
+        return None;
+    }
+    let message = if mfa.is_none() && context.is_none() {
+        format!(
+            "{} does not declare MFA or an authentication context on activation",
+            role.name
+        )
+    } else {
+        format!(
+            "activating {} requires neither MFA nor an authentication context",
+            role.name
+        )
+    };
+    Some(
+        cx.finding(message)
+            .role(role)
+            .at(role.origin_of("activation.require"))
+            .help("add `mfa` to `activation.require`, or set `activation.authentication_context`"),
+    )
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! PIM020: no permanent active assignment to a privileged role, except protected principals.
 
-use super::is_sensitive;
+use super::{check_permanent_active, is_sensitive};
 use crate::lint::{Cx, Finding, Meta, Reads, Rule, Severity};
-use crate::model::AssignmentKind;
 
 pub static RULE: Rule = Rule {
     meta: Meta {
@@ -32,26 +31,10 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
             .as_ref()
             .is_none_or(|g| g.access == crate::model::GroupAccess::Member)
     };
-    for role in cx
+    let roles = cx
         .view
         .targets()
         .filter(members)
-        .filter(|r| is_sensitive(r))
-    {
-        for a in role.assignments(AssignmentKind::Active) {
-            if a.until.is_some() || cx.view.is_protected(&a.principal) {
-                continue;
-            }
-            out.push(
-                cx.finding(format!(
-                    "{} is permanently active in {}",
-                    a.principal.label, role.name
-                ))
-                .role(role)
-                .principal(&a.principal)
-                .at(a.origin.as_ref())
-                .help("make it eligible, or give it an `until`"),
-            );
-        }
-    }
+        .filter(|r| is_sensitive(r));
+    check_permanent_active(cx, roles, out);
 }

@@ -1,8 +1,8 @@
 //! PIM025: nobody owns a group that holds a privileged role permanently, except protected principals.
 
-use super::is_sensitive;
+use super::{is_sensitive, standing};
 use crate::lint::{Cx, Finding, Meta, Reads, Rule, Severity};
-use crate::model::{AssignmentKind, GroupAccess};
+use crate::model::GroupAccess;
 
 pub static RULE: Rule = Rule {
     meta: Meta {
@@ -30,10 +30,7 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if g.access != GroupAccess::Owner {
             continue;
         }
-        for a in block.assignments(AssignmentKind::Active) {
-            if a.until.is_some() || cx.view.is_protected(&a.principal) {
-                continue;
-            }
+        for a in standing(cx, block) {
             out.push(
                 cx.finding(format!(
                     "{} permanently owns {}, which holds a privileged role",

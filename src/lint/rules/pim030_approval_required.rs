@@ -1,6 +1,6 @@
 //! PIM030: activating Global Administrator or Privileged Role Administrator needs approval.
 
-use super::{GA, PRA};
+use super::{GA, PRA, approval_not_required};
 use crate::lint::{Cx, Finding, Half, Meta, Reads, Rule, Severity};
 
 pub static RULE: Rule = Rule {
@@ -43,22 +43,6 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
             }
             continue;
         };
-        let required = role.policy.activation.approval.required;
-        if required == Some(true) {
-            continue;
-        }
-        let message = match required {
-            None => format!(
-                "{} does not declare whether activation needs approval",
-                role.name
-            ),
-            _ => format!("activating {} does not require approval", role.name),
-        };
-        out.push(
-            cx.finding(message)
-                .role(role)
-                .at(role.origin_of("activation.approval.required"))
-                .help("set `activation.approval.required: true` and name approvers"),
-        );
+        out.extend(approval_not_required(cx, role));
     }
 }

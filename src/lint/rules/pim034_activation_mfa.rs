@@ -1,8 +1,7 @@
 //! PIM034: activation requires MFA or a Conditional Access authentication context.
 
-use super::{is_sensitive, is_tier0};
+use super::{activation_without_mfa, is_sensitive, is_tier0};
 use crate::lint::{Cx, Finding, Meta, Reads, Rule, Severity};
-use crate::model::Requirement;
 
 pub static RULE: Rule = Rule {
     meta: Meta {
@@ -40,35 +39,11 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if !judged {
             continue;
         }
-        let a = &role.policy.activation;
-        let mfa = a.require.as_ref().map(|r| r.contains(&Requirement::Mfa));
-        let context = a.authentication_context.as_ref().map(Option::is_some);
-        if mfa == Some(true) || context == Some(true) {
-            continue;
-        }
-        let message = if mfa.is_none() && context.is_none() {
-            format!(
-                "{} does not declare MFA or an authentication context on activation",
-                role.name
-            )
+        let severity = if tier0 {
+            Severity::Error
         } else {
-            format!(
-                "activating {} requires neither MFA nor an authentication context",
-                role.name
-            )
+            Severity::Warning
         };
-        out.push(
-            cx.finding(message)
-                .severity(if tier0 {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                })
-                .role(role)
-                .at(role.origin_of("activation.require"))
-                .help(
-                    "add `mfa` to `activation.require`, or set `activation.authentication_context`",
-                ),
-        );
+        out.extend(activation_without_mfa(cx, role).map(|f| f.severity(severity)));
     }
 }

@@ -1,7 +1,7 @@
 //! PIM110: no permanent active Owner or User Access Administrator at a subscription or management group.
 
+use super::check_permanent_active;
 use crate::lint::{Cx, Finding, Meta, Reads, Rule, Severity};
-use crate::model::AssignmentKind;
 
 /// Owner and User Access Administrator: both can grant any access at their scope.
 pub(crate) const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
@@ -31,34 +31,16 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    for role in cx.view.azure.values() {
-        if !(role.key.0 == OWNER || role.key.0 == USER_ACCESS_ADMINISTRATOR) {
-            continue;
-        }
-        let broad = role.target.arm_scope().is_some_and(|s| {
+    let owners =
+        |r: &&crate::lint::RoleView| r.key.0 == OWNER || r.key.0 == USER_ACCESS_ADMINISTRATOR;
+    let broad = |r: &&crate::lint::RoleView| {
+        r.target.arm_scope().is_some_and(|s| {
             matches!(
                 s,
                 crate::graph::arm::ArmScope::Subscription(_)
                     | crate::graph::arm::ArmScope::ManagementGroup(_)
             )
-        });
-        if !broad {
-            continue;
-        }
-        for a in role.assignments(AssignmentKind::Active) {
-            if a.until.is_some() || cx.view.is_protected(&a.principal) {
-                continue;
-            }
-            out.push(
-                cx.finding(format!(
-                    "{} is permanently active in {}",
-                    a.principal.label, role.name
-                ))
-                .role(role)
-                .principal(&a.principal)
-                .at(a.origin.as_ref())
-                .help("make it eligible, or give it an `until`"),
-            );
-        }
-    }
+        })
+    };
+    check_permanent_active(cx, cx.view.azure.values().filter(owners).filter(broad), out);
 }

@@ -1,8 +1,8 @@
 //! PIM111: activating Owner on an Azure scope needs approval and MFA (or an authentication context).
 
 use super::pim110_azure_permanent_owner::OWNER;
+use super::{activation_without_mfa, approval_not_required};
 use crate::lint::{Cx, Finding, Meta, Reads, Rule, Severity};
-use crate::model::Requirement;
 
 pub static RULE: Rule = Rule {
     meta: Meta {
@@ -37,47 +37,7 @@ fn check(cx: &Cx, out: &mut Vec<Finding>) {
                     .is_some())
     };
     for role in cx.view.azure.values().filter(judged) {
-        let a = &role.policy.activation;
-        let approval = a.approval.required;
-        let mfa = a.require.as_ref().map(|r| r.contains(&Requirement::Mfa));
-        let context = a.authentication_context.as_ref().map(Option::is_some);
-        if approval != Some(true) {
-            let message = match approval {
-                None => format!(
-                    "{} does not declare whether activation needs approval",
-                    role.name
-                ),
-                _ => format!("activating {} does not require approval", role.name),
-            };
-            out.push(
-                cx.finding(message)
-                    .role(role)
-                    .detail("approval")
-                    .at(role.origin_of("activation.approval.required"))
-                    .help("set `activation.approval.required: true` and name approvers"),
-            );
-        }
-        if mfa != Some(true) && context != Some(true) {
-            let message = if mfa.is_none() && context.is_none() {
-                format!(
-                    "{} does not declare MFA or an authentication context on activation",
-                    role.name
-                )
-            } else {
-                format!(
-                    "activating {} requires neither MFA nor an authentication context",
-                    role.name
-                )
-            };
-            out.push(
-                cx.finding(message)
-                    .role(role)
-                    .detail("mfa")
-                    .at(role.origin_of("activation.require"))
-                    .help(
-                        "add `mfa` to `activation.require`, or set `activation.authentication_context`",
-                    ),
-            );
-        }
+        out.extend(approval_not_required(cx, role).map(|f| f.detail("approval")));
+        out.extend(activation_without_mfa(cx, role).map(|f| f.detail("mfa")));
     }
 }
