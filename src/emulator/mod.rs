@@ -427,13 +427,7 @@ async fn serve(
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let auth = header(&req, "authorization").map(str::to_string);
-    let now = || {
-        shared
-            .state
-            .lock()
-            .map(|s| s.now())
-            .unwrap_or_else(|_| chrono::Utc::now())
-    };
+    let now = || clock(&shared);
     let body: Bytes = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
@@ -506,7 +500,7 @@ async fn serve(
     resp
 }
 
-/// One Graph request, past counting and fault drawing.
+/// One Graph or ARM request, past counting and fault drawing.
 struct Answer<'a> {
     shared: &'a Shared,
     rid: &'a str,
@@ -521,12 +515,25 @@ struct Answer<'a> {
     arm: bool,
 }
 
+/// What differs between Graph's answers and ARM's: the bodies of the emulator's own refusals (a drawn fault, a
+/// caller refused), the routes, and what every answer carries. [`Answer::respond`] is the one order both follow.
+enum Dialect {
+    Graph,
+    /// `CloudError` bodies, ARM's throttling answer, and the rate-limit header named here on every answer, with
+    /// the requests left this hour (`Faults::arm_remaining`, which counts this request).
+    Arm {
+        header: &'static str,
+        remaining: u64,
+    },
+}
+
 impl Answer<'_> {
+    /// A drawn fault answers first (throttled, unavailable, dropped); then the caller is authenticated, the route
+    /// answers, a successful write is saved, and a lost answer is dropped after it was carried out.
     fn respond(&self, fault: Fault) -> Response {
         let Answer {
             shared,
             rid,
-            crid,
             method,
             path,
             sub,
@@ -534,94 +541,96 @@ impl Answer<'_> {
             body,
             auth,
             arm,
+            ..
         } = *self;
-        if arm {
-            return self.respond_arm(fault);
-        }
-        let now = || {
-            shared
-                .state
-                .lock()
-                .map(|s| s.now())
-                .unwrap_or_else(|_| chrono::Utc::now())
+        let write = method != "GET";
+        let dialect = if arm {
+            Dialect::Arm {
+                header: if write {
+                    "x-ms-ratelimit-remaining-subscription-writes"
+                } else {
+                    "x-ms-ratelimit-remaining-subscription-reads"
+                },
+                remaining: shared
+                    .faults
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .arm_remaining(write),
+            }
+        } else {
+            Dialect::Graph
         };
         match fault {
-            Fault::None => {}
-            Fault::Throttled(secs) => {
-                let mut r = GraphResponse::with_status(429, throttled_body(rid, now()));
-                r.headers.push(("Retry-After".into(), secs.to_string()));
-                return finish(r, rid, crid);
-            }
-            Fault::Unavailable(secs) => {
-                let mut e = ApiError::new(
-                    503,
-                    "serviceNotAvailable",
-                    "The service is temporarily unavailable. Please retry after a short delay.",
-                );
-                e.retry_after = Some(secs);
-                return finish(e.into_response(rid, crid, now()), rid, crid);
-            }
+            Fault::None | Fault::LoseAnswer => {}
+            Fault::Throttled(secs) => return self.throttled(&dialect, secs),
+            Fault::Unavailable(secs) => return self.unavailable(&dialect, secs),
             Fault::Drop => return dropped(rid),
-            Fault::LoseAnswer => {}
         }
         let caller = match authenticate(shared, auth) {
             Ok(c) => c,
-            Err(e) => return finish(e.into_response(rid, crid, now()), rid, crid),
+            Err(e) => return self.refused(&dialect, e),
         };
-        tracing::debug!(%method, %path, "graph request");
-        let r = routes::Req {
-            method,
-            path: sub,
-            query,
-            body,
-            caller,
+        let resp = match dialect {
+            Dialect::Graph => {
+                tracing::debug!(%method, %path, "graph request");
+                let r = routes::Req {
+                    method,
+                    path: sub,
+                    query,
+                    body,
+                    caller,
+                };
+                routes::dispatch(shared, &r)
+            }
+            Dialect::Arm { .. } => {
+                tracing::debug!(%method, %path, "arm request");
+                arm::routes::dispatch(shared, method, path, query, body, &caller)
+            }
         };
-        let resp = routes::dispatch(shared, &r);
-        if method != "GET" && resp.status < 300 {
+        if write && resp.status < 300 {
             persist(shared);
         }
         if fault == Fault::LoseAnswer {
             return dropped(rid);
         }
-        finish(resp, rid, crid)
+        self.finish(&dialect, resp)
     }
-}
 
-impl Answer<'_> {
-    /// [`Answer::respond`] for ARM: `CloudError` bodies, ARM's throttling answer, and
-    /// `x-ms-ratelimit-remaining-subscription-reads` / `-writes` on every answer.
-    fn respond_arm(&self, fault: Fault) -> Response {
-        let Answer {
-            shared,
-            rid,
-            crid,
-            method,
-            path,
-            query,
-            body,
-            auth,
-            ..
-        } = *self;
-        let write = method != "GET";
-        let header = if write {
-            "x-ms-ratelimit-remaining-subscription-writes"
-        } else {
-            "x-ms-ratelimit-remaining-subscription-reads"
+    /// The answer as sent: ids, and on ARM the rate-limit header and `x-ms-request-id`.
+    fn finish(&self, dialect: &Dialect, mut r: GraphResponse) -> Response {
+        if let Dialect::Arm { header, remaining } = *dialect {
+            r.headers.push((header.into(), remaining.to_string()));
+            r.headers
+                .push(("x-ms-request-id".into(), self.rid.to_string()));
+        }
+        finish(r, self.rid, self.crid)
+    }
+
+    /// An error in the dialect's body: Graph's `{"error": …}` with its inner error and date, or ARM's `CloudError`.
+    fn error(&self, dialect: &Dialect, e: ApiError) -> Response {
+        let r = match dialect {
+            Dialect::Graph => e.into_response(self.rid, self.crid, clock(self.shared)),
+            Dialect::Arm { .. } => arm::routes::cloud_error(&e),
         };
-        let remaining = shared
-            .faults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .arm_remaining(write);
-        let with_limit = |mut r: GraphResponse, left: u64| {
-            r.headers.push((header.into(), left.to_string()));
-            r.headers.push(("x-ms-request-id".into(), rid.to_string()));
-            finish(r, rid, crid)
-        };
-        match fault {
-            Fault::None | Fault::LoseAnswer => {}
-            Fault::Throttled(secs) => {
-                let kind = if write { "write" } else { "read" };
+        self.finish(dialect, r)
+    }
+
+    /// A throttled answer with `Retry-After`: Graph's `TooManyRequests`, or ARM's `SubscriptionRequestsThrottled`
+    /// with no request left.
+    fn throttled(&self, dialect: &Dialect, secs: u64) -> Response {
+        match *dialect {
+            Dialect::Graph => {
+                let mut r =
+                    GraphResponse::with_status(429, throttled_body(self.rid, clock(self.shared)));
+                r.headers.push(("Retry-After".into(), secs.to_string()));
+                self.finish(dialect, r)
+            }
+            Dialect::Arm { header, .. } => {
+                let kind = if self.method != "GET" {
+                    "write"
+                } else {
+                    "read"
+                };
                 let mut e = ApiError::new(
                     429,
                     "SubscriptionRequestsThrottled",
@@ -630,49 +639,62 @@ impl Answer<'_> {
                     ),
                 );
                 e.retry_after = Some(secs);
-                return with_limit(arm::routes::cloud_error(&e), 0);
+                self.error(
+                    &Dialect::Arm {
+                        header,
+                        remaining: 0,
+                    },
+                    e,
+                )
             }
-            Fault::Unavailable(secs) => {
-                let mut e = ApiError::new(
-                    503,
-                    "ServiceUnavailable",
-                    "The service is temporarily unavailable. Please retry after a short delay.",
-                );
-                e.retry_after = Some(secs);
-                return with_limit(arm::routes::cloud_error(&e), remaining);
-            }
-            Fault::Drop => return dropped(rid),
         }
-        let caller = match authenticate(shared, auth) {
-            Ok(c) => c,
-            Err(e) => {
-                let e = match e.status {
-                    401 => ApiError::new(
-                        401,
-                        "AuthenticationFailed",
-                        "Authentication failed. The 'Authorization' header is missing or invalid.",
-                    ),
-                    _ => ApiError::new(
-                        403,
-                        "AuthorizationFailed",
-                        format!(
-                            "The client does not have authorization to perform action 'Microsoft.Authorization/*' over scope '{path}' or the scope is invalid."
-                        ),
-                    ),
-                };
-                return with_limit(arm::routes::cloud_error(&e), remaining);
-            }
-        };
-        tracing::debug!(%method, %path, "arm request");
-        let resp = arm::routes::dispatch(shared, method, path, query, body, &caller);
-        if write && resp.status < 300 {
-            persist(shared);
-        }
-        if fault == Fault::LoseAnswer {
-            return dropped(rid);
-        }
-        with_limit(resp, remaining)
     }
+
+    /// A 503 with `Retry-After`, in the dialect's code.
+    fn unavailable(&self, dialect: &Dialect, secs: u64) -> Response {
+        let code = match dialect {
+            Dialect::Graph => "serviceNotAvailable",
+            Dialect::Arm { .. } => "ServiceUnavailable",
+        };
+        let mut e = ApiError::new(
+            503,
+            code,
+            "The service is temporarily unavailable. Please retry after a short delay.",
+        );
+        e.retry_after = Some(secs);
+        self.error(dialect, e)
+    }
+
+    /// A caller refused: Graph's error as [`authenticate`] made it; on ARM, `AuthenticationFailed` (401) or
+    /// `AuthorizationFailed` (403) naming the scope.
+    fn refused(&self, dialect: &Dialect, e: ApiError) -> Response {
+        let e = match (dialect, e.status) {
+            (Dialect::Graph, _) => e,
+            (Dialect::Arm { .. }, 401) => ApiError::new(
+                401,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing or invalid.",
+            ),
+            (Dialect::Arm { .. }, _) => ApiError::new(
+                403,
+                "AuthorizationFailed",
+                format!(
+                    "The client does not have authorization to perform action 'Microsoft.Authorization/*' over scope '{}' or the scope is invalid.",
+                    self.path
+                ),
+            ),
+        };
+        self.error(dialect, e)
+    }
+}
+
+/// The emulator's clock, for the dates in Graph's error bodies.
+fn clock(shared: &Shared) -> chrono::DateTime<chrono::Utc> {
+    shared
+        .state
+        .lock()
+        .map(|s| s.now())
+        .unwrap_or_else(|_| chrono::Utc::now())
 }
 
 /// An answer that breaks off: a status line, then a body that fails, as when a connection is reset mid-answer.
