@@ -137,11 +137,15 @@ async fn read_all(
 async fn a_429_storm_still_gives_the_complete_lists() {
     let emu = start(Some(20)).await;
     let expected = read_all(&client(&emu.base, SECRET)).await.unwrap();
+    emu.running.reset_stats();
+    // Half the requests answered 429 (Retry-After: 1), drawn from the emulator's seeded RNG: the same requests are
+    // throttled however fast this machine sends them (the token bucket's `throttle_rps` throttles nothing when a
+    // loaded machine sends slower than its rate).
     emu.running.set_faults(FaultConfig {
-        throttle_rps: Some(4.0),
+        throttle_rate: 0.5,
         ..Default::default()
     });
-    // Waits are capped at 30 ms, so a 429's Retry-After (1 s) is cut short and the bucket throttles often.
+    // Waits are capped at 30 ms, so a 429's Retry-After (1 s) is cut short.
     let c = client_with(
         &emu.base,
         SECRET,
@@ -150,8 +154,13 @@ async fn a_429_storm_still_gives_the_complete_lists() {
     );
     let got = read_all(&c).await.unwrap();
     assert_eq!(got, expected);
-    assert!(c.stats().retries > 0, "the storm throttled some requests");
+    let throttled = emu.running.stats().throttled;
+    assert!(throttled > 0, "the storm throttled some requests");
+    // Every 429 was retried, once, and nothing else was.
+    assert_eq!(c.stats().retries, throttled);
     assert_eq!(c.stats().pages, expected_pages(&expected, 20));
+    assert_eq!(c.stats().requests, c.stats().pages + throttled);
+    assert_eq!(emu.running.stats().total, c.stats().requests);
 }
 
 fn expected_pages(
