@@ -1,6 +1,7 @@
 //! Whatever the tenant holds, `import` then `plan` against it gives zero changes, and the imported files load with
 //! no diagnostic. Random tenants (rule values, approvers, assignments of users, groups and service principals,
-//! end dates, expired assignments and activations) in the emulator, over real HTTP.
+//! end dates, expired assignments and activations) in the emulator, over real HTTP; and random Azure estates imported
+//! with `--azure` (below).
 
 mod importing;
 mod planning;
@@ -312,6 +313,234 @@ proptest! {
                 .filter(|n| n.kind == pimctl::plan::NoteKind::Activation)
                 .count();
             assert_eq!(imported.summary.activations, activations);
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Azure resource roles (`import --azure`): random assignments (with and without ABAC conditions, at a management
+// group, subscriptions and resource groups, so that some are inherited where others are imported) and changed
+// policies, imported at random scopes; the imported files plan to nothing, and still do with every role respelt by
+// its role definition id (at tenant level, or below the subscription): one role, whichever way it is written.
+
+use pimctl::graph::arm::ArmScope;
+
+/// The fresh tenant's Azure estate (tests/fixtures/tenants/fresh.yaml).
+const AZ_SCOPES: [&str; 6] = [
+    "/providers/Microsoft.Management/managementGroups/contoso",
+    "/subscriptions/c0150000-0000-4000-8000-000000000001",
+    "/subscriptions/c0150000-0000-4000-8000-000000000001/resourceGroups/app-rg",
+    "/subscriptions/c0150000-0000-4000-8000-000000000001/resourceGroups/data-rg",
+    "/subscriptions/c0150000-0000-4000-8000-000000000002",
+    "/subscriptions/c0150000-0000-4000-8000-000000000002/resourceGroups/sandbox-rg",
+];
+const AZ_ROLES: [&str; 4] = [
+    "Owner",
+    "User Access Administrator",
+    "Contributor",
+    "Reader",
+];
+const AZ_CONDITIONS: [&str; 2] = [
+    "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'",
+    "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'audit'",
+];
+
+/// (scope, role, user, active?, end, condition)
+type AzAssignment = (usize, usize, usize, bool, usize, Option<usize>);
+/// (scope, role, activation maximum, active assignments: expiry required and maximum)
+type AzPolicy = (usize, usize, &'static str, bool, &'static str);
+
+#[derive(Debug, Clone)]
+struct AzCase {
+    assignments: Vec<AzAssignment>,
+    policies: Vec<AzPolicy>,
+    /// Which scopes `--azure` names (at least one).
+    imported: Vec<bool>,
+    /// Per role: its respelling, tenant-level id (false) or below the subscription (true).
+    below_subscription: Vec<bool>,
+}
+
+fn az_case() -> impl Strategy<Value = AzCase> {
+    (
+        prop::collection::vec(
+            (
+                0..AZ_SCOPES.len(),
+                0..AZ_ROLES.len(),
+                0..USERS.len(),
+                any::<bool>(),
+                0..ENDS.len() - 1,
+                prop::option::of(0..AZ_CONDITIONS.len()),
+            ),
+            0..10,
+        ),
+        prop::collection::vec(
+            (
+                0..AZ_SCOPES.len(),
+                0..AZ_ROLES.len(),
+                prop::sample::select(vec!["PT1H", "PT4H", "PT8H", "PT30M"]),
+                any::<bool>(),
+                prop::sample::select(vec!["P15D", "P90D", "P180D"]),
+            ),
+            0..4,
+        ),
+        prop::collection::vec(any::<bool>(), AZ_SCOPES.len())
+            .prop_filter("one scope at least", |v| v.iter().any(|b| *b)),
+        prop::collection::vec(any::<bool>(), AZ_ROLES.len()),
+    )
+        .prop_map(
+            |(assignments, policies, imported, below_subscription)| AzCase {
+                assignments,
+                policies,
+                imported,
+                below_subscription,
+            },
+        )
+}
+
+/// The Azure assignments and policies, closing the fresh tenant's `azure:` section.
+fn az_seed(c: &AzCase) -> String {
+    let mut s = String::new();
+    let mut seen = BTreeSet::new();
+    let mut lists = [String::from("  eligible:\n"), String::from("  active:\n")];
+    for (scope, role, user, active, end, condition) in &c.assignments {
+        if !seen.insert((*scope, *role, *user, *active)) {
+            continue;
+        }
+        let mut line = format!(
+            "    - {{scope: {}, role: {}, user: {}",
+            AZ_SCOPES[*scope], AZ_ROLES[*role], USERS[*user]
+        );
+        if let Some(u) = ENDS[*end] {
+            write!(line, ", until: {u}").unwrap();
+        }
+        if let Some(i) = condition {
+            write!(
+                line,
+                ", condition: \"{}\", condition_version: '2.0'",
+                AZ_CONDITIONS[*i]
+            )
+            .unwrap();
+        }
+        lists[*active as usize].push_str(&line);
+        lists[*active as usize].push_str("}\n");
+    }
+    for l in lists {
+        if l.contains("- ") {
+            s.push_str(&l);
+        }
+    }
+    let mut policies = String::new();
+    let mut seen = BTreeSet::new();
+    for (scope, role, activation, required, max) in &c.policies {
+        if !seen.insert((*scope, *role)) {
+            continue;
+        }
+        // ARM refuses a maximum where expiry is not required (EasyPIM#272).
+        let admin = if *required {
+            format!("{{isExpirationRequired: true, maximumDuration: {max}}}")
+        } else {
+            "{isExpirationRequired: false}".to_string()
+        };
+        writeln!(
+            policies,
+            "    - scope: {}\n      role: {}\n      rules:\n        Expiration_EndUser_Assignment: {{isExpirationRequired: true, maximumDuration: {activation}}}\n        Expiration_Admin_Assignment: {admin}",
+            AZ_SCOPES[*scope], AZ_ROLES[*role]
+        )
+        .unwrap();
+    }
+    if !policies.is_empty() {
+        s.push_str("  policies:\n");
+        s.push_str(&policies);
+    }
+    fresh_with(&s)
+}
+
+/// The imported files with every Azure role written by its role definition id instead of its name.
+fn respelt(files: &[pimctl::import::File], below_subscription: &[bool]) -> Vec<(String, String)> {
+    files
+        .iter()
+        .map(|f| {
+            let mut text = f.text.clone();
+            if f.name == "azure.yaml" {
+                for (r, name) in AZ_ROLES.iter().enumerate() {
+                    let guid = pimctl::azure_catalog::lookup(name)
+                        .unwrap()
+                        .role_definition_id
+                        .clone();
+                    let id = if below_subscription[r] {
+                        format!(
+                            "/subscriptions/c0150000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+                        )
+                    } else {
+                        format!("/providers/Microsoft.Authorization/roleDefinitions/{guid}")
+                    };
+                    text = text.replace(&format!("\n    {name}:"), &format!("\n    {id}:"));
+                }
+            }
+            (f.name.clone(), text)
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_azure_estate_imports_and_plans_with_no_changes(c in az_case(), minimal in any::<bool>()) {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let em = emulator_from_yaml(&az_seed(&c), &Setup::default()).await;
+            let azure: Vec<ArmScope> = AZ_SCOPES
+                .iter()
+                .zip(&c.imported)
+                .filter(|(_, on)| **on)
+                .map(|(s, _)| ArmScope::parse(s).unwrap())
+                .collect();
+            let options = Options { minimal, azure, ..Options::default() };
+            // round_trip asserts: no diagnostic on the imported files, no plan error, no change.
+            let (imported, plan) = round_trip(&em, &options).await;
+            // No condition the tenant holds is left to a "kept" warning: each is declared as held.
+            assert!(
+                !plan.notes.iter().any(|n| n.kind == pimctl::plan::NoteKind::KeptCondition),
+                "{:#?}\n{}", plan.notes, importing::all_text(&imported)
+            );
+            // Every assignment held directly at an imported scope is declared there.
+            let azure_yaml = imported
+                .files
+                .iter()
+                .find(|f| f.name == "azure.yaml")
+                .map(|f| f.text.clone())
+                .unwrap_or_default();
+            let held: BTreeSet<_> = c
+                .assignments
+                .iter()
+                .filter(|a| c.imported[a.0] && ENDS[a.4].is_none_or(|e| e > "2026-11-21"))
+                .map(|a| USERS[a.2])
+                .collect();
+            for user in held {
+                assert!(azure_yaml.contains(user), "{user} missing:\n{azure_yaml}");
+            }
+
+            // The same declaration with each role spelt by its role definition id plans to nothing too.
+            let respelt = respelt(&imported.files, &c.below_subscription);
+            if imported.summary.azure_roles > 0 {
+                let text = &respelt.iter().find(|(n, _)| n == "azure.yaml").unwrap().1;
+                assert!(
+                    text.contains("/providers/Microsoft.Authorization/roleDefinitions/")
+                        && !AZ_ROLES.iter().any(|r| text.contains(&format!("\n    {r}:"))),
+                    "every role respelt by id:\n{text}"
+                );
+            }
+            let dir = tempfile::tempdir().unwrap();
+            for (name, text) in respelt {
+                std::fs::write(dir.path().join(name), text).unwrap();
+            }
+            let now = em.with_state(|s| s.now());
+            let loaded = pimctl::language::load(dir.path(), &pimctl::language::LoadOptions { now });
+            assert!(!loaded.diagnostics.has_errors(), "{}", loaded.diagnostics.render_text(false));
+            let again = plan_against(&em, &loaded.state).await;
+            assert!(again.errors.is_empty(), "{:#?}", again.errors);
+            assert!(again.changes.is_empty(), "{:#?}", again.changes);
         });
     }
 }

@@ -462,3 +462,48 @@ async fn azure_conditions_import_and_plan_with_no_changes() {
         plan.notes
     );
 }
+
+/// An Azure policy that lets active assignments be permanent keeps a maximum duration ARM stores but never applies
+/// (Microsoft's example policy reads `isExpirationRequired: false, maximumDuration: P90D`). The language refuses a
+/// maximum beside `allow_permanent: true` (ARM refuses it in a write, EasyPIM#272), so import leaves it unmanaged,
+/// says so, and the files still load and plan to nothing. Found by import_proptest's Azure estates.
+#[tokio::test]
+async fn an_azure_maximum_with_no_effect_is_left_unmanaged() {
+    use pimctl::graph::arm::ArmScope;
+    let sub = "/subscriptions/c0150000-0000-4000-8000-000000000001";
+    let seed = fresh_with(&format!(
+        "  policies:\n    - scope: {sub}\n      role: Reader\n      rules:\n        Expiration_Admin_Assignment: {{isExpirationRequired: false}}\n"
+    ));
+    let em = emulator_from_yaml(&seed, &Setup::default()).await;
+    let stored = em.with_state(|s| {
+        let scope = ArmScope::parse(sub).unwrap();
+        let reader = pimctl::azure_catalog::lookup("Reader")
+            .unwrap()
+            .role_definition_id
+            .clone();
+        s.arm
+            .rules(&scope, &reader)
+            .into_iter()
+            .map(|r| serde_json::to_value(r).unwrap())
+            .find(|r| r["id"] == "Expiration_Admin_Assignment")
+    });
+    assert_eq!(
+        stored
+            .as_ref()
+            .map(|r| (&r["isExpirationRequired"], &r["maximumDuration"])),
+        Some((&serde_json::json!(false), &serde_json::json!("P180D"))),
+        "the tenant keeps a maximum: {stored:?}"
+    );
+    let options = Options {
+        azure: vec![ArmScope::parse(sub).unwrap()],
+        ..Options::default()
+    };
+    // round_trip asserts: the files load with no diagnostic, and plan to nothing.
+    let (imported, _) = round_trip(&em, &options).await;
+    let azure = file(&imported, "azure.yaml");
+    assert!(azure.contains("    Reader:"), "{azure}");
+    assert!(
+        azure.contains("active_assignment.max_duration is 180d in the tenant"),
+        "{azure}"
+    );
+}

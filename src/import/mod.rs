@@ -399,10 +399,13 @@ fn target_out<'a>(
         Some(k) => t.role_definition() == Some(k),
         None => *t == target,
     };
-    let (mut settings, policy_notes) = match live.policies.get(&target) {
+    let (mut settings, mut policy_notes) = match live.policies.get(&target) {
         Some(p) => policy::declarable(&p.settings, namer),
         None => (PolicySettings::default(), vec![]),
     };
+    if target.surface == Surface::AzureRole {
+        policy_notes.extend(policy::without_idle_maxima(&mut settings));
+    }
     if minimal {
         settings = policy::minimal(&settings, defaults);
     }

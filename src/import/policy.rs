@@ -109,6 +109,26 @@ pub fn declarable(live: &PolicySettings, namer: &Namer<'_>) -> (PolicySettings, 
     (s, notes)
 }
 
+/// An Azure role's assignment maximum where assignments need not expire: ARM keeps one (Microsoft's own example
+/// policy reads `isExpirationRequired: false, maximumDuration: P90D`), it has no effect, and ARM refuses it in a write
+/// (EasyPIM#272), so the language refuses it beside `allow_permanent: true` (E0114). Left unmanaged, and said so.
+pub fn without_idle_maxima(s: &mut PolicySettings) -> Vec<String> {
+    let mut notes = vec![];
+    for (what, set) in [
+        ("eligible_assignment", &mut s.eligible_assignment),
+        ("active_assignment", &mut s.active_assignment),
+    ] {
+        if set.allow_permanent == Some(true)
+            && let Some(d) = set.max_duration.take()
+        {
+            notes.push(format!(
+                "{what}.max_duration is {d} in the tenant, with no effect while assignments need not expire (ARM refuses it in a write then): left unmanaged"
+            ));
+        }
+    }
+    notes
+}
+
 fn is_context_id(c: &str) -> bool {
     c.strip_prefix('c')
         .and_then(|n| n.parse::<u32>().ok())
