@@ -1,5 +1,6 @@
 //! The loader never panics, whatever it is given, and every diagnostic it produces can be acted on: a message, a
-//! file, and (when there is a line) a line inside that file.
+//! file, and (when there is a line) a line inside that file. The documents draw the whole language's keys, Azure
+//! resource roles' scopes, role ids and ABAC conditions included.
 
 use pimctl::language::{self, LoadOptions};
 use proptest::prelude::*;
@@ -73,6 +74,20 @@ fn key() -> impl Strategy<Value = String> {
         Just("group".to_string()),
         Just("service_principal".to_string()),
         Just("until".to_string()),
+        // Azure resource roles: scopes in every spelling, roles by name and by either role definition id.
+        Just("azure_roles".to_string()),
+        Just("/subscriptions/c0150000-0000-4000-8000-000000000001".to_string()),
+        Just("/subscriptions/c0150000-0000-4000-8000-000000000001/resourceGroups/app-rg".to_string()),
+        Just("/SUBSCRIPTIONS/c0150000-0000-4000-8000-000000000001/resourcegroups/APP-RG".to_string()),
+        Just("/providers/Microsoft.Subscription/subscriptions/c0150000-0000-4000-8000-000000000001".to_string()),
+        Just("/providers/Microsoft.Management/managementGroups/contoso".to_string()),
+        Just("/subscriptions/not-a-guid/resourceGroups".to_string()),
+        Just("Owner".to_string()),
+        Just("User Access Administrator".to_string()),
+        Just("/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635".to_string()),
+        Just("/subscriptions/c0150000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635".to_string()),
+        Just("condition".to_string()),
+        Just("condition_version".to_string()),
         Just("<<".to_string()),
         "[a-z_]{1,12}",
     ]
@@ -105,14 +120,41 @@ fn scalar() -> impl Strategy<Value = String> {
         Just("!!str x".to_string()),
         Just("\"quoted".to_string()),
         Just("'é 漢字 🙂'".to_string()),
+        Just("\"2.0\"".to_string()),
+        Just("\"1.0\"".to_string()),
+        Just("\"@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'\"".to_string()),
         "[ -~]{0,16}",
     ]
 }
 
 /// YAML-ish documents: nested mappings and lists of the language's keys, indented (mostly) consistently.
 fn document() -> impl Strategy<Value = String> {
+    (any::<bool>(), tree()).prop_map(|(versioned, lines)| {
+        let body = lines.join("\n");
+        if versioned {
+            format!("version: pimctl/v1\n{body}\n")
+        } else {
+            format!("{body}\n")
+        }
+    })
+}
+
+/// Documents of Azure resource roles: a random tree under a scope and a role (each drawn from the keys, so valid
+/// and malformed scopes and role ids alike), as `azure_roles` nests them.
+fn azure_document() -> impl Strategy<Value = String> {
+    (key(), key(), tree()).prop_map(|(scope, role, lines)| {
+        let body: Vec<String> = lines.into_iter().map(|l| format!("      {l}")).collect();
+        format!(
+            "version: pimctl/v1\nazure_roles:\n  {scope}:\n    {role}:\n{}\n",
+            body.join("\n")
+        )
+    })
+}
+
+/// Nested mappings and lists of the language's keys, as lines.
+fn tree() -> impl Strategy<Value = Vec<String>> {
     let leaf = scalar().prop_map(|s| vec![s]);
-    let tree = leaf.prop_recursive(4, 48, 6, |inner| {
+    leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec((key(), inner.clone()), 1..5).prop_map(|entries| {
                 let mut out = Vec::new();
@@ -138,14 +180,6 @@ fn document() -> impl Strategy<Value = String> {
                 out
             }),
         ]
-    });
-    (any::<bool>(), tree).prop_map(|(versioned, lines)| {
-        let body = lines.join("\n");
-        if versioned {
-            format!("version: pimctl/v1\n{body}\n")
-        } else {
-            format!("{body}\n")
-        }
     })
 }
 
@@ -164,6 +198,11 @@ proptest! {
 
     #[test]
     fn arbitrary_documents_never_panic(text in document()) {
+        check(&text);
+    }
+
+    #[test]
+    fn arbitrary_azure_roles_never_panic(text in azure_document()) {
         check(&text);
     }
 
