@@ -164,31 +164,55 @@ pub struct Template {
     pub access_review: Option<Sp<ReviewDecl>>,
 }
 
-/// One managed role: its policy settings, who holds it, and its review.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoleDecl {
-    /// The template to apply (a name under `templates:`, or `builtin:tier0` / `builtin:tier1` / `builtin:tier2`).
-    pub template: Option<Sp<String>>,
-    /// A custom role declared by display name: skips the built-in catalogue check. A custom role may also be
-    /// declared by its object id, without this flag.
-    pub custom: Option<Sp<bool>>,
+/// Declares a target block: the keys every surface's block has (a template, a description, the five settings keys
+/// and the two lists), with the surface's own keys after `template`. One list of keys for every surface, so a key
+/// added here reaches directory roles, Azure roles and groups alike, and `lower::target` reads any block by the same
+/// names.
+macro_rules! target_block {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $($(#[$own_meta:meta])* pub $own:ident: $own_ty:ty,)*
+        }
+        $(#[$description:meta])*
+        description;
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// The template to apply (a name under `templates:`, or `builtin:tier0` / `builtin:tier1` / `builtin:tier2`).
+            pub template: Option<Sp<String>>,
+            $($(#[$own_meta])* pub $own: $own_ty,)*
+            $(#[$description])*
+            pub description: Option<Sp<String>>,
+            /// Overrides the template's activation settings, key by key.
+            pub activation: Option<Sp<ActivationDecl>>,
+            /// Overrides the template's eligible-assignment settings, key by key.
+            pub eligible_assignment: Option<Sp<AssignmentDecl>>,
+            /// Overrides the template's active-assignment settings, key by key.
+            pub active_assignment: Option<Sp<AssignmentDecl>>,
+            /// Overrides the template's notification settings, key by key.
+            pub notifications: Option<Sp<NotificationsDecl>>,
+            /// Overrides the template's access review, key by key.
+            pub access_review: Option<Sp<ReviewDecl>>,
+            /// Who is eligible. Authoritative when present (`[]` means nobody); unmanaged when absent.
+            pub eligible: Option<List<AssignmentEntry>>,
+            /// Who is active. Authoritative when present (`[]` means nobody); unmanaged when absent.
+            pub active: Option<List<AssignmentEntry>>,
+        }
+    };
+}
+
+target_block! {
+    /// One managed role: its policy settings, who holds it, and its review.
+    pub struct RoleDecl {
+        /// A custom role declared by display name: skips the built-in catalogue check. A custom role may also be
+        /// declared by its object id, without this flag.
+        pub custom: Option<Sp<bool>>,
+    }
     /// What the role is for, in this tenant.
-    pub description: Option<Sp<String>>,
-    /// Overrides the template's activation settings, key by key.
-    pub activation: Option<Sp<ActivationDecl>>,
-    /// Overrides the template's eligible-assignment settings, key by key.
-    pub eligible_assignment: Option<Sp<AssignmentDecl>>,
-    /// Overrides the template's active-assignment settings, key by key.
-    pub active_assignment: Option<Sp<AssignmentDecl>>,
-    /// Overrides the template's notification settings, key by key.
-    pub notifications: Option<Sp<NotificationsDecl>>,
-    /// Overrides the template's access review, key by key.
-    pub access_review: Option<Sp<ReviewDecl>>,
-    /// Who is eligible. Authoritative when present (`[]` means nobody); unmanaged when absent.
-    pub eligible: Option<List<AssignmentEntry>>,
-    /// Who is active. Authoritative when present (`[]` means nobody); unmanaged when absent.
-    pub active: Option<List<AssignmentEntry>>,
+    description;
 }
 
 /// One managed group: its membership and its ownership, each with its own policy and holders.
@@ -201,29 +225,12 @@ pub struct GroupDecl {
     pub owner: Option<Sp<GroupAccessDecl>>,
 }
 
-/// A group's membership or ownership: the same settings, template and lists as a directory role (groups have the
-/// same 17 policy rules), without `custom`, which only roles have.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GroupAccessDecl {
-    /// The template to apply (a name under `templates:`, or `builtin:tier0` / `builtin:tier1` / `builtin:tier2`).
-    pub template: Option<Sp<String>>,
+target_block! {
+    /// A group's membership or ownership: the same settings, template and lists as a directory role (groups have the
+    /// same 17 policy rules), without `custom`, which only roles have.
+    pub struct GroupAccessDecl {}
     /// What this membership or ownership is for.
-    pub description: Option<Sp<String>>,
-    /// Overrides the template's activation settings, key by key.
-    pub activation: Option<Sp<ActivationDecl>>,
-    /// Overrides the template's eligible-assignment settings, key by key.
-    pub eligible_assignment: Option<Sp<AssignmentDecl>>,
-    /// Overrides the template's active-assignment settings, key by key.
-    pub active_assignment: Option<Sp<AssignmentDecl>>,
-    /// Overrides the template's notification settings, key by key.
-    pub notifications: Option<Sp<NotificationsDecl>>,
-    /// Overrides the template's access review, key by key.
-    pub access_review: Option<Sp<ReviewDecl>>,
-    /// Who is eligible. Authoritative when present (`[]` means nobody); unmanaged when absent.
-    pub eligible: Option<List<AssignmentEntry>>,
-    /// Who is active. Authoritative when present (`[]` means nobody); unmanaged when absent.
-    pub active: Option<List<AssignmentEntry>>,
+    description;
 }
 
 /// What an eligible member goes through to activate (rules `Expiration_EndUser_Assignment`,

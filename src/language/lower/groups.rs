@@ -4,13 +4,11 @@
 //! The language does no network IO, so a group named by display name stays a name: its target's scope is
 //! `name:<lower-cased display name>` ([`TargetKey::group_declared`]) and plan resolves it to the group's id.
 
-use super::settings::SettingsRef;
 use super::target::TargetDecl;
 use super::templates::{Resolved, TemplateDef};
 use super::{Lowerer, ParsedFile, loc};
 use crate::language::de::Sp;
 use crate::language::diagnostic::{Code, Diagnostic, Location};
-use crate::language::document::GroupAccessDecl;
 use crate::model::*;
 use std::collections::BTreeMap;
 
@@ -79,7 +77,7 @@ impl Lowerer {
                         f,
                         target,
                         &block_at,
-                        &target_decl(block),
+                        &TargetDecl::of_group(block),
                         templates,
                         resolved,
                         state,
@@ -87,20 +85,5 @@ impl Lowerer {
                 }
             }
         }
-    }
-}
-
-fn target_decl(d: &GroupAccessDecl) -> TargetDecl<'_> {
-    TargetDecl {
-        template: &d.template,
-        settings: SettingsRef {
-            activation: &d.activation,
-            eligible_assignment: &d.eligible_assignment,
-            active_assignment: &d.active_assignment,
-            notifications: &d.notifications,
-            access_review: &d.access_review,
-        },
-        eligible: &d.eligible,
-        active: &d.active,
     }
 }

@@ -7,7 +7,7 @@ use super::templates::{Layer, MustSet, Resolved, TemplateDef};
 use super::{Lowerer, ParsedFile, origin_of};
 use crate::language::de::Sp;
 use crate::language::diagnostic::{Code, Diagnostic, Location};
-use crate::language::document::AssignmentEntry;
+use crate::language::document::{AssignmentEntry, GroupAccessDecl, RoleDecl};
 use crate::model::*;
 use std::collections::BTreeMap;
 
@@ -21,21 +21,34 @@ pub(super) struct TargetDecl<'a> {
     pub(super) active: &'a List<AssignmentEntry>,
 }
 
+/// A [`TargetDecl`] of any target block: the document declares the same keys on each (`document::target_block!`), so
+/// one expression reads them all.
+macro_rules! target_decl {
+    ($d:expr) => {
+        TargetDecl {
+            template: &$d.template,
+            settings: SettingsRef {
+                activation: &$d.activation,
+                eligible_assignment: &$d.eligible_assignment,
+                active_assignment: &$d.active_assignment,
+                notifications: &$d.notifications,
+                access_review: &$d.access_review,
+            },
+            eligible: &$d.eligible,
+            active: &$d.active,
+        }
+    };
+}
+
 impl<'a> TargetDecl<'a> {
     /// A role block (a directory role's, an Azure role's): every key of it.
-    pub(super) fn of_role(d: &'a crate::language::document::RoleDecl) -> Self {
-        TargetDecl {
-            template: &d.template,
-            settings: SettingsRef {
-                activation: &d.activation,
-                eligible_assignment: &d.eligible_assignment,
-                active_assignment: &d.active_assignment,
-                notifications: &d.notifications,
-                access_review: &d.access_review,
-            },
-            eligible: &d.eligible,
-            active: &d.active,
-        }
+    pub(super) fn of_role(d: &'a RoleDecl) -> Self {
+        target_decl!(d)
+    }
+
+    /// A group's `member` or `owner` block.
+    pub(super) fn of_group(d: &'a GroupAccessDecl) -> Self {
+        target_decl!(d)
     }
 }
 
