@@ -332,53 +332,6 @@ fn declaration(c: &Case) -> String {
     )
 }
 
-/// The Azure side as the emulator holds it: the requests it carried out (what each did) and the schedules.
-type AzureHeld = (
-    Vec<(String, String, String, String, String)>,
-    Vec<(String, String, String, String, Option<String>)>,
-);
-fn azure_held(em: &pimctl::emulator::RunningEmulator) -> AzureHeld {
-    em.with_state(|s| {
-        let requests = s
-            .arm
-            .requests
-            .iter()
-            .map(|r| {
-                (
-                    r.scope.to_lowercase(),
-                    format!("{:?}", r.level),
-                    format!("{:?}", r.body.request_type),
-                    r.answer
-                        .principal_id
-                        .clone()
-                        .unwrap_or_default()
-                        .to_lowercase(),
-                    r.answer
-                        .role_definition_id
-                        .clone()
-                        .unwrap_or_default()
-                        .to_lowercase(),
-                )
-            })
-            .collect();
-        let schedules = s
-            .arm
-            .schedules
-            .iter()
-            .map(|x| {
-                (
-                    x.principal_id.to_lowercase(),
-                    x.role.to_lowercase(),
-                    x.scope.to_lowercase(),
-                    format!("{:?}", x.level),
-                    x.condition.clone(),
-                )
-            })
-            .collect();
-        (requests, schedules)
-    })
-}
-
 async fn converges(c: &Case) {
     let em = emulator_from_yaml(&seed(c), &Setup::default()).await;
     let (_dir, desired) = desired_yaml(&declaration(c), &em);
@@ -461,15 +414,15 @@ async fn converges(c: &Case) {
     assert!(break_glass(OWNER, Some(PROD)), "bg-01's Owner of Prod");
 
     // Azure: the tenant carried out no request twice, and holds one schedule per principal, role, scope and kind.
-    let (requests, held) = azure_held(&em);
+    let requests: Vec<_> = arm_carried_out(&em).into_iter().map(|r| r.what).collect();
+    let held = arm_schedules(&em);
     let distinct: std::collections::BTreeSet<_> = requests.iter().collect();
     assert_eq!(
         distinct.len(),
         requests.len(),
         "a duplicate request: {requests:#?}"
     );
-    let distinct: std::collections::BTreeSet<_> =
-        held.iter().map(|h| (&h.0, &h.1, &h.2, &h.3)).collect();
+    let distinct: std::collections::BTreeSet<_> = held.iter().map(ArmHeld::key).collect();
     assert_eq!(
         distinct.len(),
         held.len(),
@@ -492,11 +445,11 @@ async fn converges(c: &Case) {
             let levels = ["Eligibility", "Assignment"];
             let now_held = |k: usize| {
                 held.iter().find(|h| {
-                    (h.0.as_str(), h.1.as_str(), h.2.as_str(), h.3.as_str())
+                    h.key()
                         == (
-                            id.as_str(),
-                            guid.as_str(),
                             scope.to_lowercase().as_str(),
+                            guid.as_str(),
+                            id.as_str(),
                             levels[k],
                         )
                 })
@@ -517,7 +470,7 @@ async fn converges(c: &Case) {
                     .as_ref()
                     .and_then(|list| list.iter().rev().find(|(q, ..)| *q == p))
                     .and_then(|(_, _, cond)| *cond);
-                let got = now.4.as_deref();
+                let got = now.condition.as_deref();
                 let context = || format!("{now:?}\n{}\n{}", seed(c), declaration(c));
                 match (declared, seeded(k), seeded(1 - k)) {
                     (Some(i), ..) => assert_eq!(got, Some(CONDITIONS[i]), "{}", context()),

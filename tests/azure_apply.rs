@@ -9,6 +9,7 @@ use pimctl::model::{DesiredState, LiveState};
 use pimctl::observe::{azure::read_azure, read_tenant};
 use pimctl::plan::{self, Method, Plan, PlanOptions};
 use planning::*;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -171,6 +172,19 @@ async fn azure_roles_converge_and_a_second_plan_is_empty() {
     assert!(after.changes.is_empty(), "{:#?}", planning::lines(&after));
 }
 
+/// The tenant's Azure side: every schedule, and the rules of app-rg's Contributor policy as ARM holds them.
+fn azure_side(em: &pimctl::emulator::RunningEmulator) -> (BTreeSet<ArmHeld>, serde_json::Value) {
+    let rg =
+        pimctl::graph::arm::ArmScope::parse(&format!("/subscriptions/{SUB}/resourceGroups/app-rg"))
+            .unwrap();
+    let contributor = pimctl::azure_catalog::lookup("Contributor")
+        .unwrap()
+        .role_definition_id
+        .clone();
+    let rules = em.with_state(|s| serde_json::to_value(s.arm.rules(&rg, &contributor)).unwrap());
+    (arm_schedules(em).into_iter().collect(), rules)
+}
+
 #[tokio::test]
 async fn a_redeployed_resource_group_is_restored_exactly() {
     let em = emulator_from_yaml(&seed(), &Setup::default()).await;
@@ -183,6 +197,31 @@ async fn a_redeployed_resource_group_is_restored_exactly() {
     let (_, p) = plan_of(&em, &arm, &desired).await;
     let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
     assert!(!report.failed(), "{report:#?}");
+    let (declared_schedules, declared_rules) = azure_side(&em);
+    let app_rg = format!("/subscriptions/{SUB}/resourcegroups/app-rg");
+    let at_app_rg = |h: &BTreeSet<ArmHeld>| -> Vec<ArmHeld> {
+        h.iter().filter(|x| x.scope == app_rg).cloned().collect()
+    };
+    // What the declaration put there: bob's eligibility for Contributor, until the end of 2027-02-01, with his
+    // condition.
+    let bob = em.with_state(|s| s.user("bob@contoso.com").unwrap().id.to_lowercase());
+    let bobs = at_app_rg(&declared_schedules);
+    assert_eq!(bobs.len(), 1, "{declared_schedules:#?}");
+    assert_eq!(
+        (&bobs[0].principal, bobs[0].level.as_str()),
+        (&bob, "Eligibility")
+    );
+    assert_eq!(
+        bobs[0].end.map(|e| e.to_rfc3339()).as_deref(),
+        Some("2027-02-01T23:59:59+00:00")
+    );
+    assert!(
+        bobs[0]
+            .condition
+            .as_deref()
+            .is_some_and(|c| c.contains("'logs'"))
+    );
+    assert_eq!(bobs[0].condition_version.as_deref(), Some("2.0"));
 
     // The team tears the resource group down and deploys it again: its policy and eligibilities are gone.
     let http = reqwest::Client::new();
@@ -192,6 +231,23 @@ async fn a_redeployed_resource_group_is_restored_exactly() {
     );
     assert_eq!(http.delete(&rg).send().await.unwrap().status(), 204);
     assert_eq!(http.put(&rg).send().await.unwrap().status(), 201);
+    let (redeployed, default_rules) = azure_side(&em);
+    assert!(at_app_rg(&redeployed).is_empty(), "{redeployed:#?}");
+    assert_eq!(
+        default_rules,
+        serde_json::to_value(pimctl::graph::arm::defaults::default_arm_rules()).unwrap()
+    );
+    assert_ne!(
+        default_rules, declared_rules,
+        "the redeploy reset the policy"
+    );
+    // Nothing outside the resource group moved.
+    let outside: BTreeSet<_> = declared_schedules
+        .iter()
+        .filter(|x| x.scope != app_rg)
+        .cloned()
+        .collect();
+    assert_eq!(redeployed, outside);
 
     let (_, p) = plan_of(&em, &arm, &desired).await;
     assert_eq!(
@@ -205,6 +261,11 @@ async fn a_redeployed_resource_group_is_restored_exactly() {
     assert!(!report.failed(), "{report:#?}");
     let (_, again) = plan_of(&em, &arm, &desired).await;
     assert!(again.changes.is_empty(), "{:#?}", lines(&again));
+    // Restored exactly: every rule of the policy, and every schedule (bob's eligibility with its end and condition),
+    // as the declaration had made them before the redeploy.
+    let (restored_schedules, restored_rules) = azure_side(&em);
+    assert_eq!(restored_rules, declared_rules);
+    assert_eq!(restored_schedules, declared_schedules);
 }
 
 #[tokio::test]
@@ -313,57 +374,18 @@ async fn at_10_and_30_percent_faults_under_arm_throttling_apply_converges_with_n
         // No duplicate: the tenant carried out one request per principal, role, scope and request type (a resent
         // PUT carries the plan's name, so ARM answers it as the request already made), and holds one schedule per
         // principal, role, scope and kind.
-        let (carried_out, held) = em.with_state(|s| {
-            let carried_out: Vec<_> = s
-                .arm
-                .requests
-                .iter()
-                .map(|r| {
-                    (
-                        r.name.clone(),
-                        (
-                            r.scope.to_lowercase(),
-                            format!("{:?}", r.level),
-                            format!("{:?}", r.body.request_type),
-                            r.answer
-                                .principal_id
-                                .clone()
-                                .unwrap_or_default()
-                                .to_lowercase(),
-                            r.answer
-                                .role_definition_id
-                                .clone()
-                                .unwrap_or_default()
-                                .to_lowercase(),
-                        ),
-                    )
-                })
-                .collect();
-            let held: Vec<_> = s
-                .arm
-                .schedules
-                .iter()
-                .map(|x| {
-                    (
-                        x.principal_id.to_lowercase(),
-                        x.role.to_lowercase(),
-                        x.scope.to_lowercase(),
-                        format!("{:?}", x.level),
-                    )
-                })
-                .collect();
-            (carried_out, held)
-        });
+        let carried_out = arm_carried_out(&em);
+        let held = arm_schedules(&em);
         // alice's Owner conversion (an eligibility, then the standing assignment removed), alice's conditioned
         // eligibility removed and bob's made at app-rg.
         assert_eq!(carried_out.len(), 4, "{carried_out:#?}");
-        let what: std::collections::BTreeSet<_> = carried_out.iter().map(|(_, w)| w).collect();
+        let what: std::collections::BTreeSet<_> = carried_out.iter().map(|r| &r.what).collect();
         assert_eq!(
             what.len(),
             carried_out.len(),
             "a duplicate request: {carried_out:#?}"
         );
-        let schedules: std::collections::BTreeSet<_> = held.iter().collect();
+        let schedules: std::collections::BTreeSet<_> = held.iter().map(ArmHeld::key).collect();
         assert_eq!(
             schedules.len(),
             held.len(),
@@ -372,7 +394,7 @@ async fn at_10_and_30_percent_faults_under_arm_throttling_apply_converges_with_n
 
         // Nothing lost: every request the tenant carried out, and every policy it changed, is in the audit record,
         // whether or not its answer came back.
-        for (name, _) in &carried_out {
+        for ArmCarriedOut { name, .. } in &carried_out {
             assert!(
                 records
                     .iter()

@@ -162,3 +162,79 @@ pub fn comparable(p: &Plan) -> serde_json::Value {
     }
     v
 }
+
+/// One ARM schedule the emulator holds, as a test compares them: who holds which role where, of which kind, until
+/// when, on which ABAC condition (not its name or start, which a new request gives anew). Ids and paths lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ArmHeld {
+    pub scope: String,
+    pub role: String,
+    pub principal: String,
+    /// `Eligibility` or `Assignment`.
+    pub level: String,
+    pub end: Option<chrono::DateTime<chrono::Utc>>,
+    pub condition: Option<String>,
+    pub condition_version: Option<String>,
+}
+
+impl ArmHeld {
+    /// What makes a schedule one: a second with the same key is a duplicate.
+    pub fn key(&self) -> (&str, &str, &str, &str) {
+        (&self.scope, &self.role, &self.principal, &self.level)
+    }
+}
+
+/// Every ARM schedule the emulator holds.
+pub fn arm_schedules(em: &RunningEmulator) -> Vec<ArmHeld> {
+    em.with_state(|s| {
+        s.arm
+            .schedules
+            .iter()
+            .map(|x| ArmHeld {
+                scope: x.scope.to_lowercase(),
+                role: x.role.to_lowercase(),
+                principal: x.principal_id.to_lowercase(),
+                level: format!("{:?}", x.level),
+                end: x.end,
+                condition: x.condition.clone(),
+                condition_version: x.condition_version.clone(),
+            })
+            .collect()
+    })
+}
+
+/// One ARM schedule request the emulator carried out: its name, and what it did (scope, level, request type,
+/// principal, role definition id; lower-cased). Two with the same `what` are a duplicate.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ArmCarriedOut {
+    pub name: String,
+    pub what: (String, String, String, String, String),
+}
+
+/// Every ARM schedule request the emulator carried out.
+pub fn arm_carried_out(em: &RunningEmulator) -> Vec<ArmCarriedOut> {
+    em.with_state(|s| {
+        s.arm
+            .requests
+            .iter()
+            .map(|r| ArmCarriedOut {
+                name: r.name.clone(),
+                what: (
+                    r.scope.to_lowercase(),
+                    format!("{:?}", r.level),
+                    format!("{:?}", r.body.request_type),
+                    r.answer
+                        .principal_id
+                        .clone()
+                        .unwrap_or_default()
+                        .to_lowercase(),
+                    r.answer
+                        .role_definition_id
+                        .clone()
+                        .unwrap_or_default()
+                        .to_lowercase(),
+                ),
+            })
+            .collect()
+    })
+}
