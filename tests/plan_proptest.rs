@@ -3,7 +3,8 @@
 //! directory roles, and Azure roles at a management group, a subscription and resource groups, where it also writes
 //! only where an assignment is held (never where it is inherited), keeps or carries every ABAC condition, plans
 //! the same whichever way a role definition id is spelt, and flags as weakening each Owner or User Access
-//! Administrator made permanent and active, and each assignment made at a scope above one held now.
+//! Administrator made permanent and active, and each assignment made at a scope above one held now; and a tenant
+//! made as declared (inherited and unmanaged assignments beside) plans to nothing.
 
 use chrono::{DateTime, Duration, Utc};
 use pimctl::catalog::well_known;
@@ -520,6 +521,44 @@ fn az_desired(c: &AzCase, by_name: bool) -> DesiredState {
     loaded.state
 }
 
+/// The end of the day `days` after `now()`, UTC: the instant an `until` of that date declares.
+fn az_until(days: i64) -> DateTime<Utc> {
+    (now() + Duration::days(days))
+        .date_naive()
+        .and_hms_opt(23, 59, 59)
+        .unwrap()
+        .and_utc()
+}
+
+/// The case with the tenant made as declared: every declared assignment held directly as declared (end and
+/// condition), every declared `allow_permanent` in force; what the declaration does not manage is held as drawn.
+fn az_as_declared(c: &AzCase) -> AzCase {
+    let mut out = c.clone();
+    let managed = |s: usize, r: usize, k: usize| {
+        s < AZ_DECLARABLE && c.target(s, r).declared && c.target(s, r).lists[k].is_some()
+    };
+    out.held
+        .retain(|(s, r, _, active, ..)| !managed(*s, *r, *active as usize));
+    for s in 0..AZ_DECLARABLE {
+        for r in 0..AZ_ROLES.len() {
+            let t = &mut out.targets[s * AZ_ROLES.len() + r];
+            for k in 0..2 {
+                if let Some(allow) = t.permanence[k] {
+                    t.live_permanence[k] = allow;
+                }
+                if !managed(s, r, k) {
+                    continue;
+                }
+                for (p, (e, cond)) in c.declared(s, r, k) {
+                    // First drawn wins in `held`: the declared ones go first.
+                    out.held.insert(0, (s, r, p, k == 1, e, cond));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The tenant as `observe::azure` records it.
 fn az_live(c: &AzCase) -> LiveState {
     let mut live = with_people();
@@ -556,7 +595,7 @@ fn az_live(c: &AzCase) -> LiveState {
             kind,
             schedule_id: format!("az{n}"),
             start: Some(now() - Duration::days(10)),
-            end: e.map(|d| now() + Duration::days(d)),
+            end: e.map(az_until),
             member_type: Some(member_type.into()),
             condition: cond.map(|i| AbacCondition {
                 condition: AZ_CONDITIONS[i].into(),
@@ -753,6 +792,14 @@ proptest! {
                 prop_assert!(!change.posture.why.contains("broader scope"), "{change:#?}");
             }
         }
+    }
+
+    #[test]
+    fn an_azure_tenant_as_declared_plans_to_nothing(c in az_case()) {
+        let c = az_as_declared(&c);
+        let p = plan::build(&az_desired(&c, false), &az_live(&c), &PlanOptions::default());
+        prop_assert!(p.errors.is_empty(), "{:#?}", p.errors);
+        prop_assert!(p.changes.is_empty(), "{:#?}", p.changes);
     }
 
     #[test]
