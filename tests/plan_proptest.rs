@@ -742,11 +742,22 @@ proptest! {
                 if matches!(action, A::AdminRemove | A::AdminUpdate | A::AdminExtend) {
                     prop_assert!(direct(target, principal, *kind).is_some(), "not held here: {change:#?}");
                 }
-                if *action == A::AdminRemove {
-                    continue;
-                }
                 let (s, r) = index(target);
                 let p_i = person(principal);
+                let was_permanent_active = held.get(&(s, r, p_i, true)).is_some_and(|h| h.0.is_none());
+                if *action == A::AdminRemove {
+                    // A standing Owner or User Access Administrator nobody declared (made in the portal) is drift
+                    // that weakened posture: `drift --fail-on weakening` fails on it.
+                    if change.action == Action::Remove
+                        && *kind == AssignmentKind::Active
+                        && AZ_TIER0[r]
+                        && was_permanent_active
+                    {
+                        prop_assert_eq!(change.drift_posture.effect, Effect::Weakens, "{:#?}", change);
+                        prop_assert_eq!(change.posture.effect, Effect::Strengthens, "{:#?}", change);
+                    }
+                    continue;
+                }
                 // ABAC conditions: the declared one, else the one held on this assignment, else (a conversion)
                 // on the one of the other kind it replaces; never dropped, never invented.
                 let declared = c.declared(s, r, az_kind(*kind) as usize).get(&p_i).and_then(|e| e.1);
@@ -764,7 +775,6 @@ proptest! {
                 );
                 // Owner or User Access Administrator made permanent and active, for anyone not break-glass who did
                 // not hold it so here: that weakens.
-                let was_permanent_active = held.get(&(s, r, p_i, true)).is_some_and(|h| h.0.is_none());
                 if *kind == AssignmentKind::Active
                     && end.is_none()
                     && AZ_TIER0[r]
