@@ -1,6 +1,7 @@
 //! The request budget of an import: a plan of the same tenant (`tests/plan_requests.rs`), because it is the same bulk
 //! read, and the groups it finds (one list of role-assignable groups, one `$batch` of name lookups, the groups' PIM
-//! lists 20 to a `$batch`: `tests/import_groups.rs`). Counted by the client; timings belong to the benchmarks.
+//! lists 20 to a `$batch`: `tests/import_groups.rs`), and for `--azure` the ARM lists of its scopes. Counted by the
+//! client; timings belong to the benchmarks.
 
 mod planning;
 use pimctl::import::{self, Options};
@@ -118,4 +119,52 @@ async fn reviews_cost_one_list_and_one_lookup_of_their_reviewers() {
             .any(|p| p.display_name.as_deref() == Some("Tier0-Owners")),
         "the reviewer group is named"
     );
+}
+
+/// `import --azure` reads what `plan` reads for its scopes (BENCHMARKS.md §1a): per scope its policies and policy
+/// assignments, per subscription or management group they lie in its eligibility schedules, assignment schedules
+/// and instances, one page each here: `2 × scopes + 3 × roots`, and nothing per role, assignment or principal.
+#[tokio::test]
+async fn importing_azure_scopes_costs_two_lists_a_scope_and_three_a_subscription() {
+    use pimctl::graph::arm::ArmScope;
+    let em = emulator_from_file(CONTOSO_TENANT, &Setup::default()).await;
+    // Contoso's six scopes: the management group, two subscriptions, three resource groups; three roots.
+    let scopes: Vec<ArmScope> = [
+        "/providers/Microsoft.Management/managementGroups/contoso",
+        "/subscriptions/c0150000-0000-4000-8000-000000000001",
+        "/subscriptions/c0150000-0000-4000-8000-000000000001/resourceGroups/app-rg",
+        "/subscriptions/c0150000-0000-4000-8000-000000000001/resourceGroups/data-rg",
+        "/subscriptions/c0150000-0000-4000-8000-000000000002",
+        "/subscriptions/c0150000-0000-4000-8000-000000000002/resourceGroups/sandbox-rg",
+    ]
+    .iter()
+    .map(|s| ArmScope::parse(s).unwrap())
+    .collect();
+    let now = em.with_state(|s| s.now());
+    let mut live = read_tenant(&client(&em), &[], now).await.unwrap();
+    em.reset_stats();
+    let arm = arm_client(&em);
+    pimctl::observe::azure::read_azure(
+        &arm,
+        &[&pimctl::observe::azure::reading(&scopes)],
+        &mut live,
+    )
+    .await
+    .unwrap();
+    let ambiguous = ambiguous_names(&client(&em), &live).await.unwrap();
+    let options = Options {
+        azure: scopes,
+        ..Options::default()
+    };
+    let imported = import::import(&live, &ambiguous, &options).unwrap();
+    assert_eq!(imported.summary.azure_roles, 4);
+    assert_eq!(arm.request_count(), 2 * 6 + 3 * 3);
+    let arm_routes: u64 = em
+        .stats()
+        .routes
+        .iter()
+        .filter(|(k, _)| k.contains("/providers/Microsoft.Authorization/"))
+        .map(|(_, n)| *n)
+        .sum();
+    assert_eq!(arm_routes, 2 * 6 + 3 * 3, "{:#?}", em.stats().routes);
 }
