@@ -684,6 +684,160 @@ async fn a_redeployed_resource_group_starts_from_defaults() {
     assert_eq!(client.put(&rg).send().await.unwrap().status(), 409);
 }
 
+/// Every item of one of the hierarchy lists (its own api-version), following `nextLink`; the number of pages.
+async fn listed(e: &Emu, path: &str) -> (Vec<Value>, usize) {
+    let mut url = format!("{}{path}", host(e));
+    let mut items = vec![];
+    let mut pages = 0;
+    loop {
+        let r = e.call("GET", &url, None, Some(ADMIN_TOKEN)).await;
+        assert_eq!(r.status, 200, "{url}: {:?}", r.body);
+        pages += 1;
+        items.extend(r.body["value"].as_array().unwrap().iter().cloned());
+        let Some(next) = r.body["nextLink"].as_str() else {
+            break;
+        };
+        assert!(next.starts_with(&host(e)), "nextLink stays on the host");
+        url = next.to_string();
+        assert!(pages < 100);
+    }
+    (items, pages)
+}
+
+#[tokio::test]
+async fn resource_groups_and_descendants_are_listed_as_the_tenant_is_now() {
+    use pimctl::graph::arm::hierarchy::{descendants_path, resource_groups_path};
+    let e = emu(Some(1)).await;
+    // A subscription's resource groups, one page each.
+    let (rgs, pages) = listed(&e, &resource_groups_path(SUB)).await;
+    let names: Vec<&str> = rgs.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!((names.clone(), pages), (vec!["app-rg", "data-rg"], 2));
+    assert_eq!(
+        rgs[0]["id"],
+        format!("/subscriptions/{SUB}/resourceGroups/app-rg")
+    );
+    assert_eq!(rgs[0]["type"], "Microsoft.Resources/resourceGroups");
+    assert_eq!(rgs[0]["properties"]["provisioningState"], "Succeeded");
+    // The redeploy lifecycle: a resource group created through /_emulator is listed, a deleted one is not.
+    let control = e.running.control_url();
+    let client = reqwest::Client::new();
+    let new = format!("{control}/azure/subscriptions/{SUB}/resourceGroups/new-rg");
+    assert_eq!(client.put(&new).send().await.unwrap().status(), 201);
+    let gone = format!("{control}/azure/subscriptions/{SUB}/resourceGroups/data-rg");
+    assert_eq!(client.delete(&gone).send().await.unwrap().status(), 204);
+    let (rgs, _) = listed(&e, &resource_groups_path(SUB)).await;
+    let names: Vec<&str> = rgs.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["app-rg", "new-rg"]);
+    // A management group's descendants at any depth, each with its parent.
+    let (below, pages) = listed(&e, &descendants_path("contoso")).await;
+    assert_eq!(pages, 3);
+    let seen: Vec<(&str, &str, &str)> = below
+        .iter()
+        .map(|d| {
+            (
+                d["type"].as_str().unwrap(),
+                d["id"].as_str().unwrap(),
+                d["properties"]["parent"]["id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let mg = "/providers/Microsoft.Management/managementGroups/";
+    assert_eq!(
+        seen[0],
+        (
+            "Microsoft.Management/managementGroups",
+            &*format!("{mg}contoso-prod"),
+            &*format!("{mg}contoso")
+        )
+    );
+    assert_eq!(
+        seen[1],
+        (
+            "Microsoft.Management/managementGroups/subscriptions",
+            &*format!("/subscriptions/{SUB}"),
+            &*format!("{mg}contoso-prod")
+        )
+    );
+    assert_eq!(
+        seen[2].0,
+        "Microsoft.Management/managementGroups/subscriptions"
+    );
+    assert_eq!(seen[2].2, format!("{mg}contoso"));
+    assert_eq!(below[1]["name"], SUB);
+    assert_eq!(below[1]["properties"]["displayName"], "Prod");
+    let (leaf, _) = listed(&e, &descendants_path("contoso-prod")).await;
+    assert_eq!(leaf.len(), 1);
+    // ARM's refusals: the api-version, an unknown parent, another method.
+    let missing = e
+        .call(
+            "GET",
+            &format!("{}/subscriptions/{SUB}/resourcegroups", host(&e)),
+            None,
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    assert_eq!(
+        (missing.status, missing.code()),
+        (400, "MissingApiVersionParameter")
+    );
+    let wrong = e
+        .call(
+            "GET",
+            &format!("{}/subscriptions/{SUB}/resourcegroups?{V}", host(&e)),
+            None,
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    assert_eq!(
+        (wrong.status, wrong.code()),
+        (400, "NoRegisteredProviderFound")
+    );
+    let nowhere = e
+        .call(
+            "GET",
+            &format!("{}{}", host(&e), descendants_path("nowhere")),
+            None,
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    assert_eq!(
+        (nowhere.status, nowhere.code()),
+        (404, "ManagementGroupNotFound")
+    );
+    let other = uuid::Uuid::new_v4().to_string();
+    let no_sub = e
+        .call(
+            "GET",
+            &format!("{}{}", host(&e), resource_groups_path(&other)),
+            None,
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    assert_eq!(
+        (no_sub.status, no_sub.code()),
+        (404, "SubscriptionNotFound")
+    );
+    let post = e
+        .call(
+            "POST",
+            &format!("{}{}", host(&e), resource_groups_path(SUB)),
+            Some(json!({})),
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    assert_eq!(post.status, 405);
+    // Counted under their route templates.
+    let stats = e.running.stats();
+    assert_eq!(
+        stats.routes["GET /subscriptions/{subscriptionId}/resourcegroups"], 7,
+        "2 pages, 2 pages, and three refusals"
+    );
+    assert_eq!(
+        stats.routes["GET /providers/Microsoft.Management/managementGroups/{groupId}/descendants"],
+        5
+    );
+}
+
 #[tokio::test]
 async fn seed_mistakes_name_the_entry() {
     let cases = [

@@ -6,9 +6,11 @@
 //! resource groups and resources, custom Azure roles, the policies someone changed (every other scope and role has
 //! Microsoft's untouched policy, [`crate::graph::arm::defaults`]), requests and schedules. Principals are the
 //! tenant's users, groups and service principals. `routes` serves the HTTP side, `seed` reads the `azure:` section
-//! of `tenant.yaml`, `control` the `/_emulator/azure/...` lifecycle (deleting and re-creating a resource group).
+//! of `tenant.yaml`, `control` the `/_emulator/azure/...` lifecycle (deleting and re-creating a resource group),
+//! `hierarchy` the lists of the scopes below a scope (resource groups, management group descendants).
 
 pub mod control;
+pub mod hierarchy;
 pub mod routes;
 pub mod seed;
 

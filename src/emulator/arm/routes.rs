@@ -144,6 +144,9 @@ fn parse_path(path: &str) -> ApiResult<Target> {
 /// The statistics key of an ARM request: `GET /subscriptions/{subscriptionId}/providers/Microsoft.Authorization/
 /// roleEligibilitySchedules`, the scope generalised by kind.
 pub fn stats_key(method: &str, path: &str) -> String {
+    if let Some(key) = super::hierarchy::stats_key(method, path) {
+        return key;
+    }
     let Ok(t) = parse_path(path) else {
         return format!("{method} (unknown route)");
     };
@@ -189,10 +192,10 @@ pub fn cloud_error(e: &ApiError) -> GraphResponse {
 }
 
 /// The query options ARM takes here.
-struct Query {
-    raw: Vec<(String, String)>,
-    filter: Option<String>,
-    skip: usize,
+pub(super) struct Query {
+    pub(super) raw: Vec<(String, String)>,
+    pub(super) filter: Option<String>,
+    pub(super) skip: usize,
 }
 
 fn parse_query(q: &str, coll: Coll) -> ApiResult<Query> {
@@ -322,6 +325,10 @@ pub fn dispatch(
     caller: &Caller,
 ) -> GraphResponse {
     let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+    // The scopes below a scope (Microsoft.Resources, Microsoft.Management), for fan-out declarations.
+    if let Some(r) = super::hierarchy::handle(&st, shared, method, path, query) {
+        return r.unwrap_or_else(|e| cloud_error(&e));
+    }
     let now = st.now();
     match handle(&mut st, shared, method, path, query, body, caller, now) {
         Ok(r) => r,
@@ -608,7 +615,7 @@ fn visible(
     in_range && who && me
 }
 
-fn page(shared: &Shared, path: &str, q: &Query, items: Vec<Value>) -> GraphResponse {
+pub(super) fn page(shared: &Shared, path: &str, q: &Query, items: Vec<Value>) -> GraphResponse {
     let size = shared.page_size.unwrap_or(DEFAULT_PAGE_SIZE).max(1);
     let total = items.len();
     let value: Vec<Value> = items.into_iter().skip(q.skip).take(size).collect();

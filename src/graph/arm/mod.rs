@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub mod defaults;
+pub mod hierarchy;
 pub mod policy;
 pub mod role;
 pub mod scope;
