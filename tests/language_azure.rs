@@ -173,3 +173,114 @@ azure_roles:
     assert!(d.message.contains("eligible_assignment"), "{}", d.message);
     assert!(d.location.line.is_some());
 }
+
+#[test]
+fn below_fans_a_policy_out_from_a_subscription_or_a_management_group() {
+    let text = format!(
+        r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{SUB}:
+    Owner:
+      below: resource_groups
+      eligible: []
+  /providers/Microsoft.Management/managementGroups/contoso:
+    Owner:
+      below: all
+    Reader:
+      below: subscriptions
+"#
+    );
+    let Loaded { state, diagnostics } = load(&text);
+    assert!(
+        !diagnostics.has_errors(),
+        "{}",
+        diagnostics.render_text(false)
+    );
+    let fans: Vec<(String, &str, u32)> = state
+        .fan_outs
+        .iter()
+        .map(|(k, f)| (k.scope.clone(), f.below.as_str(), f.origin.line))
+        .collect();
+    assert_eq!(
+        fans,
+        [
+            (
+                "/providers/microsoft.management/managementgroups/contoso".to_string(),
+                "all",
+                10
+            ),
+            (
+                "/providers/microsoft.management/managementgroups/contoso".to_string(),
+                "subscriptions",
+                12
+            ),
+            (format!("/subscriptions/{SUB}"), "resource_groups", 6),
+        ]
+    );
+    // The declaration is what was written: nothing below is a target until a plan finds it.
+    assert_eq!(state.targets.len(), 3);
+    // Its digest is its meaning: a comment that moves every line changes nothing; another kind does.
+    let digest = pimctl::plan::fingerprint::desired(&state);
+    let moved = load(&format!("# fan-outs\n{text}")).state;
+    assert_eq!(pimctl::plan::fingerprint::desired(&moved), digest);
+    let other = load(&text.replace("below: all", "below: resource_groups")).state;
+    assert_ne!(pimctl::plan::fingerprint::desired(&other), digest);
+}
+
+#[test]
+fn below_where_nothing_is_below_or_misspelt_is_refused_where_it_is_written() {
+    let text = format!(
+        r#"
+version: pimctl/v1
+directory_roles:
+  Global Administrator:
+    below: all
+azure_roles:
+  /subscriptions/{SUB}:
+    Owner:
+      below: subscriptions
+    Reader:
+      below: everything
+  /subscriptions/{SUB}/resourceGroups/app-rg:
+    Owner:
+      below: resource_groups
+  /subscriptions/{SUB}/resourceGroups/app-rg/providers/Microsoft.KeyVault/vaults/kv:
+    Owner:
+      below: all
+"#
+    );
+    let Loaded { diagnostics, .. } = load(&text);
+    let found: Vec<(Code, String, Option<u32>)> = diagnostics
+        .items()
+        .iter()
+        .map(|d| {
+            assert_eq!(d.location.file.to_str(), Some("azure.yaml"));
+            (d.code, d.location.path.clone(), d.location.line)
+        })
+        .collect();
+    let at = |scope: &str, role: &str| format!("azure_roles.\"{scope}\".{role}.below");
+    let sub = format!("/subscriptions/{SUB}");
+    let rg = format!("{sub}/resourceGroups/app-rg");
+    let kv = format!("{rg}/providers/Microsoft.KeyVault/vaults/kv");
+    assert_eq!(
+        found,
+        [
+            (
+                Code::BadFanOut,
+                "directory_roles.\"Global Administrator\".below".to_string(),
+                Some(5)
+            ),
+            (Code::BadFanOut, at(&sub, "Owner"), Some(9)),
+            // A misspelt kind is a bad value, with the allowed ones.
+            (Code::InvalidValue, at(&sub, "Reader"), Some(11)),
+            (Code::BadFanOut, at(&rg, "Owner"), Some(14)),
+            (Code::BadFanOut, at(&kv, "Owner"), Some(17)),
+        ],
+        "{}",
+        diagnostics.render_text(false)
+    );
+    let text = diagnostics.render_text(false);
+    assert!(text.contains("a resource has nothing below it"), "{text}");
+    assert!(text.contains("fan-out stops at resource groups"), "{text}");
+}

@@ -105,6 +105,7 @@ async fn a_declared_group_is_planned_like_a_directory_role() {
                     c.principal.as_ref().map_or("?", |p| p.label.as_str())
                 ),
                 ChangeKey::Review { .. } => "access review".to_string(),
+                ChangeKey::ScopesBelow { .. } => "scopes below".to_string(),
             };
             (c.action.as_str().to_string(), role, what, String::new())
         })

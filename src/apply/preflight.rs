@@ -137,6 +137,34 @@ pub fn plan_scope(plan: &Plan) -> DesiredState {
             .entry(key.clone())
             .or_insert_with(|| DesiredTarget::unmanaged(target));
     }
+    // The fan-outs it recorded: their scopes are listed again, so that one created since makes the plan stale.
+    for object in plan.fingerprints.keys() {
+        let crate::plan::fingerprint::ObjectId::ScopesBelow { target, below } = object else {
+            continue;
+        };
+        let declared = TargetRef::AzureRole {
+            scope: target.scope.clone(),
+            role: crate::model::RoleRef::CustomById {
+                id: target.role.0.clone(),
+            },
+        };
+        scope
+            .targets
+            .entry(target.clone())
+            .or_insert_with(|| DesiredTarget::unmanaged(declared));
+        scope.fan_outs.insert(
+            target.clone(),
+            crate::model::fanout::FanOut {
+                below: *below,
+                origin: crate::model::Origin {
+                    file: Default::default(),
+                    path: String::new(),
+                    line: 0,
+                    column: 0,
+                },
+            },
+        );
+    }
     scope
 }
 

@@ -1045,10 +1045,7 @@ fn azure_targets(
 ) -> Vec<TargetKey> {
     let asked: BTreeSet<String> = scopes.iter().map(|s| s.key()).collect();
     let untouched = crate::observe::rules::observed_settings(
-        &crate::graph::arm::defaults::default_arm_rules()
-            .iter()
-            .map(crate::graph::arm::ArmPolicyRule::to_graph)
-            .collect::<Vec<_>>(),
+        &crate::graph::arm::defaults::default_arm_rules_as_graph(),
     );
     let direct = |a: &LiveAssignment| {
         a.member_type

@@ -83,6 +83,7 @@ codes! {
     ScopeTwice = "E0181", Error, "an Azure scope is declared twice";
     UnknownAzureRole = "E0182", Error, "a role name is not a built-in Azure role";
     BadCondition = "E0183", Error, "an ABAC condition is malformed or not allowed here";
+    BadFanOut = "E0189", Error, "`below` where it cannot fan out";
     UntilInPast = "W0201", Warning, "an assignment's `until` lies in the past; the entry is ignored";
     EligibleAndActive = "W0202", Warning, "a principal is both eligible and active in one role";
 }

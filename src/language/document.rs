@@ -210,9 +210,25 @@ target_block! {
         /// A custom role declared by display name: skips the built-in catalogue check. A custom role may also be
         /// declared by its object id, without this flag.
         pub custom: Option<Sp<bool>>,
+        /// Azure roles only: also apply this role's policy to every scope of this kind below its scope that exists
+        /// when the plan runs (fan-out). The `eligible` and `active` lists stay at this scope (ARM inherits
+        /// assignments).
+        pub below: Option<Sp<BelowName>>,
     }
     /// What the role is for, in this tenant.
     description;
+}
+
+/// The scopes below its own an Azure role's policy fans out to (`below:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BelowName {
+    /// At a subscription, its resource groups; at a management group, those of every subscription below it.
+    ResourceGroups,
+    /// At a management group, every subscription below it, at any depth.
+    Subscriptions,
+    /// Every management group, subscription and resource group below.
+    All,
 }
 
 /// One managed group: its membership and its ownership, each with its own policy and holders.

@@ -391,6 +391,18 @@ pub struct DesiredState {
     /// none (the role's `template` key stands for them). Metadata for messages: not part of the state's digest.
     #[serde(skip)]
     pub setting_origins: BTreeMap<TargetKey, BTreeMap<String, Origin>>,
+    /// Azure roles declared with `below:` (fan-out, docs/language.md §7b.1), by target: what they reach below their
+    /// scope.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "super::target::by_target"
+    )]
+    pub fan_outs: BTreeMap<TargetKey, super::fanout::FanOut>,
+    /// The targets a fan-out reached (`model::fanout::expand`), each with the target of its declaration: made when
+    /// planning, from what the tenant holds, never declared in a file.
+    #[serde(skip)]
+    pub fanned: BTreeMap<TargetKey, TargetKey>,
 }
 
 impl DesiredState {

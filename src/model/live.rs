@@ -238,6 +238,10 @@ pub struct LiveState {
     /// Whether the review definitions were read (a plan judges reviews only then).
     #[serde(default)]
     pub reviews_read: bool,
+    /// The Azure scopes found below the scopes that fan out (`below:`), by key, each with the scope above it; listed
+    /// by `observe::fanout`, reached by `model::fanout`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub azure_below: BTreeMap<String, super::fanout::ScopeBelow>,
 }
 
 impl LiveState {

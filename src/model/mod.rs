@@ -4,6 +4,7 @@
 //! deterministic.
 
 mod desired;
+pub mod fanout;
 mod live;
 mod policy;
 mod principal;

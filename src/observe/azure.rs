@@ -15,7 +15,11 @@
 //! Principals are named by ARM's `expandedProperties.principal`; declared ones are resolved through Graph as
 //! always.
 //!
-//! Requests at the least (one page each): `2 × scopes + 3 × roots`.
+//! A fan-out (`below:`, `observe::fanout`) first lists the scopes below it; each scope it reaches is then read like a
+//! declared one (its two policy lists), and adds no root: its schedules are in a list already read, and its
+//! assignments are managed where the fan-out is declared.
+//!
+//! Requests at the least (one page each): `M + N + 2 × (scopes + reached) + 3 × roots` (BENCHMARKS.md §1a).
 
 use super::rules::observed_settings;
 use crate::graph::arm::{
@@ -76,21 +80,29 @@ pub async fn read_azure(
     desired: &[&DesiredState],
     live: &mut LiveState,
 ) -> Result<(), ClientError> {
-    let scopes = declared_scopes(desired);
+    let mut scopes = declared_scopes(desired);
     if scopes.is_empty() {
         return Ok(());
     }
     // The plan records where Azure was read, beside Graph's endpoint.
     live.arm_source = Some(client.base_url().to_string());
+    let before = client.request_count();
     let roots: BTreeMap<String, ArmScope> =
         scopes.values().map(root_of).map(|r| (r.key(), r)).collect();
+    // Fan-out: the scopes below, listed; each scope reached has its own policy, read like a declared scope's. Its
+    // assignments are managed where the fan-out is declared (ARM inherits them), so no schedule list is added for
+    // it and nothing is recorded as inherited there.
+    super::fanout::list_below(client, desired, live).await?;
+    let declared_here: BTreeSet<String> = scopes.keys().cloned().collect();
+    for (key, scope) in super::fanout::reached_scopes(desired, live) {
+        scopes.entry(key).or_insert(scope);
+    }
     tracing::info!(
         "reading Azure resource roles at {} for {} scopes in {} subscriptions or management groups",
         client.base_url(),
         scopes.len(),
         roots.len()
     );
-    let before = client.request_count();
     let policy_reads = scopes.values().map(|s| async move {
         let (p, a) = (
             authz(s, "roleManagementPolicies"),
@@ -128,8 +140,9 @@ pub async fn read_azure(
     for (root, eligible, active, instances) in schedule_lists {
         // The declared scopes this list covers.
         let under: Vec<&ArmScope> = scopes
-            .values()
-            .filter(|s| root_of(s).key() == root.key())
+            .iter()
+            .filter(|(k, s)| declared_here.contains(*k) && root_of(s).key() == root.key())
+            .map(|(_, s)| s)
             .collect();
         for s in eligible {
             let c = &s.properties.common;

@@ -5,6 +5,7 @@
 
 pub mod azure;
 pub mod discover;
+pub mod fanout;
 pub mod groups;
 mod members;
 mod principals;

@@ -47,6 +47,7 @@ pub fn desired(state: &crate::model::DesiredState) -> String {
             *none = blank();
         }
     }
+    s.fan_outs.values_mut().for_each(|f| f.origin = blank());
     let lint = &mut s.lint;
     for w in lint.disable.iter_mut().chain(lint.exceptions.iter_mut()) {
         w.origin = blank();
@@ -88,6 +89,12 @@ pub enum ObjectId {
     Review {
         target: TargetKey,
     },
+    /// The scopes a declared target's fan-out (`below:`) reaches below its scope, as listed: what the declaration
+    /// meant when the plan was made. Written by no operation; a scope created or deleted since makes the plan stale.
+    ScopesBelow {
+        target: TargetKey,
+        below: crate::model::fanout::Below,
+    },
 }
 
 impl ObjectId {
@@ -110,7 +117,8 @@ impl ObjectId {
         match self {
             ObjectId::Rule { target, .. }
             | ObjectId::Assignment { target, .. }
-            | ObjectId::Review { target } => target,
+            | ObjectId::Review { target }
+            | ObjectId::ScopesBelow { target, .. } => target,
         }
     }
 }
@@ -126,6 +134,12 @@ impl fmt::Display for ObjectId {
                 kind,
             } => write!(f, "{kind} assignment of {principal} to {target}"),
             ObjectId::Review { target } => write!(f, "access review of {target}"),
+            ObjectId::ScopesBelow { target, below } => write!(
+                f,
+                "the scopes below {} that `below: {}` of {target} reaches",
+                target.scope,
+                below.as_str()
+            ),
         }
     }
 }
@@ -197,6 +211,16 @@ pub fn review(reviews: &[&crate::model::LiveReview]) -> String {
     of(&stable)
 }
 
+/// The fingerprint of what a fan-out reaches: the sorted keys of the scopes of its kind listed below `scope` (a
+/// key). An empty list when nothing was listed.
+pub fn scopes_below(live: &LiveState, scope: &str, below: crate::model::fanout::Below) -> String {
+    of(&crate::model::fanout::scopes_below(
+        &live.azure_below,
+        scope,
+        below,
+    ))
+}
+
 /// What a review fingerprint is when the reviews were not read (a plan that writes reviews, applied with a read
 /// that skipped them): never the planned digest, so the plan is refused as stale rather than trusted.
 pub const UNREAD: &str = "unread";
@@ -236,6 +260,9 @@ impl<'a> Current<'a> {
                 .assignments
                 .get(object)
                 .map_or_else(|| ABSENT.to_string(), |a| assignment(a)),
+            ObjectId::ScopesBelow { target, below } => {
+                scopes_below(self.live, &target.scope, *below)
+            }
             ObjectId::Review { .. } if !self.live.reviews_read => UNREAD.to_string(),
             ObjectId::Review { target } => review(
                 &self

@@ -375,6 +375,9 @@ pub enum NoteKind {
     UnmanagedReview,
     /// An ABAC condition an Azure role assignment holds that the declaration does not write: kept, never dropped.
     KeptCondition,
+    /// A scope a fan-out (`below:`) reached whose policy is still Microsoft's untouched one: a new scope, planned to
+    /// the declared policy.
+    FanOut,
 }
 
 impl NoteKind {
@@ -389,6 +392,7 @@ impl NoteKind {
             NoteKind::Unreadable => "unreadable",
             NoteKind::UnmanagedReview => "unmanaged_review",
             NoteKind::KeptCondition => "kept_condition",
+            NoteKind::FanOut => "fan_out",
         }
     }
 }
@@ -516,6 +520,11 @@ impl Summary {
 
 /// Computes the plan that brings `live` to `desired`.
 pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) -> Plan {
+    // Fan-out declarations (`below:`) reach the scopes the tenant holds below them: from here on, each is an ordinary
+    // declared target. The plan's digest stays the declaration's.
+    let declared = desired;
+    let expanded = crate::model::fanout::expand(desired, live);
+    let desired = expanded.as_ref().unwrap_or(desired);
     let mut cx = Context {
         desired,
         live,
@@ -549,6 +558,18 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         changes.clear();
         fingerprints.clear();
     }
+    // What each fan-out reached, so that apply refuses the plan when a scope below was created or deleted since.
+    if !changes.is_empty() {
+        for (target, fan) in &declared.fan_outs {
+            fingerprints.insert(
+                fingerprint::ObjectId::ScopesBelow {
+                    target: target.clone(),
+                    below: fan.below,
+                },
+                fingerprint::scopes_below(live, &target.scope, fan.below),
+            );
+        }
+    }
     let phase = |c: &Change| {
         if early.contains(&c.key) {
             0
@@ -572,7 +593,7 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     notes.sort();
     notes.dedup();
     let summary = Summary::of(&changes, &notes, &errors);
-    let desired_digest = fingerprint::desired(desired);
+    let desired_digest = fingerprint::desired(declared);
     let id = fingerprint::of(&(&desired_digest, &changes, &errors, &Saved(&fingerprints)))
         .trim_start_matches("sha256:")
         .chars()

@@ -24,7 +24,48 @@ pub(crate) fn report(cx: &mut Context<'_>) {
     expiring(cx, &mut notes);
     not_managed(cx, &declared, &mut notes);
     unreadable(cx, &declared, &mut notes);
+    fanned_out(cx, &mut notes);
     cx.notes.extend(notes);
+}
+
+/// Scopes a fan-out reached whose policy is still Microsoft's untouched one (a resource group created since the last
+/// apply, say): reported, and planned to the declared policy like any target.
+fn fanned_out(cx: &Context<'_>, out: &mut Vec<Note>) {
+    if cx.desired.fanned.is_empty() {
+        return;
+    }
+    let untouched = observed_settings(&crate::graph::arm::defaults::default_arm_rules_as_graph());
+    for (key, from) in &cx.desired.fanned {
+        let (Some(found), Some(t)) = (cx.found(key), cx.desired.targets.get(key)) else {
+            continue;
+        };
+        let Some(policy) = cx.live.policies.get(&found.key) else {
+            continue;
+        };
+        if policy.settings != untouched {
+            continue;
+        }
+        let (Some(below), Some(decl)) =
+            (cx.desired.fan_outs.get(from), cx.desired.targets.get(from))
+        else {
+            continue;
+        };
+        let mut n = note(
+            cx,
+            NoteKind::FanOut,
+            NoteSeverity::Info,
+            &found.key,
+            None,
+            format!(
+                "its policy is Microsoft's default (a new or redeployed scope): `below: {}` of {} brings it to the \
+                 declared policy",
+                below.below.as_str(),
+                decl.target.describe()
+            ),
+        );
+        n.origin = Some(t.origin.clone());
+        out.push(n);
+    }
 }
 
 /// Declared targets whose policy could not be read: nothing of them is changed (not their rules, not their
@@ -109,12 +150,7 @@ fn unmanaged_settings(cx: &Context<'_>, out: &mut Vec<Note>) {
     };
     let directory_defaults = defaults_of(default_rules());
     let group_defaults = defaults_of(default_group_rules());
-    let arm_defaults = defaults_of(
-        crate::graph::arm::defaults::default_arm_rules()
-            .iter()
-            .map(crate::graph::arm::ArmPolicyRule::to_graph)
-            .collect(),
-    );
+    let arm_defaults = defaults_of(crate::graph::arm::defaults::default_arm_rules_as_graph());
     for (key, role) in &cx.desired.targets {
         let Some(found) = cx.found(key) else {
             continue;
@@ -229,7 +265,9 @@ fn expiring(cx: &Context<'_>, out: &mut Vec<Note>) {
                 principal,
                 kind,
             } => Some((target, principal.as_str(), *kind)),
-            ChangeKey::Rule { .. } | ChangeKey::Review { .. } => None,
+            ChangeKey::Rule { .. } | ChangeKey::Review { .. } | ChangeKey::ScopesBelow { .. } => {
+                None
+            }
         })
         .collect();
     for a in &cx.live.assignments {

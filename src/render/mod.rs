@@ -120,7 +120,9 @@ fn wants_list_layout(field: Setting, before: &Value, after: &Value) -> bool {
 fn rule_id(c: &Change) -> Option<&'static str> {
     match &c.key {
         ChangeKey::Rule { rule, .. } => Some(rule.as_str()),
-        ChangeKey::Assignment { .. } | ChangeKey::Review { .. } => None,
+        ChangeKey::Assignment { .. } | ChangeKey::Review { .. } | ChangeKey::ScopesBelow { .. } => {
+            None
+        }
     }
 }
 
@@ -128,7 +130,7 @@ fn rule_id(c: &Change) -> Option<&'static str> {
 fn kind_of(c: &Change) -> Option<AssignmentKind> {
     match &c.key {
         ChangeKey::Assignment { kind, .. } => Some(*kind),
-        ChangeKey::Rule { .. } | ChangeKey::Review { .. } => None,
+        ChangeKey::Rule { .. } | ChangeKey::Review { .. } | ChangeKey::ScopesBelow { .. } => None,
     }
 }
 
@@ -153,7 +155,10 @@ fn principal(c: &Change) -> Option<&str> {
     match (&c.principal, &c.key) {
         (Some(p), _) => Some(p.label.as_str()),
         (None, ChangeKey::Assignment { principal, .. }) => Some(principal.as_str()),
-        (None, ChangeKey::Rule { .. } | ChangeKey::Review { .. }) => None,
+        (
+            None,
+            ChangeKey::Rule { .. } | ChangeKey::Review { .. } | ChangeKey::ScopesBelow { .. },
+        ) => None,
     }
 }
 
@@ -220,6 +225,7 @@ fn kind_title(kind: NoteKind) -> &'static str {
         NoteKind::Unreadable => "Targets left alone: their policy could not be read",
         NoteKind::UnmanagedReview => "Access reviews pimctl does not manage",
         NoteKind::KeptCondition => "ABAC conditions kept (held in the tenant, not declared)",
+        NoteKind::FanOut => "New scopes from fan-out (`below:`), brought to the declared policy",
     }
 }
 

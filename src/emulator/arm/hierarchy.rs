@@ -157,55 +157,5 @@ fn serve(
 
 /// `api-version` (required, the list's own) and `$skiptoken` (only as a `nextLink` writes it); nothing else.
 fn query_of(query: &str, version: &str, kind: &str) -> ApiResult<Query> {
-    let url = reqwest::Url::parse(&format!("http://arm.invalid/?{query}")).map_err(|_| {
-        ApiError::new(
-            400,
-            "InvalidQueryParameter",
-            "The query string is not valid.",
-        )
-    })?;
-    let mut q = Query {
-        raw: vec![],
-        filter: None,
-        skip: 0,
-    };
-    let mut seen_version = None;
-    for (k, v) in url.query_pairs() {
-        let (k, v) = (k.into_owned(), v.into_owned());
-        match k.to_ascii_lowercase().as_str() {
-            "api-version" => seen_version = Some(v.clone()),
-            "$skiptoken" => {
-                q.skip = v.parse().map_err(|_| {
-                    ApiError::new(
-                        400,
-                        "InvalidSkipToken",
-                        "The $skiptoken is not valid; use the nextLink unchanged.",
-                    )
-                })?
-            }
-            _ => {
-                return Err(ApiError::new(
-                    400,
-                    "InvalidQueryParameter",
-                    format!("The query parameter '{k}' is not supported here."),
-                ));
-            }
-        }
-        q.raw.push((k, v));
-    }
-    match seen_version {
-        None => Err(ApiError::new(
-            400,
-            "MissingApiVersionParameter",
-            "The api-version query parameter (?api-version=) is required for all requests.",
-        )),
-        Some(v) if v != version => Err(ApiError::new(
-            400,
-            "NoRegisteredProviderFound",
-            format!(
-                "No registered resource provider found for location 'global' and API version '{v}' for type '{kind}'. The supported api-versions are '{version}'."
-            ),
-        )),
-        Some(_) => Ok(q),
-    }
+    super::routes::query_for(query, &[version], kind, false)
 }

@@ -199,6 +199,22 @@ pub(super) struct Query {
 }
 
 fn parse_query(q: &str, coll: Coll) -> ApiResult<Query> {
+    let allowed: &[&str] = if coll == Coll::RoleDefinitions {
+        ROLE_DEFINITION_VERSIONS
+    } else {
+        &[API_VERSION]
+    };
+    query_for(q, allowed, coll.name(), true)
+}
+
+/// A list's query: `api-version` (required, one of `allowed`), `$skipToken` (only as a `nextLink` writes it) and,
+/// where the list takes one, `$filter`; anything else is refused as ARM refuses it.
+pub(super) fn query_for(
+    q: &str,
+    allowed: &[&str],
+    kind: &str,
+    takes_filter: bool,
+) -> ApiResult<Query> {
     let mut raw = vec![];
     let mut version = None;
     let mut filter = None;
@@ -214,7 +230,7 @@ fn parse_query(q: &str, coll: Coll) -> ApiResult<Query> {
         let (k, v) = (k.into_owned(), v.into_owned());
         match k.to_ascii_lowercase().as_str() {
             "api-version" => version = Some(v.clone()),
-            "$filter" => filter = Some(v.clone()),
+            "$filter" if takes_filter => filter = Some(v.clone()),
             "$skiptoken" => {
                 skip = v.parse().map_err(|_| {
                     ApiError::new(
@@ -234,11 +250,6 @@ fn parse_query(q: &str, coll: Coll) -> ApiResult<Query> {
         }
         raw.push((k, v));
     }
-    let allowed: &[&str] = if coll == Coll::RoleDefinitions {
-        ROLE_DEFINITION_VERSIONS
-    } else {
-        &[API_VERSION]
-    };
     match version {
         None => Err(ApiError::new(
             400,
@@ -249,8 +260,7 @@ fn parse_query(q: &str, coll: Coll) -> ApiResult<Query> {
             400,
             "NoRegisteredProviderFound",
             format!(
-                "No registered resource provider found for location 'global' and API version '{v}' for type '{}'. The supported api-versions are '{}'.",
-                coll.name(),
+                "No registered resource provider found for location 'global' and API version '{v}' for type '{kind}'. The supported api-versions are '{}'.",
                 allowed.join(", ")
             ),
         )),

@@ -20,6 +20,14 @@ pub fn default_arm_rules() -> Vec<ArmPolicyRule> {
     RuleId::ALL.into_iter().map(default_arm_rule).collect()
 }
 
+/// The same rules read as Graph's, as the planner and import compare live policies with them.
+pub fn default_arm_rules_as_graph() -> Vec<crate::graph::policy::PolicyRule> {
+    default_arm_rules()
+        .iter()
+        .map(ArmPolicyRule::to_graph)
+        .collect()
+}
+
 /// The untouched value of one rule.
 pub fn default_arm_rule(id: RuleId) -> ArmPolicyRule {
     let target = Some(ArmRuleTarget::for_rule(id));

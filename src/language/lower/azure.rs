@@ -11,7 +11,8 @@ use crate::azure_catalog;
 use crate::graph::arm::{ArmScope, role_definition_guid};
 use crate::language::de::Sp;
 use crate::language::diagnostic::{Code, Diagnostic, Location};
-use crate::language::document::RoleDecl;
+use crate::language::document::{BelowName, RoleDecl};
+use crate::model::fanout::{Below, FanOut};
 use crate::model::*;
 use std::collections::BTreeMap;
 
@@ -132,6 +133,9 @@ impl Lowerer {
             };
             let key = target.key();
             self.declare_target(f, target, &at, &target_decl, templates, resolved, state);
+            if let Some(below) = &decl.below {
+                self.fan_out(f, scope, &key, below, state);
+            }
             // ARM refuses a maximum duration on assignments that need not expire (EasyPIM#272).
             if let Some(t) = state.targets.get(&key) {
                 for (what, a) in [
@@ -172,6 +176,63 @@ impl Lowerer {
                 );
             }
         }
+    }
+
+    /// `below:` on a role at `scope`: a fan-out from a management group or a subscription (docs/language.md §7b.1).
+    fn fan_out(
+        &mut self,
+        f: &ParsedFile,
+        scope: &ArmScope,
+        key: &TargetKey,
+        below: &Sp<BelowName>,
+        state: &mut DesiredState,
+    ) {
+        let Some(name) = below.get() else { return };
+        let at = loc(&f.path, below);
+        let kind = match name {
+            BelowName::ResourceGroups => Below::ResourceGroups,
+            BelowName::Subscriptions => Below::Subscriptions,
+            BelowName::All => Below::All,
+        };
+        // (what the scope is, why nothing is fanned out from it, what to do)
+        let refused = match (scope, kind) {
+            (ArmScope::ResourceGroup { .. }, _) => Some((
+                "a resource group",
+                "fan-out stops at resource groups (resources are declared one by one)",
+                "fan out from the subscription or management group above, or declare each resource",
+            )),
+            (ArmScope::Resource { .. }, _) => Some((
+                "a resource",
+                "a resource has nothing below it",
+                "remove `below`",
+            )),
+            (ArmScope::Subscription(_), Below::Subscriptions) => Some((
+                "a subscription",
+                "a subscription has no subscription below it",
+                "write `below: resource_groups`, or fan out from the management group above",
+            )),
+            _ => None,
+        };
+        if let Some((what, why, help)) = refused {
+            self.err(
+                Code::BadFanOut,
+                format!(
+                    "`below: {}` at {what} (`{}`): {why}",
+                    kind.as_str(),
+                    scope.path()
+                ),
+                at,
+                Some(help.into()),
+            );
+            return;
+        }
+        state.fan_outs.insert(
+            key.clone(),
+            FanOut {
+                below: kind,
+                origin: super::origin_of(&at),
+            },
+        );
     }
 
     /// An Azure role by display name (the built-in catalogue) or role definition id in any spelling; a custom role

@@ -48,6 +48,20 @@ impl Lowerer {
                 }
                 declared.insert(key.clone(), at.clone());
                 let Some(decl) = decl_sp.get() else { continue };
+                if let Some(below) = &decl.below {
+                    self.err(
+                        Code::BadFanOut,
+                        format!(
+                            "`below` on the directory role `{}`: fan-out is for Azure roles",
+                            role.label()
+                        ),
+                        loc(&f.path, below),
+                        Some(
+                            "remove `below`; directory roles have one policy for the whole tenant"
+                                .into(),
+                        ),
+                    );
+                }
                 let decl = TargetDecl::of_role(decl);
                 let target = TargetRef::DirectoryRole(role);
                 self.declare_target(f, target, &at, &decl, templates, resolved, state);
