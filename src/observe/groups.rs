@@ -13,7 +13,7 @@
 //! plus the pages a nextLink adds.
 
 use super::principals::{all_pages, encode_query, in_filter_url};
-use super::read::{Schedule, add_policies, assignment, remember};
+use super::read::{add_policies, record, schedule};
 use crate::graph::client::{ClientError, GraphClient};
 use crate::graph::{
     AccessId, AssignmentType, BatchRequestItem, BatchResponseItem, Group, GroupAssignmentSchedule,
@@ -218,42 +218,25 @@ async fn take(
         }
         List::Eligible => {
             for s in all_pages::<GroupEligibilitySchedule>(client, request, answer).await? {
-                remember(live, s.principal.as_ref());
-                let Some(access) = access(s.access_id) else {
-                    continue;
-                };
-                live.assignments.push(assignment(
-                    AssignmentKind::Eligible,
-                    Schedule {
-                        id: s.id,
-                        principal_id: s.principal_id,
-                        target: TargetKey::group(&s.group_id, access),
-                        member_type: s.member_type,
-                        info: s.schedule_info,
-                    },
-                ));
+                let target = access(s.access_id).map(|a| TargetKey::group(&s.group_id, a));
+                let principal = s.principal.as_ref();
+                let schedule = target.map(|t| schedule!(s, t));
+                record(live, AssignmentKind::Eligible, principal, None, schedule);
             }
         }
         List::Assigned => {
             for s in all_pages::<GroupAssignmentSchedule>(client, request, answer).await? {
-                remember(live, s.principal.as_ref());
-                // Activations are read from the instances.
-                if s.assignment_type == Some(AssignmentType::Activated) {
-                    continue;
-                }
-                let Some(access) = access(s.access_id) else {
-                    continue;
-                };
-                live.assignments.push(assignment(
+                let target = access(s.access_id).map(|a| TargetKey::group(&s.group_id, a));
+                let principal = s.principal.as_ref();
+                let assignment_type = s.assignment_type;
+                let schedule = target.map(|t| schedule!(s, t));
+                record(
+                    live,
                     AssignmentKind::Active,
-                    Schedule {
-                        id: s.id,
-                        principal_id: s.principal_id,
-                        target: TargetKey::group(&s.group_id, access),
-                        member_type: s.member_type,
-                        info: s.schedule_info,
-                    },
-                ));
+                    principal,
+                    assignment_type,
+                    schedule,
+                );
             }
         }
         List::Instances => {

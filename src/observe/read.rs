@@ -83,41 +83,32 @@ pub async fn read_tenant(
         );
     }
     add_policies(&mut live, policy_assignments);
+    let role_at = |role: &str, scope: Option<&str>| {
+        TargetKey::directory_role_at(RoleKey(role.to_lowercase()), scope.unwrap_or("/"))
+    };
     for s in eligible {
-        remember(&mut live, s.principal.as_ref());
-        live.assignments.push(assignment(
+        let target = role_at(&s.role_definition_id, s.directory_scope_id.as_deref());
+        let principal = s.principal.as_ref();
+        record(
+            &mut live,
             AssignmentKind::Eligible,
-            Schedule {
-                id: s.id,
-                principal_id: s.principal_id,
-                target: TargetKey::directory_role_at(
-                    RoleKey(s.role_definition_id.to_lowercase()),
-                    s.directory_scope_id.as_deref().unwrap_or("/"),
-                ),
-                member_type: s.member_type,
-                info: s.schedule_info,
-            },
-        ));
+            principal,
+            None,
+            Some(schedule!(s, target)),
+        );
     }
+    // Activated schedules are just-in-time activations of an eligibility, read from the instances below.
     for s in active {
-        remember(&mut live, s.principal.as_ref());
-        // Activated schedules are just-in-time activations of an eligibility, read from the instances below.
-        if s.assignment_type == Some(AssignmentType::Activated) {
-            continue;
-        }
-        live.assignments.push(assignment(
+        let target = role_at(&s.role_definition_id, s.directory_scope_id.as_deref());
+        let principal = s.principal.as_ref();
+        let assignment_type = s.assignment_type;
+        record(
+            &mut live,
             AssignmentKind::Active,
-            Schedule {
-                id: s.id,
-                principal_id: s.principal_id,
-                target: TargetKey::directory_role_at(
-                    RoleKey(s.role_definition_id.to_lowercase()),
-                    s.directory_scope_id.as_deref().unwrap_or("/"),
-                ),
-                member_type: s.member_type,
-                info: s.schedule_info,
-            },
-        ));
+            principal,
+            assignment_type,
+            Some(schedule!(s, target)),
+        );
     }
     for i in activations {
         if i.assignment_type == Some(AssignmentType::Assigned) {
@@ -218,6 +209,40 @@ pub(crate) struct Schedule {
     pub target: TargetKey,
     pub member_type: Option<MemberType>,
     pub info: Option<crate::graph::RequestSchedule>,
+}
+
+/// A [`Schedule`] on a target from any of Graph's schedule types (a directory role's or a group's, eligible or
+/// active), which name these fields alike.
+macro_rules! schedule {
+    ($s:ident, $target:expr) => {
+        $crate::observe::read::Schedule {
+            id: $s.id,
+            principal_id: $s.principal_id,
+            target: $target,
+            member_type: $s.member_type,
+            info: $s.schedule_info,
+        }
+    };
+}
+pub(crate) use schedule;
+
+/// A schedule as Graph lists it, whatever its surface: its expanded principal is kept; it becomes an assignment
+/// unless it is an activation (`assignmentType` `Activated`: activations are read from the instances) or it is on
+/// no target pimctl knows (`None`).
+pub(crate) fn record(
+    live: &mut LiveState,
+    kind: AssignmentKind,
+    principal: Option<&DirectoryObject>,
+    assignment_type: Option<AssignmentType>,
+    schedule: Option<Schedule>,
+) {
+    remember(live, principal);
+    if assignment_type == Some(AssignmentType::Activated) {
+        return;
+    }
+    if let Some(s) = schedule {
+        live.assignments.push(assignment(kind, s));
+    }
 }
 
 pub(crate) fn assignment(kind: AssignmentKind, s: Schedule) -> LiveAssignment {
