@@ -25,15 +25,22 @@ pub const APPLY_PERMISSIONS: &[&str] = &[
     "Application.Read.All",
 ];
 
-/// The Graph permission a request needs, from its method and path (relative to the version root or absolute).
-/// Reads need the `Read` permission, writes the `ReadWrite` one.
-pub fn permission_for(method: &str, path: &str) -> &'static str {
+/// Whether a request only reads (`GET`, `HEAD`), and its path lower-cased without query or fragment: what Graph's
+/// permission and ARM's action for a request are judged on.
+fn read_and_path(method: &str, path: &str) -> (bool, String) {
     let read = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
     let p = path
         .split(['?', '#'])
         .next()
         .unwrap_or("")
         .to_ascii_lowercase();
+    (read, p)
+}
+
+/// The Graph permission a request needs, from its method and path (relative to the version root or absolute).
+/// Reads need the `Read` permission, writes the `ReadWrite` one.
+pub fn permission_for(method: &str, path: &str) -> &'static str {
+    let (read, p) = read_and_path(method, path);
     let pick = |r: &'static str, w: &'static str| if read { r } else { w };
     // A group's policy: its id starts `Group_`, and a list of them filters on `scopeType eq 'Group'`.
     let query = percent_encoding::percent_decode_str(path)
@@ -346,12 +353,7 @@ pub const ARM_APPLY_ACTIONS: &[&str] = &[
 
 /// The Azure action an ARM request needs, from its method and path.
 pub fn arm_action_for(method: &str, path: &str) -> &'static str {
-    let read = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
-    let p = path
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let (read, p) = read_and_path(method, path);
     let seg = p
         .rsplit_once("/providers/microsoft.authorization/")
         .map(|(_, rest)| rest.split('/').next().unwrap_or(""))
