@@ -364,3 +364,83 @@ fn logs_into_a_pipe_carry_no_colour_codes() {
     assert!(stderr(&o).contains("INFO"), "the log is on: {}", stderr(&o));
     assert!(!stderr(&o).contains('\x1b'), "{:?}", stderr(&o));
 }
+
+/// An end that moved within a day reads apart in every format: the days alone would say
+/// "2027-05-10 in the tenant, 2027-05-10 declared". Ends a second apart read to the second; the same instant
+/// (a declared timestamp the tenant holds with a fraction of a second more) is no change.
+#[test]
+fn an_end_moved_within_a_day_reads_to_the_second_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = format!(
+        "{}\neligible:\n{}{}{}",
+        std::fs::read_to_string(FRESH).unwrap(),
+        "  - {role: Helpdesk Administrator, user: dave.helpdesk@contoso.com, until: 2027-05-10T00:00:00Z}\n",
+        "  - {role: Helpdesk Administrator, user: peggy.helpdesk@contoso.com, until: 2027-05-10T12:30:15Z}\n",
+        "  - {role: Helpdesk Administrator, user: judy.reader@contoso.com, until: 2027-05-10T12:30:00.400Z}\n",
+    );
+    write(dir.path(), "tenant.yaml", &seed);
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    write(
+        &policies,
+        "roles.yaml",
+        "version: pimctl/v1\ndirectory_roles:\n  Helpdesk Administrator:\n    eligible:\n\
+         \x20     - {user: dave.helpdesk@contoso.com, until: 2027-05-10}\n\
+         \x20     - {user: peggy.helpdesk@contoso.com, until: 2027-05-10T12:30:00Z}\n\
+         \x20     - {user: judy.reader@contoso.com, until: 2027-05-10T12:30:00Z}\n",
+    );
+    let plan = |format: &str| {
+        let o = pimctl(&[
+            "plan",
+            policies.to_str().unwrap(),
+            "--emulator",
+            dir.path().join("tenant.yaml").to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let dave =
+        "end date differs: 2027-05-10 00:00:00 UTC in the tenant, 2027-05-10 23:59:59 UTC declared";
+    let peggy =
+        "end date differs: 2027-05-10 12:30:15 UTC in the tenant, 2027-05-10 12:30:00 UTC declared";
+
+    let v: serde_json::Value = serde_json::from_str(&plan("json")).unwrap();
+    let reasons: Vec<(&str, &str)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["principal"]["label"].as_str().unwrap_or("-"),
+                c["reason"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("peggy.helpdesk@contoso.com", peggy),
+            ("dave.helpdesk@contoso.com", dave)
+        ],
+        "judy's end is the same instant: no change"
+    );
+
+    let text = plan("text");
+    assert!(
+        text.contains("~ eligible  dave.helpdesk@contoso.com  2027-05-10 00:00:00 UTC → 2027-05-10 23:59:59 UTC"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("# {dave}")), "{text}");
+    assert!(text.contains(&format!("# {peggy}")), "{text}");
+    assert!(!text.contains("judy"), "{text}");
+
+    let md = plan("markdown");
+    assert!(
+        md.contains("| End | 2027-05-10 12:30:15 UTC | 2027-05-10 12:30:00 UTC |"),
+        "{md}"
+    );
+    assert!(md.contains(&format!("- Reason: {dave}")), "{md}");
+    assert!(md.contains(&format!("- Reason: {peggy}")), "{md}");
+}

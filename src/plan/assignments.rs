@@ -4,7 +4,7 @@
 use super::posture::{self, AssignmentFacts};
 use super::{
     Action, Change, ChangeKey, Context, NoteKind, NoteSeverity, Operation, PlanError,
-    PlanErrorCode, fingerprint,
+    PlanErrorCode, ends_apart, fingerprint, same_instant, when,
 };
 use crate::graph::ScheduleRequestAction;
 use crate::model::{
@@ -406,13 +406,12 @@ impl TargetPlan<'_> {
         let mut reasons = vec![];
         if dates_differ {
             reasons.push(match (l.end, until) {
-                (None, Some(u)) => format!("permanent in the tenant; declared until {}", day(u)),
-                (Some(e), None) => format!("ends {} in the tenant; declared permanent", day(e)),
-                (Some(e), Some(u)) => format!(
-                    "end date differs: {} in the tenant, {} declared",
-                    day(e),
-                    day(u)
-                ),
+                (None, Some(u)) => format!("permanent in the tenant; declared until {}", when(u)),
+                (Some(e), None) => format!("ends {} in the tenant; declared permanent", when(e)),
+                (Some(e), Some(u)) => {
+                    let (e, u) = ends_apart(e, u);
+                    format!("end date differs: {e} in the tenant, {u} declared")
+                }
                 (None, None) => unreachable!("equal dates are not an update"),
             });
         }
@@ -618,19 +617,6 @@ fn other_kind(k: AssignmentKind) -> AssignmentKind {
         AssignmentKind::Eligible => AssignmentKind::Active,
         AssignmentKind::Active => AssignmentKind::Eligible,
     }
-}
-
-/// Dates compare to the second (Graph keeps no more).
-fn same_instant(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a.timestamp() == b.timestamp(),
-        (None, None) => true,
-        _ => false,
-    }
-}
-
-fn day(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
 }
 
 /// An assignment as a plan shows it: kind, start and end (`null`: permanent).

@@ -9,6 +9,7 @@
 //! No IO, no clock, no randomness: the same inputs give the same plan, byte for byte.
 
 mod assignments;
+mod dates;
 mod fields;
 pub mod fingerprint;
 mod found_azure;
@@ -27,6 +28,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use dates::{ends_apart, same_instant, when};
 pub use posture::{Effect, Posture};
 
 /// The version of the saved-plan and `--format json` layout (docs/plan-format.md).

@@ -404,11 +404,14 @@ fn assignment_table(c: &Change) -> String {
         if key == "start" && !has_start {
             continue;
         }
-        lines.push(format!(
-            "| {label} | {} | {} |",
-            side(&c.before, key),
-            side(&c.after, key)
-        ));
+        // An update's ends read apart as in its reason; other sides as they are.
+        let (before, after) = match super::ends(&c.before, &c.after) {
+            Some((b, a)) if key == "end" && c.action == crate::plan::Action::Update => {
+                (cell(&b), cell(&a))
+            }
+            _ => (side(&c.before, key), side(&c.after, key)),
+        };
+        lines.push(format!("| {label} | {before} | {after} |"));
     }
     lines.join("\n")
 }
@@ -577,7 +580,7 @@ mod tests {
              | `activation.approval.approvers` | alice@contoso.com, ~~carol@contoso.com~~ | \
              alice@contoso.com, **dave@contoso.com** |"
         ));
-        assert!(out.contains("| End | 2027-01-01 | 2027-06-30 |"));
+        assert!(out.contains("| End | 2027-05-10 00:00:00 UTC | 2027-05-10 23:59:59 UTC |"));
         assert!(out.contains("| Kind | active | — |\n| End | permanent | — |"));
         assert!(out.contains("- Declared at `policies/roles.yaml:3:5` (`roles[0].policy`)"));
         assert!(out.contains("\n\n</details>"));

@@ -10,8 +10,10 @@ pub mod markdown;
 pub mod text;
 
 use crate::model::{AssignmentKind, Setting, Surface, TargetKey};
-use crate::plan::{Action, Cause, Change, ChangeKey, Effect, NoteKind, Plan};
-use chrono::{DateTime, Timelike, Utc};
+use crate::plan::{
+    Action, Cause, Change, ChangeKey, Effect, NoteKind, Plan, ends_apart, same_instant, when,
+};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// The output formats of `pimctl plan` and `pimctl drift`.
@@ -34,23 +36,37 @@ pub fn render(plan: &Plan, format: Format, color: bool) -> String {
     }
 }
 
-/// A date as people read it: the day alone when the time is midnight or the last second of a day, else the day and
-/// the time in UTC.
-fn when(t: DateTime<Utc>) -> String {
-    let hms = (t.hour(), t.minute(), t.second());
-    let pattern = if hms == (0, 0, 0) || hms == (23, 59, 59) {
-        "%Y-%m-%d"
-    } else {
-        "%Y-%m-%d %H:%M UTC"
-    };
-    t.format(pattern).to_string()
-}
-
 /// A JSON date (RFC 3339) as [`when`] shows it; anything else as it is.
 fn date_value(v: &Value) -> String {
-    match v.as_str().map(DateTime::parse_from_rfc3339) {
-        Some(Ok(t)) => when(t.with_timezone(&Utc)),
-        _ => show(v),
+    match instant(v) {
+        Some(t) => when(t),
+        None => show(v),
+    }
+}
+
+/// A JSON date (RFC 3339), if it is one.
+fn instant(v: &Value) -> Option<DateTime<Utc>> {
+    let t = DateTime::parse_from_rfc3339(v.as_str()?).ok()?;
+    Some(t.with_timezone(&Utc))
+}
+
+/// An assignment update's ends, before and after (`permanent` for none), as a reviewer tells them apart
+/// ([`ends_apart`]); `None` when they are the same instant (the update changes its ABAC condition alone).
+fn ends(before: &Value, after: &Value) -> Option<(String, String)> {
+    let end = |shape: &Value| shape.get("end").filter(|e| !e.is_null()).cloned();
+    match (end(before), end(after)) {
+        (None, None) => None,
+        (Some(b), Some(a)) => match (instant(&b), instant(&a)) {
+            (Some(b), Some(a)) if same_instant(Some(b), Some(a)) => None,
+            (Some(b), Some(a)) => Some(ends_apart(b, a)),
+            _ if a == b => None,
+            _ => Some((date_value(&b), date_value(&a))),
+        },
+        (b, a) => {
+            let side =
+                |v: Option<Value>| v.map_or_else(|| "permanent".to_string(), |v| date_value(&v));
+            Some((side(b), side(a)))
+        }
     }
 }
 
@@ -174,7 +190,6 @@ fn until(shape: &Value) -> String {
 
 /// The dates of an assignment change: the end it leaves, the end it removes, or the end before and after.
 fn dates(c: &Change) -> Option<String> {
-    let end_or_permanent = |v: &Value| end_of(v).unwrap_or_else(|| "permanent".to_string());
     if matches!(c.key, ChangeKey::Review { .. }) {
         return None;
     }
@@ -183,12 +198,7 @@ fn dates(c: &Change) -> Option<String> {
         Action::Create | Action::Convert => Some(until(&c.after)),
         Action::Remove => Some(until(&c.before)),
         // A change of its ABAC condition alone leaves the dates as they are.
-        Action::Update if end_of(&c.before) == end_of(&c.after) => None,
-        Action::Update => Some(format!(
-            "{} → {}",
-            end_or_permanent(&c.before),
-            end_or_permanent(&c.after)
-        )),
+        Action::Update => ends(&c.before, &c.after).map(|(b, a)| format!("{b} → {a}")),
     }
 }
 
@@ -482,10 +492,10 @@ mod tests {
                 user("b2", "bob@contoso.com"),
                 eligible,
                 (
-                    json!({"kind": "eligible", "start": "2026-01-01T00:00:00Z", "end": "2027-01-01T00:00:00Z"}),
-                    json!({"kind": "eligible", "start": "2026-01-01T00:00:00Z", "end": "2027-06-30T00:00:00Z"}),
+                    json!({"kind": "eligible", "start": "2026-01-01T00:00:00Z", "end": "2027-05-10T00:00:00Z"}),
+                    json!({"kind": "eligible", "start": "2026-01-01T00:00:00Z", "end": "2027-05-10T23:59:59Z"}),
                 ),
-                "end date differs: 2027-01-01 in the tenant, 2027-06-30 declared",
+                "end date differs: 2027-05-10 00:00:00 UTC in the tenant, 2027-05-10 23:59:59 UTC declared",
                 posture(Effect::Neutral, "end date moved", &[]),
             ),
             assignment(
@@ -695,7 +705,10 @@ mod tests {
                 Some("until 2027-09-30".to_string())
             )
         );
-        assert_eq!(described[3].2.as_deref(), Some("2027-01-01 → 2027-06-30"));
+        assert_eq!(
+            described[3].2.as_deref(),
+            Some("2027-05-10 00:00:00 UTC → 2027-05-10 23:59:59 UTC")
+        );
         assert_eq!(described[4].0, "active → eligible");
         assert_eq!(
             described[4].2.as_deref(),

@@ -375,7 +375,7 @@ mod tests {
             "\nHelpdesk Administrator\n",
             "  + eligible  alice@contoso.com  until 2027-09-30\n",
             "      # declared but missing (policies/assignments.yaml:12)\n",
-            "  ~ eligible  bob@contoso.com  2027-01-01 → 2027-06-30\n",
+            "  ~ eligible  bob@contoso.com  2027-05-10 00:00:00 UTC → 2027-05-10 23:59:59 UTC\n",
             "\nSecurity Administrator\n",
             "  ~ rule Expiration_EndUser_Assignment  (strengthens: activation window shorter: 8h → 1h · MSL-SECOPS-2, PIM037)\n",
             "      activation.max_duration: 8h → 1h\n",
