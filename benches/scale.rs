@@ -1,6 +1,6 @@
 //! `cargo bench --bench scale [-- SECTION...]`: the measurements of BENCHMARKS.md, on tenants from
-//! `pimctl::emulator::generate`. Sections (all by default): `requests`, `latency`, `estate-latency`, `apply`, `xl`,
-//! `validate`, `fleet`.
+//! `pimctl::emulator::generate`. Sections (all by default): `requests`, `latency`, `estate-latency`, `apply`,
+//! `apply-mixed`, `xl`, `xl-estate`, `validate`, `fleet`.
 //! Each prints Markdown rows; results go to BENCHMARKS.md by hand, with the machine they were measured on.
 //!
 //! Under `cargo test --all-targets` this binary only checks that it builds: it measures when run with `--bench`.
@@ -22,12 +22,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const SECTIONS: [&str; 7] = [
+#[path = "scale/apply_mixed.rs"]
+mod apply_mixed;
+#[path = "scale/xl_estate.rs"]
+mod xl_estate;
+
+const SECTIONS: [&str; 9] = [
     "requests",
     "latency",
     "estate-latency",
     "apply",
+    "apply-mixed",
     "xl",
+    "xl-estate",
     "validate",
     "fleet",
 ];
@@ -91,8 +98,14 @@ async fn main() {
     if run("apply") {
         apply_throughput().await;
     }
+    if run("apply-mixed") {
+        apply_mixed::apply_mixed().await;
+    }
     if run("xl") {
-        xl().await;
+        xl_estate::from_snapshot(Size::XL).await;
+    }
+    if run("xl-estate") {
+        xl_estate::from_snapshot(Size::XLEstate).await;
     }
     if run("validate") {
         validate();
@@ -572,61 +585,7 @@ async fn apply_throughput() {
     }
 }
 
-// -- 4. XL: CPU time and peak RSS of planning from a live snapshot --------------------------------------------------
-
-async fn xl() {
-    println!("\n## 4. XL: planning from a live snapshot, no network (a fresh process)\n");
-    let g = generate::generate(&Options::size(Size::XL)).expect("generate");
-    let dir = tempfile::tempdir().expect("tempdir");
-    // SCALE_KEEP_XL=1 keeps the snapshot and the policies, to profile `--xl-child DIR` alone.
-    let keep = std::env::var_os("SCALE_KEEP_XL").is_some();
-    let started = Instant::now();
-    let t = start(&g, Some(1000), FaultConfig::default()).await;
-    let seeded = started.elapsed();
-    let (live, p, read, _, client, _) = read_and_plan(&t).await;
-    let _ = t.em.shutdown().await;
-    eprintln!(
-        "XL: seeded in {}, read in {} ({} requests at page size 1000), {} changes",
-        ms(seeded),
-        ms(read),
-        client.request_count(),
-        p.changes.len()
-    );
-    g.write_policies(&dir.path().join("policies"))
-        .expect("policies");
-    let snapshot = serde_json::to_vec(&Snapshot::from(live.clone())).expect("snapshot");
-    std::fs::write(dir.path().join("live.json"), &snapshot).expect("snapshot");
-    std::fs::write(dir.path().join("read_at"), live.read_at.to_rfc3339()).expect("read_at");
-    let changes = p.changes.len();
-    drop((live, p));
-    let out = std::process::Command::new(std::env::current_exe().expect("exe"))
-        .arg("--xl-child")
-        .arg(dir.path())
-        .output()
-        .expect("the child runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    println!(
-        "Inputs: {} assignments declared in {} files, a live snapshot of {:.1} MB (JSON).\n",
-        Size::XL.shape().assignments() - g.expected.removes,
-        g.policies.len(),
-        snapshot.len() as f64 / 1e6
-    );
-    println!("| step | wall | CPU (user + sys) | peak RSS after it |");
-    println!("|---|---:|---:|---:|");
-    print!("{}", String::from_utf8_lossy(&out.stdout));
-    if keep {
-        eprintln!("kept {}", dir.keep().display());
-    }
-    println!(
-        "\n{} (the plan read over HTTP had {} changes)",
-        String::from_utf8_lossy(&out.stderr).trim(),
-        changes
-    );
-}
+// -- 4. XL and XL-estate: the snapshot and the child process (the parent is `scale/xl_estate.rs`) -------------------
 
 /// A `LiveState` as JSON: its `resolved` map is keyed by a struct, which JSON keys cannot be, so it travels as pairs.
 #[derive(serde::Serialize, serde::Deserialize)]

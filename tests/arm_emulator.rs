@@ -627,6 +627,38 @@ async fn throttling_answers_like_arm() {
     );
 }
 
+/// `armThrottleRps`: ARM throttles apart from Graph, each with its own bucket and its own 429.
+#[tokio::test]
+async fn arm_has_its_own_throttle_apart_from_graphs() {
+    let e = emu(None).await;
+    e.running.set_faults(FaultConfig {
+        throttle_rps: Some(1.0),
+        arm_throttle_rps: Some(1.0),
+        ..Default::default()
+    });
+    let path = format!("{}{AUTHZ}/roleEligibilitySchedules", sub_scope());
+    assert_eq!(arm(&e, "GET", &path, None).await.status, 200);
+    let second = arm(&e, "GET", &path, None).await;
+    assert_eq!(
+        (second.status, second.code()),
+        (429, "SubscriptionRequestsThrottled")
+    );
+    assert_eq!(
+        second.headers["x-ms-ratelimit-remaining-subscription-reads"],
+        "0"
+    );
+    // ARM's bucket is empty; Graph's token is still there.
+    let graph = "/roleManagement/directory/roleDefinitions";
+    assert_eq!(
+        e.call("GET", graph, None, Some(ADMIN_TOKEN)).await.status,
+        200
+    );
+    let throttled = e.call("GET", graph, None, Some(ADMIN_TOKEN)).await;
+    assert_eq!(throttled.status, 429);
+    assert_eq!(throttled.body["error"]["code"], "TooManyRequests");
+    assert_eq!(e.running.stats().throttled, 2);
+}
+
 #[tokio::test]
 async fn a_redeployed_resource_group_starts_from_defaults() {
     let e = emu(None).await;

@@ -55,7 +55,7 @@ fn generate_needs_out_and_refuses_an_unknown_size() {
     let o = pimctl(&["emulator", "--generate", "huge", "--out", "x"]);
     assert!(!o.status.success());
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("expected S, M, L-dir, L or XL"),
+        String::from_utf8_lossy(&o.stderr).contains("expected S, M, L-dir, L, XL or XL-estate"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );

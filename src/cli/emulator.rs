@@ -27,6 +27,10 @@ pub struct Args {
     /// Requests per second allowed (token bucket); beyond it, 429 with Retry-After.
     #[arg(long, value_name = "RPS")]
     pub throttle: Option<f64>,
+    /// Requests per second Azure Resource Manager lets through, in a token bucket of its own (burst of one second);
+    /// beyond it, ARM's 429 with `Retry-After`. Without it, ARM's requests share --throttle's bucket with Graph.
+    #[arg(long, value_name = "RPS")]
+    pub arm_throttle: Option<f64>,
     /// Share of requests, 0 to 1, that fail: 503, a dropped connection, or an answer lost after the request was
     /// carried out, a third each.
     #[arg(long, value_name = "P", default_value_t = 0.0)]
@@ -38,7 +42,8 @@ pub struct Args {
     /// Seed of the fault RNG, for reproducible failures (and of the drift `--generate` draws).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed_rng: u64,
-    /// Write a generated tenant instead of serving one: S, M, L-dir, L or XL (see BENCHMARKS.md). Needs --out.
+    /// Write a generated tenant instead of serving one: S, M, L-dir, L, XL or XL-estate (see BENCHMARKS.md). Needs
+    /// --out.
     #[arg(long, value_name = "SIZE", requires = "out", conflicts_with_all = ["seed", "state"])]
     pub generate: Option<Size>,
     /// Where --generate writes: DIR/tenant.yaml (the seed) and DIR/policies/ (the declaration).
@@ -131,6 +136,9 @@ pub fn run(args: Args) -> ExitCode {
     if args.throttle.is_some_and(|t| t.is_nan() || t <= 0.0) {
         return fail("--throttle must be a positive number of requests per second".into());
     }
+    if args.arm_throttle.is_some_and(|t| t.is_nan() || t <= 0.0) {
+        return fail("--arm-throttle must be a positive number of requests per second".into());
+    }
     if let (Some(size), Some(out)) = (args.generate, &args.out) {
         return match write_generated(&args, size, out) {
             Ok(summary) => {
@@ -155,6 +163,7 @@ pub fn run(args: Args) -> ExitCode {
         faults: FaultConfig {
             latency_ms: args.latency_ms,
             throttle_rps: args.throttle,
+            arm_throttle_rps: args.arm_throttle,
             fail_rate: args.fail_rate,
             throttle_rate: args.throttle_rate,
         },

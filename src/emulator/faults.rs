@@ -12,9 +12,14 @@ pub struct FaultConfig {
     /// Added to every Graph request.
     #[serde(default)]
     pub latency_ms: u64,
-    /// Requests per second the token bucket lets through (burst: one second's worth); beyond it, 429.
+    /// Requests per second the token bucket lets through (burst: one second's worth); beyond it, 429. ARM's
+    /// requests too, unless `arm_throttle_rps` gives them a bucket of their own.
     #[serde(default)]
     pub throttle_rps: Option<f64>,
+    /// Requests per second ARM's own token bucket lets through (burst: one second's worth), as Azure Resource
+    /// Manager throttles apart from Graph; then `throttle_rps` is Graph's alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arm_throttle_rps: Option<f64>,
     /// Share of requests, 0 to 1, that fail: a third with 503, a third with a connection dropped before the request
     /// is carried out, and a third with the answer lost after it was carried out (a write that happened although the
     /// caller never heard so: the case a client must re-read before resending).
@@ -45,8 +50,10 @@ pub enum Fault {
 #[derive(Debug)]
 pub struct Faults {
     pub config: FaultConfig,
-    tokens: f64,
-    last: Instant,
+    /// Graph's token bucket (and ARM's, unless it has its own).
+    bucket: Bucket,
+    /// ARM's own, when `arm_throttle_rps` is set.
+    arm_bucket: Bucket,
     rng: StdRng,
     /// ARM reads and writes answered, for `x-ms-ratelimit-remaining-subscription-*`.
     arm_reads: u64,
@@ -62,8 +69,8 @@ impl Faults {
     pub fn new(config: FaultConfig, rng_seed: u64) -> Self {
         Self {
             config,
-            tokens: config.throttle_rps.unwrap_or(0.0),
-            last: Instant::now(),
+            bucket: Bucket::full(config.throttle_rps),
+            arm_bucket: Bucket::full(config.arm_throttle_rps),
             rng: StdRng::seed_from_u64(rng_seed),
             arm_reads: 0,
             arm_writes: 0,
@@ -80,30 +87,34 @@ impl Faults {
             self.arm_reads += 1;
             (self.arm_reads, ARM_READS_PER_HOUR)
         };
-        match self.config.throttle_rps.filter(|r| *r > 0.0) {
-            Some(_) => self.tokens.max(0.0).floor() as u64,
+        let (bucket, rps) = self.bucket_of(true);
+        match rps {
+            Some(_) => bucket.tokens.max(0.0).floor() as u64,
             None => quota.saturating_sub(used),
         }
     }
 
     pub fn set(&mut self, config: FaultConfig) {
         self.config = config;
-        self.tokens = config.throttle_rps.unwrap_or(0.0);
-        self.last = Instant::now();
+        self.bucket = Bucket::full(config.throttle_rps);
+        self.arm_bucket = Bucket::full(config.arm_throttle_rps);
     }
 
-    /// Decides the fate of the next request.
-    pub fn decide(&mut self) -> Fault {
-        if let Some(rps) = self.config.throttle_rps.filter(|r| *r > 0.0) {
-            let now = Instant::now();
-            let elapsed = now.duration_since(self.last).as_secs_f64();
-            self.last = now;
-            self.tokens = (self.tokens + elapsed * rps).min(rps.max(1.0));
-            if self.tokens < 1.0 {
-                let wait = ((1.0 - self.tokens) / rps).ceil().max(1.0) as u64;
-                return Fault::Throttled(wait);
-            }
-            self.tokens -= 1.0;
+    /// The bucket a Graph or an ARM request takes from, and its rate (none: not throttled).
+    fn bucket_of(&mut self, arm: bool) -> (&mut Bucket, Option<f64>) {
+        let positive = |r: Option<f64>| r.filter(|r| *r > 0.0);
+        match positive(self.config.arm_throttle_rps) {
+            Some(rps) if arm => (&mut self.arm_bucket, Some(rps)),
+            _ => (&mut self.bucket, positive(self.config.throttle_rps)),
+        }
+    }
+
+    /// Decides the fate of the next request, to Graph or (`arm`) to Azure Resource Manager.
+    pub fn decide(&mut self, arm: bool) -> Fault {
+        if let (bucket, Some(rps)) = self.bucket_of(arm)
+            && let Some(wait) = bucket.take(rps)
+        {
+            return Fault::Throttled(wait);
         }
         // Drawn only when asked for, so that a seed's failures stay the same without it.
         let t = self.config.throttle_rate.clamp(0.0, 1.0);
@@ -122,6 +133,35 @@ impl Faults {
     }
 }
 
+/// A token bucket: `rps` tokens a second, at most one second's worth held.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    fn full(rps: Option<f64>) -> Bucket {
+        Bucket {
+            tokens: rps.unwrap_or(0.0),
+            last: Instant::now(),
+        }
+    }
+
+    /// Takes a token, or says how many seconds until there is one (at least 1, as `Retry-After` counts).
+    fn take(&mut self, rps: f64) -> Option<u64> {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * rps).min(rps.max(1.0));
+        if self.tokens < 1.0 {
+            return Some(((1.0 - self.tokens) / rps).ceil().max(1.0) as u64);
+        }
+        self.tokens -= 1.0;
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,9 +175,39 @@ mod tests {
             },
             1,
         );
-        assert_eq!(f.decide(), Fault::None);
-        assert_eq!(f.decide(), Fault::None);
-        assert!(matches!(f.decide(), Fault::Throttled(s) if s >= 1));
+        assert_eq!(f.decide(false), Fault::None);
+        assert_eq!(f.decide(false), Fault::None);
+        assert!(matches!(f.decide(false), Fault::Throttled(s) if s >= 1));
+    }
+
+    #[test]
+    fn arm_has_a_bucket_of_its_own_when_given_one_and_shares_graphs_otherwise() {
+        let mut f = Faults::new(
+            FaultConfig {
+                throttle_rps: Some(2.0),
+                arm_throttle_rps: Some(1.0),
+                ..Default::default()
+            },
+            1,
+        );
+        assert_eq!(f.decide(true), Fault::None);
+        assert!(matches!(f.decide(true), Fault::Throttled(s) if s >= 1));
+        assert_eq!(f.arm_remaining(true), 0);
+        // Graph's two tokens are untouched by ARM's requests.
+        assert_eq!(
+            (f.decide(false), f.decide(false)),
+            (Fault::None, Fault::None)
+        );
+        assert!(matches!(f.decide(false), Fault::Throttled(_)));
+        f.set(FaultConfig {
+            throttle_rps: Some(2.0),
+            ..Default::default()
+        });
+        assert_eq!(
+            (f.decide(true), f.decide(false)),
+            (Fault::None, Fault::None)
+        );
+        assert!(matches!(f.decide(true), Fault::Throttled(_)));
     }
 
     #[test]
@@ -148,7 +218,7 @@ mod tests {
         };
         let run = |seed| {
             let mut f = Faults::new(cfg, seed);
-            (0..50).map(|_| f.decide()).collect::<Vec<_>>()
+            (0..50).map(|_| f.decide(false)).collect::<Vec<_>>()
         };
         let a = run(7);
         assert_eq!(a, run(7));
@@ -167,7 +237,7 @@ mod tests {
                 },
                 seed,
             );
-            (0..200).map(|_| f.decide()).collect::<Vec<_>>()
+            (0..200).map(|_| f.decide(false)).collect::<Vec<_>>()
         };
         let a = run(0.3, 7);
         assert_eq!(a, run(0.3, 7));

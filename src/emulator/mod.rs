@@ -468,7 +468,7 @@ async fn serve(
     };
     let (latency, fault) = {
         let mut f = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
-        (f.config.latency_ms, f.decide())
+        (f.config.latency_ms, f.decide(arm))
     };
     if matches!(fault, Fault::Throttled(_)) {
         shared
