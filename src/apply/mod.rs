@@ -318,8 +318,10 @@ impl ApplyReport {
 }
 
 /// Carries out the plan's changes. Changes of one role run in the plan's order, and a failure skips the role's later
-/// changes; different roles are independent and run concurrently, up to `options.concurrency` at once. `progress`
-/// is told about each change as it ends; the report lists them in the plan's order.
+/// changes; different roles are independent and run concurrently, up to `options.concurrency` at once on each
+/// service: Graph's targets (directory roles, groups) and Azure Resource Manager's (Azure roles) have slots of
+/// their own, as the two services throttle apart, so a role waiting out ARM's `Retry-After` holds no Graph slot.
+/// `progress` is told about each change as it ends; the report lists them in the plan's order.
 pub async fn apply(
     client: &GraphClient,
     plan: &Plan,
@@ -327,42 +329,39 @@ pub async fn apply(
     progress: &mut (dyn FnMut(&ChangeRecord) + Send),
 ) -> ApplyReport {
     use futures_util::StreamExt;
-    let mut by_target: Vec<(&TargetKey, Vec<usize>)> = vec![];
-    for (i, c) in plan.changes.iter().enumerate() {
-        match by_target.iter_mut().find(|(t, _)| *t == c.key.target()) {
-            Some((_, list)) => list.push(i),
-            None => by_target.push((c.key.target(), vec![i])),
-        }
-    }
     let progress = std::sync::Mutex::new(progress);
     let moved = &Moved::default();
     let report = |r: &ChangeRecord| {
         let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
         (*p)(r);
     };
-    let mut records: Vec<ChangeRecord> = futures_util::stream::iter(by_target)
-        .map(|(_, indices)| {
-            let report = &report;
-            async move {
-                let mut out = vec![];
-                let mut failed = false;
-                for index in indices {
-                    let record = if failed {
-                        skipped(plan, index)
-                    } else {
-                        run_change(client, plan, index, options, moved).await
-                    };
-                    failed |= record.outcome == Outcome::Failed;
-                    report(&record);
-                    out.push(record);
-                }
-                out
+    let run_target = |indices: Vec<usize>| {
+        let report = &report;
+        async move {
+            let mut out = vec![];
+            let mut failed = false;
+            for index in indices {
+                let record = if failed {
+                    skipped(plan, index)
+                } else {
+                    run_change(client, plan, index, options, moved).await
+                };
+                failed |= record.outcome == Outcome::Failed;
+                report(&record);
+                out.push(record);
             }
-        })
-        .buffer_unordered(options.concurrency.max(1))
-        .flat_map(futures_util::stream::iter)
-        .collect()
-        .await;
+            out
+        }
+    };
+    let [graph, arm] = queues(plan).map(|targets| {
+        futures_util::stream::iter(targets)
+            .map(run_target)
+            .buffer_unordered(options.concurrency.max(1))
+            .flat_map(futures_util::stream::iter)
+            .collect::<Vec<ChangeRecord>>()
+    });
+    let (mut records, arm) = futures_util::future::join(graph, arm).await;
+    records.extend(arm);
     records.sort_by_key(|r| r.index);
     ApplyReport {
         plan_id: plan.id.clone(),
@@ -371,6 +370,22 @@ pub async fn apply(
         policy_check: String::new(),
         changes: records,
     }
+}
+
+/// The plan's changes by target (each target's in the plan's order, the targets in the order of their first
+/// change), in two queues: Graph's targets, then Azure Resource Manager's, each run with slots of its own.
+fn queues(plan: &Plan) -> [Vec<Vec<usize>>; 2] {
+    let mut by_target: Vec<(&TargetKey, Vec<usize>)> = vec![];
+    for (i, c) in plan.changes.iter().enumerate() {
+        match by_target.iter_mut().find(|(t, _)| *t == c.key.target()) {
+            Some((_, list)) => list.push(i),
+            None => by_target.push((c.key.target(), vec![i])),
+        }
+    }
+    let (arm, graph): (Vec<_>, Vec<_>) = by_target
+        .into_iter()
+        .partition(|(t, _)| t.surface == crate::model::Surface::AzureRole);
+    [graph, arm].map(|q| q.into_iter().map(|(_, indices)| indices).collect())
 }
 
 fn new_record(plan: &Plan, index: usize) -> ChangeRecord {
