@@ -284,3 +284,86 @@ azure_roles:
     assert!(text.contains("a resource has nothing below it"), "{text}");
     assert!(text.contains("fan-out stops at resource groups"), "{text}");
 }
+
+/// Subscriptions and management groups by display name: the readable forms lower to targets keyed by the name (the
+/// tenant resolves it at read time); two spellings of one name are one scope; a malformed readable form is E0180.
+#[test]
+fn scopes_by_display_name_lower_to_named_targets_and_bad_ones_are_refused() {
+    let text = r#"
+version: pimctl/v1
+azure_roles:
+  subscription:Contoso Prod:
+    Owner:
+      eligible: []
+  "subscription: Contoso Prod/resourcegroups/app-rg/":
+    Contributor:
+      eligible: []
+  management_group:Contoso:
+    Owner:
+      eligible: []
+"#;
+    let Loaded { state, diagnostics } = load(text);
+    assert!(
+        !diagnostics.has_errors(),
+        "{}",
+        diagnostics.render_text(false)
+    );
+    let scopes: Vec<&str> = state.targets.keys().map(|k| k.scope.as_str()).collect();
+    assert_eq!(
+        scopes,
+        [
+            "management_group:contoso",
+            "subscription:contoso prod",
+            "subscription:contoso prod/resourcegroups/app-rg"
+        ]
+    );
+    // The spelling shown is the canonical readable one, as declared.
+    let rg = state
+        .targets
+        .values()
+        .find(|t| t.target.describe().starts_with("Contributor"))
+        .unwrap();
+    assert_eq!(
+        rg.target.describe(),
+        "Contributor @ subscription:Contoso Prod/resourceGroups/app-rg"
+    );
+
+    let bad = r#"
+version: pimctl/v1
+azure_roles:
+  subscription:Contoso Prod:
+    Owner: {eligible: []}
+  SUBSCRIPTION:contoso prod:
+    Reader: {eligible: []}
+  "subscription:   ":
+    Reader: {eligible: []}
+  management_group:Contoso/resourceGroups/rg:
+    Reader: {eligible: []}
+  subscription:Contoso Prod/resourceGroups/rg/providers/Microsoft.KeyVault/vaults:
+    Reader: {eligible: []}
+  Contoso Prod:
+    Reader: {eligible: []}
+"#;
+    let Loaded { diagnostics, .. } = load(bad);
+    let codes: Vec<(Code, String)> = diagnostics
+        .items()
+        .iter()
+        .map(|d| (d.code, d.location.path.clone()))
+        .collect();
+    let count = |c: Code| codes.iter().filter(|(x, _)| *x == c).count();
+    assert_eq!(count(Code::ScopeTwice), 1, "{codes:?}");
+    assert_eq!(count(Code::BadScope), 4, "{codes:?}");
+    let plain = diagnostics
+        .items()
+        .iter()
+        .find(|d| {
+            d.location.path.contains("Contoso Prod")
+                && d.code == Code::BadScope
+                && !d.location.path.contains(':')
+        })
+        .map(|d| d.help.clone().unwrap_or_default());
+    assert!(
+        plain.is_some_and(|h| h.contains("subscription:Contoso Prod")),
+        "{codes:?}"
+    );
+}

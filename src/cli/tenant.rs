@@ -43,7 +43,7 @@ impl Tenant {
         let mut live = crate::observe::read_tenant(&self.client, desired, self.now).await;
         // Azure resource roles, when any is declared: through ARM.
         if let Ok(l) = &mut live
-            && !crate::observe::azure::declared_scopes(desired).is_empty()
+            && crate::observe::azure::declares_azure(desired)
         {
             let read = match &self.arm {
                 Ok(arm) => crate::observe::azure::read_azure(arm, desired, l).await,

@@ -33,7 +33,9 @@ pub struct Document {
     pub groups: Option<Sp<Entries<GroupDecl>>>,
     /// Azure resource roles (PIM for Azure resources), keyed by ARM scope: a management group
     /// (`/providers/Microsoft.Management/managementGroups/{name}`), a subscription (`/subscriptions/{id}`), a resource
-    /// group (`/subscriptions/{id}/resourceGroups/{name}`) or a resource below one. Under each scope, Azure roles by
+    /// group (`/subscriptions/{id}/resourceGroups/{name}`) or a resource below one; or by display name, resolved
+    /// against the tenant when it is read: `subscription:Contoso Prod`, `management_group:Contoso`,
+    /// `subscription:Contoso Prod/resourceGroups/{name}[/providers/...]`. Under each scope, Azure roles by
     /// name (`Owner`, `Key Vault Administrator`, case-insensitive) or role definition id (either spelling); a custom
     /// role by its GUID, or by name with `custom: true`. Each role takes the same keys as a directory role. Scopes
     /// and roles not declared are not managed.

@@ -268,7 +268,8 @@ pub enum TargetRef {
     /// A group's members or owners (PIM for Groups). `group` is the name the YAML declares: an object id
     /// (lower-cased) or a display name, which plan resolves (see [`TargetKey::group_declared`]).
     Group { group: String, access: GroupAccess },
-    /// An Azure role at an ARM scope. `scope` is the scope's canonical path as declared (names keep their case);
+    /// An Azure role at an ARM scope. `scope` is the scope's canonical path as declared (names keep their case), or
+    /// its readable spelling (`subscription:Contoso Prod/resourceGroups/app-rg`) until the tenant resolves it;
     /// `role` is a built-in role (its role definition GUID in `template_id`) or a custom role by GUID or name.
     AzureRole { scope: String, role: RoleRef },
 }
@@ -282,6 +283,14 @@ impl TargetRef {
             TargetRef::AzureRole { scope, role } => match crate::graph::arm::ArmScope::parse(scope)
             {
                 Ok(s) => TargetKey::azure_role(&s, role.key()),
+                // A scope named by display name: its readable key, until the tenant resolves it.
+                Err(_) if let Some(Ok(n)) = crate::graph::arm::NamedScope::parse(scope) => {
+                    TargetKey {
+                        surface: super::Surface::AzureRole,
+                        scope: n.key(),
+                        role: role.key(),
+                    }
+                }
                 // Lowering only builds parsed scopes; a state read from elsewhere keeps its text.
                 Err(_) => TargetKey {
                     surface: super::Surface::AzureRole,

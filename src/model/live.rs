@@ -103,6 +103,29 @@ pub enum GroupResolution {
     },
 }
 
+/// A subscription or management group as its list names it: its display name and id (a subscription's GUID, a
+/// management group's name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArmNamed {
+    pub display_name: String,
+    pub id: String,
+}
+
+/// What a subscription or management group declared by display name turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ScopeResolution {
+    Found {
+        object: ArmNamed,
+    },
+    /// Nothing the caller can read has that display name.
+    Missing,
+    /// Several share it.
+    Ambiguous {
+        candidates: Vec<ArmNamed>,
+    },
+}
+
 /// A role definition in the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveRole {
@@ -242,6 +265,10 @@ pub struct LiveState {
     /// by `observe::fanout`, reached by `model::fanout`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub azure_below: BTreeMap<String, super::fanout::ScopeBelow>,
+    /// What each subscription or management group declared by display name resolved to, by its readable key
+    /// (`subscription:contoso prod`, `management_group:contoso`: [`crate::graph::arm::NamedScope::root_key`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub azure_names: BTreeMap<String, ScopeResolution>,
 }
 
 impl LiveState {
@@ -259,6 +286,22 @@ impl LiveState {
     /// A principal id's label for people: UPN or display name when known, else the id.
     pub fn label<'a>(&'a self, id: &'a str) -> &'a str {
         self.principal(id).map_or(id, LivePrincipal::label)
+    }
+
+    /// The ARM scope of an Azure-role target: its path, or, for a scope declared by display name, the scope the
+    /// tenant resolved the name to (none while it is missing or ambiguous).
+    pub fn arm_scope_of(&self, key: &TargetKey) -> Option<crate::graph::arm::ArmScope> {
+        if let Some(s) = key.arm_scope() {
+            return Some(s);
+        }
+        if key.surface != super::Surface::AzureRole {
+            return None;
+        }
+        let named = crate::graph::arm::NamedScope::parse(&key.scope)?.ok()?;
+        match self.azure_names.get(&named.root_key())? {
+            ScopeResolution::Found { object } => named.resolve(&object.id).ok(),
+            _ => None,
+        }
     }
 
     /// The group a declared group scope (`name:…` or an id) resolved to, when exactly one.

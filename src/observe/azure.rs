@@ -19,19 +19,25 @@
 //! declared one (its two policy lists), and adds no root: its schedules are in a list already read, and its
 //! assignments are managed where the fan-out is declared.
 //!
-//! Requests at the least (one page each): `M + N + 2 × (scopes + reached) + 3 × roots` (BENCHMARKS.md §1a).
+//! Requests at the least (one page each): `M + N + 2 × (scopes + reached) + 3 × roots` (BENCHMARKS.md §1a), plus one
+//! list of subscriptions when a scope names a subscription by display name, and one of management groups when one
+//! names a management group ([`resolve_names`]).
 
 use super::rules::observed_settings;
+use crate::graph::arm::tenancy::{
+    ArmManagementGroup, ArmSubscription, management_groups_path, subscriptions_path,
+};
 use crate::graph::arm::{
     ArmAssignmentType, ArmMemberType, ArmPolicyRule, ArmResource, ArmScope,
     AssignmentInstanceProperties, AssignmentScheduleProperties, EligibilityScheduleProperties,
-    PROVIDER, PolicyAssignmentProperties, PrincipalType, RoleManagementPolicyProperties,
-    ScheduleCommon, role_definition_guid,
+    NamedKind, NamedScope, PROVIDER, PolicyAssignmentProperties, PrincipalType,
+    RoleManagementPolicyProperties, ScheduleCommon, role_definition_guid,
 };
 use crate::graph::client::{ArmClient, ClientError};
 use crate::model::{
-    AbacCondition, AssignmentKind, DesiredState, LiveActivation, LiveAssignment, LivePolicy,
-    LivePrincipal, LiveState, PrincipalKind, RoleKey, Surface, TargetKey,
+    AbacCondition, ArmNamed, AssignmentKind, DesiredState, LiveActivation, LiveAssignment,
+    LivePolicy, LivePrincipal, LiveState, PrincipalKind, RoleKey, ScopeResolution, Surface,
+    TargetKey,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +49,92 @@ pub fn declared_scopes(desired: &[&DesiredState]) -> BTreeMap<String, ArmScope> 
         .filter_map(TargetKey::arm_scope)
         .map(|s| (s.key(), s))
         .collect()
+}
+
+/// The scopes of these states declared by display name (`subscription:Contoso Prod/...`), by key: the tenant
+/// resolves them ([`resolve_names`]).
+pub fn named_scopes(desired: &[&DesiredState]) -> BTreeMap<String, NamedScope> {
+    desired
+        .iter()
+        .flat_map(|d| d.targets.keys())
+        .filter(|k| k.surface == Surface::AzureRole && k.arm_scope().is_none())
+        .filter_map(|k| NamedScope::parse(&k.scope)?.ok())
+        .map(|n| (n.key(), n))
+        .collect()
+}
+
+/// Whether these states declare an Azure role, by path or by display name: ARM is read only then.
+pub fn declares_azure(desired: &[&DesiredState]) -> bool {
+    !declared_scopes(desired).is_empty() || !named_scopes(desired).is_empty()
+}
+
+/// Resolves display names of subscriptions and management groups: `GET /subscriptions` when some scope names a
+/// subscription, `GET /providers/Microsoft.Management/managementGroups` when some names a management group; each
+/// once, every page, whatever the number of names. Names compare case-insensitively; each is found once, missing, or
+/// ambiguous (with every candidate).
+pub async fn resolve_names<'a>(
+    client: &ArmClient,
+    named: impl IntoIterator<Item = &'a NamedScope>,
+) -> Result<BTreeMap<String, ScopeResolution>, ClientError> {
+    let roots: BTreeMap<String, &NamedScope> =
+        named.into_iter().map(|n| (n.root_key(), n)).collect();
+    let wants = |k: NamedKind| roots.values().any(|n| n.kind == k);
+    let subscriptions = async {
+        if !wants(NamedKind::Subscription) {
+            return Ok(vec![]);
+        }
+        let list = client
+            .list_all::<ArmSubscription>(&subscriptions_path())
+            .await?;
+        Ok::<_, ClientError>(
+            list.into_iter()
+                .map(|s| ArmNamed {
+                    display_name: s.display_name.unwrap_or_default(),
+                    id: s.subscription_id.to_lowercase(),
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let management_groups = async {
+        if !wants(NamedKind::ManagementGroup) {
+            return Ok(vec![]);
+        }
+        let list = client
+            .list_all::<ArmManagementGroup>(&management_groups_path())
+            .await?;
+        Ok::<_, ClientError>(
+            list.into_iter()
+                .map(|m| ArmNamed {
+                    display_name: m.properties.display_name.unwrap_or_default(),
+                    id: m.name,
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let (subscriptions, management_groups) = tokio::try_join!(subscriptions, management_groups)?;
+    Ok(roots
+        .into_iter()
+        .map(|(key, n)| {
+            let pool = match n.kind {
+                NamedKind::Subscription => &subscriptions,
+                NamedKind::ManagementGroup => &management_groups,
+            };
+            let mut found: Vec<ArmNamed> = pool
+                .iter()
+                .filter(|o| o.display_name.trim().to_lowercase() == n.name.to_lowercase())
+                .cloned()
+                .collect();
+            found.sort_by(|a, b| a.id.cmp(&b.id));
+            let r = match found.len() {
+                0 => ScopeResolution::Missing,
+                1 => ScopeResolution::Found {
+                    object: found.remove(0),
+                },
+                _ => ScopeResolution::Ambiguous { candidates: found },
+            };
+            (key, r)
+        })
+        .collect())
 }
 
 /// A declaration that names these scopes and manages nothing: what `read_azure` needs to read them (`import
@@ -81,12 +173,30 @@ pub async fn read_azure(
     live: &mut LiveState,
 ) -> Result<(), ClientError> {
     let mut scopes = declared_scopes(desired);
-    if scopes.is_empty() {
+    let named = named_scopes(desired);
+    if scopes.is_empty() && named.is_empty() {
         return Ok(());
     }
     // The plan records where Azure was read, beside Graph's endpoint.
     live.arm_source = Some(client.base_url().to_string());
     let before = client.request_count();
+    // Scopes named by display name first: what they resolve to is read like any declared scope.
+    if !named.is_empty() {
+        live.azure_names = resolve_names(client, named.values()).await?;
+        for n in named.values() {
+            let key = crate::model::TargetKey {
+                surface: Surface::AzureRole,
+                scope: n.key(),
+                role: RoleKey(String::new()),
+            };
+            if let Some(s) = live.arm_scope_of(&key) {
+                scopes.insert(s.key(), s);
+            }
+        }
+        if scopes.is_empty() {
+            return Ok(());
+        }
+    }
     let roots: BTreeMap<String, ArmScope> =
         scopes.values().map(root_of).map(|r| (r.key(), r)).collect();
     // Fan-out: the scopes below, listed; each scope reached has its own policy, read like a declared scope's. Its

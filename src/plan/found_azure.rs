@@ -2,9 +2,10 @@
 //! "privileged" category in the Azure catalogue) or tier 0 (Owner, User Access Administrator, Role Based Access
 //! Control Administrator: they grant access to everything at their scope), and the role definition id ARM wants.
 
-use super::{Context, Found};
-use crate::graph::arm::ArmScope;
-use crate::model::{TargetKey, TargetRef};
+use super::{Context, Found, PlanError, PlanErrorCode};
+use crate::graph::arm::{ArmScope, NamedScope};
+use crate::model::{ScopeResolution, Surface, TargetKey, TargetRef};
+use std::collections::BTreeMap;
 
 /// The Azure roles that can grant any access at their scope.
 pub const AZURE_TIER0: &[&str] = &[
@@ -26,7 +27,10 @@ pub fn arm_role_definition_id(scope: &ArmScope, guid: &str) -> String {
 
 impl Context<'_> {
     pub(super) fn found_azure(&self, key: &TargetKey) -> Option<Found> {
-        let scope = key.arm_scope()?;
+        // A scope declared by display name is found once the tenant resolved it to one scope.
+        let declared = key;
+        let scope = self.live.arm_scope_of(declared)?;
+        let key = &TargetKey::azure_role(&scope, declared.role.clone());
         let guid = &key.role.0;
         if guid.starts_with("name:") {
             // A custom role declared by name: not resolved by this version (declare it by its id).
@@ -37,7 +41,7 @@ impl Context<'_> {
         let shown_scope = self
             .desired
             .targets
-            .get(key)
+            .get(declared)
             .and_then(|d| match &d.target {
                 TargetRef::AzureRole { scope, .. } => Some(scope.clone()),
                 _ => None,
@@ -54,6 +58,102 @@ impl Context<'_> {
             is_global_admin: false,
             role_id: arm_role_definition_id(&scope, guid),
         })
+    }
+}
+
+impl Context<'_> {
+    /// The plan errors of Azure scopes declared by display name: a name no subscription (or management group) the
+    /// caller can read has, a name several share (each listed with its id), and one scope declared under two
+    /// spellings (a name and its path, or two names). Each at the first role declared under the scope.
+    pub(super) fn check_azure_scopes(&mut self) {
+        // Declared scope key -> (its first target, the scope it resolves to).
+        let mut declared: BTreeMap<&str, (&crate::model::DesiredTarget, Option<ArmScope>)> =
+            BTreeMap::new();
+        for (key, target) in &self.desired.targets {
+            if key.surface != Surface::AzureRole || declared.contains_key(key.scope.as_str()) {
+                continue;
+            }
+            declared.insert(&key.scope, (target, self.live.arm_scope_of(key)));
+        }
+        let mut by_scope: BTreeMap<String, &crate::model::DesiredTarget> = BTreeMap::new();
+        let mut errors = vec![];
+        for (scope_key, (target, resolved)) in &declared {
+            let spelt = match &target.target {
+                TargetRef::AzureRole { scope, .. } => scope.as_str(),
+                _ => scope_key,
+            };
+            let origin = Some(target.origin.clone());
+            if let Some(Ok(named)) = NamedScope::parse(scope_key) {
+                match self.live.azure_names.get(&named.root_key()) {
+                    None | Some(ScopeResolution::Missing) => {
+                        errors.push(PlanError {
+                            code: PlanErrorCode::AzureScopeNotFound,
+                            message: format!(
+                                "no {} the caller can read is named '{}' (`{spelt}`)",
+                                named.kind.noun(),
+                                named.name
+                            ),
+                            origin,
+                            help: Some(format!(
+                                "check the {}'s display name (compared case-insensitively) and that the caller may \
+                                 read it, or write its ARM path",
+                                named.kind.noun()
+                            )),
+                        });
+                        continue;
+                    }
+                    Some(ScopeResolution::Ambiguous { candidates }) => {
+                        let list: Vec<String> = candidates
+                            .iter()
+                            .map(|c| {
+                                let path = named
+                                    .resolve(&c.id)
+                                    .map_or_else(|_| c.id.clone(), |s| s.path());
+                                format!("{} ({path})", c.display_name)
+                            })
+                            .collect();
+                        errors.push(PlanError {
+                            code: PlanErrorCode::AzureScopeAmbiguous,
+                            message: format!(
+                                "the {} name '{}' (`{spelt}`) matches {} {}s: {}",
+                                named.kind.noun(),
+                                named.name,
+                                candidates.len(),
+                                named.kind.noun(),
+                                list.join(", ")
+                            ),
+                            origin,
+                            help: Some("write the scope's ARM path instead".to_string()),
+                        });
+                        continue;
+                    }
+                    Some(ScopeResolution::Found { .. }) => {}
+                }
+            }
+            let Some(scope) = resolved else { continue };
+            if let Some(first) = by_scope.get(&scope.key()) {
+                let first_spelt = match &first.target {
+                    TargetRef::AzureRole { scope, .. } => scope.clone(),
+                    _ => String::new(),
+                };
+                errors.push(PlanError {
+                    code: PlanErrorCode::AzureScopeDeclaredTwice,
+                    message: format!(
+                        "the Azure scope {} is declared twice: as `{first_spelt}` (at {}) and as `{spelt}`",
+                        scope.path(),
+                        first.origin
+                    ),
+                    origin,
+                    help: Some(
+                        "declare each scope once, by display name or by path; merge the two declarations"
+                            .to_string(),
+                    ),
+                });
+                continue;
+            }
+            by_scope.insert(scope.key(), target);
+        }
+        self.errors.extend(errors);
     }
 }
 

@@ -441,6 +441,12 @@ pub enum PlanErrorCode {
     GroupNotRoleAssignable,
     /// An access review that removes members nobody reviewed would reach a protected principal.
     ReviewRemovesProtected,
+    /// A subscription or management group declared by display name is not one the caller can read.
+    AzureScopeNotFound,
+    /// Several subscriptions (or management groups) share a declared display name.
+    AzureScopeAmbiguous,
+    /// Two spellings (a display name and a path, or two names) resolve to the same Azure scope.
+    AzureScopeDeclaredTwice,
 }
 
 impl PlanErrorCode {
@@ -456,6 +462,9 @@ impl PlanErrorCode {
             PlanErrorCode::GroupDeclaredTwice => "group_declared_twice",
             PlanErrorCode::GroupNotRoleAssignable => "group_not_role_assignable",
             PlanErrorCode::ReviewRemovesProtected => "review_removes_protected",
+            PlanErrorCode::AzureScopeNotFound => "azure_scope_not_found",
+            PlanErrorCode::AzureScopeAmbiguous => "azure_scope_ambiguous",
+            PlanErrorCode::AzureScopeDeclaredTwice => "azure_scope_declared_twice",
         }
     }
 }
@@ -540,6 +549,7 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     };
     cx.check_targets();
     cx.check_groups();
+    cx.check_azure_scopes();
     cx.check_principals();
     rules::plan_rules(&mut cx);
     assignments::plan_assignments(&mut cx);

@@ -19,7 +19,125 @@ const ROLE_DEFINITION_VERSIONS: &[&str] = &[API_VERSION, "2022-04-01"];
 /// Whether a path is ARM's (served here) rather than Graph's.
 pub fn is_arm_path(path: &str) -> bool {
     let p = path.to_ascii_lowercase();
-    p.starts_with("/subscriptions/") || p.starts_with("/providers/")
+    p.starts_with("/subscriptions/") || p.starts_with("/providers/") || p == "/subscriptions"
+}
+
+/// The two tenancy lists that turn display names into scopes (`graph::arm::tenancy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tenancy {
+    /// `GET /subscriptions` (Microsoft.Resources): flat items, `nextLink`.
+    Subscriptions,
+    /// `GET /providers/Microsoft.Management/managementGroups`: envelopes, `@nextLink`.
+    ManagementGroups,
+}
+
+impl Tenancy {
+    fn of(path: &str) -> Option<Self> {
+        match path.trim_end_matches('/').to_ascii_lowercase().as_str() {
+            "/subscriptions" => Some(Tenancy::Subscriptions),
+            "/providers/microsoft.management/managementgroups" => Some(Tenancy::ManagementGroups),
+            _ => None,
+        }
+    }
+    fn route(self) -> &'static str {
+        match self {
+            Tenancy::Subscriptions => "/subscriptions",
+            Tenancy::ManagementGroups => "/providers/Microsoft.Management/managementGroups",
+        }
+    }
+    /// The api-versions served: the one pimctl sends, and older published ones.
+    fn versions(self) -> &'static [&'static str] {
+        match self {
+            Tenancy::Subscriptions => &[
+                crate::graph::arm::tenancy::SUBSCRIPTIONS_API_VERSION,
+                "2021-01-01",
+                "2020-01-01",
+            ],
+            Tenancy::ManagementGroups => &[
+                crate::graph::arm::tenancy::MANAGEMENT_GROUPS_API_VERSION,
+                "2021-04-01",
+                "2020-05-01",
+            ],
+        }
+    }
+    fn type_name(self) -> &'static str {
+        match self {
+            Tenancy::Subscriptions => "subscriptions",
+            Tenancy::ManagementGroups => "managementGroups",
+        }
+    }
+    fn next_link(self) -> &'static str {
+        match self {
+            Tenancy::Subscriptions => "nextLink",
+            Tenancy::ManagementGroups => "@nextLink",
+        }
+    }
+}
+
+/// Serves the subscriptions or management groups list, every object the tenant has, paged.
+fn tenancy(
+    st: &State,
+    shared: &Shared,
+    which: Tenancy,
+    method: &str,
+    path: &str,
+    query: &str,
+) -> ApiResult<GraphResponse> {
+    if method != "GET" {
+        return Err(ApiError::new(
+            405,
+            "MethodNotAllowed",
+            format!("The requested resource does not support http method '{method}'."),
+        ));
+    }
+    let q = query_for(query, which.versions(), which.type_name(), true)?;
+    if q.filter.is_some() {
+        return Err(ApiError::new(
+            400,
+            "InvalidQueryParameter",
+            format!(
+                "The query parameter '$filter' is not supported on {}.",
+                which.type_name()
+            ),
+        ));
+    }
+    let items: Vec<Value> = match which {
+        Tenancy::Subscriptions => st
+            .arm
+            .subscriptions
+            .iter()
+            .map(|s| {
+                json!({
+                    "id": format!("/subscriptions/{}", s.id),
+                    "authorizationSource": "RoleBased",
+                    "managedByTenants": [],
+                    "subscriptionId": s.id,
+                    "tenantId": st.tenant_id,
+                    "displayName": s.display_name,
+                    "state": "Enabled",
+                    "subscriptionPolicies": {
+                        "locationPlacementId": "Public_2014-09-01",
+                        "quotaId": "PayAsYouGo_2014-09-01",
+                        "spendingLimit": "Off"
+                    }
+                })
+            })
+            .collect(),
+        Tenancy::ManagementGroups => st
+            .arm
+            .management_groups
+            .iter()
+            .map(|m| {
+                json!({
+                    "id": format!("/providers/Microsoft.Management/managementGroups/{}", m.name),
+                    "type": "Microsoft.Management/managementGroups",
+                    "name": m.name,
+                    "properties": {"tenantId": st.tenant_id, "displayName": m.display_name}
+                })
+            })
+            .collect(),
+    };
+    Ok(page_as(shared, path, &q, items, which.next_link()))
 }
 
 /// The resources served.
@@ -146,6 +264,9 @@ fn parse_path(path: &str) -> ApiResult<Target> {
 pub fn stats_key(method: &str, path: &str) -> String {
     if let Some(key) = super::hierarchy::stats_key(method, path) {
         return key;
+    }
+    if let Some(t) = Tenancy::of(path) {
+        return format!("{method} {}", t.route());
     }
     let Ok(t) = parse_path(path) else {
         return format!("{method} (unknown route)");
@@ -338,6 +459,11 @@ pub fn dispatch(
     // The scopes below a scope (Microsoft.Resources, Microsoft.Management), for fan-out declarations.
     if let Some(r) = super::hierarchy::handle(&st, shared, method, path, query) {
         return r.unwrap_or_else(|e| cloud_error(&e));
+    }
+    // The subscriptions and management groups, for scopes declared by display name.
+    if let Some(which) = Tenancy::of(path) {
+        return tenancy(&st, shared, which, method, path, query)
+            .unwrap_or_else(|e| cloud_error(&e));
     }
     let now = st.now();
     match handle(&mut st, shared, method, path, query, body, caller, now) {
@@ -626,6 +752,11 @@ fn visible(
 }
 
 pub(super) fn page(shared: &Shared, path: &str, q: &Query, items: Vec<Value>) -> GraphResponse {
+    page_as(shared, path, q, items, "nextLink")
+}
+
+/// A page of `items`, the link to the next one under `link` (`nextLink`; Microsoft.Management's `@nextLink`).
+fn page_as(shared: &Shared, path: &str, q: &Query, items: Vec<Value>, link: &str) -> GraphResponse {
     let size = shared.page_size.unwrap_or(DEFAULT_PAGE_SIZE).max(1);
     let total = items.len();
     let value: Vec<Value> = items.into_iter().skip(q.skip).take(size).collect();
@@ -646,7 +777,10 @@ pub(super) fn page(shared: &Shared, path: &str, q: &Query, items: Vec<Value>) ->
             }
             pairs.append_pair("$skipToken", &(q.skip + size).to_string());
         }
-        body.insert("nextLink".into(), next.to_string().into());
+        body.insert(link.into(), next.to_string().into());
+    } else if link == "@nextLink" {
+        // Microsoft.Management writes the last page's link as null (ListManagementGroups.json).
+        body.insert(link.into(), Value::Null);
     }
     GraphResponse::ok(Value::Object(body))
 }

@@ -22,10 +22,11 @@ pub mod hierarchy;
 pub mod policy;
 pub mod role;
 pub mod scope;
+pub mod tenancy;
 
 pub use policy::*;
 pub use role::*;
-pub use scope::{ArmScope, ScopeError, role_definition_guid};
+pub use scope::{ArmScope, NamedKind, NamedScope, ScopeError, role_definition_guid};
 
 /// The only api-version pimctl speaks and the emulator serves (stable; digest §9).
 pub const API_VERSION: &str = "2020-10-01";

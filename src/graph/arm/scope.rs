@@ -200,6 +200,126 @@ impl fmt::Display for ArmScope {
     }
 }
 
+/// What a readable scope names by display name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NamedKind {
+    Subscription,
+    ManagementGroup,
+}
+
+impl NamedKind {
+    /// The prefix that spells it (`subscription:`, `management_group:`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            NamedKind::Subscription => "subscription:",
+            NamedKind::ManagementGroup => "management_group:",
+        }
+    }
+    /// What messages call it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            NamedKind::Subscription => "subscription",
+            NamedKind::ManagementGroup => "management group",
+        }
+    }
+}
+
+/// A scope spelt by display name, which only the tenant can resolve: `subscription:Contoso Prod`,
+/// `management_group:Contoso`, or a path below a named subscription
+/// (`subscription:Contoso Prod/resourceGroups/app-rg[/providers/…]`). Display names compare case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NamedScope {
+    pub kind: NamedKind,
+    /// The display name, trimmed.
+    pub name: String,
+    /// The path below the subscription (`/resourceGroups/app-rg`), empty for the subscription itself.
+    pub below: String,
+}
+
+/// A GUID that stands in for a named subscription while the path below it is checked.
+const PLACEHOLDER_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
+impl NamedScope {
+    /// A readable spelling: `None` when `text` is not one (an ARM path, or anything else), else the parsed scope or
+    /// why it is not valid.
+    pub fn parse(text: &str) -> Option<Result<NamedScope, ScopeError>> {
+        let t = text.trim();
+        let lower = t.to_ascii_lowercase();
+        let kind = [NamedKind::Subscription, NamedKind::ManagementGroup]
+            .into_iter()
+            .find(|k| lower.starts_with(k.prefix()))?;
+        let err = |reason: &str| ScopeError {
+            scope: text.to_string(),
+            reason: reason.to_string(),
+        };
+        let rest = &t[kind.prefix().len()..];
+        // The display name runs to the path below it, if any.
+        let cut = rest.to_ascii_lowercase().find("/resourcegroups/");
+        let (name, below) = match cut {
+            Some(i) => (rest[..i].trim(), rest[i..].trim_end_matches('/')),
+            None => (rest.trim(), ""),
+        };
+        if name.is_empty() {
+            return Some(Err(err(&format!(
+                "`{}` needs a display name after it",
+                kind.prefix()
+            ))));
+        }
+        if kind == NamedKind::ManagementGroup && !below.is_empty() {
+            return Some(Err(err(
+                "a management group has no resource groups: name a subscription",
+            )));
+        }
+        let mut named = NamedScope {
+            kind,
+            name: name.to_string(),
+            below: below.to_string(),
+        };
+        // The path below, checked and in its canonical spelling (`/resourceGroups/…`).
+        match named.resolve(PLACEHOLDER_SUBSCRIPTION) {
+            Err(e) => return Some(Err(err(&e.reason))),
+            Ok(scope) if kind == NamedKind::Subscription => {
+                let root = format!("/subscriptions/{PLACEHOLDER_SUBSCRIPTION}");
+                named.below = scope.path()[root.len()..].to_string();
+            }
+            Ok(_) => {}
+        }
+        Some(Ok(named))
+    }
+
+    /// The canonical readable spelling (`subscription:Contoso Prod/resourceGroups/app-rg`).
+    pub fn spelling(&self) -> String {
+        format!("{}{}{}", self.kind.prefix(), self.name, self.below)
+    }
+
+    /// The key two spellings of this readable form share (lower-cased).
+    pub fn key(&self) -> String {
+        self.spelling().to_lowercase()
+    }
+
+    /// The subscription or management group that the name must be found as: its own readable key.
+    pub fn root_key(&self) -> String {
+        format!("{}{}", self.kind.prefix(), self.name.to_lowercase())
+    }
+
+    /// Whether it names a subscription or management group itself (not a scope below one).
+    pub fn is_root(&self) -> bool {
+        self.below.is_empty()
+    }
+
+    /// The scope this names, once the tenant gave the subscription's id or the management group's name.
+    pub fn resolve(&self, id: &str) -> Result<ArmScope, ScopeError> {
+        match self.kind {
+            NamedKind::ManagementGroup => ArmScope::parse(&format!(
+                "/providers/Microsoft.Management/managementGroups/{id}"
+            )),
+            NamedKind::Subscription => {
+                ArmScope::parse(&format!("/subscriptions/{id}{}", self.below))
+            }
+        }
+    }
+}
+
 /// The GUID of a role definition id in any of its spellings: tenant level
 /// (`/providers/Microsoft.Authorization/roleDefinitions/{guid}`), below any scope
 /// (`/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}`), or the bare GUID. Lower-case;
@@ -227,6 +347,46 @@ pub fn role_definition_guid(id: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readable_scopes_parse_to_one_spelling_and_resolve_to_paths() {
+        let n = NamedScope::parse(" Subscription: Contoso Prod/resourcegroups/App-RG/ ")
+            .unwrap()
+            .unwrap();
+        assert_eq!(n.kind, NamedKind::Subscription);
+        assert_eq!(n.name, "Contoso Prod");
+        assert_eq!(
+            n.spelling(),
+            "subscription:Contoso Prod/resourceGroups/App-RG"
+        );
+        assert_eq!(n.key(), "subscription:contoso prod/resourcegroups/app-rg");
+        assert_eq!(n.root_key(), "subscription:contoso prod");
+        assert!(!n.is_root());
+        assert_eq!(
+            n.resolve(SUB).unwrap().path(),
+            format!("/subscriptions/{SUB}/resourceGroups/App-RG")
+        );
+        // Its own key parses to the same scope.
+        assert_eq!(NamedScope::parse(&n.key()).unwrap().unwrap().key(), n.key());
+        let m = NamedScope::parse("management_group:Contoso Platform")
+            .unwrap()
+            .unwrap();
+        assert!(m.is_root());
+        assert_eq!(
+            m.resolve("platform").unwrap().path(),
+            "/providers/Microsoft.Management/managementGroups/platform"
+        );
+        assert!(NamedScope::parse(&format!("/subscriptions/{SUB}")).is_none());
+        assert!(NamedScope::parse("Contoso Prod").is_none());
+        for bad in [
+            "subscription:",
+            "subscription:  /resourceGroups/rg",
+            "management_group:Contoso/resourceGroups/rg",
+            "subscription:Prod/resourceGroups/rg/providers/Microsoft.KeyVault/vaults",
+        ] {
+            assert!(NamedScope::parse(bad).unwrap().is_err(), "{bad} accepted");
+        }
+    }
 
     const SUB: &str = "dfa2a084-766f-4003-8ae1-c4aeb893a99f";
 

@@ -128,6 +128,9 @@ struct AnyPage<T> {
     odata_next_link: Option<String>,
     #[serde(rename = "nextLink", default)]
     next_link: Option<String>,
+    /// Management groups page with `@nextLink` (Microsoft.Management's own convention).
+    #[serde(rename = "@nextLink", default)]
+    at_next_link: Option<String>,
 }
 
 /// What the client has done so far.
@@ -283,7 +286,7 @@ impl GraphClient {
             let link = self.inner.dialect.next_link();
             let next = match self.inner.dialect {
                 Dialect::Graph => page.odata_next_link,
-                Dialect::Arm => page.next_link,
+                Dialect::Arm => page.next_link.or(page.at_next_link),
             };
             let Some(next) = next.filter(|n| !n.trim().is_empty()) else {
                 return Ok(out);

@@ -1,20 +1,45 @@
 //! Azure resource roles: each scope an ARM scope, declared once under whatever spelling (across every file); under
 //! it, roles by name or role definition id, each lowered as a target like any directory role (`target.rs`).
 //!
-//! The language does no network IO: a scope is taken from its ARM path (display names of subscriptions and
-//! management groups are not resolved), and a custom role declared by name stays a name until plan finds it.
+//! The language does no network IO: a scope is an ARM path, or a readable form naming a subscription or management
+//! group by display name (`subscription:Contoso Prod`, `management_group:Contoso`, a path below a named
+//! subscription), which stays a name until the tenant is read (`observe::azure` resolves it; plan reports a name
+//! that is missing, ambiguous, or a second spelling of a declared scope). A custom role declared by name likewise
+//! stays a name until plan finds it.
 
 use super::target::TargetDecl;
 use super::templates::{Resolved, TemplateDef};
 use super::{Lowerer, ParsedFile, loc};
 use crate::azure_catalog;
-use crate::graph::arm::{ArmScope, role_definition_guid};
+use crate::graph::arm::{ArmScope, NamedScope, role_definition_guid};
 use crate::language::de::Sp;
 use crate::language::diagnostic::{Code, Diagnostic, Location};
 use crate::language::document::{BelowName, RoleDecl};
 use crate::model::fanout::{Below, FanOut};
 use crate::model::*;
 use std::collections::BTreeMap;
+
+/// A scope as declared: an ARM path, or a readable form the tenant resolves.
+enum Declared {
+    Path(ArmScope),
+    Named(NamedScope),
+}
+
+impl Declared {
+    /// How the target records it: the canonical path, or the canonical readable spelling.
+    fn spelling(&self) -> String {
+        match self {
+            Declared::Path(p) => p.path(),
+            Declared::Named(n) => n.spelling(),
+        }
+    }
+    fn key(&self) -> String {
+        match self {
+            Declared::Path(p) => p.key(),
+            Declared::Named(n) => n.key(),
+        }
+    }
+}
 
 impl Lowerer {
     pub(super) fn lower_azure_roles(
@@ -33,16 +58,23 @@ impl Lowerer {
             for (scope_sp, roles_sp) in &entries.0 {
                 let Some(text) = scope_sp.get() else { continue };
                 let at = loc(&f.path, scope_sp);
-                let scope = match ArmScope::parse(text) {
+                let scope = match NamedScope::parse(text).map_or_else(
+                    || ArmScope::parse(text).map(Declared::Path),
+                    |n| n.map(Declared::Named),
+                ) {
                     Ok(s) => s,
                     Err(e) => {
                         let help = if text.trim_start().starts_with('/') {
                             "write /providers/Microsoft.Management/managementGroups/{name}, /subscriptions/{id}, \
                              /subscriptions/{id}/resourceGroups/{name}, or a resource id below a resource group"
+                        } else if NamedScope::parse(text).is_some() {
+                            "write `subscription:{display name}`, `management_group:{display name}`, or \
+                             `subscription:{display name}/resourceGroups/{name}[/providers/...]`"
                         } else {
                             "write the scope's ARM path (`/subscriptions/{id}`, \
-                             `/providers/Microsoft.Management/managementGroups/{name}`); display names are not \
-                             resolved"
+                             `/providers/Microsoft.Management/managementGroups/{name}`), or name a subscription or \
+                             management group by display name: `subscription:Contoso Prod`, \
+                             `management_group:Contoso`"
                         };
                         self.err(Code::BadScope, e.to_string(), at, Some(help.into()));
                         continue;
@@ -51,13 +83,14 @@ impl Lowerer {
                 if let Some(first) = scopes.get(&scope.key()) {
                     let d = Diagnostic::new(
                         Code::ScopeTwice,
-                        format!("Azure scope `{}` is declared twice", scope.path()),
+                        format!("Azure scope `{}` is declared twice", scope.spelling()),
                         at,
                     )
                     .with_related("first declared here", first.clone())
                     .with_help(
                         "declare each scope once (spellings of one scope, and names in any case, are the same \
-                         scope); merge the two declarations",
+                         scope; a display name and its path are checked against the tenant by plan); merge the two \
+                         declarations",
                     );
                     self.diags.push(d);
                     continue;
@@ -74,7 +107,7 @@ impl Lowerer {
     fn lower_scope_roles(
         &mut self,
         f: &ParsedFile,
-        scope: &ArmScope,
+        scope: &Declared,
         roles: &crate::language::de::Entries<RoleDecl>,
         templates: &BTreeMap<String, TemplateDef>,
         resolved: &Resolved,
@@ -98,7 +131,7 @@ impl Lowerer {
                     format!(
                         "role `{}` is declared twice at `{}`",
                         role.label(),
-                        scope.path()
+                        scope.spelling()
                     ),
                     at,
                 )
@@ -128,7 +161,7 @@ impl Lowerer {
             let mut target_decl = TargetDecl::of_role(decl);
             target_decl.settings.access_review = &None;
             let target = TargetRef::AzureRole {
-                scope: scope.path(),
+                scope: scope.spelling(),
                 role,
             };
             let key = target.key();

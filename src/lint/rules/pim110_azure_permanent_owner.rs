@@ -33,14 +33,16 @@ pub static RULE: Rule = Rule {
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
     let owners =
         |r: &&crate::lint::RoleView| r.key.0 == OWNER || r.key.0 == USER_ACCESS_ADMINISTRATOR;
-    let broad = |r: &&crate::lint::RoleView| {
-        r.target.arm_scope().is_some_and(|s| {
-            matches!(
-                s,
-                crate::graph::arm::ArmScope::Subscription(_)
-                    | crate::graph::arm::ArmScope::ManagementGroup(_)
-            )
-        })
+    let broad = |r: &&crate::lint::RoleView| match r.target.arm_scope() {
+        Some(s) => matches!(
+            s,
+            crate::graph::arm::ArmScope::Subscription(_)
+                | crate::graph::arm::ArmScope::ManagementGroup(_)
+        ),
+        // A subscription or management group by display name (declared, not yet resolved).
+        None => crate::graph::arm::NamedScope::parse(&r.target.scope)
+            .and_then(Result::ok)
+            .is_some_and(|n| n.is_root()),
     };
     check_permanent_active(cx, cx.view.azure.values().filter(owners).filter(broad), out);
 }

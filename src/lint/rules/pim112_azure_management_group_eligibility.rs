@@ -26,8 +26,14 @@ pub static RULE: Rule = Rule {
 
 fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for role in cx.view.azure.values().filter(|r| r.privileged) {
-        let Some(ArmScope::ManagementGroup(group)) = role.target.arm_scope() else {
-            continue;
+        // A management group by path, or by display name (declared, not yet resolved).
+        let group = match role.target.arm_scope() {
+            Some(ArmScope::ManagementGroup(group)) => group,
+            Some(_) => continue,
+            None => match crate::graph::arm::NamedScope::parse(&role.target.scope) {
+                Some(Ok(n)) if n.kind == crate::graph::arm::NamedKind::ManagementGroup => n.name,
+                _ => continue,
+            },
         };
         for a in role.assignments(AssignmentKind::Eligible) {
             out.push(
