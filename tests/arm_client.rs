@@ -224,6 +224,24 @@ async fn a_next_link_to_another_host_is_not_followed_and_403_names_the_azure_act
         "Microsoft.Authorization/roleEligibilityScheduleRequests/write"
     );
     assert_eq!(err.code(), Some("AuthorizationFailed"));
+    // The message names ARM's actions, not Graph's permissions, and the documented custom roles.
+    let text = err.to_string();
+    assert!(
+        text.contains("Microsoft.Authorization/roleManagementPolicies/read")
+            && text.contains("Microsoft.Authorization/roleManagementPolicies/write")
+            && text.contains("\"pimctl plan\", \"pimctl apply\"")
+            && !text.contains("RoleManagement.Read.Directory"),
+        "{text}"
+    );
+    // The lists that resolve display names need their own provider's read.
+    let err = c
+        .list_all::<serde_json::Value>("/subscriptions?api-version=2022-12-01")
+        .await
+        .unwrap_err();
+    let ClientError::ArmForbidden { needed, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*needed, "Microsoft.Resources/subscriptions/read");
 }
 
 #[test]

@@ -443,11 +443,12 @@ pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) 
             TargetRef::Group { .. } => {
                 Some(super::groups::resolve(target, live_state).unwrap_or_else(|| target.clone()))
             }
-            // An Azure scope declared by display name sits where the tenant resolved it.
-            TargetRef::AzureRole { .. } => Some(live_state.arm_scope_of(target).map_or_else(
-                || target.clone(),
-                |s| TargetKey::azure_role(&s, target.role.clone()),
-            )),
+            // An Azure scope or custom role declared by name sits where the tenant resolved it.
+            TargetRef::AzureRole { .. } => Some(
+                live_state
+                    .arm_target_of(target)
+                    .unwrap_or_else(|| target.clone()),
+            ),
         };
         let azure = matches!(d.target, TargetRef::AzureRole { .. });
         let base = match &live_key {

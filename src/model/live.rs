@@ -126,6 +126,40 @@ pub enum ScopeResolution {
     },
 }
 
+/// A custom Azure role as ARM's role definition list gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArmCustomRole {
+    /// The role definition GUID, lower-case.
+    pub id: String,
+    pub name: String,
+    /// ARM paths, as the role definition lists them.
+    pub assignable_scopes: Vec<String>,
+}
+
+/// What a custom Azure role declared by name turned out to be at its scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CustomRoleResolution {
+    Found {
+        role: ArmCustomRole,
+    },
+    /// No custom role the caller can read has that name.
+    Missing,
+    /// Several custom roles have it.
+    Ambiguous {
+        candidates: Vec<ArmCustomRole>,
+    },
+    /// One custom role has it, and it is not assignable at the declared scope.
+    NotAssignable {
+        role: ArmCustomRole,
+    },
+}
+
+/// The key of a custom role declared by name at a scope in [`LiveState::azure_custom_roles`].
+pub fn custom_role_key(scope: &crate::graph::arm::ArmScope, role: &RoleKey) -> String {
+    format!("{} {}", scope.key(), role.0)
+}
+
 /// A role definition in the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveRole {
@@ -269,6 +303,10 @@ pub struct LiveState {
     /// (`subscription:contoso prod`, `management_group:contoso`: [`crate::graph::arm::NamedScope::root_key`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub azure_names: BTreeMap<String, ScopeResolution>,
+    /// What each custom Azure role declared by name resolved to, by [`custom_role_key`] (its scope, resolved, and
+    /// its `name:` key).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub azure_custom_roles: BTreeMap<String, CustomRoleResolution>,
 }
 
 impl LiveState {
@@ -300,6 +338,24 @@ impl LiveState {
         let named = crate::graph::arm::NamedScope::parse(&key.scope)?.ok()?;
         match self.azure_names.get(&named.root_key())? {
             ScopeResolution::Found { object } => named.resolve(&object.id).ok(),
+            _ => None,
+        }
+    }
+
+    /// The target an Azure-role target stands for in the tenant: its scope as [`LiveState::arm_scope_of`] finds it,
+    /// and a custom role declared by name as its role definition id (none while either is unresolved).
+    pub fn arm_target_of(&self, key: &TargetKey) -> Option<TargetKey> {
+        let scope = self.arm_scope_of(key)?;
+        if !key.role.0.starts_with("name:") {
+            return Some(TargetKey::azure_role(&scope, key.role.clone()));
+        }
+        match self
+            .azure_custom_roles
+            .get(&custom_role_key(&scope, &key.role))?
+        {
+            CustomRoleResolution::Found { role } => {
+                Some(TargetKey::azure_role(&scope, RoleKey(role.id.clone())))
+            }
             _ => None,
         }
     }

@@ -21,7 +21,8 @@
 //!
 //! Requests at the least (one page each): `M + N + 2 × (scopes + reached) + 3 × roots` (BENCHMARKS.md §1a), plus one
 //! list of subscriptions when a scope names a subscription by display name, and one of management groups when one
-//! names a management group ([`resolve_names`]).
+//! names a management group ([`resolve_names`]); one list of custom roles per root holding a custom role declared
+//! by name, and one of the tenant's custom roles when a name is not among those ([`resolve_custom_roles`]).
 
 use super::rules::observed_settings;
 use crate::graph::arm::tenancy::{
@@ -31,13 +32,14 @@ use crate::graph::arm::{
     ArmAssignmentType, ArmMemberType, ArmPolicyRule, ArmResource, ArmScope,
     AssignmentInstanceProperties, AssignmentScheduleProperties, EligibilityScheduleProperties,
     NamedKind, NamedScope, PROVIDER, PolicyAssignmentProperties, PrincipalType,
-    RoleManagementPolicyProperties, ScheduleCommon, role_definition_guid,
+    RoleDefinitionProperties, RoleManagementPolicyProperties, ScheduleCommon, custom_roles_path,
+    role_definition_guid,
 };
 use crate::graph::client::{ArmClient, ClientError};
 use crate::model::{
-    AbacCondition, ArmNamed, AssignmentKind, DesiredState, LiveActivation, LiveAssignment,
-    LivePolicy, LivePrincipal, LiveState, PrincipalKind, RoleKey, ScopeResolution, Surface,
-    TargetKey,
+    AbacCondition, ArmCustomRole, ArmNamed, AssignmentKind, CustomRoleResolution, DesiredState,
+    LiveActivation, LiveAssignment, LivePolicy, LivePrincipal, LiveState, PrincipalKind, RoleKey,
+    ScopeResolution, Surface, TargetKey,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -135,6 +137,128 @@ pub async fn resolve_names<'a>(
             (key, r)
         })
         .collect())
+}
+
+/// Resolves custom Azure roles declared by name, each at its (resolved) scope, keyed by
+/// [`crate::model::custom_role_key`]. One list per subscription or management group holding such a scope,
+/// `{root}/providers/Microsoft.Authorization/roleDefinitions?$filter=type+eq+'CustomRole'` (ARM lists the custom
+/// roles assignable at the root or above, so at every scope below it), every page, whatever the number of roles;
+/// then, only when some name is not among its root's, one list of every custom role of the tenant, which tells a
+/// role assignable elsewhere (or only at resource groups below the root) from one that does not exist. Names compare
+/// case-insensitively, without surrounding blanks.
+pub async fn resolve_custom_roles(
+    client: &ArmClient,
+    wanted: &[(ArmScope, RoleKey)],
+) -> Result<BTreeMap<String, CustomRoleResolution>, ClientError> {
+    let roots: BTreeMap<String, ArmScope> = wanted
+        .iter()
+        .map(|(s, _)| root_of(s))
+        .map(|r| (r.key(), r))
+        .collect();
+    let lists = futures_util::future::try_join_all(roots.values().map(|r| async move {
+        let list = custom_roles(client, Some(r)).await?;
+        Ok::<_, ClientError>((r.key(), list))
+    }))
+    .await?;
+    let at_root: BTreeMap<String, Vec<ArmCustomRole>> = lists.into_iter().collect();
+    let named = |list: &[ArmCustomRole], name: &str| -> Vec<ArmCustomRole> {
+        let mut found: Vec<ArmCustomRole> = list
+            .iter()
+            .filter(|r| r.name.trim().eq_ignore_ascii_case(name))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        found.dedup_by(|a, b| a.id == b.id);
+        found
+    };
+    let name_of = |role: &RoleKey| role.0.trim_start_matches("name:").trim().to_string();
+    let unlisted = wanted.iter().any(|(s, role)| {
+        at_root
+            .get(&root_of(s).key())
+            .is_none_or(|l| named(l, &name_of(role)).is_empty())
+    });
+    let tenant = if unlisted {
+        custom_roles(client, None).await?
+    } else {
+        vec![]
+    };
+    Ok(wanted
+        .iter()
+        .map(|(scope, role)| {
+            let name = name_of(role);
+            let listed = at_root
+                .get(&root_of(scope).key())
+                .map(|l| named(l, &name))
+                .unwrap_or_default();
+            let (mut found, listed_here) = if listed.is_empty() {
+                (named(&tenant, &name), false)
+            } else {
+                (listed, true)
+            };
+            let r = match found.len() {
+                0 => CustomRoleResolution::Missing,
+                1 => {
+                    let role = found.remove(0);
+                    // Listed at the root: ARM says it is assignable there, so below it too. Otherwise its assignable
+                    // scopes must hold the scope (a management group above it would have been listed at the root).
+                    let assignable = listed_here
+                        || role.assignable_scopes.iter().any(|a| {
+                            ArmScope::parse(a).is_ok_and(|a| {
+                                (!matches!(a, ArmScope::ManagementGroup(_)) && scope.is_within(&a))
+                                    || a.key() == scope.key()
+                            })
+                        });
+                    if assignable {
+                        CustomRoleResolution::Found { role }
+                    } else {
+                        CustomRoleResolution::NotAssignable { role }
+                    }
+                }
+                _ => CustomRoleResolution::Ambiguous { candidates: found },
+            };
+            (crate::model::custom_role_key(scope, role), r)
+        })
+        .collect())
+}
+
+/// The custom roles ARM lists at a scope (or, with none, in the tenant), every page.
+async fn custom_roles(
+    client: &ArmClient,
+    scope: Option<&ArmScope>,
+) -> Result<Vec<ArmCustomRole>, ClientError> {
+    let list = client
+        .list_all::<ArmResource<RoleDefinitionProperties>>(&custom_roles_path(scope))
+        .await?;
+    Ok(list
+        .into_iter()
+        .filter(|r| {
+            r.properties
+                .kind
+                .as_deref()
+                .is_none_or(|k| k.eq_ignore_ascii_case("CustomRole"))
+        })
+        .filter_map(|r| {
+            let id = role_definition_guid(&r.id).or_else(|| role_definition_guid(&r.name))?;
+            Some(ArmCustomRole {
+                id,
+                name: r.properties.role_name.unwrap_or_default(),
+                assignable_scopes: r.properties.assignable_scopes,
+            })
+        })
+        .collect())
+}
+
+/// The custom roles these states declare by name, each at its scope as `live` resolved it.
+fn custom_roles_by_name(desired: &[&DesiredState], live: &LiveState) -> Vec<(ArmScope, RoleKey)> {
+    let mut out: Vec<(ArmScope, RoleKey)> = desired
+        .iter()
+        .flat_map(|d| d.targets.keys())
+        .filter(|k| k.surface == Surface::AzureRole && k.role.0.starts_with("name:"))
+        .filter_map(|k| Some((live.arm_scope_of(k)?, k.role.clone())))
+        .collect();
+    out.sort_by(|a, b| (a.0.key(), &a.1).cmp(&(b.0.key(), &b.1)));
+    out.dedup_by(|a, b| a.0.key() == b.0.key() && a.1 == b.1);
+    out
 }
 
 /// A declaration that names these scopes and manages nothing: what `read_azure` needs to read them (`import
@@ -237,10 +361,19 @@ pub async fn read_azure(
         )?;
         Ok::<_, ClientError>((r.clone(), eligible, active, instances))
     });
-    let (policy_lists, schedule_lists) = tokio::try_join!(
+    let wanted = custom_roles_by_name(desired, live);
+    let role_reads = async {
+        if wanted.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        resolve_custom_roles(client, &wanted).await
+    };
+    let (policy_lists, schedule_lists, custom) = tokio::try_join!(
         futures_util::future::try_join_all(policy_reads),
         futures_util::future::try_join_all(schedule_reads),
+        role_reads,
     )?;
+    live.azure_custom_roles = custom;
 
     for (scope, policies, assignments) in policy_lists {
         record_policies(live, &scope, policies, assignments);

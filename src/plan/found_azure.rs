@@ -4,7 +4,7 @@
 
 use super::{Context, Found, PlanError, PlanErrorCode};
 use crate::graph::arm::{ArmScope, NamedScope};
-use crate::model::{ScopeResolution, Surface, TargetKey, TargetRef};
+use crate::model::{CustomRoleResolution, ScopeResolution, Surface, TargetKey, TargetRef};
 use std::collections::BTreeMap;
 
 /// The Azure roles that can grant any access at their scope.
@@ -27,15 +27,12 @@ pub fn arm_role_definition_id(scope: &ArmScope, guid: &str) -> String {
 
 impl Context<'_> {
     pub(super) fn found_azure(&self, key: &TargetKey) -> Option<Found> {
-        // A scope declared by display name is found once the tenant resolved it to one scope.
+        // A scope declared by display name is found once the tenant resolved it to one scope, and a custom role
+        // declared by name once its scope's list of custom roles gave exactly one assignable there.
         let declared = key;
-        let scope = self.live.arm_scope_of(declared)?;
-        let key = &TargetKey::azure_role(&scope, declared.role.clone());
+        let key = &self.live.arm_target_of(declared)?;
+        let scope = key.arm_scope()?;
         let guid = &key.role.0;
-        if guid.starts_with("name:") {
-            // A custom role declared by name: not resolved by this version (declare it by its id).
-            return None;
-        }
         let builtin = crate::azure_catalog::lookup(guid);
         // The scope as declared keeps its case for people; the key is lower-cased.
         let shown_scope = self
@@ -47,9 +44,18 @@ impl Context<'_> {
                 _ => None,
             })
             .unwrap_or_else(|| scope.path());
-        let role_name = builtin
-            .map(|b| b.display_name.clone())
-            .unwrap_or_else(|| guid.clone());
+        let role_name = match builtin {
+            Some(b) => b.display_name.clone(),
+            None => self
+                .live
+                .azure_custom_roles
+                .get(&crate::model::custom_role_key(&scope, &declared.role))
+                .and_then(|r| match r {
+                    CustomRoleResolution::Found { role } => Some(role.name.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| guid.clone()),
+        };
         Some(Found {
             key: key.clone(),
             name: format!("{role_name} @ {shown_scope}"),
@@ -152,6 +158,82 @@ impl Context<'_> {
                 continue;
             }
             by_scope.insert(scope.key(), target);
+        }
+        self.errors.extend(errors);
+    }
+}
+
+impl Context<'_> {
+    /// The plan errors of custom Azure roles declared by name, at the scope they are declared at (once it is
+    /// resolved): a name no custom role the caller can read has, a name several share (each listed with its id), and
+    /// a role whose assignable scopes do not hold the scope. Each at the role's declaration.
+    pub(super) fn check_azure_roles(&mut self) {
+        let mut errors = vec![];
+        for (key, target) in &self.desired.targets {
+            if key.surface != Surface::AzureRole || !key.role.0.starts_with("name:") {
+                continue;
+            }
+            let Some(scope) = self.live.arm_scope_of(key) else {
+                continue;
+            };
+            let spelt = match &target.target {
+                TargetRef::AzureRole { scope, .. } => scope.clone(),
+                _ => scope.path(),
+            };
+            let name = target.target.label();
+            let origin = Some(target.origin.clone());
+            let resolution = self
+                .live
+                .azure_custom_roles
+                .get(&crate::model::custom_role_key(&scope, &key.role));
+            let scopes = |r: &crate::model::ArmCustomRole| r.assignable_scopes.join(", ");
+            match resolution {
+                None | Some(CustomRoleResolution::Missing) => errors.push(PlanError {
+                    code: PlanErrorCode::RoleNotFound,
+                    message: format!(
+                        "no custom Azure role the caller can read is named '{name}' (declared at `{spelt}`)"
+                    ),
+                    origin,
+                    help: Some(
+                        "check the role's name (compared case-insensitively; `az role definition list \
+                         --custom-role-only`), that the caller may read role definitions \
+                         (Microsoft.Authorization/roleDefinitions/read), or declare the role by its role \
+                         definition id"
+                            .to_string(),
+                    ),
+                }),
+                Some(CustomRoleResolution::Ambiguous { candidates }) => errors.push(PlanError {
+                    code: PlanErrorCode::AzureRoleAmbiguous,
+                    message: format!(
+                        "the custom role name '{name}' (declared at `{spelt}`) matches {} custom roles: {}",
+                        candidates.len(),
+                        candidates
+                            .iter()
+                            .map(|c| format!("{} (assignable at {})", c.id, scopes(c)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    origin,
+                    help: Some("declare the role by its role definition id instead".to_string()),
+                }),
+                Some(CustomRoleResolution::NotAssignable { role }) => errors.push(PlanError {
+                    code: PlanErrorCode::AzureRoleNotAssignable,
+                    message: format!(
+                        "the custom role '{}' ({}) is not assignable at {}: its assignable scopes are {}",
+                        role.name,
+                        role.id,
+                        scope.path(),
+                        scopes(role)
+                    ),
+                    origin,
+                    help: Some(
+                        "add the scope, or one above it, to the role's assignableScopes, or declare the role at \
+                         a scope it is assignable at"
+                            .to_string(),
+                    ),
+                }),
+                Some(CustomRoleResolution::Found { .. }) => {}
+            }
         }
         self.errors.extend(errors);
     }

@@ -447,6 +447,10 @@ pub enum PlanErrorCode {
     AzureScopeAmbiguous,
     /// Two spellings (a display name and a path, or two names) resolve to the same Azure scope.
     AzureScopeDeclaredTwice,
+    /// Several custom Azure roles share a declared role name.
+    AzureRoleAmbiguous,
+    /// A custom Azure role declared by name is not assignable at the scope it is declared at.
+    AzureRoleNotAssignable,
 }
 
 impl PlanErrorCode {
@@ -465,6 +469,8 @@ impl PlanErrorCode {
             PlanErrorCode::AzureScopeNotFound => "azure_scope_not_found",
             PlanErrorCode::AzureScopeAmbiguous => "azure_scope_ambiguous",
             PlanErrorCode::AzureScopeDeclaredTwice => "azure_scope_declared_twice",
+            PlanErrorCode::AzureRoleAmbiguous => "azure_role_ambiguous",
+            PlanErrorCode::AzureRoleNotAssignable => "azure_role_not_assignable",
         }
     }
 }
@@ -550,6 +556,7 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     cx.check_targets();
     cx.check_groups();
     cx.check_azure_scopes();
+    cx.check_azure_roles();
     cx.check_principals();
     rules::plan_rules(&mut cx);
     assignments::plan_assignments(&mut cx);
@@ -796,6 +803,14 @@ impl Context<'_> {
     fn check_targets(&mut self) {
         for (key, role) in &self.desired.targets {
             let custom = role.target.role().is_some_and(|r| r.is_custom());
+            // An Azure scope or custom role declared by name and not resolved has its own error
+            // (`check_azure_scopes`, `check_azure_roles`).
+            if key.surface == crate::model::Surface::AzureRole
+                && (key.role.0.starts_with("name:") || self.live.arm_scope_of(key).is_none())
+                && self.found(key).is_none()
+            {
+                continue;
+            }
             match self.found(key) {
                 None if custom => self.errors.push(PlanError {
                     code: PlanErrorCode::RoleNotFound,

@@ -147,6 +147,20 @@ pub struct RoleInfo {
     pub assignable_scopes: Vec<String>,
 }
 
+impl RoleInfo {
+    /// A custom role as every scope it is assignable at sees it.
+    pub fn of(r: &CustomAzureRole) -> RoleInfo {
+        RoleInfo {
+            guid: r.id.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            built_in: false,
+            actions: r.actions.clone(),
+            assignable_scopes: r.assignable_scopes.clone(),
+        }
+    }
+}
+
 fn ieq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
@@ -307,14 +321,7 @@ impl ArmState {
                         ArmScope::parse(a).is_ok_and(|a| visible.iter().any(|v| v.key() == a.key()))
                     })
             })
-            .map(|r| RoleInfo {
-                guid: r.id.clone(),
-                name: r.name.clone(),
-                description: r.description.clone(),
-                built_in: false,
-                actions: r.actions.clone(),
-                assignable_scopes: r.assignable_scopes.clone(),
-            })
+            .map(RoleInfo::of)
     }
 
     /// Every role visible at `s`.

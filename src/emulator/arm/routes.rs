@@ -397,6 +397,8 @@ struct ListFilter {
     as_target: bool,
     role_definition: Option<String>,
     role_name: Option<String>,
+    /// Role definitions: `type eq 'CustomRole'` (true) or `'BuiltInRole'` (false).
+    custom: Option<bool>,
 }
 
 fn parse_filter(f: Option<&str>, coll: Coll) -> ApiResult<ListFilter> {
@@ -439,6 +441,15 @@ fn parse_filter(f: Option<&str>, coll: Coll) -> ApiResult<ListFilter> {
             .filter(|_| coll == Coll::RoleDefinitions)
         {
             out.role_name = Some(unquote(&t[t.len() - v.len()..]));
+        } else if let Some(v) = lower
+            .strip_prefix("type eq ")
+            .filter(|_| coll == Coll::RoleDefinitions)
+        {
+            out.custom = Some(match unquote(v).as_str() {
+                "customrole" => true,
+                "builtinrole" => false,
+                _ => return Err(bad()),
+            });
         } else {
             return Err(bad());
         }
@@ -804,6 +815,10 @@ fn role_definitions(
     let filter = parse_filter(q.filter.as_deref(), Coll::RoleDefinitions)?;
     let roles: Vec<RoleInfo> = match scope {
         Some(s) => st.arm.roles_at(s),
+        // At tenant level, custom roles only when asked for by type: then every one of the tenant.
+        None if filter.custom == Some(true) => {
+            st.arm.custom_roles.iter().map(RoleInfo::of).collect()
+        }
         None => crate::azure_catalog::builtin_roles()
             .iter()
             .filter_map(|b| {
@@ -865,6 +880,7 @@ fn role_definitions(
                         .role_name
                         .as_deref()
                         .is_none_or(|n| r.name.eq_ignore_ascii_case(n))
+                        && filter.custom.is_none_or(|c| c != r.built_in)
                 })
                 .map(json_of)
                 .collect();

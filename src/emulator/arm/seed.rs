@@ -253,6 +253,17 @@ pub fn build(seed: &AzureSeed, st: &mut State, now: Dt) -> Result<(), String> {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|m| format!("{what}: {m}"))?
         };
+        // ARM takes at most one management group in a custom role's assignable scopes.
+        if scopes
+            .iter()
+            .filter(|s| s.to_ascii_lowercase().contains("/microsoft.management/"))
+            .count()
+            > 1
+        {
+            return Err(format!(
+                "{what}: a custom role may have only one management group in its assignable scopes"
+            ));
+        }
         st.arm.custom_roles.push(CustomAzureRole {
             id,
             name: r.name.clone(),

@@ -27,6 +27,21 @@ pub struct RoleDefinitionProperties {
     pub permissions: Vec<Permission>,
 }
 
+/// The api-version of role definition lists: Microsoft's published examples of `RoleDefinitions_List`, and the one
+/// the custom-role REST guide uses.
+pub const ROLE_DEFINITIONS_API_VERSION: &str = "2022-04-01";
+
+/// The custom roles ARM lists at a scope: those assignable at it or above
+/// (`GET {scope}/providers/Microsoft.Authorization/roleDefinitions?$filter=type+eq+'CustomRole'`); at tenant level
+/// (`scope` none), every custom role of the tenant, whatever its assignable scopes.
+pub fn custom_roles_path(scope: Option<&super::ArmScope>) -> String {
+    format!(
+        "{}/providers/{}/roleDefinitions?$filter=type+eq+'CustomRole'&api-version={ROLE_DEFINITIONS_API_VERSION}",
+        scope.map(super::ArmScope::path).unwrap_or_default(),
+        super::PROVIDER
+    )
+}
+
 /// One `permissions` entry of a role definition.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -781,6 +781,16 @@ mod tests {
             Some(CloudConfiguration::AzureChina)
         );
         assert_eq!(cloud_for(GRAPH), None);
+        // ARM's national endpoints (`--arm-url`) sign in at their cloud's authority too.
+        assert_eq!(
+            cloud_for("https://management.usgovcloudapi.net"),
+            Some(CloudConfiguration::AzureGovernment)
+        );
+        assert_eq!(
+            cloud_for("https://management.chinacloudapi.cn/"),
+            Some(CloudConfiguration::AzureChina)
+        );
+        assert_eq!(cloud_for("https://management.azure.com"), None);
     }
 
     #[test]

@@ -190,9 +190,12 @@ pub enum ClientError {
     /// 403 from Azure Resource Manager: the identity lacks an Azure RBAC action at this scope.
     #[error(
         "{req}: 403 Forbidden{}. The identity pimctl runs as lacks the Azure permission {needed} at this scope. \
-         `pimctl plan` needs {}; `pimctl apply` also needs {}. Assign it a role with these actions at the \
-         declared scopes (docs/azure.md has one as a custom role definition).",
-        code_message(.code, .message), ARM_PLAN_ACTIONS.join(", "), ARM_APPLY_ACTIONS.join(", ")
+         `pimctl plan` needs {} (and {} for scopes declared by display name, {} for fan-out); `pimctl apply` \
+         also needs {}. \
+         Assign it a role with these actions at the declared scopes: docs/azure.md \"Least permissions\" has \
+         both as custom role definitions (\"pimctl plan\", \"pimctl apply\").",
+        code_message(.code, .message), ARM_PLAN_ACTIONS.join(", "), ARM_NAME_ACTIONS.join(" and "),
+        ARM_FANOUT_ACTIONS.join(" and "), ARM_APPLY_ACTIONS.join(", ")
     )]
     ArmForbidden {
         req: Box<RequestInfo>,
@@ -351,9 +354,36 @@ pub const ARM_APPLY_ACTIONS: &[&str] = &[
     "Microsoft.Authorization/roleAssignmentScheduleRequests/write",
 ];
 
+/// What `pimctl plan` also needs when scopes are declared by display name: the lists of subscriptions and of
+/// management groups.
+pub const ARM_NAME_ACTIONS: &[&str] = &[
+    "Microsoft.Resources/subscriptions/read",
+    "Microsoft.Management/managementGroups/read",
+];
+
+/// What `plan` and `apply` also need for a fan-out (`below:`): the lists of a subscription's resource groups and of a
+/// management group's descendants.
+pub const ARM_FANOUT_ACTIONS: &[&str] = &[
+    "Microsoft.Resources/subscriptions/resourceGroups/read",
+    "Microsoft.Management/managementGroups/descendants/read",
+];
+
 /// The Azure action an ARM request needs, from its method and path.
 pub fn arm_action_for(method: &str, path: &str) -> &'static str {
     let (read, p) = read_and_path(method, path);
+    match p.trim_end_matches('/') {
+        "/subscriptions" => return ARM_NAME_ACTIONS[0],
+        "/providers/microsoft.management/managementgroups" => return ARM_NAME_ACTIONS[1],
+        q if q.starts_with("/subscriptions/") && q.ends_with("/resourcegroups") => {
+            return ARM_FANOUT_ACTIONS[0];
+        }
+        q if q.starts_with("/providers/microsoft.management/managementgroups/")
+            && q.ends_with("/descendants") =>
+        {
+            return ARM_FANOUT_ACTIONS[1];
+        }
+        _ => {}
+    }
     let seg = p
         .rsplit_once("/providers/microsoft.authorization/")
         .map(|(_, rest)| rest.split('/').next().unwrap_or(""))

@@ -167,7 +167,19 @@ impl Lowerer {
             let key = target.key();
             self.declare_target(f, target, &at, &target_decl, templates, resolved, state);
             if let Some(below) = &decl.below {
-                self.fan_out(f, scope, &key, below, state);
+                match scope {
+                    Declared::Path(path) => self.fan_out(f, path, &key, below, state),
+                    // The scopes below are listed from the path: a name is resolved too late for that.
+                    Declared::Named(n) => self.err(
+                        Code::BadFanOut,
+                        format!(
+                            "`below` at `{}`: fan-out is declared at a scope's ARM path, not its display name",
+                            n.spelling()
+                        ),
+                        loc(&f.path, below),
+                        Some("write the subscription's or management group's ARM path".into()),
+                    ),
+                }
             }
             // ARM refuses a maximum duration on assignments that need not expire (EasyPIM#272).
             if let Some(t) = state.targets.get(&key) {

@@ -1,0 +1,330 @@
+//! Custom Azure roles declared by name (`custom: true`), resolved at read time with ARM's list of custom roles
+//! (`{root}/providers/Microsoft.Authorization/roleDefinitions?$filter=type+eq+'CustomRole'`), one list per
+//! subscription or management group holding such a scope, whatever the number of roles; over real HTTP against the
+//! emulator: the plan and apply of the roles' ids, every page read, and the plan errors of a name that is missing,
+//! ambiguous, or a role not assignable at the declared scope, with nothing sent.
+
+mod planning;
+
+use pimctl::apply::{self, ApplyOptions, Outcome};
+use pimctl::graph::client::{ArmClient, GraphConfig, RetryConfig, StaticToken};
+use pimctl::model::DesiredState;
+use pimctl::observe::{azure::read_azure, read_tenant};
+use pimctl::plan::{self, Method, Plan, PlanErrorCode, PlanOptions};
+use planning::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+const PROD: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+const DEV: &str = "aaaaaaaa-0000-4000-8000-000000000002";
+const VM_OPERATOR: &str = "c0570000-0000-4000-8000-000000000001";
+const AUDITOR: &str = "c0570000-0000-4000-8000-000000000002";
+const DEPLOYER: &str = "c0570000-0000-4000-8000-000000000003";
+const DATA_OPERATOR: &str = "c0570000-0000-4000-8000-000000000004";
+
+fn seed() -> String {
+    format!(
+        r#"
+tenant: {{id: 11111111-2222-3333-4444-555555555555, domain: contoso.com}}
+now: 2026-11-21T09:00:00Z
+users:
+  - {{upn: alice@contoso.com, display_name: Alice}}
+  - {{upn: bob@contoso.com, display_name: Bob}}
+  - {{upn: carol@contoso.com, display_name: Carol}}
+azure:
+  management_groups:
+    - {{name: contoso, display_name: Contoso}}
+  subscriptions:
+    - {{display_name: Prod, id: {PROD}, management_group: contoso}}
+    - {{display_name: Dev, id: {DEV}, management_group: contoso}}
+  resource_groups:
+    - {{subscription: Prod, name: app-rg}}
+    - {{subscription: Prod, name: data-rg}}
+  custom_roles:
+    - {{name: VM Operator, id: {VM_OPERATOR}, actions: [Microsoft.Compute/virtualMachines/start/action], assignable_scopes: [Prod]}}
+    - {{name: Contoso Auditor, id: {AUDITOR}, actions: [Microsoft.Insights/*/read], assignable_scopes: [/providers/Microsoft.Management/managementGroups/contoso]}}
+    - {{name: Dev Deployer, id: {DEPLOYER}, actions: [Microsoft.Resources/deployments/*], assignable_scopes: [Dev]}}
+    - {{name: Data RG Operator, id: {DATA_OPERATOR}, actions: [Microsoft.Sql/*/read], assignable_scopes: [/subscriptions/{PROD}/resourceGroups/data-rg]}}
+    - {{name: Filler One, assignable_scopes: [Prod]}}
+    - {{name: Filler Two, assignable_scopes: [Prod]}}
+  eligible:
+    - {{scope: Prod, role: VM Operator, user: bob@contoso.com, duration: P90D}}
+"#
+    )
+}
+
+/// VM Operator (in another case) at Prod, Contoso Auditor at a resource group of Prod and at the management group.
+fn declaration() -> String {
+    format!(
+        r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{PROD}:
+    vm operator:
+      custom: true
+      activation:
+        max_duration: 2h
+      eligible:
+        - user: alice@contoso.com
+          until: 2027-02-01
+  /subscriptions/{PROD}/resourceGroups/app-rg:
+    Contoso Auditor:
+      custom: true
+      eligible:
+        - user: carol@contoso.com
+          until: 2027-02-01
+  /providers/Microsoft.Management/managementGroups/contoso:
+    Contoso Auditor:
+      custom: true
+      eligible: []
+"#
+    )
+}
+
+fn arm(em: &pimctl::emulator::RunningEmulator) -> ArmClient {
+    let mut c = GraphConfig::new(em.arm_url(), Arc::new(StaticToken::new("emulator")));
+    c.retry = RetryConfig::fast(12, Duration::from_millis(5));
+    ArmClient::new(c).expect("an ARM client")
+}
+
+async fn plan_of(em: &pimctl::emulator::RunningEmulator, desired: &DesiredState) -> Plan {
+    let now = em.with_state(|s| s.now());
+    let mut live = read_tenant(&client(em), &[desired], now).await.unwrap();
+    read_azure(&arm(em), &[desired], &mut live).await.unwrap();
+    plan::build(desired, &live, &PlanOptions::default())
+}
+
+/// ARM requests: (every Microsoft.Authorization request, the role definition lists among them).
+fn arm_requests(em: &pimctl::emulator::RunningEmulator) -> (u64, u64) {
+    let stats = em.stats();
+    let count = |f: &dyn Fn(&str) -> bool| {
+        stats
+            .routes
+            .iter()
+            .filter(|(k, _)| f(k))
+            .map(|(_, n)| *n)
+            .sum::<u64>()
+    };
+    (
+        count(&|k| k.contains("/providers/Microsoft.Authorization/")),
+        count(&|k| k.contains("Microsoft.Authorization/roleDefinitions")),
+    )
+}
+
+#[tokio::test]
+async fn custom_roles_by_name_plan_and_apply_by_their_ids_with_one_list_per_root() {
+    // Pages of two: Prod's list (VM Operator, Contoso Auditor from above, two fillers) is two pages.
+    let setup = Setup {
+        page_size: Some(2),
+        ..Setup::default()
+    };
+    let em = emulator_from_yaml(&seed(), &setup).await;
+    let (_dir, desired) = desired_yaml(&declaration(), &em);
+    em.reset_stats();
+    let p = plan_of(&em, &desired).await;
+    assert!(p.errors.is_empty(), "{:#?}", p.errors);
+    // 3 scopes in 2 roots (Prod, the management group): Prod's custom roles in 2 pages, the management group's in
+    // 1, and no list of the tenant's (every name was found at its root).
+    let (_, lists) = arm_requests(&em);
+    assert_eq!(lists, 3, "{:#?}", em.stats().routes);
+
+    let lines = lines(&p);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("VM Operator @ /subscriptions/")),
+        "{lines:#?}"
+    );
+    // VM Operator at Prod: a rule update, alice made eligible, bob's undeclared eligibility removed; Contoso Auditor
+    // at app-rg: carol made eligible.
+    assert_eq!(p.changes.len(), 4, "{lines:#?}");
+    let puts: Vec<_> = p
+        .changes
+        .iter()
+        .flat_map(|c| &c.operations)
+        .filter(|o| o.method == Method::Put)
+        .collect();
+    assert_eq!(puts.len(), 3, "{lines:#?}");
+    for (role, n) in [(VM_OPERATOR, 2), (AUDITOR, 1)] {
+        assert_eq!(
+            puts.iter()
+                .filter(|o| o.body["properties"]["roleDefinitionId"]
+                    .as_str()
+                    .is_some_and(|id| id.ends_with(&format!("/roleDefinitions/{role}"))))
+                .count(),
+            n,
+            "{puts:#?}"
+        );
+    }
+
+    let options = ApplyOptions {
+        arm: Some(arm(&em)),
+        ..Default::default()
+    };
+    let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
+    assert!(!report.failed(), "{report:#?}");
+    assert!(
+        report.changes.iter().all(|c| c.outcome == Outcome::Applied),
+        "{report:#?}"
+    );
+    let again = plan_of(&em, &desired).await;
+    assert!(again.errors.is_empty(), "{:#?}", again.errors);
+    assert!(again.changes.is_empty(), "{:#?}", planning::lines(&again));
+}
+
+fn errors_of(p: &Plan, code: PlanErrorCode) -> Vec<&pimctl::plan::PlanError> {
+    p.errors.iter().filter(|e| e.code == code).collect()
+}
+
+#[tokio::test]
+async fn a_missing_an_ambiguous_and_an_unassignable_name_are_plan_errors_with_their_place() {
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    // Missing, assignable elsewhere (Dev), assignable only at another resource group; and a role assignable only
+    // at a resource group, found where it is assignable although its subscription's list leaves it out.
+    let (_dir, desired) = desired_yaml(
+        &format!(
+            r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{PROD}:
+    No Such Role:
+      custom: true
+      eligible: []
+    Dev Deployer:
+      custom: true
+      eligible: []
+  /subscriptions/{PROD}/resourceGroups/app-rg:
+    Data RG Operator:
+      custom: true
+      eligible: []
+  /subscriptions/{PROD}/resourceGroups/data-rg:
+    data rg operator:
+      custom: true
+      eligible:
+        - user: alice@contoso.com
+          until: 2027-02-01
+"#
+        ),
+        &em,
+    );
+    em.reset_stats();
+    let p = plan_of(&em, &desired).await;
+    // Prod's list, then one list of the tenant's custom roles for the names it does not hold.
+    assert_eq!(arm_requests(&em).1, 2, "{:#?}", em.stats().routes);
+    assert!(p.changes.is_empty() && p.fingerprints.is_empty());
+    assert_eq!(p.errors.len(), 3, "{:#?}", p.errors);
+
+    let missing = errors_of(&p, PlanErrorCode::RoleNotFound);
+    assert_eq!(missing.len(), 1, "{:#?}", p.errors);
+    assert!(missing[0].message.contains("No Such Role"), "{missing:?}");
+    let o = missing[0].origin.as_ref().unwrap();
+    assert!(o.file.extension().is_some_and(|e| e == "yaml"), "{o:?}");
+    assert_eq!(o.line, 5, "{o:?}");
+    assert!(o.path.contains("No Such Role"), "{o:?}");
+
+    let elsewhere = errors_of(&p, PlanErrorCode::AzureRoleNotAssignable);
+    assert_eq!(elsewhere.len(), 2, "{:#?}", p.errors);
+    let deployer = elsewhere
+        .iter()
+        .find(|e| e.message.contains("Dev Deployer"))
+        .expect("Dev Deployer's error");
+    assert!(
+        deployer.message.contains(DEPLOYER)
+            && deployer.message.contains(&format!("/subscriptions/{DEV}")),
+        "{deployer:?}"
+    );
+    assert_eq!(deployer.origin.as_ref().unwrap().line, 8);
+    let data = elsewhere
+        .iter()
+        .find(|e| e.message.contains("Data RG Operator"))
+        .expect("Data RG Operator's error");
+    assert!(
+        data.message.contains("app-rg") && data.message.contains("data-rg"),
+        "{data:?}"
+    );
+    assert!(data.origin.as_ref().unwrap().path.contains("app-rg"));
+
+    // Ambiguous: a second custom role named VM Operator (ARM refuses to create one; pimctl does not rely on it).
+    em.with_state(|s| {
+        s.arm
+            .custom_roles
+            .push(pimctl::emulator::arm::CustomAzureRole {
+                id: "c0570000-0000-4000-8000-000000000009".into(),
+                name: "VM OPERATOR".into(),
+                description: None,
+                actions: vec![],
+                assignable_scopes: vec![format!("/subscriptions/{PROD}")],
+            })
+    });
+    let (_dir2, desired) = desired_yaml(&declaration(), &em);
+    em.reset_stats();
+    let p = plan_of(&em, &desired).await;
+    let e = errors_of(&p, PlanErrorCode::AzureRoleAmbiguous);
+    assert_eq!(e.len(), 1, "{:#?}", p.errors);
+    assert!(
+        e[0].message.contains(VM_OPERATOR)
+            && e[0]
+                .message
+                .contains("c0570000-0000-4000-8000-000000000009"),
+        "{e:?}"
+    );
+    assert!(p.changes.is_empty());
+    // Nothing was written.
+    let writes: u64 = em
+        .stats()
+        .routes
+        .iter()
+        .filter(|(k, _)| k.starts_with("PUT ") || k.starts_with("PATCH "))
+        .map(|(_, n)| *n)
+        .sum();
+    assert_eq!(writes, 0, "{:#?}", em.stats().routes);
+}
+
+/// The list as ARM serves it: custom roles only with `type eq 'CustomRole'`, those assignable at the scope or above
+/// there, every custom role of the tenant at tenant level, `nextLink` pages; an unknown type is refused.
+#[tokio::test]
+async fn the_emulator_lists_custom_roles_as_arm_does() {
+    let setup = Setup {
+        page_size: Some(2),
+        ..Setup::default()
+    };
+    let em = emulator_from_yaml(&seed(), &setup).await;
+    let c = arm(&em);
+    let names = |list: Vec<
+        pimctl::graph::arm::ArmResource<pimctl::graph::arm::RoleDefinitionProperties>,
+    >| {
+        let mut n: Vec<String> = list
+            .into_iter()
+            .map(|r| {
+                assert_eq!(r.properties.kind.as_deref(), Some("CustomRole"));
+                r.properties.role_name.unwrap()
+            })
+            .collect();
+        n.sort();
+        n
+    };
+    let prod = pimctl::graph::arm::ArmScope::Subscription(PROD.into());
+    let at_prod = c
+        .list_all(&pimctl::graph::arm::custom_roles_path(Some(&prod)))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(at_prod),
+        ["Contoso Auditor", "Filler One", "Filler Two", "VM Operator"]
+    );
+    em.reset_stats();
+    let tenant = c
+        .list_all(&pimctl::graph::arm::custom_roles_path(None))
+        .await
+        .unwrap();
+    assert_eq!(names(tenant).len(), 6);
+    assert_eq!(arm_requests(&em).1, 3, "six roles in pages of two");
+    let bad = c
+        .list_all::<serde_json::Value>(&format!(
+            "/subscriptions/{PROD}/providers/Microsoft.Authorization/roleDefinitions?$filter=type+eq+'Custom'&api-version=2022-04-01"
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.status(), Some(400), "{bad}");
+    assert_eq!(bad.code(), Some("InvalidFilterInQueryString"));
+}
