@@ -86,7 +86,18 @@ impl GraphArgs {
             &self.arm_url,
             limits,
             &env,
-        )?;
+        )
+        // The same method, for ARM: name ARM and its own token variable, not Graph's.
+        .map_err(|e| {
+            ClientError::Invalid(format!(
+                "cannot authenticate to Azure Resource Manager: {}",
+                super::AuthError::new(
+                    e.method,
+                    e.message
+                        .replace(super::auth::ACCESS_TOKEN_ENV, ARM_ACCESS_TOKEN_ENV)
+                )
+            ))
+        })?;
         let mut config = GraphConfig::new(self.arm_url.clone(), auth);
         self.configure(&mut config);
         ArmClient::new(config)
