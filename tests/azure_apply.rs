@@ -4,14 +4,12 @@
 
 mod planning;
 use pimctl::apply::{self, ApplyOptions, Outcome};
-use pimctl::graph::client::{ArmClient, GraphConfig, RetryConfig, StaticToken};
+use pimctl::graph::client::ArmClient;
 use pimctl::model::{DesiredState, LiveState};
 use pimctl::observe::{azure::read_azure, read_tenant};
 use pimctl::plan::{self, Method, Plan, PlanOptions};
 use planning::*;
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::time::Duration;
 
 const SUB: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 
@@ -72,52 +70,31 @@ azure_roles:
     )
 }
 
-fn arm(em: &pimctl::emulator::RunningEmulator) -> ArmClient {
-    let mut c = GraphConfig::new(em.arm_url(), Arc::new(StaticToken::new("emulator")));
-    c.retry = RetryConfig::fast(12, Duration::from_millis(5));
-    ArmClient::new(c).expect("an ARM client")
-}
-
-async fn read(
-    em: &pimctl::emulator::RunningEmulator,
-    arm: &ArmClient,
-    desired: &DesiredState,
-) -> LiveState {
-    let now = em.with_state(|s| s.now());
-    let mut live = read_tenant(&client(em), &[desired], now).await.unwrap();
-    read_azure(arm, &[desired], &mut live).await.unwrap();
-    live
-}
-
 async fn plan_of(
     em: &pimctl::emulator::RunningEmulator,
     arm: &ArmClient,
     desired: &DesiredState,
 ) -> (LiveState, Plan) {
-    let live = read(em, arm, desired).await;
+    let live = read_live_with(em, arm, desired).await;
     let p = plan::build(desired, &live, &PlanOptions::default());
     (live, p)
-}
-
-fn arm_requests(stats: &pimctl::emulator::Stats) -> u64 {
-    stats
-        .routes
-        .iter()
-        .filter(|(k, _)| k.contains("Microsoft.Authorization"))
-        .map(|(_, n)| n)
-        .sum()
 }
 
 #[tokio::test]
 async fn azure_roles_converge_and_a_second_plan_is_empty() {
     let em = emulator_from_yaml(&seed(), &Setup::default()).await;
     let (_dir, desired) = desired_yaml(&declaration(), &em);
-    let arm = arm(&em);
+    let arm = arm_client(&em);
     em.reset_stats();
     let (live, p) = plan_of(&em, &arm, &desired).await;
     // The ceiling: 2 lists per declared scope (policies, policy assignments) and 3 per subscription or management
     // group (eligibility and assignment schedules, activations): 2 × 2 + 3 × 1 at one page each.
-    assert_eq!(arm_requests(&em.stats()), 7, "{:#?}", em.stats().routes);
+    assert_eq!(
+        requests_on(&em, |k| k.contains("Microsoft.Authorization")),
+        7,
+        "{:#?}",
+        em.stats().routes
+    );
     assert!(p.errors.is_empty(), "{:#?}", p.errors);
     let lines = lines(&p);
     // Owner: two rules, and alice's standing Owner converted to an eligibility; Contributor: one rule, alice's
@@ -189,7 +166,7 @@ fn azure_side(em: &pimctl::emulator::RunningEmulator) -> (BTreeSet<ArmHeld>, ser
 async fn a_redeployed_resource_group_is_restored_exactly() {
     let em = emulator_from_yaml(&seed(), &Setup::default()).await;
     let (_dir, desired) = desired_yaml(&declaration(), &em);
-    let arm = arm(&em);
+    let arm = arm_client(&em);
     let options = ApplyOptions {
         arm: Some(arm.clone()),
         ..Default::default()
@@ -271,7 +248,7 @@ async fn a_redeployed_resource_group_is_restored_exactly() {
 #[tokio::test]
 async fn a_permanent_owner_weakens_posture_and_a_portal_made_one_is_drift_that_weakened_it() {
     let em = emulator_from_yaml(&seed(), &Setup::default()).await;
-    let arm = arm(&em);
+    let arm = arm_client(&em);
     let yaml = format!(
         r#"
 version: pimctl/v1
@@ -321,7 +298,7 @@ async fn at_10_and_30_percent_faults_under_arm_throttling_apply_converges_with_n
     for fail_rate in [0.1, 0.3] {
         let em = emulator_from_yaml(&seed(), &Setup::default()).await;
         let (_dir, desired) = desired_yaml(&declaration(), &em);
-        let arm = arm(&em);
+        let arm = arm_client(&em);
         let (_, mut p) = plan_of(&em, &arm, &desired).await;
         assert_eq!(p.changes.len(), 6, "{:#?}", lines(&p));
         let planned = p.changes.len();
@@ -432,7 +409,7 @@ async fn at_10_and_30_percent_faults_under_arm_throttling_apply_converges_with_n
 async fn permanent_assignments_allowed_on_an_azure_role_send_no_maximum_and_converge() {
     // ARM refuses `maximumDuration` with `isExpirationRequired: false` (EasyPIM#272); the live rule has one.
     let em = emulator_from_yaml(&seed(), &Setup::default()).await;
-    let arm = arm(&em);
+    let arm = arm_client(&em);
     let yaml = format!(
         r#"
 version: pimctl/v1
@@ -466,7 +443,7 @@ async fn every_rule_shape_converges_on_an_azure_role() {
     // azurerm#26377: a plan right after apply must be empty, whatever the rules hold. The tier-0 template sets
     // every rule (approval with a stage, authentication context, requirements, expirations, notifications).
     let em = emulator_from_yaml(&seed(), &Setup::default()).await;
-    let arm = arm(&em);
+    let arm = arm_client(&em);
     let yaml = format!(
         r#"
 version: pimctl/v1
@@ -502,7 +479,7 @@ azure_roles:
 async fn eligibility_at_a_broader_scope_than_held_weakens() {
     // Alice is eligible for Contributor at app-rg; declaring her eligible at the whole subscription widens it.
     let em = emulator_from_yaml(&seed(), &Setup::default()).await;
-    let arm = arm(&em);
+    let arm = arm_client(&em);
     let yaml = format!(
         r#"
 version: pimctl/v1
@@ -553,7 +530,7 @@ fn held_condition(
 #[tokio::test]
 async fn a_live_abac_condition_is_read_kept_when_undeclared_and_updated_when_declared() {
     let em = emulator_from_yaml(&seed(), &Setup::default()).await;
-    let arm = arm(&em);
+    let arm = arm_client(&em);
     let rg = format!("/subscriptions/{SUB}/resourceGroups/app-rg");
     let options = ApplyOptions {
         arm: Some(arm.clone()),

@@ -7,13 +7,8 @@
 mod planning;
 
 use pimctl::apply::{self, ApplyOptions, Outcome};
-use pimctl::graph::client::{ArmClient, GraphConfig, RetryConfig, StaticToken};
-use pimctl::model::DesiredState;
-use pimctl::observe::{azure::read_azure, read_tenant};
-use pimctl::plan::{self, Method, Plan, PlanErrorCode, PlanOptions};
+use pimctl::plan::{Method, Plan, PlanErrorCode};
 use planning::*;
-use std::sync::Arc;
-use std::time::Duration;
 
 const PROD: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 const DEV: &str = "aaaaaaaa-0000-4000-8000-000000000002";
@@ -81,34 +76,11 @@ azure_roles:
     )
 }
 
-fn arm(em: &pimctl::emulator::RunningEmulator) -> ArmClient {
-    let mut c = GraphConfig::new(em.arm_url(), Arc::new(StaticToken::new("emulator")));
-    c.retry = RetryConfig::fast(12, Duration::from_millis(5));
-    ArmClient::new(c).expect("an ARM client")
-}
-
-async fn plan_of(em: &pimctl::emulator::RunningEmulator, desired: &DesiredState) -> Plan {
-    let now = em.with_state(|s| s.now());
-    let mut live = read_tenant(&client(em), &[desired], now).await.unwrap();
-    read_azure(&arm(em), &[desired], &mut live).await.unwrap();
-    plan::build(desired, &live, &PlanOptions::default())
-}
-
-/// ARM requests: (every Microsoft.Authorization request, the role definition lists among them).
-fn arm_requests(em: &pimctl::emulator::RunningEmulator) -> (u64, u64) {
-    let stats = em.stats();
-    let count = |f: &dyn Fn(&str) -> bool| {
-        stats
-            .routes
-            .iter()
-            .filter(|(k, _)| f(k))
-            .map(|(_, n)| *n)
-            .sum::<u64>()
-    };
-    (
-        count(&|k| k.contains("/providers/Microsoft.Authorization/")),
-        count(&|k| k.contains("Microsoft.Authorization/roleDefinitions")),
-    )
+/// The role definition lists the emulator served.
+fn role_definition_lists(em: &pimctl::emulator::RunningEmulator) -> u64 {
+    requests_on(em, |k| {
+        k.contains("Microsoft.Authorization/roleDefinitions")
+    })
 }
 
 #[tokio::test]
@@ -121,11 +93,11 @@ async fn custom_roles_by_name_plan_and_apply_by_their_ids_with_one_list_per_root
     let em = emulator_from_yaml(&seed(), &setup).await;
     let (_dir, desired) = desired_yaml(&declaration(), &em);
     em.reset_stats();
-    let p = plan_of(&em, &desired).await;
+    let p = plan_against(&em, &desired).await;
     assert!(p.errors.is_empty(), "{:#?}", p.errors);
     // 3 scopes in 2 roots (Prod, the management group): Prod's custom roles in 2 pages, the management group's in
     // 1, and no list of the tenant's (every name was found at its root).
-    let (_, lists) = arm_requests(&em);
+    let lists = role_definition_lists(&em);
     assert_eq!(lists, 3, "{:#?}", em.stats().routes);
 
     let lines = lines(&p);
@@ -158,7 +130,7 @@ async fn custom_roles_by_name_plan_and_apply_by_their_ids_with_one_list_per_root
     }
 
     let options = ApplyOptions {
-        arm: Some(arm(&em)),
+        arm: Some(arm_client(&em)),
         ..Default::default()
     };
     let report = apply::apply(&client(&em), &p, &options, &mut |_| {}).await;
@@ -167,7 +139,7 @@ async fn custom_roles_by_name_plan_and_apply_by_their_ids_with_one_list_per_root
         report.changes.iter().all(|c| c.outcome == Outcome::Applied),
         "{report:#?}"
     );
-    let again = plan_of(&em, &desired).await;
+    let again = plan_against(&em, &desired).await;
     assert!(again.errors.is_empty(), "{:#?}", again.errors);
     assert!(again.changes.is_empty(), "{:#?}", planning::lines(&again));
 }
@@ -208,9 +180,9 @@ azure_roles:
         &em,
     );
     em.reset_stats();
-    let p = plan_of(&em, &desired).await;
+    let p = plan_against(&em, &desired).await;
     // Prod's list, then one list of the tenant's custom roles for the names it does not hold.
-    assert_eq!(arm_requests(&em).1, 2, "{:#?}", em.stats().routes);
+    assert_eq!(role_definition_lists(&em), 2, "{:#?}", em.stats().routes);
     assert!(p.changes.is_empty() && p.fingerprints.is_empty());
     assert_eq!(p.errors.len(), 3, "{:#?}", p.errors);
 
@@ -258,7 +230,7 @@ azure_roles:
     });
     let (_dir2, desired) = desired_yaml(&declaration(), &em);
     em.reset_stats();
-    let p = plan_of(&em, &desired).await;
+    let p = plan_against(&em, &desired).await;
     let e = errors_of(&p, PlanErrorCode::AzureRoleAmbiguous);
     assert_eq!(e.len(), 1, "{:#?}", p.errors);
     assert!(
@@ -270,14 +242,7 @@ azure_roles:
     );
     assert!(p.changes.is_empty());
     // Nothing was written.
-    let writes: u64 = em
-        .stats()
-        .routes
-        .iter()
-        .filter(|(k, _)| k.starts_with("PUT ") || k.starts_with("PATCH "))
-        .map(|(_, n)| *n)
-        .sum();
-    assert_eq!(writes, 0, "{:#?}", em.stats().routes);
+    assert_eq!(writes(&em), 0, "{:#?}", em.stats().routes);
 }
 
 /// The list as ARM serves it: custom roles only with `type eq 'CustomRole'`, those assignable at the scope or above
@@ -289,7 +254,7 @@ async fn the_emulator_lists_custom_roles_as_arm_does() {
         ..Setup::default()
     };
     let em = emulator_from_yaml(&seed(), &setup).await;
-    let c = arm(&em);
+    let c = arm_client(&em);
     let names = |list: Vec<
         pimctl::graph::arm::ArmResource<pimctl::graph::arm::RoleDefinitionProperties>,
     >| {
@@ -318,7 +283,7 @@ async fn the_emulator_lists_custom_roles_as_arm_does() {
         .await
         .unwrap();
     assert_eq!(names(tenant).len(), 6);
-    assert_eq!(arm_requests(&em).1, 3, "six roles in pages of two");
+    assert_eq!(role_definition_lists(&em), 3, "six roles in pages of two");
     let bad = c
         .list_all::<serde_json::Value>(&format!(
             "/subscriptions/{PROD}/providers/Microsoft.Authorization/roleDefinitions?$filter=type+eq+'Custom'&api-version=2022-04-01"

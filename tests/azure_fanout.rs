@@ -73,14 +73,8 @@ fn rg(name: &str) -> String {
 
 /// Reads the tenant as `plan` does, counting ARM's requests (the hierarchy lists included).
 async fn read_counted(em: &RunningEmulator, desired: &DesiredState) -> (LiveState, u64) {
-    let now = em.with_state(|s| s.now());
-    let mut live = pimctl::observe::read_tenant(&client(em), &[desired], now)
-        .await
-        .unwrap();
     let arm = arm_client(em);
-    pimctl::observe::azure::read_azure(&arm, &[desired], &mut live)
-        .await
-        .unwrap();
+    let live = read_live_with(em, &arm, desired).await;
     (live, arm.request_count())
 }
 

@@ -93,22 +93,10 @@ fn same(a: &Plan, b: &Plan) {
 }
 
 fn arm_requests(em: &pimctl::emulator::RunningEmulator) -> (u64, u64) {
-    let stats = em.stats();
-    let authz = stats
-        .routes
-        .iter()
-        .filter(|(k, _)| k.contains("/providers/Microsoft.Authorization/"))
-        .map(|(_, n)| *n)
-        .sum();
-    let names = stats
-        .routes
-        .iter()
-        .filter(|(k, _)| {
-            k.as_str() == "GET /subscriptions"
-                || k.as_str() == "GET /providers/Microsoft.Management/managementGroups"
-        })
-        .map(|(_, n)| *n)
-        .sum();
+    let authz = requests_on(em, |k| k.contains("/providers/Microsoft.Authorization/"));
+    let names = requests_on(em, |k| {
+        k == "GET /subscriptions" || k == "GET /providers/Microsoft.Management/managementGroups"
+    });
     (authz, names)
 }
 
@@ -227,14 +215,7 @@ async fn a_missing_an_ambiguous_and_a_twice_declared_name_are_plan_errors_with_t
         "{e:?}"
     );
     // Nothing was written.
-    let writes: u64 = em
-        .stats()
-        .routes
-        .iter()
-        .filter(|(k, _)| k.starts_with("PUT ") || k.starts_with("PATCH "))
-        .map(|(_, n)| *n)
-        .sum();
-    assert_eq!(writes, 0, "{:#?}", em.stats().routes);
+    assert_eq!(writes(&em), 0, "{:#?}", em.stats().routes);
 }
 
 /// The two lists, as ARM pages them: subscriptions with `nextLink`, management groups with `@nextLink`.

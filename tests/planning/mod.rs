@@ -82,10 +82,44 @@ pub async fn try_read_live(
     em: &RunningEmulator,
     desired: &DesiredState,
 ) -> Result<LiveState, pimctl::graph::client::ClientError> {
+    try_read_live_with(em, &arm_client(em), desired).await
+}
+
+/// [`read_live`] through a given ARM client, whose statistics the caller keeps.
+pub async fn read_live_with(
+    em: &RunningEmulator,
+    arm: &ArmClient,
+    desired: &DesiredState,
+) -> LiveState {
+    try_read_live_with(em, arm, desired)
+        .await
+        .expect("the tenant reads")
+}
+
+async fn try_read_live_with(
+    em: &RunningEmulator,
+    arm: &ArmClient,
+    desired: &DesiredState,
+) -> Result<LiveState, pimctl::graph::client::ClientError> {
     let now = em.with_state(|s| s.now());
     let mut live = read_tenant(&client(em), &[desired], now).await?;
-    pimctl::observe::azure::read_azure(&arm_client(em), &[desired], &mut live).await?;
+    pimctl::observe::azure::read_azure(arm, &[desired], &mut live).await?;
     Ok(live)
+}
+
+/// The requests the emulator served on the routes `route` selects (its statistics' keys: `METHOD /path`).
+pub fn requests_on(em: &RunningEmulator, route: impl Fn(&str) -> bool) -> u64 {
+    em.stats()
+        .routes
+        .iter()
+        .filter(|(k, _)| route(k))
+        .map(|(_, n)| *n)
+        .sum()
+}
+
+/// The writes (`PUT`, `PATCH`) the emulator served: 0 for a plan refused before anything was sent.
+pub fn writes(em: &RunningEmulator) -> u64 {
+    requests_on(em, |k| k.starts_with("PUT ") || k.starts_with("PATCH "))
 }
 
 /// Apply's options with the emulator's ARM client, for declarations with Azure roles.

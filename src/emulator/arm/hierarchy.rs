@@ -6,7 +6,7 @@
 
 use super::super::http::{ApiError, ApiResult, GraphResponse};
 use super::super::{Shared, state::State};
-use super::routes::{Query, page};
+use super::routes::{Query, method_not_allowed, page};
 use crate::graph::arm::ArmScope;
 use crate::graph::arm::hierarchy::*;
 use serde_json::{Value, json};
@@ -71,11 +71,7 @@ fn serve(
     list: &List,
 ) -> ApiResult<GraphResponse> {
     if method != "GET" {
-        return Err(ApiError::new(
-            405,
-            "MethodNotAllowed",
-            format!("The requested resource does not support http method '{method}'."),
-        ));
+        return Err(method_not_allowed(method));
     }
     let (version, kind) = match list {
         List::ResourceGroups(_) => (RESOURCE_GROUPS_API_VERSION, "resourceGroups"),

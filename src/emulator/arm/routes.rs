@@ -84,11 +84,7 @@ fn tenancy(
     query: &str,
 ) -> ApiResult<GraphResponse> {
     if method != "GET" {
-        return Err(ApiError::new(
-            405,
-            "MethodNotAllowed",
-            format!("The requested resource does not support http method '{method}'."),
-        ));
+        return Err(method_not_allowed(method));
     }
     let q = query_for(query, which.versions(), which.type_name(), true)?;
     if q.filter.is_some() {
@@ -511,11 +507,7 @@ fn handle(
         }
     };
     if !allowed.contains(&method) {
-        return Err(ApiError::new(
-            405,
-            "MethodNotAllowed",
-            format!("The requested resource does not support http method '{method}'."),
-        ));
+        return Err(method_not_allowed(method));
     }
     let scope = match &t.scope {
         Some(s) => {
@@ -728,6 +720,15 @@ impl TapEmpty for GraphResponse {
         self.body = None;
         self
     }
+}
+
+/// ARM's answer to a method the resource does not serve.
+pub(super) fn method_not_allowed(method: &str) -> ApiError {
+    ApiError::new(
+        405,
+        "MethodNotAllowed",
+        format!("The requested resource does not support http method '{method}'."),
+    )
 }
 
 fn request_not_found(name: &str) -> ApiError {
