@@ -14,7 +14,6 @@ use pimctl::emulator::{Emulator, EmulatorConfig, RunningEmulator, TenantSource};
 use pimctl::graph::client::{ArmClient, ClientStats, GraphClient, GraphConfig, StaticToken};
 use pimctl::language::{self, LoadOptions};
 use pimctl::model::{DesiredState, LiveState, PrincipalRef, Resolution};
-use pimctl::observe::read_tenant;
 use pimctl::plan::{self, Plan, PlanOptions};
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::path::Path;
@@ -166,20 +165,16 @@ fn arm_client(url: String) -> ArmClient {
     .expect("ARM client")
 }
 
-/// Reads what `pimctl plan` reads for these declarations: Graph, then ARM when Azure roles are declared.
+/// Reads what `pimctl plan` reads for these declarations: Graph, and ARM beside it when Azure roles are declared.
 async fn read_all(
     client: &GraphClient,
     arm: &ArmClient,
     desired: &[&DesiredState],
     now: chrono::DateTime<chrono::Utc>,
 ) -> LiveState {
-    let mut live = read_tenant(client, desired, now).await.expect("read");
-    if !pimctl::observe::azure::declared_scopes(desired).is_empty() {
-        pimctl::observe::azure::read_azure(arm, desired, &mut live)
-            .await
-            .expect("ARM read");
-    }
-    live
+    pimctl::observe::read_with_azure(client, Some(arm), desired, now)
+        .await
+        .expect("read")
 }
 
 /// Reads the tenant and plans: the live state, the plan, the read's and the build's wall time, and the clients.
@@ -439,26 +434,67 @@ impl Drop for External {
     }
 }
 
+impl External {
+    /// CPU time (user + system) the emulator's process has used so far, from `/proc/PID/stat`.
+    fn cpu(&self) -> Duration {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // The fields after the command's name, which is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name and the state.
+        let ticks: u64 = [11, 12]
+            .iter()
+            .filter_map(|i| fields.get(*i).and_then(|f| f.parse::<u64>().ok()))
+            .sum();
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+        Duration::from_micros(ticks * 1_000_000 / hz)
+    }
+}
+
+/// The machine's load average over the last minute, from `/proc/loadavg`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
 /// L's plan (read through Graph and ARM, then `plan::build`) against an emulator in its own process, at 0, 10 and
-/// 50 ms of latency. The token names no tenant, so the read starts with `/organization`. The longest chain of
-/// dependent requests: the tenant's name; the longest directory list (the
-/// group lookup runs beside it); one round of group `$batch`es; the review pages; the principals' `$batch`, if
-/// any; the longest ARM list. With `--max-concurrency 4` (the default) the requests of one step share 4 slots, so
-/// the rounds are also shown: per step, the larger of its chain and its requests ÷ 4.
+/// 50 ms of latency, read as `pimctl plan` reads: once the tenant is named, Graph's lists, the groups (lookup, then
+/// their `$batch`es), the reviews and ARM's lists all at once, then the principals' lookup. The token names no
+/// tenant, so the read starts with `/organization`.
+///
+/// The longest chain of dependent requests: the tenant's name; then the longest of the longest directory list, the
+/// group lookup and one round of group `$batch`es, the review pages and the longest ARM list; then the principals'
+/// `$batch`, if any. Slots bound it too: Graph's requests share `--max-concurrency` (4), ARM's
+/// `--arm-max-concurrency` (16), so the rounds column is the larger, per client, of its chain and its requests ÷
+/// its slots. CPU is measured apart from the wall: the bench's own (the client's read and `plan::build`, from
+/// `getrusage`) and the emulator's (from `/proc`), robust to the other load on the machine.
 async fn estate_latency() {
     const RUNS: usize = 3;
-    const SLOTS: u64 = 4;
     println!(
         "\n## 2b. L (the estate) plan wall time under emulated latency, emulator in its own process (median of {RUNS})\n"
     );
     println!(
-        "| page size | latency | requests (Graph + ARM) | longest chain | rounds at 4 slots | read + plan | target (chain + 3) × latency | read + plan − rounds × latency | plan::build |"
+        "| page size | latency | slots (Graph, ARM) | requests (Graph + ARM) | longest chain | rounds | read + plan | target (chain + 3) × latency | read + plan − rounds × latency | `plan::build` | CPU: pimctl, emulator | load |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|");
     let g = generate::generate(&Options::size(Size::L)).expect("generate");
     let shape = Size::L.shape();
     let dir = tempfile::tempdir().expect("tempdir");
     g.write_to(dir.path()).expect("write");
+    // The defaults at every latency; at 50 ms also ARM at Graph's 4 slots (as before it had its own) and Graph at 8.
+    let configs = |latency: u64| {
+        let mut c = vec![(4u64, 16u64)];
+        if latency == 50 {
+            c.extend([(4, 4), (8, 16)]);
+        }
+        c
+    };
     for page in [None, Some(1000)] {
         let em = External::start(&dir.path().join("tenant.yaml"), page);
         let desired = load(&dir.path().join("policies"), em.now().await);
@@ -470,53 +506,71 @@ async fn estate_latency() {
                 Some(serde_json::json!({"latencyMs": latency_ms})),
             )
             .await;
-            let (mut walls, mut builds) = (vec![], vec![]);
-            let (mut graph, mut arm_stats) = (ClientStats::default(), ClientStats::default());
-            for _ in 0..RUNS {
-                let client = GraphClient::new(GraphConfig::new(
-                    format!("{}/v1.0", em.root),
-                    Arc::new(StaticToken::new("emulator")),
-                ))
-                .expect("client");
-                let arm = arm_client(em.root.clone());
-                let now = em.now().await;
-                let started = Instant::now();
-                let live = read_all(&client, &arm, &[&desired], now).await;
-                let b = Instant::now();
-                let p = plan::build(&desired, &live, &PlanOptions::default());
-                builds.push(b.elapsed());
-                walls.push(started.elapsed());
-                assert!(p.errors.is_empty(), "{:?}", p.errors);
-                assert_eq!(p.changes.len(), g.expected.changes());
-                (graph, arm_stats) = (client.stats(), arm.stats());
+            for (graph_slots, arm_slots) in configs(latency_ms) {
+                let (mut walls, mut builds, mut cpus, mut em_cpus) =
+                    (vec![], vec![], vec![], vec![]);
+                let (mut graph, mut arm_stats) = (ClientStats::default(), ClientStats::default());
+                for _ in 0..RUNS {
+                    let mut config = GraphConfig::new(
+                        format!("{}/v1.0", em.root),
+                        Arc::new(StaticToken::new("emulator")),
+                    );
+                    config.max_concurrency = graph_slots as usize;
+                    let client = GraphClient::new(config).expect("client");
+                    let mut config =
+                        GraphConfig::new(em.root.clone(), Arc::new(StaticToken::new("emulator")));
+                    config.max_concurrency = arm_slots as usize;
+                    let arm = ArmClient::new(config).expect("ARM client");
+                    let now = em.now().await;
+                    let (cpu0, _) = usage();
+                    let em0 = em.cpu();
+                    let started = Instant::now();
+                    let live = read_all(&client, &arm, &[&desired], now).await;
+                    let b = Instant::now();
+                    let p = plan::build(&desired, &live, &PlanOptions::default());
+                    builds.push(b.elapsed());
+                    walls.push(started.elapsed());
+                    cpus.push(usage().0 - cpu0);
+                    em_cpus.push(em.cpu() - em0);
+                    assert!(p.errors.is_empty(), "{:?}", p.errors);
+                    assert_eq!(p.changes.len(), g.expected.changes());
+                    (graph, arm_stats) = (client.stats(), arm.stats());
+                }
+                let pages = |n: usize| n.div_ceil(size).max(1) as u64;
+                let lookups = g.lookups.clauses().div_ceil(20) as u64;
+                let arm_chain = pages(shape.azure.eligible.div_ceil(shape.azure.subscriptions));
+                let group_chain = if shape.pim_groups.groups > 0 { 2 } else { 0 };
+                let longest = pages(shape.eligible)
+                    .max(group_chain)
+                    .max(pages(shape.reviews))
+                    .max(arm_chain);
+                let chain = 1 + longest + lookups.min(1);
+                // Graph: the tenant's name, then everything but the principals' lookup in its slots, then that.
+                let graph_rounds = 1
+                    + pages(shape.eligible)
+                        .max(group_chain)
+                        .max((graph.requests - 1 - lookups).div_ceil(graph_slots))
+                    + lookups.div_ceil(graph_slots);
+                let arm_rounds = 1 + arm_chain.max(arm_stats.requests.div_ceil(arm_slots));
+                let rounds = graph_rounds.max(arm_rounds);
+                let wall = median(walls);
+                let target = if latency_ms == 0 {
+                    "—".to_string()
+                } else {
+                    ms(Duration::from_millis((chain + 3) * latency_ms))
+                };
+                println!(
+                    "| {size} | {latency_ms} ms | {graph_slots}, {arm_slots} | {} + {} | {chain} | {rounds} | {} | {target} | {} | {} | {}, {} | {} |",
+                    graph.requests,
+                    arm_stats.requests,
+                    ms(wall),
+                    ms(wall.saturating_sub(Duration::from_millis(rounds * latency_ms))),
+                    ms(median(builds)),
+                    ms(median(cpus)),
+                    ms(median(em_cpus)),
+                    load_average(),
+                );
             }
-            let pages = |n: usize| n.div_ceil(size).max(1) as u64;
-            let lookups = g.lookups.clauses().div_ceil(20) as u64;
-            let group_batches = graph.batches - lookups - 1;
-            let list_pages = graph.requests - graph.batches - 1;
-            let arm_chain = pages(shape.azure.eligible.div_ceil(shape.azure.subscriptions));
-            let chain =
-                1 + pages(shape.eligible) + 1 + pages(shape.reviews) + lookups.min(1) + arm_chain;
-            let rounds = 1
-                + pages(shape.eligible).max((list_pages + 1).div_ceil(SLOTS))
-                + group_batches.div_ceil(SLOTS)
-                + pages(shape.reviews)
-                + lookups.div_ceil(SLOTS)
-                + arm_chain.max(arm_stats.requests.div_ceil(SLOTS));
-            let wall = median(walls);
-            let target = if latency_ms == 0 {
-                "—".to_string()
-            } else {
-                ms(Duration::from_millis((chain + 3) * latency_ms))
-            };
-            println!(
-                "| {size} | {latency_ms} ms | {} + {} | {chain} | {rounds} | {} | {target} | {} | {} |",
-                graph.requests,
-                arm_stats.requests,
-                ms(wall),
-                ms(wall.saturating_sub(Duration::from_millis(rounds * latency_ms))),
-                ms(median(builds))
-            );
         }
     }
 }

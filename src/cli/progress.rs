@@ -1,6 +1,6 @@
 //! Progress on stderr while the tenant is read: a spinner with the request count, on a terminal only.
 
-use crate::graph::client::GraphClient;
+use crate::graph::client::{ArmClient, GraphClient};
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
@@ -11,17 +11,23 @@ pub struct Spinner {
 
 impl Spinner {
     /// Starts a spinner for `what` when stderr is a terminal (and `NO_PROGRESS` is unset); otherwise does nothing.
-    /// The first frame shows after a moment, so quick reads print nothing.
-    pub fn start(what: &'static str, client: &GraphClient) -> Self {
+    /// The first frame shows after a moment, so quick reads print nothing. The count is Graph's requests and, when
+    /// ARM is read beside it, ARM's.
+    pub fn start(what: &'static str, client: &GraphClient, arm: Option<&ArmClient>) -> Self {
         if !std::io::stderr().is_terminal() || std::env::var_os("NO_PROGRESS").is_some() {
             return Self { task: None };
         }
         let client = client.clone();
+        let arm = arm.cloned();
         let task = tokio::spawn(async move {
             const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
             tokio::time::sleep(Duration::from_millis(300)).await;
             for i in 0usize.. {
-                let s = client.stats();
+                let mut s = client.stats();
+                if let Some(a) = &arm {
+                    let a = a.stats();
+                    (s.requests, s.pages) = (s.requests + a.requests, s.pages + a.pages);
+                }
                 eprint!(
                     "\r{} {what}: {} requests, {} pages \x1b[K",
                     FRAMES[i % FRAMES.len()],

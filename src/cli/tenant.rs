@@ -39,23 +39,21 @@ impl Tenant {
         &self,
         desired: &[&crate::model::DesiredState],
     ) -> Result<crate::model::LiveState, crate::graph::client::ClientError> {
-        let spinner = super::progress::Spinner::start("reading the tenant", &self.client);
-        let mut live = crate::observe::read_tenant(&self.client, desired, self.now).await;
-        // Azure resource roles, when any is declared: through ARM.
-        if let Ok(l) = &mut live
-            && crate::observe::azure::declares_azure(desired)
-        {
-            let read = match &self.arm {
-                Ok(arm) => crate::observe::azure::read_azure(arm, desired, l).await,
-                Err(e) => Err(crate::graph::client::ClientError::Invalid(format!(
-                    "cannot reach Azure Resource Manager for the declared Azure roles: {e}"
-                ))),
-            };
-            if let Err(e) = read {
-                live = Err(e);
-            }
-        }
+        // Azure resource roles, when any is declared: through ARM, read beside Graph.
+        let declares_azure = crate::observe::azure::declares_azure(desired);
+        let arm = match &self.arm {
+            Ok(arm) if declares_azure => Some(arm),
+            _ => None,
+        };
+        let spinner = super::progress::Spinner::start("reading the tenant", &self.client, arm);
+        let mut live = crate::observe::read_with_azure(&self.client, arm, desired, self.now).await;
         spinner.finish();
+        // No ARM client for a declaration with Azure roles: Graph's error first, as when Graph was read alone.
+        if let (true, Err(e), Ok(_)) = (declares_azure, &self.arm, &live) {
+            live = Err(crate::graph::client::ClientError::Invalid(format!(
+                "cannot reach Azure Resource Manager for the declared Azure roles: {e}"
+            )));
+        }
         let stats = self.client.stats();
         tracing::info!(
             "read the tenant in {} requests ({} pages, {} retries)",
@@ -63,6 +61,15 @@ impl Tenant {
             stats.pages,
             stats.retries
         );
+        if let Some(arm) = arm {
+            let stats = arm.stats();
+            tracing::info!(
+                "and Azure Resource Manager in {} requests ({} pages, {} retries)",
+                stats.requests,
+                stats.pages,
+                stats.retries
+            );
+        }
         live
     }
 
@@ -159,7 +166,7 @@ impl TenantArgs {
         let client = GraphClient::new(gc).map_err(|e| e.to_string())?;
         // ARM is served on the same port, at the root (`/subscriptions/...`, `/providers/...`).
         let mut ac = GraphConfig::new(emulator.arm_url(), Arc::new(StaticToken::new("emulator")));
-        self.graph.configure(&mut ac);
+        self.graph.configure_arm(&mut ac);
         let arm = ArmClient::new(ac).map_err(|e| e.to_string());
         let now = self.now.unwrap_or_else(|| emulator.with_state(|s| s.now()));
         Ok(Tenant {

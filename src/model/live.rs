@@ -387,6 +387,48 @@ impl LiveState {
         }
     }
 
+    /// Takes in what another reader read beside this one (a surface read concurrently): its objects are added, and
+    /// what it says of a principal fills in only a principal this state does not know (Graph's lists expand the
+    /// same fields of a principal, whichever names it). Call [`LiveState::normalize`] after the last.
+    pub fn absorb(&mut self, part: LiveState) {
+        let LiveState {
+            read_at: _,
+            source: _,
+            arm_source,
+            tenant: _,
+            caller: _,
+            roles,
+            policies,
+            unreadable,
+            assignments,
+            activations,
+            principals,
+            resolved,
+            groups,
+            reviews,
+            reviews_read,
+            azure_below,
+            azure_names,
+            azure_custom_roles,
+        } = part;
+        self.arm_source = self.arm_source.take().or(arm_source);
+        self.roles.extend(roles);
+        self.policies.extend(policies);
+        self.unreadable.extend(unreadable);
+        self.assignments.extend(assignments);
+        self.activations.extend(activations);
+        for (id, p) in principals {
+            self.principals.entry(id).or_insert(p);
+        }
+        self.resolved.extend(resolved);
+        self.groups.extend(groups);
+        self.reviews.extend(reviews);
+        self.reviews_read |= reviews_read;
+        self.azure_below.extend(azure_below);
+        self.azure_names.extend(azure_names);
+        self.azure_custom_roles.extend(azure_custom_roles);
+    }
+
     /// Puts the collections in their canonical order (observe calls it; tests that build states may too).
     pub fn normalize(&mut self) {
         self.assignments.sort_by(|a, b| {

@@ -24,6 +24,7 @@
 //! names a management group ([`resolve_names`]); one list of custom roles per root holding a custom role declared
 //! by name, and one of the tenant's custom roles when a name is not among those ([`resolve_custom_roles`]).
 
+use super::read::{all_in_order, in_order};
 use super::rules::observed_settings;
 use crate::graph::arm::tenancy::{
     ArmManagementGroup, ArmSubscription, management_groups_path, subscriptions_path,
@@ -113,7 +114,7 @@ pub async fn resolve_names<'a>(
                 .collect::<Vec<_>>(),
         )
     };
-    let (subscriptions, management_groups) = tokio::try_join!(subscriptions, management_groups)?;
+    let (subscriptions, management_groups) = in_order(subscriptions, management_groups).await?;
     Ok(roots
         .into_iter()
         .map(|(key, n)| {
@@ -155,7 +156,7 @@ pub async fn resolve_custom_roles(
         .map(|(s, _)| root_of(s))
         .map(|r| (r.key(), r))
         .collect();
-    let lists = futures_util::future::try_join_all(roots.values().map(|r| async move {
+    let lists = all_in_order(roots.values().map(|r| async move {
         let list = custom_roles(client, Some(r)).await?;
         Ok::<_, ClientError>((r.key(), list))
     }))
@@ -296,141 +297,230 @@ pub async fn read_azure(
     desired: &[&DesiredState],
     live: &mut LiveState,
 ) -> Result<(), ClientError> {
-    let mut scopes = declared_scopes(desired);
-    let named = named_scopes(desired);
-    if scopes.is_empty() && named.is_empty() {
+    let Some(read) = AzureRead::new(client, desired) else {
         return Ok(());
-    }
-    // The plan records where Azure was read, beside Graph's endpoint.
-    live.arm_source = Some(client.base_url().to_string());
-    let before = client.request_count();
-    // Scopes named by display name first: what they resolve to is read like any declared scope.
-    if !named.is_empty() {
-        live.azure_names = resolve_names(client, named.values()).await?;
-        for n in named.values() {
-            let key = crate::model::TargetKey {
-                surface: Surface::AzureRole,
-                scope: n.key(),
-                role: RoleKey(String::new()),
-            };
-            if let Some(s) = live.arm_scope_of(&key) {
-                scopes.insert(s.key(), s);
-            }
-        }
-        if scopes.is_empty() {
-            return Ok(());
-        }
-    }
-    let roots: BTreeMap<String, ArmScope> =
-        scopes.values().map(root_of).map(|r| (r.key(), r)).collect();
-    // Fan-out: the scopes below, listed; each scope reached has its own policy, read like a declared scope's. Its
-    // assignments are managed where the fan-out is declared (ARM inherits them), so no schedule list is added for
-    // it and nothing is recorded as inherited there.
-    super::fanout::list_below(client, desired, live).await?;
-    let declared_here: BTreeSet<String> = scopes.keys().cloned().collect();
-    for (key, scope) in super::fanout::reached_scopes(desired, live) {
-        scopes.entry(key).or_insert(scope);
-    }
-    tracing::info!(
-        "reading Azure resource roles at {} for {} scopes in {} subscriptions or management groups",
-        client.base_url(),
-        scopes.len(),
-        roots.len()
-    );
-    let policy_reads = scopes.values().map(|s| async move {
-        let (p, a) = (
-            authz(s, "roleManagementPolicies"),
-            authz(s, "roleManagementPolicyAssignments"),
-        );
-        let (policies, assignments) = tokio::try_join!(
-            client.list_all::<serde_json::Value>(&p),
-            client.list_all::<ArmResource<PolicyAssignmentProperties>>(&a),
-        )?;
-        Ok::<_, ClientError>((s.clone(), policies, assignments))
-    });
-    let schedule_reads = roots.values().map(|r| async move {
-        let (e, a, i) = (
-            authz(r, "roleEligibilitySchedules"),
-            authz(r, "roleAssignmentSchedules"),
-            authz(r, "roleAssignmentScheduleInstances"),
-        );
-        let (eligible, active, instances) = tokio::try_join!(
-            client.list_all::<ArmResource<EligibilityScheduleProperties>>(&e),
-            client.list_all::<ArmResource<AssignmentScheduleProperties>>(&a),
-            client.list_all::<ArmResource<AssignmentInstanceProperties>>(&i),
-        )?;
-        Ok::<_, ClientError>((r.clone(), eligible, active, instances))
-    });
-    let wanted = custom_roles_by_name(desired, live);
-    let role_reads = async {
-        if wanted.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        resolve_custom_roles(client, &wanted).await
     };
-    let (policy_lists, schedule_lists, custom) = tokio::try_join!(
-        futures_util::future::try_join_all(policy_reads),
-        futures_util::future::try_join_all(schedule_reads),
-        role_reads,
-    )?;
-    live.azure_custom_roles = custom;
-
-    for (scope, policies, assignments) in policy_lists {
-        record_policies(live, &scope, policies, assignments);
-    }
-    let declared: BTreeSet<&String> = scopes.keys().collect();
-    let mut seen: BTreeSet<(TargetKey, String, AssignmentKind, String)> = BTreeSet::new();
-    for (root, eligible, active, instances) in schedule_lists {
-        // The declared scopes this list covers.
-        let under: Vec<&ArmScope> = scopes
-            .iter()
-            .filter(|(k, s)| declared_here.contains(*k) && root_of(s).key() == root.key())
-            .map(|(_, s)| s)
-            .collect();
-        for s in eligible {
-            let c = &s.properties.common;
-            record_schedule(
-                live,
-                &under,
-                &mut seen,
-                AssignmentKind::Eligible,
-                &s.name,
-                c,
-            );
-        }
-        for s in active {
-            if s.properties.assignment_type == Some(ArmAssignmentType::Activated) {
-                continue;
-            }
-            let c = &s.properties.common;
-            record_schedule(live, &under, &mut seen, AssignmentKind::Active, &s.name, c);
-        }
-        for i in instances {
-            if i.properties.assignment_type != Some(ArmAssignmentType::Activated) {
-                continue;
-            }
-            let c = &i.properties.common;
-            let Some(target) = held_target(c) else {
-                continue;
-            };
-            if !declared.contains(&target.scope) {
-                continue;
-            }
-            live.activations.push(LiveActivation {
-                target,
-                principal_id: c.principal_id.clone().unwrap_or_default().to_lowercase(),
-                start: c.start_date_time,
-                end: c.end_date_time,
-            });
-        }
-    }
-    live.activations.dedup();
-    live.normalize();
-    tracing::info!(
-        "read Azure resource roles in {} requests",
-        client.request_count() - before
-    );
+    let lists = read.lists(client, desired).await?;
+    read.record(client, lists, live);
     Ok(())
+}
+
+/// A read of the declared Azure scopes, in two halves: [`AzureRead::lists`] is the IO and needs no Graph answer
+/// (names, fan-out and custom roles are resolved from ARM's own lists), [`AzureRead::record`] puts the answers in a
+/// live state. So a caller can read ARM beside Graph and record ARM's answers after Graph's, whatever finished
+/// first.
+pub struct AzureRead {
+    before: u64,
+}
+
+/// The answers of an [`AzureRead`]: what ARM resolved (names, the scopes below fan-outs, custom roles, in a
+/// partial live state), the scopes read (declared, named and reached), and their lists in the order of their keys.
+pub struct AzureLists {
+    resolved: LiveState,
+    scopes: BTreeMap<String, ArmScope>,
+    declared_here: BTreeSet<String>,
+    policies: Vec<ScopePolicies>,
+    schedules: Vec<RootSchedules>,
+}
+
+type ScopePolicies = (
+    ArmScope,
+    Vec<serde_json::Value>,
+    Vec<ArmResource<PolicyAssignmentProperties>>,
+);
+type RootSchedules = (
+    ArmScope,
+    Vec<ArmResource<EligibilityScheduleProperties>>,
+    Vec<ArmResource<AssignmentScheduleProperties>>,
+    Vec<ArmResource<AssignmentInstanceProperties>>,
+);
+
+impl AzureRead {
+    /// The read these declarations need, or `None` when they declare no Azure role, by path or by display name
+    /// (nothing is read).
+    pub fn new(client: &ArmClient, desired: &[&DesiredState]) -> Option<Self> {
+        declares_azure(desired).then(|| Self {
+            before: client.request_count(),
+        })
+    }
+
+    /// Reads every list, at most `--arm-max-concurrency` requests in flight (the client's slots): the scopes named
+    /// by display name first, then the scopes below fan-outs, then each scope's policy lists, each root's schedule
+    /// lists and the custom roles declared by name, together. When several fail, the error is the first in a fixed
+    /// order (the policies of each scope in key order, then the schedules of each root, then the custom roles),
+    /// whatever failed first.
+    pub async fn lists(
+        &self,
+        client: &ArmClient,
+        desired: &[&DesiredState],
+    ) -> Result<AzureLists, ClientError> {
+        let mut scopes = declared_scopes(desired);
+        let named = named_scopes(desired);
+        let mut resolved = LiveState::default();
+        let mut lists = AzureLists {
+            resolved: LiveState::default(),
+            scopes: BTreeMap::new(),
+            declared_here: BTreeSet::new(),
+            policies: vec![],
+            schedules: vec![],
+        };
+        // Scopes named by display name first: what they resolve to is read like any declared scope.
+        if !named.is_empty() {
+            resolved.azure_names = resolve_names(client, named.values()).await?;
+            for n in named.values() {
+                let key = crate::model::TargetKey {
+                    surface: Surface::AzureRole,
+                    scope: n.key(),
+                    role: RoleKey(String::new()),
+                };
+                if let Some(s) = resolved.arm_scope_of(&key) {
+                    scopes.insert(s.key(), s);
+                }
+            }
+            if scopes.is_empty() {
+                lists.resolved = resolved;
+                return Ok(lists);
+            }
+        }
+        let roots: BTreeMap<String, ArmScope> =
+            scopes.values().map(root_of).map(|r| (r.key(), r)).collect();
+        // Fan-out: the scopes below, listed; each scope reached has its own policy, read like a declared scope's.
+        // Its assignments are managed where the fan-out is declared (ARM inherits them), so no schedule list is
+        // added for it and nothing is recorded as inherited there.
+        super::fanout::list_below(client, desired, &mut resolved).await?;
+        let declared_here: BTreeSet<String> = scopes.keys().cloned().collect();
+        for (key, scope) in super::fanout::reached_scopes(desired, &resolved) {
+            scopes.entry(key).or_insert(scope);
+        }
+        tracing::info!(
+            "reading Azure resource roles at {} for {} scopes in {} subscriptions or management groups",
+            client.base_url(),
+            scopes.len(),
+            roots.len()
+        );
+        let policy_reads = scopes.values().map(|s| async move {
+            let (p, a) = (
+                authz(s, "roleManagementPolicies"),
+                authz(s, "roleManagementPolicyAssignments"),
+            );
+            let (policies, assignments) = in_order(
+                client.list_all::<serde_json::Value>(&p),
+                client.list_all::<ArmResource<PolicyAssignmentProperties>>(&a),
+            )
+            .await?;
+            Ok::<_, ClientError>((s.clone(), policies, assignments))
+        });
+        let schedule_reads = roots.values().map(|r| async move {
+            let (e, a, i) = (
+                authz(r, "roleEligibilitySchedules"),
+                authz(r, "roleAssignmentSchedules"),
+                authz(r, "roleAssignmentScheduleInstances"),
+            );
+            let (eligible, (active, instances)) = in_order(
+                client.list_all::<ArmResource<EligibilityScheduleProperties>>(&e),
+                in_order(
+                    client.list_all::<ArmResource<AssignmentScheduleProperties>>(&a),
+                    client.list_all::<ArmResource<AssignmentInstanceProperties>>(&i),
+                ),
+            )
+            .await?;
+            Ok::<_, ClientError>((r.clone(), eligible, active, instances))
+        });
+        let wanted = custom_roles_by_name(desired, &resolved);
+        let role_reads = async {
+            if wanted.is_empty() {
+                return Ok(BTreeMap::new());
+            }
+            resolve_custom_roles(client, &wanted).await
+        };
+        let (policies, (schedules, custom)) = in_order(
+            all_in_order(policy_reads),
+            in_order(all_in_order(schedule_reads), role_reads),
+        )
+        .await?;
+        resolved.azure_custom_roles = custom;
+        lists.resolved = resolved;
+        lists.scopes = scopes;
+        lists.declared_here = declared_here;
+        lists.policies = policies;
+        lists.schedules = schedules;
+        Ok(lists)
+    }
+
+    /// Records the answers in `live`, under the Azure targets, and logs the requests they took. What ARM says of a
+    /// principal fills in only what `live` does not know.
+    pub fn record(&self, client: &ArmClient, lists: AzureLists, live: &mut LiveState) {
+        let AzureLists {
+            resolved,
+            scopes,
+            declared_here,
+            policies,
+            schedules,
+        } = lists;
+        // The plan records where Azure was read, beside Graph's endpoint.
+        live.arm_source = Some(client.base_url().to_string());
+        live.azure_names = resolved.azure_names;
+        live.azure_below = resolved.azure_below;
+        live.azure_custom_roles = resolved.azure_custom_roles;
+        if scopes.is_empty() {
+            return;
+        }
+        for (scope, policies, assignments) in policies {
+            record_policies(live, &scope, policies, assignments);
+        }
+        let declared: BTreeSet<&String> = scopes.keys().collect();
+        let mut seen: BTreeSet<(TargetKey, String, AssignmentKind, String)> = BTreeSet::new();
+        for (root, eligible, active, instances) in schedules {
+            // The declared scopes this list covers.
+            let under: Vec<&ArmScope> = scopes
+                .iter()
+                .filter(|(k, s)| declared_here.contains(*k) && root_of(s).key() == root.key())
+                .map(|(_, s)| s)
+                .collect();
+            for s in eligible {
+                let c = &s.properties.common;
+                record_schedule(
+                    live,
+                    &under,
+                    &mut seen,
+                    AssignmentKind::Eligible,
+                    &s.name,
+                    c,
+                );
+            }
+            for s in active {
+                if s.properties.assignment_type == Some(ArmAssignmentType::Activated) {
+                    continue;
+                }
+                let c = &s.properties.common;
+                record_schedule(live, &under, &mut seen, AssignmentKind::Active, &s.name, c);
+            }
+            for i in instances {
+                if i.properties.assignment_type != Some(ArmAssignmentType::Activated) {
+                    continue;
+                }
+                let c = &i.properties.common;
+                let Some(target) = held_target(c) else {
+                    continue;
+                };
+                if !declared.contains(&target.scope) {
+                    continue;
+                }
+                live.activations.push(LiveActivation {
+                    target,
+                    principal_id: c.principal_id.clone().unwrap_or_default().to_lowercase(),
+                    start: c.start_date_time,
+                    end: c.end_date_time,
+                });
+            }
+        }
+        live.activations.dedup();
+        live.normalize();
+        tracing::info!(
+            "read Azure resource roles in {} requests",
+            client.request_count() - self.before
+        );
+    }
 }
 
 /// The policies of one scope, each under its role's target; a policy that does not decode makes its target

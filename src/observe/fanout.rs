@@ -6,6 +6,7 @@
 //! list of resource groups per subscription that fans out and per subscription found below a management group whose
 //! fan-out reaches resource groups (each subscription listed once). Each follows `nextLink`.
 
+use super::read::{all_in_order, in_order};
 use crate::graph::arm::ArmScope;
 use crate::graph::arm::hierarchy::{
     ArmResourceGroup, Descendant, descendants_path, resource_groups_path,
@@ -13,7 +14,6 @@ use crate::graph::arm::hierarchy::{
 use crate::graph::client::{ArmClient, ClientError};
 use crate::model::fanout::ScopeBelow;
 use crate::model::{DesiredState, LiveState};
-use futures_util::future::try_join_all;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The scopes declared with a fan-out, by key, each with whether resource groups must be listed below it.
@@ -76,10 +76,11 @@ pub async fn list_below(
             _ => None,
         })
         .collect();
-    let (descendants, groups) = tokio::try_join!(
-        try_join_all(descendants),
-        try_join_all(subscriptions.iter().map(|id| resource_groups(client, id))),
-    )?;
+    let (descendants, groups) = in_order(
+        all_in_order(descendants),
+        all_in_order(subscriptions.iter().map(|id| resource_groups(client, id))),
+    )
+    .await?;
     let mut wanted: BTreeSet<String> = BTreeSet::new();
     for (top, rgs, list) in descendants {
         for d in list {
@@ -93,7 +94,7 @@ pub async fn list_below(
     // Then the resource groups of the subscriptions found below a management group, each once.
     let listed: BTreeSet<&String> = subscriptions.iter().collect();
     let more: Vec<&String> = wanted.iter().filter(|id| !listed.contains(id)).collect();
-    let more = try_join_all(more.into_iter().map(|id| resource_groups(client, id))).await?;
+    let more = all_in_order(more.into_iter().map(|id| resource_groups(client, id))).await?;
     for (sub, list) in groups.into_iter().chain(more) {
         let parent = ArmScope::Subscription(sub);
         for rg in list {

@@ -1,6 +1,7 @@
 //! Observe: reading the live tenant into the model, and turning the model back into what Graph accepts.
 //!
-//! [`read_tenant`] is the only IO here: a handful of concurrent list calls and one `$batch` of lookups. The rest
+//! [`read_tenant`] and [`read_with_azure`] are the only IO here: a handful of concurrent list calls and one `$batch`
+//! of lookups. The rest
 //! are pure conversions between wire types and the model.
 
 pub mod azure;
@@ -17,4 +18,4 @@ pub mod tenant;
 pub use discover::discover_groups;
 pub use members::{read_group_members, read_members};
 pub use principals::{ambiguous_names, declared_principals};
-pub use read::read_tenant;
+pub use read::{read_tenant, read_with_azure};

@@ -37,32 +37,82 @@ pub(crate) const ELIGIBILITY_SCHEDULES: &str = "/roleManagement/directory/roleEl
 pub(crate) const ASSIGNMENT_SCHEDULES: &str = "/roleManagement/directory/roleAssignmentSchedules?$expand=principal($select=id,displayName,userPrincipalName,appId,userType,onPremisesSyncEnabled)";
 pub(crate) const ACTIVATIONS: &str = "/roleManagement/directory/roleAssignmentScheduleInstances?$filter=assignmentType eq 'Activated'";
 
-/// Reads everything a plan for `desired` needs (several desired states: the principals of each are resolved, for a
-/// plan compared with a base declaration). `now` is the plan's clock (the tenant's, when known).
+/// Reads everything a plan for `desired` needs from Graph (several desired states: the principals of each are
+/// resolved, for a plan compared with a base declaration). `now` is the plan's clock (the tenant's, when known).
+/// Azure resource roles are not read: [`read_with_azure`] reads them too.
 pub async fn read_tenant(
     client: &GraphClient,
+    desired: &[&DesiredState],
+    now: DateTime<Utc>,
+) -> Result<LiveState, ClientError> {
+    read_with_azure(client, None, desired, now).await
+}
+
+/// Reads what a plan for `desired` needs from Graph and, when `arm` is given and Azure roles are declared, from
+/// Azure Resource Manager. Once the tenant is named, everything that does not depend on another answer is read at
+/// once: the five directory lists, the declared groups' lookup and then their PIM state, the review definitions,
+/// and ARM's lists (its own client, with its own slots). Only the principals' lookup waits, for the names every
+/// Graph schedule gave.
+pub async fn read_with_azure(
+    client: &GraphClient,
+    arm: Option<&crate::graph::client::ArmClient>,
     desired: &[&DesiredState],
     now: DateTime<Utc>,
 ) -> Result<LiveState, ClientError> {
     tracing::info!("reading the tenant at {}", client.base_url());
     // First, so that nothing else is read from a tenant that cannot be named (apply checks it before any write).
     let (tenant, caller) = super::tenant::identify(client).await?;
-    let (definitions, policy_assignments, eligible, active, activations, groups) = tokio::try_join!(
+    // The declared groups, looked up and then read while the lists are read: their PIM state needs only their ids.
+    let groups = async {
+        let mut part = LiveState {
+            groups: super::groups::resolve(client, desired).await?,
+            ..LiveState::default()
+        };
+        super::groups::read(client, &mut part).await?;
+        Ok::<_, ClientError>(part)
+    };
+    let reviews = async {
+        let mut part = LiveState::default();
+        if super::reviews::wanted(desired) {
+            super::reviews::read(client, &mut part).await?;
+        }
+        Ok::<_, ClientError>(part)
+    };
+    // ARM's lists, beside Graph's, in the ARM client's own slots (ARM's read limits are not Graph's).
+    let azure_read = arm.and_then(|arm| Some((arm, super::azure::AzureRead::new(arm, desired)?)));
+    let azure = async {
+        match &azure_read {
+            Some((arm, read)) => read.lists(arm, desired).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    // When several fail, the error is the first in this order, whatever failed first.
+    let (
+        definitions,
+        (policy_assignments, (eligible, (active, (activations, (groups, (reviews, azure)))))),
+    ) = in_order(
         client.list_all::<UnifiedRoleDefinition>(ROLE_DEFINITIONS),
-        // Read item by item: one policy pimctl cannot read degrades its own target, not the whole read.
-        client.list_all::<serde_json::Value>(POLICY_ASSIGNMENTS),
-        client.list_all::<UnifiedRoleEligibilitySchedule>(ELIGIBILITY_SCHEDULES),
-        client.list_all::<UnifiedRoleAssignmentSchedule>(ASSIGNMENT_SCHEDULES),
-        client.list_all::<UnifiedRoleAssignmentScheduleInstance>(ACTIVATIONS),
-        // The declared groups, looked up while the lists are read.
-        super::groups::resolve(client, desired),
-    )?;
+        in_order(
+            // Read item by item: one policy pimctl cannot read degrades its own target, not the whole read.
+            client.list_all::<serde_json::Value>(POLICY_ASSIGNMENTS),
+            in_order(
+                client.list_all::<UnifiedRoleEligibilitySchedule>(ELIGIBILITY_SCHEDULES),
+                in_order(
+                    client.list_all::<UnifiedRoleAssignmentSchedule>(ASSIGNMENT_SCHEDULES),
+                    in_order(
+                        client.list_all::<UnifiedRoleAssignmentScheduleInstance>(ACTIVATIONS),
+                        in_order(groups, in_order(reviews, azure)),
+                    ),
+                ),
+            ),
+        ),
+    )
+    .await?;
     let mut live = LiveState {
         read_at: now,
         source: client.base_url().to_string(),
         tenant: Some(tenant),
         caller,
-        groups,
         ..LiveState::default()
     };
     for d in definitions {
@@ -124,13 +174,17 @@ pub async fn read_tenant(
             end: i.end_date_time,
         });
     }
-    // Then the PIM state of the groups found, before the principals: their schedules name principals too.
-    super::groups::read(client, &mut live).await?;
+    // The groups' PIM state and the reviews before the principals: their schedules and reviewers name principals
+    // too.
+    live.absorb(groups);
+    live.absorb(reviews);
     live.normalize();
-    if super::reviews::wanted(desired) {
-        super::reviews::read(client, &mut live).await?;
-    }
     principals::resolve(client, desired, &mut live).await?;
+    // Azure last, as when it was read after Graph: what ARM says of a principal fills in only what Graph did not
+    // say, and the principals it names are not looked up (declared ones were, through Graph).
+    if let (Some((arm, read)), Some(lists)) = (azure_read, azure) {
+        read.record(arm, lists, &mut live);
+    }
     tracing::info!(
         "read {} roles, {} groups, {} policies, {} assignments, {} activations, {} principals in {} requests",
         live.roles.len(),
@@ -300,6 +354,42 @@ pub(crate) fn live_principal(p: &DirectoryObject) -> LivePrincipal {
     }
 }
 
+/// Runs `a` and `b` concurrently and returns both answers, or the first error in argument order: `a`'s as soon as
+/// it fails (`b` is dropped), `b`'s only once `a` has succeeded. Nested, it makes the error of several concurrent
+/// reads the same whichever failed first.
+pub(crate) async fn in_order<A, B, E>(
+    a: impl std::future::Future<Output = Result<A, E>>,
+    b: impl std::future::Future<Output = Result<B, E>>,
+) -> Result<(A, B), E> {
+    // On the heap: nested, the reads' futures would otherwise make one state too large for a thread's stack.
+    let (mut a, mut b) = (Box::pin(a), Box::pin(b));
+    tokio::select! {
+        biased;
+        ra = &mut a => {
+            let ra = ra?;
+            Ok((ra, b.await?))
+        }
+        rb = &mut b => {
+            let ra = a.await?;
+            Ok((ra, rb?))
+        }
+    }
+}
+
+/// Runs every future of `reads` concurrently and returns their answers in order, or the first error in that order
+/// (as [`in_order`] does for two): an error waits for the reads before it, and drops those after it.
+pub(crate) async fn all_in_order<T, E, F>(reads: impl IntoIterator<Item = F>) -> Result<Vec<T>, E>
+where
+    F: std::future::Future<Output = Result<T, E>>,
+{
+    use futures_util::TryStreamExt;
+    reads
+        .into_iter()
+        .collect::<futures_util::stream::FuturesOrdered<_>>()
+        .try_collect()
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,5 +460,30 @@ mod tests {
                 .all(|why| why.starts_with("its policy could not be read")),
             "{unreadable:?}"
         );
+    }
+
+    /// The error of reads run side by side is the first in argument order, not in time: `b` failing first waits for
+    /// `a`, whose error wins; `a` failing is returned at once.
+    #[tokio::test]
+    async fn in_order_reports_the_first_error_in_argument_order() {
+        use std::time::Duration;
+        let fails = |ms: u64, e: &'static str| async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Err::<(), _>(e)
+        };
+        let ok = |ms: u64| async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Ok::<_, &str>(ms)
+        };
+        assert_eq!(in_order(fails(50, "a"), fails(1, "b")).await, Err("a"));
+        assert_eq!(in_order(ok(50), fails(1, "b")).await, Err("b"));
+        assert_eq!(in_order(ok(1), ok(2)).await, Ok((1, 2)));
+        // Nested: the second's error wins over the third's, although the third failed first.
+        let nested = in_order(ok(10), in_order(fails(30, "second"), fails(1, "third")));
+        assert_eq!(nested.await, Err("second"));
+        // `a` failing does not wait for `b`, which would never end (the timeout only guards against a hang).
+        let never = std::future::pending::<Result<u64, &str>>();
+        let r = tokio::time::timeout(Duration::from_secs(60), in_order(fails(1, "a"), never)).await;
+        assert_eq!(r, Ok(Err("a")));
     }
 }

@@ -9,7 +9,6 @@ use pimctl::emulator::{Emulator, EmulatorConfig, RunningEmulator, TenantSource};
 use pimctl::graph::client::{ArmClient, GraphClient, GraphConfig, RetryConfig, StaticToken};
 use pimctl::language::{self, LoadOptions};
 use pimctl::model::{DesiredState, LiveState};
-use pimctl::observe::read_tenant;
 use pimctl::plan::{self, Plan, PlanOptions};
 use std::path::Path;
 use std::sync::Arc;
@@ -66,13 +65,14 @@ pub fn client(em: &RunningEmulator) -> GraphClient {
 /// An Azure Resource Manager client on the emulator's ARM root (the same port).
 pub fn arm_client(em: &RunningEmulator) -> ArmClient {
     let mut config = GraphConfig::new(em.arm_url(), Arc::new(StaticToken::new(em.access_token())));
-    // ARM's lists are read all at once, after Graph's: under a throttled emulator they wait for its bucket to
-    // refill, so their waits are longer than the Graph client's.
+    // ARM's lists are read all at once (up to the client's slots), beside Graph's: under a throttled emulator they
+    // wait for its bucket to refill, so their waits are longer than the Graph client's.
     config.retry = RetryConfig::fast(12, Duration::from_millis(50));
     ArmClient::new(config).expect("an ARM client")
 }
 
-/// Reads the tenant as `plan` does: Graph, then Azure resource roles through ARM when the declaration has some.
+/// Reads the tenant as `plan` does: Graph, and Azure resource roles through ARM beside it when the declaration has
+/// some.
 pub async fn read_live(em: &RunningEmulator, desired: &DesiredState) -> LiveState {
     try_read_live(em, desired).await.expect("the tenant reads")
 }
@@ -102,9 +102,7 @@ async fn try_read_live_with(
     desired: &DesiredState,
 ) -> Result<LiveState, pimctl::graph::client::ClientError> {
     let now = em.with_state(|s| s.now());
-    let mut live = read_tenant(&client(em), &[desired], now).await?;
-    pimctl::observe::azure::read_azure(arm, &[desired], &mut live).await?;
-    Ok(live)
+    pimctl::observe::read_with_azure(&client(em), Some(arm), &[desired], now).await
 }
 
 /// The requests the emulator served on the routes `route` selects (its statistics' keys: `METHOD /path`).

@@ -6,7 +6,15 @@ use super::{
 };
 use std::time::Duration;
 
-/// `--graph-url`, `--arm-url`, `--auth`, `--tenant`, `--max-concurrency`, `--max-retries`, `--max-retry-wait`, `--timeout`.
+/// `--arm-max-concurrency`'s default. ARM's read limits are its own, not Graph's: a token bucket per subscription,
+/// caller and kind of operation (250 reads, refilled at 25 a second). So ARM's lists are read beside Graph's, in
+/// slots of their own: 16 keep a plan of 120 scopes in 20 subscriptions to a few rounds, and a plan that reads more
+/// than a bucket's worth from one subscription meets ARM's 429, whose `Retry-After` the client honours (bounded by
+/// `--max-retry-wait` and `--max-retries`).
+pub const DEFAULT_ARM_MAX_CONCURRENCY: u16 = 16;
+
+/// `--graph-url`, `--arm-url`, `--auth`, `--tenant`, `--max-concurrency`, `--arm-max-concurrency`, `--max-retries`,
+/// `--max-retry-wait`, `--timeout`.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct GraphArgs {
     /// Microsoft Graph's version root: a national cloud's, or the emulator's.
@@ -26,6 +34,12 @@ pub struct GraphArgs {
     /// Graph requests in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
     pub max_concurrency: u16,
+    /// Azure Resource Manager requests in flight at once while the tenant is read, beside Graph's (apply writes
+    /// --max-concurrency roles at a time on each service). ARM limits reads per subscription and caller (250,
+    /// refilled at 25 a second), apart from Graph; a plan reads two lists per declared Azure scope and three per
+    /// subscription.
+    #[arg(long, default_value_t = DEFAULT_ARM_MAX_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    pub arm_max_concurrency: u16,
     /// Retries of a throttled or failed request before giving up.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(0..=20), value_name = "N")]
     pub max_retries: u16,
@@ -99,7 +113,7 @@ impl GraphArgs {
             ))
         })?;
         let mut config = GraphConfig::new(self.arm_url.clone(), auth);
-        self.configure(&mut config);
+        self.configure_arm(&mut config);
         ArmClient::new(config)
     }
 
@@ -113,6 +127,12 @@ impl GraphArgs {
             ..RetryConfig::default()
         };
         config.command_timeout = self.timeout;
+    }
+
+    /// As [`GraphArgs::configure`], for an ARM client: its own number of requests in flight.
+    pub fn configure_arm(&self, config: &mut GraphConfig) {
+        self.configure(config);
+        config.max_concurrency = usize::from(self.arm_max_concurrency);
     }
 }
 
@@ -135,6 +155,7 @@ mod tests {
         assert_eq!(a.auth, AuthMethod::AzureCli);
         assert_eq!(a.tenant.as_deref(), Some("contoso.com"));
         assert_eq!((a.max_concurrency, a.max_retries), (4, 5));
+        assert_eq!(a.arm_max_concurrency, 16);
         assert!(Cli::try_parse_from(["pimctl", "--auth", "kerberos"]).is_err());
         assert!(Cli::try_parse_from(["pimctl", "--max-concurrency", "0"]).is_err());
         let a = Cli::try_parse_from([

@@ -19,7 +19,7 @@ pub mod claims;
 pub mod error;
 pub mod retry;
 
-pub use args::GraphArgs;
+pub use args::{DEFAULT_ARM_MAX_CONCURRENCY, GraphArgs};
 pub use arm::{ArmClient, DEFAULT_ARM_URL, arm_scope};
 pub use auth::{
     AuthError, AuthMethod, BearerToken, StaticToken, TokenLimits, TokenSource, credential_for,
