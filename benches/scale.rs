@@ -1,6 +1,6 @@
 //! `cargo bench --bench scale [-- SECTION...]`: the measurements of BENCHMARKS.md, on tenants from
 //! `pimctl::emulator::generate`. Sections (all by default): `requests`, `latency`, `estate-latency`, `apply`,
-//! `apply-mixed`, `xl`, `xl-estate`, `validate`, `fleet`.
+//! `apply-mixed`, `xl`, `xl-estate`, `validate`, `fleet`, `redeploy` (in `scale/redeploy.rs`).
 //! Each prints Markdown rows; results go to BENCHMARKS.md by hand, with the machine they were measured on.
 //!
 //! Under `cargo test --all-targets` this binary only checks that it builds: it measures when run with `--bench`.
@@ -23,10 +23,12 @@ use std::time::{Duration, Instant};
 
 #[path = "scale/apply_mixed.rs"]
 mod apply_mixed;
+#[path = "scale/redeploy.rs"]
+mod redeploy;
 #[path = "scale/xl_estate.rs"]
 mod xl_estate;
 
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "requests",
     "latency",
     "estate-latency",
@@ -36,6 +38,7 @@ const SECTIONS: [&str; 9] = [
     "xl-estate",
     "validate",
     "fleet",
+    "redeploy",
 ];
 
 /// Counts heap allocations (and reallocations), for the XL rows; otherwise the system allocator.
@@ -112,6 +115,9 @@ async fn main() {
     if run("fleet") {
         fleet().await;
     }
+    if run("redeploy") {
+        redeploy::redeploy().await;
+    }
 }
 
 // -- shared ---------------------------------------------------------------------------------------------------------
@@ -157,12 +163,11 @@ fn client(em: &RunningEmulator) -> GraphClient {
     .expect("client")
 }
 
+/// An ARM client with `pimctl`'s default slots (`--arm-max-concurrency`).
 fn arm_client(url: String) -> ArmClient {
-    ArmClient::new(GraphConfig::new(
-        url,
-        Arc::new(StaticToken::new("emulator")),
-    ))
-    .expect("ARM client")
+    let mut config = GraphConfig::new(url, Arc::new(StaticToken::new("emulator")));
+    config.max_concurrency = usize::from(pimctl::graph::client::DEFAULT_ARM_MAX_CONCURRENCY);
+    ArmClient::new(config).expect("ARM client")
 }
 
 /// Reads what `pimctl plan` reads for these declarations: Graph, and ARM beside it when Azure roles are declared.
