@@ -144,6 +144,13 @@ async fn custom_roles_by_name_plan_and_apply_by_their_ids_with_one_list_per_root
     assert!(again.changes.is_empty(), "{:#?}", planning::lines(&again));
 }
 
+/// Plans a declaration against the emulator, counting only the plan's requests.
+async fn plan_counted(em: &pimctl::emulator::RunningEmulator, yaml: &str) -> Plan {
+    let (_dir, desired) = desired_yaml(yaml, em);
+    em.reset_stats();
+    plan_against(em, &desired).await
+}
+
 fn errors_of(p: &Plan, code: PlanErrorCode) -> Vec<&pimctl::plan::PlanError> {
     p.errors.iter().filter(|e| e.code == code).collect()
 }
@@ -153,7 +160,8 @@ async fn a_missing_an_ambiguous_and_an_unassignable_name_are_plan_errors_with_th
     let em = emulator_from_yaml(&seed(), &Setup::default()).await;
     // Missing, assignable elsewhere (Dev), assignable only at another resource group; and a role assignable only
     // at a resource group, found where it is assignable although its subscription's list leaves it out.
-    let (_dir, desired) = desired_yaml(
+    let p = plan_counted(
+        &em,
         &format!(
             r#"
 version: pimctl/v1
@@ -177,10 +185,8 @@ azure_roles:
           until: 2027-02-01
 "#
         ),
-        &em,
-    );
-    em.reset_stats();
-    let p = plan_against(&em, &desired).await;
+    )
+    .await;
     // Prod's list, then one list of the tenant's custom roles for the names it does not hold.
     assert_eq!(role_definition_lists(&em), 2, "{:#?}", em.stats().routes);
     assert!(p.changes.is_empty() && p.fingerprints.is_empty());
@@ -292,4 +298,149 @@ async fn the_emulator_lists_custom_roles_as_arm_does() {
         .unwrap_err();
     assert_eq!(bad.status(), Some(400), "{bad}");
     assert_eq!(bad.code(), Some("InvalidFilterInQueryString"));
+}
+
+/// A role given by role definition id is checked at plan time: one neither built-in nor a custom role assignable at
+/// its scope is `role_not_found` (or `azure_role_not_assignable`) at its file, YAML path and line, with policy
+/// settings declared (formerly `policy_not_found`, blaming licensing) or only assignments (formerly refused by ARM at
+/// apply); nothing is sent. ARM lists a policy for every role assignable at a scope, so a role with one there costs
+/// no request; only a role without one costs the tenant's list of custom roles, once.
+#[tokio::test]
+async fn a_role_by_id_that_is_neither_built_in_nor_assignable_at_its_scope_is_a_plan_error() {
+    const UNKNOWN: &str = "0bad0000-0000-4000-8000-00000000dead";
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let p = plan_counted(
+        &em,
+        &format!(
+            r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{PROD}:
+    {UNKNOWN}:
+      activation:
+        max_duration: 2h
+    /providers/Microsoft.Authorization/roleDefinitions/{DEPLOYER}:
+      eligible:
+        - user: alice@contoso.com
+          until: 2027-02-01
+  /subscriptions/{PROD}/resourceGroups/app-rg:
+    {UNKNOWN}:
+      eligible:
+        - user: alice@contoso.com
+          until: 2027-02-01
+"#
+        ),
+    )
+    .await;
+    // The tenant's custom roles, once for the three (no role of a root was listed for names).
+    assert_eq!(role_definition_lists(&em), 1, "{:#?}", em.stats().routes);
+    assert!(p.changes.is_empty() && p.fingerprints.is_empty());
+    assert!(
+        errors_of(&p, PlanErrorCode::PolicyNotFound).is_empty(),
+        "{:#?}",
+        p.errors
+    );
+    assert_eq!(p.errors.len(), 3, "{:#?}", p.errors);
+    let mut missing = errors_of(&p, PlanErrorCode::RoleNotFound);
+    missing.sort_by_key(|e| e.origin.as_ref().map(|o| o.line));
+    assert_eq!(missing.len(), 2, "{:#?}", p.errors);
+    for (e, line, scope) in [
+        (missing[0], 5, format!("/subscriptions/{PROD}")),
+        (
+            missing[1],
+            13,
+            format!("/subscriptions/{PROD}/resourceGroups/app-rg"),
+        ),
+    ] {
+        assert!(
+            e.message.contains(UNKNOWN) && e.message.contains("not a built-in"),
+            "{e:?}"
+        );
+        assert!(
+            !e.help.as_deref().unwrap_or_default().contains("P2"),
+            "{e:?}"
+        );
+        let o = e.origin.as_ref().unwrap();
+        assert!(o.file.extension().is_some_and(|x| x == "yaml"), "{o:?}");
+        assert_eq!(o.line, line, "{o:?}");
+        assert!(o.path.contains(&scope) && o.path.contains(UNKNOWN), "{o:?}");
+    }
+    let elsewhere = errors_of(&p, PlanErrorCode::AzureRoleNotAssignable);
+    assert_eq!(elsewhere.len(), 1, "{:#?}", p.errors);
+    assert!(
+        elsewhere[0].message.contains("Dev Deployer")
+            && elsewhere[0]
+                .message
+                .contains(&format!("/subscriptions/{DEV}")),
+        "{elsewhere:?}"
+    );
+    assert_eq!(elsewhere[0].origin.as_ref().unwrap().line, 8);
+    assert_eq!(writes(&em), 0, "{:#?}", em.stats().routes);
+}
+
+/// Roles by id that exist cost nothing: a built-in and a custom role assignable at the scope each have a policy
+/// there, so no list of role definitions is read, and the plan names the custom role.
+#[tokio::test]
+async fn roles_by_id_that_exist_at_their_scope_cost_no_request() {
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let p = plan_counted(
+        &em,
+        &format!(
+            r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{PROD}:
+    b24988ac-6180-42a0-ab88-20f7382dd24c:
+      eligible: []
+    {VM_OPERATOR}:
+      activation:
+        max_duration: 2h
+      eligible:
+        - user: bob@contoso.com
+          until: 2027-02-01
+  /subscriptions/{PROD}/resourceGroups/data-rg:
+    {DATA_OPERATOR}:
+      eligible: []
+"#
+        ),
+    )
+    .await;
+    assert!(p.errors.is_empty(), "{:#?}", p.errors);
+    assert_eq!(role_definition_lists(&em), 0, "{:#?}", em.stats().routes);
+    // VM Operator's rule update and bob's end date; Contributor and Data RG Operator hold nobody.
+    assert_eq!(p.changes.len(), 2, "{:#?}", lines(&p));
+}
+
+/// A name and an id at once: the tenant's list read for the name that its root does not hold serves the id too.
+#[tokio::test]
+async fn a_role_by_id_reuses_the_lists_read_for_names() {
+    let em = emulator_from_yaml(&seed(), &Setup::default()).await;
+    let p = plan_counted(
+        &em,
+        &format!(
+            r#"
+version: pimctl/v1
+azure_roles:
+  /subscriptions/{PROD}:
+    No Such Role:
+      custom: true
+      eligible: []
+    {DEPLOYER}:
+      eligible: []
+"#
+        ),
+    )
+    .await;
+    // Prod's list and the tenant's, both for the name; none more for the id.
+    assert_eq!(role_definition_lists(&em), 2, "{:#?}", em.stats().routes);
+    assert_eq!(
+        errors_of(&p, PlanErrorCode::RoleNotFound).len(),
+        1,
+        "{:#?}",
+        p.errors
+    );
+    let e = errors_of(&p, PlanErrorCode::AzureRoleNotAssignable);
+    assert_eq!(e.len(), 1, "{:#?}", p.errors);
+    assert!(e[0].message.contains(DEPLOYER), "{e:?}");
+    assert_eq!(e[0].origin.as_ref().unwrap().line, 8);
 }

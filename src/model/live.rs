@@ -304,7 +304,8 @@ pub struct LiveState {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub azure_names: BTreeMap<String, ScopeResolution>,
     /// What each custom Azure role declared by name resolved to, by [`custom_role_key`] (its scope, resolved, and
-    /// its `name:` key).
+    /// its `name:` key); and each role declared by id that is not built-in and has no policy at its scope (its key
+    /// the role definition id).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub azure_custom_roles: BTreeMap<String, CustomRoleResolution>,
 }
@@ -343,19 +344,22 @@ impl LiveState {
     }
 
     /// The target an Azure-role target stands for in the tenant: its scope as [`LiveState::arm_scope_of`] finds it,
-    /// and a custom role declared by name as its role definition id (none while either is unresolved).
+    /// and a custom role declared by name as its role definition id (none while either is unresolved, or while a
+    /// role declared by id was found missing or not assignable at the scope).
     pub fn arm_target_of(&self, key: &TargetKey) -> Option<TargetKey> {
         let scope = self.arm_scope_of(key)?;
-        if !key.role.0.starts_with("name:") {
+        let by_name = key.role.0.starts_with("name:");
+        if !by_name && self.azure_custom_roles.is_empty() {
             return Some(TargetKey::azure_role(&scope, key.role.clone()));
         }
         match self
             .azure_custom_roles
-            .get(&custom_role_key(&scope, &key.role))?
+            .get(&custom_role_key(&scope, &key.role))
         {
-            CustomRoleResolution::Found { role } => {
+            Some(CustomRoleResolution::Found { role }) => {
                 Some(TargetKey::azure_role(&scope, RoleKey(role.id.clone())))
             }
+            None if !by_name => Some(TargetKey::azure_role(&scope, key.role.clone())),
             _ => None,
         }
     }

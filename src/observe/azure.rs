@@ -22,7 +22,8 @@
 //! Requests at the least (one page each): `M + N + 2 × (scopes + reached) + 3 × roots` (BENCHMARKS.md §1a), plus one
 //! list of subscriptions when a scope names a subscription by display name, and one of management groups when one
 //! names a management group ([`resolve_names`]); one list of custom roles per root holding a custom role declared
-//! by name, and one of the tenant's custom roles when a name is not among those ([`resolve_custom_roles`]).
+//! by name, and one of the tenant's custom roles when a name, or a role by id with no policy at its scope, is not
+//! among those ([`resolve_custom_roles`], [`check_custom_ids`]).
 
 use super::read::{all_in_order, in_order};
 use super::rules::observed_settings;
@@ -150,7 +151,7 @@ pub async fn resolve_names<'a>(
 pub async fn resolve_custom_roles(
     client: &ArmClient,
     wanted: &[(ArmScope, RoleKey)],
-) -> Result<BTreeMap<String, CustomRoleResolution>, ClientError> {
+) -> Result<(BTreeMap<String, CustomRoleResolution>, CustomRoleLists), ClientError> {
     let roots: BTreeMap<String, ArmScope> = wanted
         .iter()
         .map(|(s, _)| root_of(s))
@@ -161,65 +162,139 @@ pub async fn resolve_custom_roles(
         Ok::<_, ClientError>((r.key(), list))
     }))
     .await?;
-    let at_root: BTreeMap<String, Vec<ArmCustomRole>> = lists.into_iter().collect();
-    let named = |list: &[ArmCustomRole], name: &str| -> Vec<ArmCustomRole> {
-        let mut found: Vec<ArmCustomRole> = list
-            .iter()
-            .filter(|r| r.name.trim().eq_ignore_ascii_case(name))
-            .cloned()
-            .collect();
-        found.sort_by(|a, b| a.id.cmp(&b.id));
-        found.dedup_by(|a, b| a.id == b.id);
-        found
+    let mut lists = CustomRoleLists {
+        at_root: lists.into_iter().collect(),
+        tenant: None,
     };
     let name_of = |role: &RoleKey| role.0.trim_start_matches("name:").trim().to_string();
-    let unlisted = wanted.iter().any(|(s, role)| {
-        at_root
-            .get(&root_of(s).key())
-            .is_none_or(|l| named(l, &name_of(role)).is_empty())
-    });
-    let tenant = if unlisted {
-        custom_roles(client, None).await?
-    } else {
-        vec![]
-    };
-    Ok(wanted
+    let named = |name: String| move |r: &ArmCustomRole| r.name.trim().eq_ignore_ascii_case(&name);
+    let unlisted = wanted
+        .iter()
+        .any(|(s, role)| lists.listed(s, named(name_of(role))).is_empty());
+    if unlisted {
+        lists.tenant = Some(custom_roles(client, None).await?);
+    }
+    let resolved = wanted
         .iter()
         .map(|(scope, role)| {
-            let name = name_of(role);
-            let listed = at_root
-                .get(&root_of(scope).key())
-                .map(|l| named(l, &name))
-                .unwrap_or_default();
-            let (mut found, listed_here) = if listed.is_empty() {
-                (named(&tenant, &name), false)
-            } else {
-                (listed, true)
-            };
-            let r = match found.len() {
-                0 => CustomRoleResolution::Missing,
-                1 => {
-                    let role = found.remove(0);
-                    // Listed at the root: ARM says it is assignable there, so below it too. Otherwise its assignable
-                    // scopes must hold the scope (a management group above it would have been listed at the root).
-                    let assignable = listed_here
-                        || role.assignable_scopes.iter().any(|a| {
-                            ArmScope::parse(a).is_ok_and(|a| {
-                                (!matches!(a, ArmScope::ManagementGroup(_)) && scope.is_within(&a))
-                                    || a.key() == scope.key()
-                            })
-                        });
-                    if assignable {
-                        CustomRoleResolution::Found { role }
-                    } else {
-                        CustomRoleResolution::NotAssignable { role }
-                    }
-                }
-                _ => CustomRoleResolution::Ambiguous { candidates: found },
-            };
+            let r = lists.resolve(scope, named(name_of(role)));
             (crate::model::custom_role_key(scope, role), r)
         })
-        .collect())
+        .collect();
+    Ok((resolved, lists))
+}
+
+/// The lists of custom roles a read fetched: per subscription or management group (its key), and the tenant's when
+/// it was needed.
+#[derive(Debug, Default)]
+pub struct CustomRoleLists {
+    pub at_root: BTreeMap<String, Vec<ArmCustomRole>>,
+    pub tenant: Option<Vec<ArmCustomRole>>,
+}
+
+impl CustomRoleLists {
+    /// The roles matching among those listed at a scope's root (assignable there, so at the scope), sorted by id.
+    fn listed(
+        &self,
+        scope: &ArmScope,
+        matches: impl Fn(&ArmCustomRole) -> bool,
+    ) -> Vec<ArmCustomRole> {
+        matching(self.at_root.get(&root_of(scope).key()), matches)
+    }
+
+    /// What the roles matching are at a scope: those listed at its root, otherwise those of the tenant's list (which
+    /// must have been read when none is listed there), judged by their assignable scopes.
+    fn resolve(
+        &self,
+        scope: &ArmScope,
+        matches: impl Fn(&ArmCustomRole) -> bool,
+    ) -> CustomRoleResolution {
+        let listed = self.listed(scope, &matches);
+        let (mut found, listed_here) = if listed.is_empty() {
+            (matching(self.tenant.as_ref(), &matches), false)
+        } else {
+            (listed, true)
+        };
+        match found.len() {
+            0 => CustomRoleResolution::Missing,
+            1 => {
+                let role = found.remove(0);
+                // Listed at the root: ARM says it is assignable there, so below it too. Otherwise its assignable
+                // scopes must hold the scope (a management group above it would have been listed at the root).
+                let assignable = listed_here
+                    || role.assignable_scopes.iter().any(|a| {
+                        ArmScope::parse(a).is_ok_and(|a| {
+                            (!matches!(a, ArmScope::ManagementGroup(_)) && scope.is_within(&a))
+                                || a.key() == scope.key()
+                        })
+                    });
+                if assignable {
+                    CustomRoleResolution::Found { role }
+                } else {
+                    CustomRoleResolution::NotAssignable { role }
+                }
+            }
+            _ => CustomRoleResolution::Ambiguous { candidates: found },
+        }
+    }
+}
+
+/// The roles of a list that match, sorted by id, each once.
+fn matching(
+    list: Option<&Vec<ArmCustomRole>>,
+    matches: impl Fn(&ArmCustomRole) -> bool,
+) -> Vec<ArmCustomRole> {
+    let mut found: Vec<ArmCustomRole> = list
+        .into_iter()
+        .flatten()
+        .filter(|r| matches(r))
+        .cloned()
+        .collect();
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    found.dedup_by(|a, b| a.id == b.id);
+    found
+}
+
+/// Checks the Azure roles declared by role definition id that are neither built-in (the catalogue) nor governed by
+/// a policy at their scope (`governed`: the [`crate::model::custom_role_key`]s of the policy assignments read). ARM
+/// lists a policy for every role assignable at a scope, so a role without one there is missing, or a custom role
+/// assignable elsewhere. Each is resolved, by its key, against the custom roles listed at its root when that list
+/// was read for names, otherwise against the tenant's list, read once (and only then): a role found there and
+/// assignable at the scope is kept (`Found`); one assignable elsewhere is `NotAssignable`; one not there is
+/// `Missing`. No request when every role is built-in, named, or has a policy.
+pub async fn check_custom_ids(
+    client: &ArmClient,
+    desired: &[&DesiredState],
+    live: &mut LiveState,
+    governed: &BTreeSet<String>,
+    lists: &mut CustomRoleLists,
+) -> Result<(), ClientError> {
+    let mut unknown: Vec<(ArmScope, RoleKey)> = desired
+        .iter()
+        .flat_map(|d| d.targets.keys())
+        .filter(|k| k.surface == Surface::AzureRole && crate::model::is_guid(&k.role.0))
+        .filter(|k| crate::azure_catalog::lookup(&k.role.0).is_none())
+        .filter_map(|k| Some((live.arm_scope_of(k)?, k.role.clone())))
+        .filter(|(s, role)| !governed.contains(&crate::model::custom_role_key(s, role)))
+        .collect();
+    unknown.sort_by(|a, b| (a.0.key(), &a.1).cmp(&(b.0.key(), &b.1)));
+    unknown.dedup_by(|a, b| a.0.key() == b.0.key() && a.1 == b.1);
+    let by_id = |id: &str| {
+        let id = id.to_string();
+        move |r: &ArmCustomRole| r.id.eq_ignore_ascii_case(&id)
+    };
+    let unlisted = unknown
+        .iter()
+        .any(|(s, role)| lists.listed(s, by_id(&role.0)).is_empty());
+    if unlisted && lists.tenant.is_none() {
+        lists.tenant = Some(custom_roles(client, None).await?);
+    }
+    for (scope, role) in unknown {
+        let r = lists.resolve(&scope, by_id(&role.0));
+        live.azure_custom_roles
+            .insert(crate::model::custom_role_key(&scope, &role), r);
+    }
+    Ok(())
 }
 
 /// The custom roles ARM lists at a scope (or, with none, in the tenant), every page.
@@ -429,16 +504,27 @@ impl AzureRead {
         let wanted = custom_roles_by_name(desired, &resolved);
         let role_reads = async {
             if wanted.is_empty() {
-                return Ok(BTreeMap::new());
+                return Ok((BTreeMap::new(), CustomRoleLists::default()));
             }
             resolve_custom_roles(client, &wanted).await
         };
-        let (policies, (schedules, custom)) = in_order(
+        let (policies, (schedules, (custom, mut custom_lists))) = in_order(
             all_in_order(policy_reads),
             in_order(all_in_order(schedule_reads), role_reads),
         )
         .await?;
         resolved.azure_custom_roles = custom;
+        // Roles by id without a policy at their scope: checked against the custom roles (a list only then).
+        let governed: BTreeSet<String> = policies
+            .iter()
+            .flat_map(|(scope, _, assignments)| {
+                assignments.iter().filter_map(move |a| {
+                    let role = role_definition_guid(a.properties.role_definition_id.as_deref()?)?;
+                    Some(crate::model::custom_role_key(scope, &RoleKey(role)))
+                })
+            })
+            .collect();
+        check_custom_ids(client, desired, &mut resolved, &governed, &mut custom_lists).await?;
         lists.resolved = resolved;
         lists.scopes = scopes;
         lists.declared_here = declared_here;

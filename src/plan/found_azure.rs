@@ -67,6 +67,23 @@ impl Context<'_> {
     }
 }
 
+/// The help of `policy_not_found`. Azure: ARM lists a policy for every role assignable at a scope, and a role
+/// missing or not assignable there is `role_not_found` / `azure_role_not_assignable` before this; so the causes left
+/// are the caller's permissions and a role created moments ago, before licensing. Entra (directory roles, groups):
+/// the role or group exists, so PIM's licence is the likely cause.
+pub(super) fn policy_not_found_help(surface: Surface) -> String {
+    match surface {
+        Surface::AzureRole => "ARM lists a policy for every role assignable at a scope, and none was read for this \
+                               role there: check that the caller may read role management policies at the scope \
+                               (Microsoft.Authorization/roleManagementPolicies/read and \
+                               roleManagementPolicyAssignments/read); a custom role created or made assignable \
+                               moments ago may not be listed yet (plan again); PIM for Azure resources needs \
+                               Microsoft Entra ID P2 or ID Governance"
+            .to_string(),
+        _ => "PIM needs Microsoft Entra ID P2 or ID Governance".to_string(),
+    }
+}
+
 impl Context<'_> {
     /// The plan errors of Azure scopes declared by display name: a name no subscription (or management group) the
     /// caller can read has, a name several share (each listed with its id), and one scope declared under two
@@ -166,16 +183,20 @@ impl Context<'_> {
 impl Context<'_> {
     /// The plan errors of custom Azure roles declared by name, at the scope they are declared at (once it is
     /// resolved): a name no custom role the caller can read has, a name several share (each listed with its id), and
-    /// a role whose assignable scopes do not hold the scope. Each at the role's declaration.
+    /// a role whose assignable scopes do not hold the scope; and of roles declared by id that are neither built-in
+    /// nor custom roles assignable at the scope (`observe::azure::check_custom_ids`). Each at the role's
+    /// declaration.
     pub(super) fn check_azure_roles(&mut self) {
         let mut errors = vec![];
         for (key, target) in &self.desired.targets {
-            if key.surface != Surface::AzureRole || !key.role.0.starts_with("name:") {
+            if key.surface != Surface::AzureRole {
                 continue;
             }
             let Some(scope) = self.live.arm_scope_of(key) else {
                 continue;
             };
+            // A role by id is checked only when the read found it neither built-in nor with a policy at the scope.
+            let by_name = key.role.0.starts_with("name:");
             let spelt = match &target.target {
                 TargetRef::AzureRole { scope, .. } => scope.clone(),
                 _ => scope.path(),
@@ -188,6 +209,22 @@ impl Context<'_> {
                 .get(&crate::model::custom_role_key(&scope, &key.role));
             let scopes = |r: &crate::model::ArmCustomRole| r.assignable_scopes.join(", ");
             match resolution {
+                None if !by_name => {}
+                None | Some(CustomRoleResolution::Missing) if !by_name => errors.push(PlanError {
+                    code: PlanErrorCode::RoleNotFound,
+                    message: format!(
+                        "no Azure role has the role definition id {name} at `{spelt}`: it is not a built-in \
+                         role, and not a custom role the caller can read"
+                    ),
+                    origin,
+                    help: Some(
+                        "check the id (`az role definition list --query \"[].{name:roleName, id:name}\"`), \
+                         that the caller may read role definitions \
+                         (Microsoft.Authorization/roleDefinitions/read), or declare a custom role by its name \
+                         with `custom: true`"
+                            .to_string(),
+                    ),
+                }),
                 None | Some(CustomRoleResolution::Missing) => errors.push(PlanError {
                     code: PlanErrorCode::RoleNotFound,
                     message: format!(

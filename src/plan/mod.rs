@@ -803,12 +803,9 @@ impl Context<'_> {
     fn check_targets(&mut self) {
         for (key, role) in &self.desired.targets {
             let custom = role.target.role().is_some_and(|r| r.is_custom());
-            // An Azure scope or custom role declared by name and not resolved has its own error
-            // (`check_azure_scopes`, `check_azure_roles`).
-            if key.surface == crate::model::Surface::AzureRole
-                && (key.role.0.starts_with("name:") || self.live.arm_scope_of(key).is_none())
-                && self.found(key).is_none()
-            {
+            // An Azure scope or role not found (by name, or by an id neither built-in nor custom at the scope) has
+            // its own error (`check_azure_scopes`, `check_azure_roles`).
+            if key.surface == crate::model::Surface::AzureRole && self.found(key).is_none() {
                 continue;
             }
             match self.found(key) {
@@ -835,7 +832,7 @@ impl Context<'_> {
                             live.name
                         ),
                         origin: Some(role.origin.clone()),
-                        help: Some("PIM needs Microsoft Entra ID P2 or ID Governance".to_string()),
+                        help: Some(found_azure::policy_not_found_help(key.surface)),
                     })
                 }
                 _ => {}
