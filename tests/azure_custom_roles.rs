@@ -4,6 +4,7 @@
 //! emulator: the plan and apply of the roles' ids, every page read, and the plan errors of a name that is missing,
 //! ambiguous, or a role not assignable at the declared scope, with nothing sent.
 
+mod importing;
 mod planning;
 
 use pimctl::apply::{self, ApplyOptions, Outcome};
@@ -151,6 +152,30 @@ async fn plan_counted(em: &pimctl::emulator::RunningEmulator, yaml: &str) -> Pla
     plan_against(em, &desired).await
 }
 
+/// A second custom role named VM Operator (in another case), assignable at Prod: ARM refuses to create one, and
+/// pimctl does not rely on it.
+fn second_vm_operator(em: &pimctl::emulator::RunningEmulator) {
+    em.with_state(|s| {
+        s.arm
+            .custom_roles
+            .push(pimctl::emulator::arm::CustomAzureRole {
+                id: "c0570000-0000-4000-8000-000000000009".into(),
+                name: "VM OPERATOR".into(),
+                description: None,
+                actions: vec![],
+                assignable_scopes: vec![format!("/subscriptions/{PROD}")],
+            })
+    });
+}
+
+fn azure_yaml(imported: &pimctl::import::Imported) -> String {
+    importing::all_text(imported)
+        .split("=== ")
+        .find_map(|f| f.strip_prefix("azure.yaml\n"))
+        .expect("azure.yaml")
+        .to_string()
+}
+
 fn errors_of(p: &Plan, code: PlanErrorCode) -> Vec<&pimctl::plan::PlanError> {
     p.errors.iter().filter(|e| e.code == code).collect()
 }
@@ -223,17 +248,7 @@ azure_roles:
     assert!(data.origin.as_ref().unwrap().path.contains("app-rg"));
 
     // Ambiguous: a second custom role named VM Operator (ARM refuses to create one; pimctl does not rely on it).
-    em.with_state(|s| {
-        s.arm
-            .custom_roles
-            .push(pimctl::emulator::arm::CustomAzureRole {
-                id: "c0570000-0000-4000-8000-000000000009".into(),
-                name: "VM OPERATOR".into(),
-                description: None,
-                actions: vec![],
-                assignable_scopes: vec![format!("/subscriptions/{PROD}")],
-            })
-    });
+    second_vm_operator(&em);
     let (_dir2, desired) = desired_yaml(&declaration(), &em);
     em.reset_stats();
     let p = plan_against(&em, &desired).await;
@@ -443,4 +458,63 @@ azure_roles:
     assert_eq!(e.len(), 1, "{:#?}", p.errors);
     assert!(e[0].message.contains(DEPLOYER), "{e:?}");
     assert_eq!(e[0].origin.as_ref().unwrap().line, 8);
+}
+
+/// `import --azure` writes a custom role by its name with `custom: true`, as people declare it (ARM's policy
+/// assignments name each role, so no request is added), and by id only where another custom role of that name is
+/// assignable at the scope; the imported files plan to nothing.
+#[tokio::test]
+async fn import_writes_custom_roles_by_name_and_by_id_only_where_the_name_is_shared() {
+    let em = emulator_from_yaml(
+        &format!(
+            "{}    - {{scope: /subscriptions/{PROD}/resourceGroups/data-rg, role: Data RG Operator, user: carol@contoso.com, duration: P90D}}\n",
+            seed()
+        ),
+        &Setup::default(),
+    )
+    .await;
+    let scopes = |paths: &[String]| {
+        paths
+            .iter()
+            .map(|p| pimctl::graph::arm::ArmScope::parse(p).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let options = pimctl::import::Options {
+        azure: scopes(&[
+            format!("/subscriptions/{PROD}"),
+            format!("/subscriptions/{PROD}/resourceGroups/data-rg"),
+        ]),
+        ..Default::default()
+    };
+    em.reset_stats();
+    let (imported, _) = importing::round_trip(&em, &options).await;
+    // The import reads no role definition; the plan of its files reads Prod's custom roles (VM Operator) and, as
+    // Data RG Operator is assignable only at data-rg, the tenant's.
+    assert_eq!(role_definition_lists(&em), 2, "{:#?}", em.stats().routes);
+    let azure = &azure_yaml(&imported);
+    for name in [
+        "VM Operator:\n      custom: true",
+        "Data RG Operator:\n      custom: true",
+    ] {
+        assert!(azure.contains(name), "{name}:\n{azure}");
+    }
+    assert!(
+        !azure.contains(VM_OPERATOR) && !azure.contains(DATA_OPERATOR),
+        "{azure}"
+    );
+
+    // A second custom role named VM Operator assignable at Prod: the name is ambiguous there, so by id.
+    second_vm_operator(&em);
+    let (imported, _) = importing::round_trip(&em, &options).await;
+    let azure = &azure_yaml(&imported);
+    assert!(
+        azure.contains(&format!(
+            "{VM_OPERATOR}:  # VM Operator (a custom role, by id: another custom role of that name is assignable here)"
+        )),
+        "{azure}"
+    );
+    assert!(
+        azure.contains("Data RG Operator:\n      custom: true"),
+        "{azure}"
+    );
 }

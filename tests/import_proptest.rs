@@ -334,12 +334,18 @@ const AZ_SCOPES: [&str; 6] = [
     "/subscriptions/c0150000-0000-4000-8000-000000000002",
     "/subscriptions/c0150000-0000-4000-8000-000000000002/resourceGroups/sandbox-rg",
 ];
-const AZ_ROLES: [&str; 4] = [
+const AZ_ROLES: [&str; 5] = [
     "Owner",
     "User Access Administrator",
     "Contributor",
     "Reader",
+    AZ_CUSTOM.0,
 ];
+/// A custom role assignable at the management group (so at every scope drawn): import writes it by name.
+const AZ_CUSTOM: (&str, &str) = (
+    "Contoso VM Operator",
+    "c0570000-0000-4000-8000-0000000000a1",
+);
 const AZ_CONDITIONS: [&str; 2] = [
     "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'",
     "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'audit'",
@@ -429,6 +435,12 @@ fn az_seed(c: &AzCase) -> String {
             s.push_str(&l);
         }
     }
+    writeln!(
+        s,
+        "  custom_roles:\n    - {{name: {}, id: {}, actions: [Microsoft.Compute/virtualMachines/start/action], assignable_scopes: [{}]}}",
+        AZ_CUSTOM.0, AZ_CUSTOM.1, AZ_SCOPES[0]
+    )
+    .unwrap();
     let mut policies = String::new();
     let mut seen = BTreeSet::new();
     for (scope, role, activation, required, max) in &c.policies {
@@ -464,9 +476,7 @@ fn respelt(files: &[pimctl::import::File], below_subscription: &[bool]) -> Vec<(
             if f.name == "azure.yaml" {
                 for (r, name) in AZ_ROLES.iter().enumerate() {
                     let guid = pimctl::azure_catalog::lookup(name)
-                        .unwrap()
-                        .role_definition_id
-                        .clone();
+                        .map_or(AZ_CUSTOM.1, |r| &r.role_definition_id);
                     let id = if below_subscription[r] {
                         format!(
                             "/subscriptions/c0150000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/{guid}"
@@ -520,6 +530,8 @@ proptest! {
             for user in held {
                 assert!(azure_yaml.contains(user), "{user} missing:\n{azure_yaml}");
             }
+            // The custom role by its name, as people declare it, never by its id.
+            assert!(!azure_yaml.contains(AZ_CUSTOM.1), "{azure_yaml}");
 
             // The same declaration with each role spelt by its role definition id plans to nothing too.
             let respelt = respelt(&imported.files, &c.below_subscription);

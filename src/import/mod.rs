@@ -105,9 +105,11 @@ enum Subject<'a> {
         id: String,
         access: GroupAccess,
     },
-    /// An Azure role at an ARM scope (its canonical path).
+    /// An Azure role at an ARM scope (its canonical path); `custom` when a custom role is written by name (with
+    /// `custom: true`).
     Azure {
         scope: String,
+        custom: bool,
     },
 }
 
@@ -187,17 +189,21 @@ pub fn import(
         )
         .collect();
     for target in azure_targets(live, &options.azure, &mut summary) {
-        let role = crate::azure_catalog::lookup(&target.role.0);
         let scope = target
             .arm_scope()
             .map_or_else(|| target.scope.clone(), |s| s.path());
-        let key = role.map_or_else(|| target.role.0.clone(), |r| r.display_name.clone());
-        let comment = role.is_none().then(|| "a custom role, by id".to_string());
+        let (key, comment, custom) = azure_role_key(live, &target);
         let label = format!("{key} @ {scope}");
         outs.push(target_out(
             live,
             &namer,
-            (Subject::Azure { scope }, target, label, key, comment),
+            (
+                Subject::Azure { scope, custom },
+                target,
+                label,
+                key,
+                comment,
+            ),
             options.minimal,
             &defaults,
             now,
@@ -677,7 +683,10 @@ fn role_entry(
     namer: &Namer<'_>,
     summary: &mut Summary,
 ) -> Entry {
-    let body = target_body(r, template, namer, summary);
+    let mut body = target_body(r, template, namer, summary);
+    if let Subject::Azure { custom: true, .. } = r.subject {
+        body.insert(0, Entry::pair("custom", Node::bool(true)));
+    }
     match &r.comment {
         Some(c) => Entry::commented(r.key.as_str(), Node::Map(body), c.as_str()),
         None => Entry::pair(r.key.as_str(), Node::Map(body)),
@@ -1083,6 +1092,44 @@ fn azure_targets(
         .collect()
 }
 
+/// How an Azure role is written: a built-in by its name; a custom role by its name (`roleName`, as ARM's policy
+/// assignment at the scope names it) with `custom: true`, as people declare it; by its role definition id when the
+/// name is unknown, shared by another custom role governed at the scope (plan would find it ambiguous there),
+/// spelt like a built-in role or an id. Returns the key, its comment, and whether `custom: true` goes with it.
+fn azure_role_key(live: &LiveState, target: &TargetKey) -> (String, Option<String>, bool) {
+    if let Some(r) = crate::azure_catalog::lookup(&target.role.0) {
+        return (r.display_name.clone(), None, false);
+    }
+    let by_id = |why: String| (target.role.0.clone(), Some(why), false);
+    let Some(scope) = target.arm_scope() else {
+        return by_id("a custom role, by id".into());
+    };
+    let Some(name) = live
+        .azure_custom_names
+        .get(&crate::model::custom_role_key(&scope, &target.role))
+        .map(|n| n.trim())
+    else {
+        return by_id("a custom role, by id".into());
+    };
+    let prefix = format!("{} ", scope.key());
+    let shared = live
+        .azure_custom_names
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .filter(|(k, n)| n.trim().eq_ignore_ascii_case(name) && !k.ends_with(&target.role.0))
+        .count()
+        > 0;
+    if shared {
+        return by_id(format!(
+            "{name} (a custom role, by id: another custom role of that name is assignable here)"
+        ));
+    }
+    if crate::azure_catalog::lookup(name).is_some() || crate::model::is_guid(name) {
+        return by_id(format!("{name} (a custom role, by id)"));
+    }
+    (name.to_string(), None, true)
+}
+
 /// `azure.yaml`: the Azure resource roles at the scopes asked for, by scope then role, written like roles.
 fn azure_file(
     outs: &[RoleOut<'_>],
@@ -1093,7 +1140,7 @@ fn azure_file(
 ) -> Option<File> {
     let mut by_scope: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, r) in outs.iter().enumerate() {
-        if let Subject::Azure { scope } = &r.subject {
+        if let Subject::Azure { scope, .. } = &r.subject {
             by_scope.entry(scope.as_str()).or_default().push(i);
         }
     }

@@ -308,6 +308,11 @@ pub struct LiveState {
     /// the role definition id).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub azure_custom_roles: BTreeMap<String, CustomRoleResolution>,
+    /// The names of the custom Azure roles governed at each scope read, by [`custom_role_key`] (scope and role
+    /// definition id): ARM's policy assignments name their role (`policyAssignmentProperties.roleDefinition`), so
+    /// `import` writes custom roles by name at no request.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub azure_custom_names: BTreeMap<String, String>,
 }
 
 impl LiveState {
@@ -414,6 +419,7 @@ impl LiveState {
             azure_below,
             azure_names,
             azure_custom_roles,
+            azure_custom_names,
         } = part;
         self.arm_source = self.arm_source.take().or(arm_source);
         self.roles.extend(roles);
@@ -431,6 +437,7 @@ impl LiveState {
         self.azure_below.extend(azure_below);
         self.azure_names.extend(azure_names);
         self.azure_custom_roles.extend(azure_custom_roles);
+        self.azure_custom_names.extend(azure_custom_names);
     }
 
     /// Puts the collections in their canonical order (observe calls it; tests that build states may too).

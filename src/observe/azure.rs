@@ -210,31 +210,34 @@ impl CustomRoleLists {
         matches: impl Fn(&ArmCustomRole) -> bool,
     ) -> CustomRoleResolution {
         let listed = self.listed(scope, &matches);
-        let (mut found, listed_here) = if listed.is_empty() {
-            (matching(self.tenant.as_ref(), &matches), false)
-        } else {
-            (listed, true)
-        };
-        match found.len() {
-            0 => CustomRoleResolution::Missing,
-            1 => {
-                let role = found.remove(0);
-                // Listed at the root: ARM says it is assignable there, so below it too. Otherwise its assignable
-                // scopes must hold the scope (a management group above it would have been listed at the root).
-                let assignable = listed_here
-                    || role.assignable_scopes.iter().any(|a| {
-                        ArmScope::parse(a).is_ok_and(|a| {
-                            (!matches!(a, ArmScope::ManagementGroup(_)) && scope.is_within(&a))
-                                || a.key() == scope.key()
-                        })
-                    });
-                if assignable {
-                    CustomRoleResolution::Found { role }
-                } else {
-                    CustomRoleResolution::NotAssignable { role }
-                }
-            }
-            _ => CustomRoleResolution::Ambiguous { candidates: found },
+        if !listed.is_empty() {
+            // Listed at the root: ARM says each is assignable there, so below it too.
+            return match listed.as_slice() {
+                [role] => CustomRoleResolution::Found { role: role.clone() },
+                _ => CustomRoleResolution::Ambiguous { candidates: listed },
+            };
+        }
+        // From the tenant's list: a role's assignable scopes must hold the scope (a management group above it would
+        // have been listed at the root). Only those assignable here count, so a name is ambiguous at a scope only
+        // when several roles of that name are assignable there.
+        let found = matching(self.tenant.as_ref(), &matches);
+        let (here, elsewhere): (Vec<ArmCustomRole>, Vec<ArmCustomRole>) =
+            found.into_iter().partition(|role| {
+                role.assignable_scopes.iter().any(|a| {
+                    ArmScope::parse(a).is_ok_and(|a| {
+                        (!matches!(a, ArmScope::ManagementGroup(_)) && scope.is_within(&a))
+                            || a.key() == scope.key()
+                    })
+                })
+            });
+        match (here.as_slice(), elsewhere.as_slice()) {
+            ([role], _) => CustomRoleResolution::Found { role: role.clone() },
+            ([], []) => CustomRoleResolution::Missing,
+            ([], [role]) => CustomRoleResolution::NotAssignable { role: role.clone() },
+            ([], _) => CustomRoleResolution::Ambiguous {
+                candidates: elsewhere,
+            },
+            _ => CustomRoleResolution::Ambiguous { candidates: here },
         }
     }
 }
@@ -623,6 +626,20 @@ fn record_policies(
             let p = a.properties;
             let policy = p.policy_id?.to_ascii_lowercase();
             let role = role_definition_guid(p.role_definition_id.as_deref()?)?;
+            // A custom role's name, as ARM expands it: `import` writes the role by it.
+            if let Some(r) = p
+                .policy_assignment_properties
+                .and_then(|e| e.role_definition)
+                .filter(|r| {
+                    r.kind
+                        .as_deref()
+                        .is_some_and(|k| k.eq_ignore_ascii_case("CustomRole"))
+                })
+                && let Some(name) = r.display_name.filter(|n| !n.trim().is_empty())
+            {
+                let key = crate::model::custom_role_key(scope, &RoleKey(role.clone()));
+                live.azure_custom_names.insert(key, name);
+            }
             Some((policy, role))
         })
         .collect();
