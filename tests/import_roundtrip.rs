@@ -423,6 +423,84 @@ async fn contoso_azure_scopes_import_and_plan_with_no_changes() {
     assert!(azure.contains("yusuf.portal@contoso.com"), "{azure}");
     // The eligibility of Contoso Dev's Contributor, by UPN and end date.
     assert!(azure.contains("grace.apps@contoso.com"), "{azure}");
+    // The tier 0 policy shared by Owner (at the management group and Contoso Prod) and User Access Administrator is
+    // one template named after its first role, not its scope.
+    let templates = file(&imported, "templates.yaml");
+    assert!(templates.contains("\n  like-owner:\n"), "{templates}");
+    assert!(!templates.contains("like-owner-"), "{templates}");
+    // The Azure side as written (the directory roles' files are import_contoso's snapshots).
+    for f in imported
+        .files
+        .iter()
+        .filter(|f| ["azure.yaml", "templates.yaml"].contains(&f.name.as_str()))
+    {
+        insta::assert_snapshot!(
+            format!("import_contoso_azure__{}", f.name.replace('.', "_")),
+            stable(&f.text)
+        );
+    }
+}
+
+/// Azure templates are named by their first role (`like-contributor`); two policies first used by the same role take
+/// its scope's last segment on the second (`like-contributor-app-rg`), and the names are the same on every import.
+#[tokio::test]
+async fn azure_templates_are_named_by_role_with_the_scope_only_on_a_collision() {
+    use pimctl::graph::arm::ArmScope;
+    const PROD: &str = "/subscriptions/c0150000-0000-4000-8000-000000000001";
+    let mut policies = String::from("  policies:\n");
+    // Owner and Contributor share one policy per scope: 1h at Prod, 2h at app-rg, 4h at data-rg.
+    for (scope, max) in [
+        (PROD.to_string(), "PT1H"),
+        (format!("{PROD}/resourceGroups/app-rg"), "PT2H"),
+        (format!("{PROD}/resourceGroups/data-rg"), "PT4H"),
+    ] {
+        for role in ["Owner", "Contributor"] {
+            policies.push_str(&format!(
+                "    - scope: {scope}\n      role: {role}\n      rules:\n        Expiration_EndUser_Assignment: {{isExpirationRequired: true, maximumDuration: {max}}}\n"
+            ));
+        }
+    }
+    let em = emulator_from_yaml(&fresh_with(&policies), &Setup::default()).await;
+    let options = Options {
+        azure: [
+            PROD.to_string(),
+            format!("{PROD}/resourceGroups/app-rg"),
+            format!("{PROD}/resourceGroups/data-rg"),
+        ]
+        .iter()
+        .map(|s| ArmScope::parse(s).unwrap())
+        .collect(),
+        ..Options::default()
+    };
+    let (imported, _) = round_trip(&em, &options).await;
+    let templates = file(&imported, "templates.yaml").to_string();
+    let names: Vec<&str> = templates
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && l.ends_with(':'))
+        .map(|l| l.trim().trim_end_matches(':'))
+        .filter(|n| n.starts_with("like-contributor"))
+        .collect();
+    // Contributor comes first (roles in name order), so it names the three.
+    assert_eq!(
+        names,
+        [
+            "like-contributor",
+            "like-contributor-app-rg",
+            "like-contributor-data-rg"
+        ],
+        "{templates}"
+    );
+    let azure = file(&imported, "azure.yaml");
+    for name in &names {
+        assert_eq!(
+            azure.matches(&format!("template: {name}\n")).count(),
+            2,
+            "{azure}"
+        );
+    }
+    // The same tenant imports to the same bytes.
+    let (again, _) = round_trip(&em, &options).await;
+    assert_eq!(all_text(&again), all_text(&imported));
 }
 
 /// `import --azure` writes an assignment's ABAC condition (and its version) as the tenant holds it, so the plan of

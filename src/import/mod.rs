@@ -227,17 +227,9 @@ pub fn import(
     shared.sort();
     for g in shared {
         let first = &outs[g[0]];
-        let base = if first.settings == defaults && first.policy_notes.is_empty() {
-            "microsoft-default".to_string()
-        } else {
-            format!("like-{}", slug(&first.label))
-        };
-        let mut name = base.clone();
-        let mut n = 2;
-        while templates.contains_key(&name) {
-            name = format!("{base}-{n}");
-            n += 1;
-        }
+        let name = template_name(first, first.settings == defaults, |n| {
+            templates.contains_key(n)
+        });
         for i in &g {
             template_of.insert(*i, name.clone());
         }
@@ -1239,6 +1231,36 @@ fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 /// A template name from a role name: lower case, words joined by `-`.
+/// The name of a template folding a shared policy, after the first target that uses it: `microsoft-default` for
+/// Microsoft's untouched policy, else `like-{role}` (`like-exchange-administrator`; a group's `like-{group}-member`).
+/// An Azure role is named by its role alone (`like-owner`), as the scope would make the name long; on a collision,
+/// its scope's last segment is added (`like-owner-contoso`), then, as for every name, a counter (`-2`, `-3`, ...).
+/// Deterministic: the templates are named in a fixed order, each against the names taken before it.
+fn template_name(first: &RoleOut<'_>, untouched: bool, taken: impl Fn(&str) -> bool) -> String {
+    let mut candidates = vec![];
+    if untouched && first.policy_notes.is_empty() {
+        candidates.push("microsoft-default".to_string());
+    } else if let Subject::Azure { scope, .. } = &first.subject {
+        let role = format!("like-{}", slug(&first.key));
+        let last = scope
+            .rsplit('/')
+            .find(|s| !s.is_empty())
+            .unwrap_or_default();
+        candidates.push(role.clone());
+        candidates.push(format!("{role}-{}", slug(last)));
+    } else {
+        candidates.push(format!("like-{}", slug(&first.label)));
+    }
+    if let Some(free) = candidates.iter().find(|c| !taken(c)) {
+        return free.clone();
+    }
+    let base = candidates.last().cloned().unwrap_or_default();
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|c| !taken(c))
+        .unwrap_or(base)
+}
+
 fn slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
