@@ -8,8 +8,8 @@
 
 use super::view::{AssignmentView, PrincipalView, RoleView, View};
 use crate::model::{
-    AssignmentKind, DesiredState, GroupAccess, LiveState, PrincipalKind, RoleKey, Surface,
-    TargetKey, TargetRef, is_guid,
+    AssignmentKind, DesiredState, GroupAccess, LiveIndex, LiveState, PrincipalKind, RoleKey,
+    Surface, TargetKey, TargetRef, is_guid,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -111,12 +111,13 @@ pub fn resolve(target: &TargetKey, live: &LiveState) -> Option<TargetKey> {
 pub(super) fn live_blocks(
     desired: &DesiredState,
     live: &LiveState,
+    index: &LiveIndex<'_>,
     principal: &dyn Fn(&str) -> PrincipalView,
 ) -> BTreeMap<TargetKey, RoleView> {
     let keys: BTreeSet<&TargetKey> = live
         .policies
         .keys()
-        .chain(live.assignments.iter().map(|a| &a.target))
+        .chain(index.targets())
         .filter(|k| k.surface == Surface::Group)
         .collect();
     // The declaration of each live block.
@@ -147,15 +148,9 @@ pub(super) fn live_blocks(
                 })
             })
             .unwrap_or_else(|| key.scope.clone());
-        let assignments = live
-            .assignments
-            .iter()
-            .filter(|a| &a.target == key)
-            .filter(|a| {
-                a.member_type
-                    .as_deref()
-                    .is_none_or(|m| m.eq_ignore_ascii_case("direct"))
-            })
+        let assignments = index
+            .assignments(key)
+            .filter(|a| a.is_direct())
             .map(|a| AssignmentView {
                 principal: principal(&a.principal_id),
                 kind: a.kind,
@@ -179,7 +174,7 @@ pub(super) fn live_blocks(
                     .map(|p| p.settings.clone())
                     .unwrap_or_default(),
                 assignments,
-                activations: live.activations.iter().filter(|a| &a.target == key).count(),
+                activations: index.activations(key),
                 access_review: None,
                 origin: d.map(|(_, d)| d.origin.clone()),
                 origins: d

@@ -15,7 +15,7 @@ pub mod licence;
 pub mod rules;
 pub mod view;
 
-use crate::model::{DesiredState, LiveState, Origin, PrincipalRef, RoleKey, TargetKey};
+use crate::model::{DesiredState, LiveIndex, LiveState, Origin, PrincipalRef, RoleKey, TargetKey};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -331,8 +331,9 @@ pub fn lint(
     let declared = view::declared(desired, now);
     run(&declared, options, &mut findings, |r| r != Reads::Live);
     if let Some(l) = &live {
-        let mut before = view::live(desired, l.state, l.members);
-        let mut after = view::after(desired, l.state, l.members);
+        let index = LiveIndex::new(l.state);
+        let mut before = view::live(desired, l.state, &index, l.members);
+        let mut after = view::after(desired, l.state, &index, l.members);
         before.licences = l.licences.cloned();
         after.licences = l.licences.cloned();
         before.review_activity = l.review_activity.to_vec();
@@ -401,10 +402,15 @@ pub fn lint(
 /// and fail on the tenant as the declaration leaves it (waivers of the `lint:` block applied, at the tenant's read
 /// time). `plan` marks the changes behind them as weakening. Group members are not read for plans, so groups count
 /// as one principal here.
-pub fn newly_failing(desired: &DesiredState, live: &LiveState, options: Options) -> Vec<Finding> {
+pub fn newly_failing(
+    desired: &DesiredState,
+    live: &LiveState,
+    index: &LiveIndex<'_>,
+    options: Options,
+) -> Vec<Finding> {
     let members = Members::new();
-    let before = view::live(desired, live, &members);
-    let after = view::after(desired, live, &members);
+    let before = view::live(desired, live, index, &members);
+    let after = view::after(desired, live, index, &members);
     let mut was = Vec::new();
     run(&before, options, &mut was, |r| r != Reads::Declared);
     let was: BTreeSet<_> = was.iter().map(Finding::identity).collect();

@@ -7,8 +7,9 @@
 pub use super::groups::{Grant, GroupFacts};
 use crate::catalog;
 use crate::model::{
-    AccessReview, AssignmentKind, DesiredState, LivePrincipal, LiveState, Origin, PolicySettings,
-    PrincipalKind, PrincipalRef, ReviewActivity, RoleKey, RoleRef, TargetKey, TargetRef,
+    AccessReview, AssignmentKind, DesiredState, LiveIndex, LivePrincipal, LiveState, Origin,
+    PolicySettings, PrincipalKind, PrincipalRef, ReviewActivity, RoleKey, RoleRef, TargetKey,
+    TargetRef,
 };
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -340,15 +341,14 @@ impl Lookup<'_> {
 
 /// The tenant as read. Roles the declaration manages carry its origins, so live findings point at the YAML that
 /// governs them.
-pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View {
+pub fn live(
+    desired: &DesiredState,
+    live: &LiveState,
+    index: &LiveIndex<'_>,
+    members: &Members,
+) -> View {
     let look = Lookup { live, members };
-    // The assignments and activations of each role, in one pass each (a large tenant has 100,000 assignments).
-    let mut by_role: BTreeMap<&RoleKey, Vec<&crate::model::LiveAssignment>> = BTreeMap::new();
-    for a in &live.assignments {
-        if a.target.is_tenant_directory_role() && is_direct(a.member_type.as_deref()) {
-            by_role.entry(&a.target.role).or_default().push(a);
-        }
-    }
+    // The activations of each role, whatever the scope, in one pass (a large tenant has thousands).
     let mut activations: BTreeMap<&RoleKey, usize> = BTreeMap::new();
     for a in &live.activations {
         if let Some(role) = a.target.role_definition() {
@@ -360,10 +360,9 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
         let tid = r.is_built_in.then(|| r.id.to_lowercase());
         let target = TargetKey::directory_role(key.clone());
         let d = desired.targets.get(&target);
-        let assignments = by_role
-            .get(key)
-            .into_iter()
-            .flatten()
+        let assignments = index
+            .assignments(&target)
+            .filter(|a| a.is_direct())
             .map(|a| AssignmentView {
                 principal: look.by_id(&a.principal_id),
                 kind: a.kind,
@@ -408,11 +407,11 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
         review_activity: vec![],
         roles,
         groups: BTreeMap::new(),
-        azure: live_azure(desired, live, &look),
+        azure: live_azure(desired, live, index, &look),
         protected: protected(desired, &look),
         now: live.read_at,
     };
-    view.groups = super::groups::live_blocks(desired, live, &|id| look.by_id(id));
+    view.groups = super::groups::live_blocks(desired, live, index, &|id| look.by_id(id));
     // Each target's review as the language would declare it (the first the language can say exactly).
     for role in view.roles.values_mut().chain(view.groups.values_mut()) {
         role.access_review = live
@@ -427,12 +426,17 @@ pub fn live(desired: &DesiredState, live: &LiveState, members: &Members) -> View
 
 /// The tenant once the declaration is applied: declared settings over the live ones, declared assignment kinds
 /// replacing the live ones, the rest as read. Plan's own semantics, without its operations.
-pub fn after(desired: &DesiredState, live_state: &LiveState, members: &Members) -> View {
+pub fn after(
+    desired: &DesiredState,
+    live_state: &LiveState,
+    index: &LiveIndex<'_>,
+    members: &Members,
+) -> View {
     let look = Lookup {
         live: live_state,
         members,
     };
-    let mut view = live(desired, live_state, members);
+    let mut view = live(desired, live_state, index, members);
     view.half = Half::After;
     for (target, d) in &desired.targets {
         let tid = d.target.role().and_then(template_id);
@@ -563,6 +567,7 @@ fn azure_privileged(role: &RoleKey) -> bool {
 fn live_azure(
     desired: &DesiredState,
     live: &LiveState,
+    index: &LiveIndex<'_>,
     look: &Lookup<'_>,
 ) -> BTreeMap<TargetKey, RoleView> {
     use crate::model::Surface;
@@ -605,35 +610,28 @@ fn live_azure(
     {
         out.insert(target.clone(), blank(target));
     }
-    for a in &live.assignments {
-        if a.target.surface != Surface::AzureRole
-            || a.member_type
+    for target in index.targets().filter(|t| t.surface == Surface::AzureRole) {
+        for a in index.assignments(target).filter(|a| {
+            !a.member_type
                 .as_deref()
                 .is_some_and(|m| m.eq_ignore_ascii_case("Inherited"))
-        {
-            continue;
+        }) {
+            out.entry(target.clone())
+                .or_insert_with(|| blank(target))
+                .assignments
+                .push(AssignmentView {
+                    principal: look.by_id(&a.principal_id),
+                    kind: a.kind,
+                    until: a.end,
+                    outside_pim: a.kind == AssignmentKind::Active && a.start.is_none(),
+                    origin: None,
+                });
         }
-        out.entry(a.target.clone())
-            .or_insert_with(|| blank(&a.target))
-            .assignments
-            .push(AssignmentView {
-                principal: look.by_id(&a.principal_id),
-                kind: a.kind,
-                until: a.end,
-                outside_pim: a.kind == AssignmentKind::Active && a.start.is_none(),
-                origin: None,
-            });
     }
-    for a in &live.activations {
-        if let Some(r) = out.get_mut(&a.target) {
-            r.activations += 1;
-        }
+    for (target, r) in &mut out {
+        r.activations = index.activations(target);
     }
     out
-}
-
-fn is_direct(member_type: Option<&str>) -> bool {
-    member_type.is_none_or(|m| m.eq_ignore_ascii_case("direct"))
 }
 
 #[cfg(test)]
@@ -698,7 +696,7 @@ mod tests {
         }
         live.assignments = vec![active("b"), active("y")];
         let members = Members::new();
-        let before = super::live(&d, &live, &members);
+        let before = super::live(&d, &live, &LiveIndex::new(&live), &members);
         let ga = before.role(GA).unwrap();
         let ids = |r: &RoleView| {
             let mut v: Vec<String> = r.assignments.iter().map(|a| a.principal.key()).collect();
@@ -710,7 +708,7 @@ mod tests {
             ga.assignments.iter().all(|a| a.outside_pim),
             "no start: made outside PIM"
         );
-        let after = super::after(&d, &live, &members);
+        let after = super::after(&d, &live, &LiveIndex::new(&live), &members);
         let ga = after.role(GA).unwrap();
         // Yusuf is removed, Alice created (with her end date), the protected account kept.
         assert_eq!(ids(ga), ["a", "b"]);

@@ -6,6 +6,7 @@
 mod desired;
 pub mod fanout;
 mod live;
+mod live_index;
 mod policy;
 mod principal;
 mod setting;
@@ -14,6 +15,7 @@ mod tenant;
 
 pub use desired::*;
 pub use live::*;
+pub use live_index::LiveIndex;
 pub use policy::*;
 pub use principal::*;
 pub use setting::*;

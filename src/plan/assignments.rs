@@ -8,7 +8,7 @@ use super::{
 };
 use crate::graph::ScheduleRequestAction;
 use crate::model::{
-    AssignmentKind, DesiredAssignment, DesiredTarget, LiveAssignment, PrincipalKind, TargetKey,
+    AssignmentKind, DesiredAssignment, DesiredTarget, LiveAssignment, PrincipalKind,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -22,12 +22,6 @@ pub(crate) fn plan_assignments(cx: &mut Context<'_>) {
         .filter_map(|p| cx.live.id_of(&p.principal))
         .map(str::to_lowercase)
         .collect();
-    // The live assignments by target, in one pass (not one pass over the tenant per target).
-    let live = cx.live;
-    let mut by_target: BTreeMap<&TargetKey, Vec<&LiveAssignment>> = BTreeMap::new();
-    for a in &live.assignments {
-        by_target.entry(&a.target).or_default().push(a);
-    }
     for (key, role) in &cx.desired.targets {
         let Some(found) = cx.plannable(key) else {
             continue;
@@ -35,7 +29,7 @@ pub(crate) fn plan_assignments(cx: &mut Context<'_>) {
         let mut rp = TargetPlan {
             role,
             target: &found,
-            held: by_target.get(&found.key).map_or(&[], Vec::as_slice),
+            held: &cx.index.assignments(&found.key).collect::<Vec<_>>(),
             protected: &protected,
             out: Out::default(),
         };

@@ -279,7 +279,10 @@ impl Context<'_> {
 /// Azure posture across scopes: a new assignment of a role at a scope above one where the principal holds that role
 /// now (eligible at a management group where it was at a subscription) widens the access, whatever the change's own
 /// effect: it weakens.
-pub(super) fn mark_broader_scopes(changes: &mut [super::Change], live: &crate::model::LiveState) {
+pub(super) fn mark_broader_scopes(
+    changes: &mut [super::Change],
+    index: &crate::model::LiveIndex<'_>,
+) {
     use super::{Action, ChangeKey, Effect};
     for c in changes {
         let ChangeKey::Assignment {
@@ -296,17 +299,18 @@ pub(super) fn mark_broader_scopes(changes: &mut [super::Change], live: &crate::m
         let Some(scope) = target.arm_scope() else {
             continue;
         };
-        let narrower = live.assignments.iter().find(|a| {
-            a.target.role == target.role
-                && a.kind == *kind
-                && a.principal_id.eq_ignore_ascii_case(principal)
-                && a.member_type
-                    .as_deref()
-                    .is_none_or(|m| m.eq_ignore_ascii_case("Direct"))
-                && a.target
+        // The first in the tenant's order, of the principal's direct assignments of the role at a scope below.
+        let narrower = index
+            .targets()
+            .filter(|t| t.role == target.role)
+            .filter_map(|t| index.direct(t, principal, *kind))
+            .filter(|(_, a)| {
+                a.target
                     .arm_scope()
                     .is_some_and(|s| s.key() != scope.key() && below(&s, &scope))
-        });
+            })
+            .min_by_key(|(i, _)| *i)
+            .map(|(_, a)| a);
         if let Some(a) = narrower {
             c.posture.effect = Effect::Weakens;
             c.posture.why = format!(

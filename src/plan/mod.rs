@@ -542,9 +542,13 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     let declared = desired;
     let expanded = crate::model::fanout::expand(desired, live);
     let desired = expanded.as_ref().unwrap_or(desired);
+    // What the tenant holds, by target: built once, read by the assignment diff, the conditions carried into ARM
+    // writes, the lint views and the Azure posture (each used to scan every live assignment per target or change).
+    let index = crate::model::LiveIndex::new(live);
     let mut cx = Context {
         desired,
         live,
+        index: &index,
         options,
         changes: vec![],
         notes: vec![],
@@ -602,12 +606,12 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
     };
     // Within a phase, by the target's name as people read it (then the natural key): not by role definition GUID.
     changes.sort_by_cached_key(|c| (phase(c), c.role_name.to_lowercase(), c.key.clone()));
-    wire_arm::add_conditions(&mut changes, desired, live);
+    wire_arm::add_conditions(&mut changes, desired, live, &index);
     wire_arm::name_requests(&mut changes, live.read_at);
     if !changes.is_empty() {
-        let newly = crate::lint::newly_failing(desired, live, options.lint);
+        let newly = crate::lint::newly_failing(desired, live, &index, options.lint);
         posture::mark_lint(&mut changes, &newly);
-        found_azure::mark_broader_scopes(&mut changes, live);
+        found_azure::mark_broader_scopes(&mut changes, &index);
     }
     notes.sort();
     notes.dedup();
@@ -703,6 +707,8 @@ pub fn mark_all_drift(plan: &mut Plan) {
 pub(crate) struct Context<'a> {
     pub desired: &'a DesiredState,
     pub live: &'a LiveState,
+    /// The live assignments and activations by target.
+    pub index: &'a crate::model::LiveIndex<'a>,
     pub options: &'a PlanOptions,
     pub changes: Vec<Change>,
     pub notes: Vec<Note>,

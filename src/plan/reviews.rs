@@ -411,10 +411,8 @@ fn protected_reached(cx: &Context<'_>, found: &Found, rv: &AccessReview) -> Opti
         .filter_map(|p| cx.live.id_of(&p.principal))
         .map(str::to_lowercase)
         .collect();
-    let a = cx.live.assignments.iter().find(|a| {
-        a.target == found.key
-            && rv.assignments.covers(a.kind)
-            && protected.contains(&a.principal_id.to_lowercase())
+    let a = cx.index.assignments(&found.key).find(|a| {
+        rv.assignments.covers(a.kind) && protected.contains(&a.principal_id.to_lowercase())
     })?;
     let other = match a.kind {
         AssignmentKind::Eligible => "active",

@@ -138,6 +138,7 @@ pub(crate) fn add_conditions(
     changes: &mut [super::Change],
     desired: &crate::model::DesiredState,
     live: &crate::model::LiveState,
+    index: &crate::model::LiveIndex<'_>,
 ) {
     for c in changes {
         for op in &mut c.operations {
@@ -165,7 +166,7 @@ pub(crate) fn add_conditions(
                         .is_some_and(|id| id.eq_ignore_ascii_case(principal))
                 })
                 .and_then(|a| a.condition.clone())
-                .or_else(|| held_condition(live, target, principal, *kind));
+                .or_else(|| held_condition(index, target, principal, *kind));
             if let (Some(cond), Some(props)) = (
                 condition,
                 op.body
@@ -188,28 +189,19 @@ pub(crate) fn add_conditions(
 
 /// The condition the tenant holds on a principal's direct assignment of a target: of this kind, else of the other.
 fn held_condition(
-    live: &crate::model::LiveState,
+    index: &crate::model::LiveIndex<'_>,
     target: &crate::model::TargetKey,
     principal: &str,
     kind: AssignmentKind,
 ) -> Option<crate::model::AbacCondition> {
-    let held = |k: AssignmentKind| {
-        live.assignments.iter().find(|a| {
-            &a.target == target
-                && a.kind == k
-                && a.principal_id.eq_ignore_ascii_case(principal)
-                && a.member_type
-                    .as_deref()
-                    .is_none_or(|m| m.eq_ignore_ascii_case("Direct"))
-        })
-    };
     let other = match kind {
         AssignmentKind::Eligible => AssignmentKind::Active,
         AssignmentKind::Active => AssignmentKind::Eligible,
     };
-    held(kind)
-        .or_else(|| held(other))
-        .and_then(|a| a.condition.clone())
+    index
+        .direct(target, principal, kind)
+        .or_else(|| index.direct(target, principal, other))
+        .and_then(|(_, a)| a.condition.clone())
 }
 
 /// Gives every ARM schedule request of a plan its final name, from the plan's clock (`read_at`) and its meaning.
