@@ -410,10 +410,11 @@ pub fn newly_failing(
 ) -> Vec<Finding> {
     let members = Members::new();
     let before = view::live(desired, live, index, &members);
-    let after = view::after(desired, live, index, &members);
     let mut was = Vec::new();
     run(&before, options, &mut was, |r| r != Reads::Declared);
     let was: BTreeSet<_> = was.iter().map(Finding::identity).collect();
+    // The tenant as read becomes the tenant as the declaration leaves it: one view built, and one held at a time.
+    let after = view::applied(desired, before, live, &members);
     let mut now = Vec::new();
     run(&after, options, &mut now, |r| r != Reads::Declared);
     now.retain(|f| !was.contains(&f.identity()));

@@ -432,11 +432,26 @@ pub fn after(
     index: &LiveIndex<'_>,
     members: &Members,
 ) -> View {
+    applied(
+        desired,
+        live(desired, live_state, index, members),
+        live_state,
+        members,
+    )
+}
+
+/// [`after`], from the view of the tenant as read ([`live`]'s, of the same state and members), which it consumes: a
+/// caller done with that view saves building it again, and holding two (BENCHMARKS.md §4b).
+pub fn applied(
+    desired: &DesiredState,
+    mut view: View,
+    live_state: &LiveState,
+    members: &Members,
+) -> View {
     let look = Lookup {
         live: live_state,
         members,
     };
-    let mut view = live(desired, live_state, index, members);
     view.half = Half::After;
     for (target, d) in &desired.targets {
         let tid = d.target.role().and_then(template_id);
