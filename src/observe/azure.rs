@@ -43,6 +43,7 @@ use crate::model::{
     LiveActivation, LiveAssignment, LivePolicy, LivePrincipal, LiveState, PrincipalKind, RoleKey,
     ScopeResolution, Surface, TargetKey,
 };
+use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The declared Azure scopes of these states, by key.
@@ -403,7 +404,7 @@ pub struct AzureLists {
 
 type ScopePolicies = (
     ArmScope,
-    Vec<serde_json::Value>,
+    Vec<Box<RawValue>>,
     Vec<ArmResource<PolicyAssignmentProperties>>,
 );
 type RootSchedules = (
@@ -482,7 +483,7 @@ impl AzureRead {
                 authz(s, "roleManagementPolicyAssignments"),
             );
             let (policies, assignments) = in_order(
-                client.list_all::<serde_json::Value>(&p),
+                client.list_all::<Box<RawValue>>(&p),
                 client.list_all::<ArmResource<PolicyAssignmentProperties>>(&a),
             )
             .await?;
@@ -613,13 +614,20 @@ impl AzureRead {
 }
 
 /// The policies of one scope, each under its role's target; a policy that does not decode makes its target
-/// unreadable, not the whole read.
+/// unreadable, not the whole read. Each item is kept as its JSON text by the list and decoded once, straight into
+/// the wire type (no `serde_json::Value` in between), and only when its role is one ARM assigned a policy to.
 fn record_policies(
     live: &mut LiveState,
     scope: &ArmScope,
-    policies: Vec<serde_json::Value>,
+    policies: Vec<Box<RawValue>>,
     assignments: Vec<ArmResource<PolicyAssignmentProperties>>,
 ) {
+    /// A policy's `id` alone: the rest of the item is skipped, not built.
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        #[serde(default)]
+        id: String,
+    }
     let role_of: BTreeMap<String, String> = assignments
         .into_iter()
         .filter_map(|a| {
@@ -644,16 +652,14 @@ fn record_policies(
         })
         .collect();
     for item in policies {
-        let id = item
-            .get("id")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let id = serde_json::from_str::<IdOnly>(item.get())
+            .map(|i| i.id)
+            .unwrap_or_default();
         let Some(role) = role_of.get(&id.to_ascii_lowercase()) else {
             continue;
         };
         let target = TargetKey::azure_role(scope, RoleKey(role.clone()));
-        match serde_json::from_value::<ArmResource<RoleManagementPolicyProperties>>(item) {
+        match serde_json::from_str::<ArmResource<RoleManagementPolicyProperties>>(item.get()) {
             Ok(p) => {
                 let rules: Vec<_> = p
                     .properties
@@ -789,4 +795,69 @@ fn remember(live: &mut LiveState, c: &ScheduleCommon) {
             on_premises_sync_enabled: None,
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+    const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+
+    /// Each policy is decoded from its own text: one with a rule type pimctl does not know makes its role's target
+    /// unreadable, the others are read, and a policy no assignment names is skipped without being decoded.
+    #[test]
+    fn a_policy_that_cannot_be_read_degrades_its_own_azure_target_only() {
+        let scope = ArmScope::parse("/subscriptions/00000000-0000-0000-0000-0000000000a1").unwrap();
+        let rules = serde_json::to_value(crate::graph::arm::defaults::default_arm_rules()).unwrap();
+        let policy = |id: &str, rules: serde_json::Value| {
+            let text = json!({"id": format!("/subscriptions/00000000-0000-0000-0000-0000000000a1/providers/Microsoft.Authorization/roleManagementPolicies/{id}"),
+                "name": id, "properties": {"scope": "/subscriptions/00000000-0000-0000-0000-0000000000a1", "rules": rules}})
+            .to_string();
+            RawValue::from_string(text).unwrap()
+        };
+        let assigned = |policy: &str, role: &str| ArmResource {
+            properties: PolicyAssignmentProperties {
+                policy_id: Some(format!(
+                    "/subscriptions/00000000-0000-0000-0000-0000000000a1/providers/Microsoft.Authorization/roleManagementPolicies/{policy}"
+                )),
+                role_definition_id: Some(format!(
+                    "/subscriptions/00000000-0000-0000-0000-0000000000a1/providers/Microsoft.Authorization/roleDefinitions/{role}"
+                )),
+                ..Default::default()
+            },
+            name: String::new(),
+            id: String::new(),
+            kind: String::new(),
+        };
+        let unknown = json!([{"id": "Future_EndUser_Assignment", "ruleType": "RoleManagementPolicyFutureRule"}]);
+        let mut live = LiveState::default();
+        record_policies(
+            &mut live,
+            &scope,
+            vec![
+                policy("p-ok", rules.clone()),
+                policy("p-unknown", unknown.clone()),
+                // No assignment names it: skipped, however unreadable.
+                policy("p-orphan", unknown),
+            ],
+            vec![
+                assigned("P-OK", "8E3AF657-A8FF-443C-A75C-2FE8C4BCB635"),
+                assigned("p-unknown", "b24988ac-6180-42a0-ab88-20f7382dd24c"),
+            ],
+        );
+        let target = |role: &str| TargetKey::azure_role(&scope, RoleKey(role.into()));
+        assert_eq!(live.policies.keys().collect::<Vec<_>>(), [&target(OWNER)]);
+        assert_eq!(live.policies[&target(OWNER)].rules.len(), 17);
+        assert_eq!(
+            live.unreadable.keys().collect::<Vec<_>>(),
+            [&target(CONTRIBUTOR)]
+        );
+        assert!(
+            live.unreadable[&target(CONTRIBUTOR)].contains("RoleManagementPolicyFutureRule"),
+            "{:?}",
+            live.unreadable
+        );
+    }
 }

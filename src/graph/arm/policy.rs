@@ -12,6 +12,7 @@ use crate::graph::policy as g;
 use crate::model::{RuleId, RuleKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 
 graph_enum! {
     /// `target.operations` on ARM: written `All`.
@@ -660,12 +661,26 @@ impl Serialize for ArmPolicyRule {
     }
 }
 
+/// Read from JSON in two passes over the rule's text, with no `serde_json::Value` built: its `ruleType` (the other
+/// fields skipped), then the rule of that kind. ARM writes `ruleType` after the rule's settings, so it cannot be read
+/// first from a stream; the text is kept instead ([`RawValue`]: serde_json's readers, and a `serde_json::Value`,
+/// give it).
 impl<'de> Deserialize<'de> for ArmPolicyRule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let v = serde_json::Value::deserialize(d)?;
-        let rule_type = match v.get("ruleType") {
-            Some(serde_json::Value::String(s)) => s.clone(),
+        /// `ruleType` alone (any other field is skipped, not built).
+        #[derive(Deserialize)]
+        struct Tag {
+            #[serde(rename = "ruleType", default)]
+            rule_type: Option<serde_json::Value>,
+        }
+        let raw = Box::<RawValue>::deserialize(d)?;
+        let text = raw.get();
+        let rule_type = match serde_json::from_str::<Tag>(text)
+            .map_err(D::Error::custom)?
+            .rule_type
+        {
+            Some(serde_json::Value::String(s)) => s,
             _ => {
                 return Err(D::Error::custom(
                     "a policy rule needs its `ruleType`, for example RoleManagementPolicyExpirationRule",
@@ -677,7 +692,18 @@ impl<'de> Deserialize<'de> for ArmPolicyRule {
                 "`{rule_type}` is not a role management policy rule type"
             ))
         })?;
-        Self::from_value(kind, v).map_err(D::Error::custom)
+        let from = |text| -> Result<Self, serde_json::Error> {
+            Ok(match kind {
+                RuleKind::Expiration => ArmPolicyRule::Expiration(serde_json::from_str(text)?),
+                RuleKind::Enablement => ArmPolicyRule::Enablement(serde_json::from_str(text)?),
+                RuleKind::AuthenticationContext => {
+                    ArmPolicyRule::AuthenticationContext(serde_json::from_str(text)?)
+                }
+                RuleKind::Approval => ArmPolicyRule::Approval(serde_json::from_str(text)?),
+                RuleKind::Notification => ArmPolicyRule::Notification(serde_json::from_str(text)?),
+            })
+        };
+        from(text).map_err(D::Error::custom)
     }
 }
 
