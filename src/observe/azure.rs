@@ -33,9 +33,8 @@ use crate::graph::arm::tenancy::{
 use crate::graph::arm::{
     ArmAssignmentType, ArmMemberType, ArmPolicyRule, ArmResource, ArmScope,
     AssignmentInstanceProperties, AssignmentScheduleProperties, EligibilityScheduleProperties,
-    NamedKind, NamedScope, PROVIDER, PolicyAssignmentProperties, PrincipalType,
-    RoleDefinitionProperties, RoleManagementPolicyProperties, ScheduleCommon, custom_roles_path,
-    role_definition_guid,
+    NamedKind, NamedScope, PROVIDER, PolicyAssignmentProperties, PolicyRules, PrincipalType,
+    RoleDefinitionProperties, ScheduleCommon, custom_roles_path, role_definition_guid,
 };
 use crate::graph::client::{ArmClient, ClientError};
 use crate::model::{
@@ -615,14 +614,15 @@ impl AzureRead {
 
 /// The policies of one scope, each under its role's target; a policy that does not decode makes its target
 /// unreadable, not the whole read. Each item is kept as its JSON text by the list and decoded once, straight into
-/// the wire type (no `serde_json::Value` in between), and only when its role is one ARM assigned a policy to.
+/// its rules ([`PolicyRules`]: no `serde_json::Value` in between, the other properties skipped); only the id of one
+/// that does not decode is read again, to name its target.
 fn record_policies(
     live: &mut LiveState,
     scope: &ArmScope,
     policies: Vec<Box<RawValue>>,
     assignments: Vec<ArmResource<PolicyAssignmentProperties>>,
 ) {
-    /// A policy's `id` alone: the rest of the item is skipped, not built.
+    /// A policy's `id` alone, the rest skipped: the target of a policy that does not decode.
     #[derive(serde::Deserialize)]
     struct IdOnly {
         #[serde(default)]
@@ -652,22 +652,20 @@ fn record_policies(
         })
         .collect();
     for item in policies {
-        let id = serde_json::from_str::<IdOnly>(item.get())
-            .map(|i| i.id)
-            .unwrap_or_default();
+        let (id, read) = match serde_json::from_str::<ArmResource<PolicyRules>>(item.get()) {
+            Ok(p) => (p.id, Ok(p.properties.rules.unwrap_or_default())),
+            Err(e) => {
+                let id = serde_json::from_str::<IdOnly>(item.get()).map(|i| i.id);
+                (id.unwrap_or_default(), Err(e))
+            }
+        };
         let Some(role) = role_of.get(&id.to_ascii_lowercase()) else {
             continue;
         };
         let target = TargetKey::azure_role(scope, RoleKey(role.clone()));
-        match serde_json::from_str::<ArmResource<RoleManagementPolicyProperties>>(item.get()) {
-            Ok(p) => {
-                let rules: Vec<_> = p
-                    .properties
-                    .rules
-                    .unwrap_or_default()
-                    .iter()
-                    .map(ArmPolicyRule::to_graph)
-                    .collect();
+        match read {
+            Ok(rules) => {
+                let rules: Vec<_> = rules.iter().map(ArmPolicyRule::to_graph).collect();
                 live.policies.insert(
                     target,
                     LivePolicy {
@@ -804,19 +802,23 @@ mod tests {
 
     const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
     const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+    const USER_ACCESS_ADMINISTRATOR: &str = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
 
     /// Each policy is decoded from its own text: one with a rule type pimctl does not know makes its role's target
-    /// unreadable, the others are read, and a policy no assignment names is skipped without being decoded.
+    /// unreadable, the others are read (their `rules`: `effectiveRules` is not decoded), and a policy no assignment names
+    /// is skipped.
     #[test]
     fn a_policy_that_cannot_be_read_degrades_its_own_azure_target_only() {
         let scope = ArmScope::parse("/subscriptions/00000000-0000-0000-0000-0000000000a1").unwrap();
         let rules = serde_json::to_value(crate::graph::arm::defaults::default_arm_rules()).unwrap();
-        let policy = |id: &str, rules: serde_json::Value| {
+        let policy_with = |id: &str, rules: serde_json::Value, effective: serde_json::Value| {
             let text = json!({"id": format!("/subscriptions/00000000-0000-0000-0000-0000000000a1/providers/Microsoft.Authorization/roleManagementPolicies/{id}"),
-                "name": id, "properties": {"scope": "/subscriptions/00000000-0000-0000-0000-0000000000a1", "rules": rules}})
+                "name": id, "properties": {"scope": "/subscriptions/00000000-0000-0000-0000-0000000000a1", "rules": rules,
+                    "effectiveRules": effective}})
             .to_string();
             RawValue::from_string(text).unwrap()
         };
+        let policy = |id: &str, rules: serde_json::Value| policy_with(id, rules.clone(), rules);
         let assigned = |policy: &str, role: &str| ArmResource {
             properties: PolicyAssignmentProperties {
                 policy_id: Some(format!(
@@ -840,16 +842,28 @@ mod tests {
                 policy("p-ok", rules.clone()),
                 policy("p-unknown", unknown.clone()),
                 // No assignment names it: skipped, however unreadable.
-                policy("p-orphan", unknown),
+                policy("p-orphan", unknown.clone()),
+                // Only its rules are read: what ARM says is in force is not decoded.
+                policy_with("p-effective", rules.clone(), unknown),
             ],
             vec![
                 assigned("P-OK", "8E3AF657-A8FF-443C-A75C-2FE8C4BCB635"),
-                assigned("p-unknown", "b24988ac-6180-42a0-ab88-20f7382dd24c"),
+                assigned("p-unknown", CONTRIBUTOR),
+                assigned("p-effective", USER_ACCESS_ADMINISTRATOR),
             ],
         );
         let target = |role: &str| TargetKey::azure_role(&scope, RoleKey(role.into()));
-        assert_eq!(live.policies.keys().collect::<Vec<_>>(), [&target(OWNER)]);
+        assert_eq!(
+            live.policies.keys().collect::<Vec<_>>(),
+            [&target(USER_ACCESS_ADMINISTRATOR), &target(OWNER)]
+        );
         assert_eq!(live.policies[&target(OWNER)].rules.len(), 17);
+        assert_eq!(
+            live.policies[&target(USER_ACCESS_ADMINISTRATOR)]
+                .rules
+                .len(),
+            17
+        );
         assert_eq!(
             live.unreadable.keys().collect::<Vec<_>>(),
             [&target(CONTRIBUTOR)]

@@ -79,6 +79,17 @@ pub struct RoleManagementPolicyProperties {
     pub policy_properties: Option<PolicyProperties>,
 }
 
+/// What a reader of a policy's rules takes of `roleManagementPolicy.properties`: `rules`, each decoded, and nothing
+/// else built (the other properties are skipped as they are read). `effectiveRules` repeats the rules as in force,
+/// as many again, and a plan reads every role's policy at every declared scope: decoding them too was half the work
+/// of reading ARM's policy lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyRules {
+    #[serde(default)]
+    pub rules: Option<Vec<ArmPolicyRule>>,
+}
+
 /// `policyProperties`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
