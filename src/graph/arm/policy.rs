@@ -374,14 +374,19 @@ impl ArmPolicyRule {
 
     /// Reads a rule of `kind` from JSON (its `ruleType` already checked).
     pub fn from_value(kind: RuleKind, v: serde_json::Value) -> Result<Self, serde_json::Error> {
+        Self::of_kind(kind, v)
+    }
+
+    /// Reads a rule of `kind` from any deserializer (its `ruleType` already checked).
+    fn of_kind<'de, D: Deserializer<'de>>(kind: RuleKind, d: D) -> Result<Self, D::Error> {
         Ok(match kind {
-            RuleKind::Expiration => ArmPolicyRule::Expiration(serde_json::from_value(v)?),
-            RuleKind::Enablement => ArmPolicyRule::Enablement(serde_json::from_value(v)?),
+            RuleKind::Expiration => ArmPolicyRule::Expiration(Deserialize::deserialize(d)?),
+            RuleKind::Enablement => ArmPolicyRule::Enablement(Deserialize::deserialize(d)?),
             RuleKind::AuthenticationContext => {
-                ArmPolicyRule::AuthenticationContext(serde_json::from_value(v)?)
+                ArmPolicyRule::AuthenticationContext(Deserialize::deserialize(d)?)
             }
-            RuleKind::Approval => ArmPolicyRule::Approval(serde_json::from_value(v)?),
-            RuleKind::Notification => ArmPolicyRule::Notification(serde_json::from_value(v)?),
+            RuleKind::Approval => ArmPolicyRule::Approval(Deserialize::deserialize(d)?),
+            RuleKind::Notification => ArmPolicyRule::Notification(Deserialize::deserialize(d)?),
         })
     }
 
@@ -703,18 +708,10 @@ impl<'de> Deserialize<'de> for ArmPolicyRule {
                 "`{rule_type}` is not a role management policy rule type"
             ))
         })?;
-        let from = |text| -> Result<Self, serde_json::Error> {
-            Ok(match kind {
-                RuleKind::Expiration => ArmPolicyRule::Expiration(serde_json::from_str(text)?),
-                RuleKind::Enablement => ArmPolicyRule::Enablement(serde_json::from_str(text)?),
-                RuleKind::AuthenticationContext => {
-                    ArmPolicyRule::AuthenticationContext(serde_json::from_str(text)?)
-                }
-                RuleKind::Approval => ArmPolicyRule::Approval(serde_json::from_str(text)?),
-                RuleKind::Notification => ArmPolicyRule::Notification(serde_json::from_str(text)?),
-            })
-        };
-        from(text).map_err(D::Error::custom)
+        let mut de = serde_json::Deserializer::from_str(text);
+        Self::of_kind(kind, &mut de)
+            .and_then(|r| de.end().map(|()| r))
+            .map_err(D::Error::custom)
     }
 }
 
