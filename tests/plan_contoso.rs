@@ -225,11 +225,14 @@ async fn a_page_size_of_one_gives_the_same_plan() {
 #[tokio::test]
 async fn throttling_and_server_errors_still_give_the_same_plan() {
     let normal = contoso_plan(&Setup::default()).await;
+    // Graph and ARM throttle apart, each in its own bucket: ARM's lists are read beside Graph's, and in one shared
+    // bucket ARM's 16 slots would starve Graph's 4 of the retries this test gives them.
     let stormy = contoso_plan(&Setup {
         page_size: Some(20),
         faults: pimctl::emulator::faults::FaultConfig {
             latency_ms: 0,
             throttle_rps: Some(40.0),
+            arm_throttle_rps: Some(40.0),
             fail_rate: 0.2,
             ..Default::default()
         },
