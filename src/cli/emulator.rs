@@ -166,6 +166,8 @@ pub fn run(args: Args) -> ExitCode {
             arm_throttle_rps: args.arm_throttle,
             fail_rate: args.fail_rate,
             throttle_rate: args.throttle_rate,
+            // ARM's seeded throttle rate is for tests, through `POST /_emulator/faults`.
+            ..FaultConfig::default()
         },
         rng_seed: args.seed_rng,
     };

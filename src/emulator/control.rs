@@ -4,7 +4,7 @@
 //! * `GET /_emulator/clock`, `POST /_emulator/clock` `{"now": "...", "advance": "P46D", "freeze": true}`.
 //! * `POST /_emulator/requests/{id}/approve` and `/deny`: decide pending requests.
 //! * `GET /_emulator/state`: the whole tenant as JSON (the `--state` file format).
-//! * `GET /_emulator/faults`, `POST /_emulator/faults` `{"latencyMs", "throttleRps", "armThrottleRps", "failRate", "throttleRate"}`.
+//! * `GET /_emulator/faults`, `POST /_emulator/faults` `{"latencyMs", "throttleRps", "armThrottleRps", "failRate", "throttleRate", "armThrottleRate"}`.
 
 use super::Shared;
 use super::faults::FaultConfig;
@@ -114,13 +114,16 @@ fn handle_inner(
         }
         ("POST", ["faults"]) => {
             let f: FaultConfig = body(raw)?;
-            if !(0.0..=1.0).contains(&f.fail_rate)
+            if ![f.fail_rate, f.throttle_rate, f.arm_throttle_rate]
+                .iter()
+                .all(|r| (0.0..=1.0).contains(r))
                 || [f.throttle_rps, f.arm_throttle_rps]
                     .iter()
                     .any(|r| r.is_some_and(|r| r <= 0.0 || r.is_nan()))
             {
                 return Err(ApiError::bad_request(
-                    "failRate must be within 0 and 1, and throttleRps and armThrottleRps positive.",
+                    "failRate, throttleRate and armThrottleRate must be within 0 and 1, and throttleRps and \
+                     armThrottleRps positive.",
                 ));
             }
             shared

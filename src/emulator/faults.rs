@@ -30,6 +30,15 @@ pub struct FaultConfig {
     /// requests).
     #[serde(default)]
     pub throttle_rate: f64,
+    /// Share of ARM's requests, 0 to 1, answered 429 with `Retry-After: 1`, drawn from the seeded RNG (after
+    /// `throttle_rate`, and only when set): ARM throttled apart from Graph whatever the machine's speed; at 1, every
+    /// ARM request is throttled until the faults change (a test holds ARM back that way, and lets it go on an event).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub arm_throttle_rate: f64,
+}
+
+fn is_zero(f: &f64) -> bool {
+    *f == 0.0
 }
 
 /// What happens to one request.
@@ -121,6 +130,10 @@ impl Faults {
         if t > 0.0 && self.rng.random::<f64>() < t {
             return Fault::Throttled(1);
         }
+        let a = self.config.arm_throttle_rate.clamp(0.0, 1.0);
+        if arm && a > 0.0 && self.rng.random::<f64>() < a {
+            return Fault::Throttled(1);
+        }
         let p = self.config.fail_rate.clamp(0.0, 1.0);
         if p > 0.0 && self.rng.random::<f64>() < p {
             return match self.rng.random_range(0..3) {
@@ -178,6 +191,23 @@ mod tests {
         assert_eq!(f.decide(false), Fault::None);
         assert_eq!(f.decide(false), Fault::None);
         assert!(matches!(f.decide(false), Fault::Throttled(s) if s >= 1));
+    }
+
+    #[test]
+    fn arms_throttle_rate_throttles_arm_alone_until_the_faults_change() {
+        let mut f = Faults::new(
+            FaultConfig {
+                arm_throttle_rate: 1.0,
+                ..Default::default()
+            },
+            1,
+        );
+        for _ in 0..50 {
+            assert_eq!(f.decide(true), Fault::Throttled(1));
+            assert_eq!(f.decide(false), Fault::None);
+        }
+        f.set(FaultConfig::default());
+        assert_eq!(f.decide(true), Fault::None);
     }
 
     #[test]

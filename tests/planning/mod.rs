@@ -64,10 +64,15 @@ pub fn client(em: &RunningEmulator) -> GraphClient {
 
 /// An Azure Resource Manager client on the emulator's ARM root (the same port).
 pub fn arm_client(em: &RunningEmulator) -> ArmClient {
-    let mut config = GraphConfig::new(em.arm_url(), Arc::new(StaticToken::new(em.access_token())));
     // ARM's lists are read all at once (up to the client's slots), beside Graph's: under a throttled emulator they
     // wait for its bucket to refill, so their waits are longer than the Graph client's.
-    config.retry = RetryConfig::fast(12, Duration::from_millis(50));
+    arm_client_with(em, RetryConfig::fast(12, Duration::from_millis(50)))
+}
+
+/// An ARM client on the emulator's ARM root that retries as told.
+pub fn arm_client_with(em: &RunningEmulator, retry: RetryConfig) -> ArmClient {
+    let mut config = GraphConfig::new(em.arm_url(), Arc::new(StaticToken::new(em.access_token())));
+    config.retry = retry;
     ArmClient::new(config).expect("an ARM client")
 }
 
