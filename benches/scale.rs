@@ -1,6 +1,6 @@
 //! `cargo bench --bench scale [-- SECTION...]`: the measurements of BENCHMARKS.md, on tenants from
 //! `pimctl::emulator::generate`. Sections (all by default): `requests`, `latency`, `estate-latency`, `apply`,
-//! `apply-mixed`, `xl`, `xl-estate`, `validate`, `fleet`, `redeploy` (in `scale/redeploy.rs`).
+//! `apply-mixed`, `l`, `xl`, `xl-estate`, `validate`, `fleet`, `redeploy` (in `scale/redeploy.rs`).
 //! Each prints Markdown rows; results go to BENCHMARKS.md by hand, with the machine they were measured on.
 //!
 //! Under `cargo test --all-targets` this binary only checks that it builds: it measures when run with `--bench`.
@@ -28,12 +28,13 @@ mod redeploy;
 #[path = "scale/xl_estate.rs"]
 mod xl_estate;
 
-const SECTIONS: [&str; 10] = [
+const SECTIONS: [&str; 11] = [
     "requests",
     "latency",
     "estate-latency",
     "apply",
     "apply-mixed",
+    "l",
     "xl",
     "xl-estate",
     "validate",
@@ -102,6 +103,9 @@ async fn main() {
     }
     if run("apply-mixed") {
         apply_mixed::apply_mixed().await;
+    }
+    if run("l") {
+        xl_estate::from_snapshot(Size::L).await;
     }
     if run("xl") {
         xl_estate::from_snapshot(Size::XL).await;

@@ -1,4 +1,4 @@
-//! Sections `xl` and `xl-estate` (BENCHMARKS.md item 4, and issue #17 items 4 and 6): CPU time and peak RSS of
+//! Sections `l`, `xl` and `xl-estate` (BENCHMARKS.md items 4 and 2b, issue #17 items 4 and 6): CPU time and peak RSS of
 //! `plan::build` and of apply's stale check, planning from a snapshot of the live state in a fresh process.
 //!
 //! The tenant (XL: 100,000 directory-role assignments; XL-estate: ten times L, 143,000 assignments on directory
