@@ -8,8 +8,8 @@ pub use super::groups::{Grant, GroupFacts};
 use crate::catalog;
 use crate::model::{
     AccessReview, AssignmentKind, DesiredState, LiveIndex, LivePrincipal, LiveState, Origin,
-    PolicySettings, PrincipalKind, PrincipalRef, ReviewActivity, RoleKey, RoleRef, TargetKey,
-    TargetRef,
+    PolicySettings, PrincipalKind, PrincipalRef, ReviewActivity, RoleKey, RoleRef, SettingOrigins,
+    TargetKey, TargetRef,
 };
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -70,9 +70,15 @@ impl PrincipalView {
 
     /// The identity used to compare findings across views: the object id when known, else kind and name.
     pub fn key(&self) -> String {
+        self.key_str().into_owned()
+    }
+
+    /// [`PrincipalView::key`], borrowed when it is the object id (it is, once the tenant resolved the principal):
+    /// the views compare keys per assignment.
+    fn key_str(&self) -> std::borrow::Cow<'_, str> {
         match &self.id {
-            Some(id) => id.clone(),
-            None => format!("{}:{}", self.kind, self.label.to_lowercase()),
+            Some(id) => std::borrow::Cow::Borrowed(id),
+            None => format!("{}:{}", self.kind, self.label.to_lowercase()).into(),
         }
     }
 
@@ -127,7 +133,7 @@ pub struct RoleView {
     pub access_review: Option<AccessReview>,
     /// The role's declaration, and where each of its settings was written.
     pub origin: Option<Origin>,
-    pub origins: BTreeMap<String, Origin>,
+    pub origins: SettingOrigins,
     /// For a group block: the group and the directory roles it holds.
     pub group: Option<GroupFacts>,
 }
@@ -197,8 +203,9 @@ impl View {
     }
 
     pub fn is_protected(&self, p: &PrincipalView) -> bool {
+        let key = p.key_str();
         self.protected.iter().any(|x| {
-            x.principal.key() == p.key()
+            x.principal.key_str() == key
                 || p.declared
                     .as_ref()
                     .is_some_and(|d| x.principal.answers_to(d))
@@ -470,10 +477,11 @@ pub fn applied(
             ),
         };
         let azure = matches!(d.target, TargetRef::AzureRole { .. });
+        // Taken out, changed and put back under the same key.
         let base = match &live_key {
-            None => view.roles.get(&target.role).cloned(),
-            Some(k) if azure => view.azure.get(k).cloned(),
-            Some(k) => view.groups.get(k).cloned(),
+            None => view.roles.remove(&target.role),
+            Some(k) if azure => view.azure.remove(k),
+            Some(k) => view.groups.remove(k),
         };
         let mut role = base.unwrap_or_else(|| RoleView {
             key: target.role.clone(),
@@ -521,18 +529,18 @@ pub fn applied(
             };
             // Made outside PIM, by principal: an assignment that exists already is left as it is (plan changes at
             // most its end date).
-            let outside: BTreeMap<String, bool> = role
+            let outside: BTreeMap<std::borrow::Cow<'_, str>, bool> = role
                 .assignments
                 .iter()
                 .filter(|a| a.kind == kind)
-                .map(|a| (a.principal.key(), a.outside_pim))
+                .map(|a| (a.principal.key_str(), a.outside_pim))
                 .collect();
             let declared: Vec<AssignmentView> = list
                 .iter()
                 .map(|a| {
                     let principal = look.declared(&a.principal);
                     AssignmentView {
-                        outside_pim: outside.get(&principal.key()).copied().unwrap_or(false),
+                        outside_pim: outside.get(&principal.key_str()).copied().unwrap_or(false),
                         principal,
                         kind,
                         until: a.until,
@@ -540,14 +548,16 @@ pub fn applied(
                     }
                 })
                 .collect();
-            let declared_keys: std::collections::BTreeSet<String> =
-                declared.iter().map(|a| a.principal.key()).collect();
+            drop(outside);
+            let declared_keys: std::collections::BTreeSet<std::borrow::Cow<'_, str>> =
+                declared.iter().map(|a| a.principal.key_str()).collect();
             // Protected principals are never removed or downgraded: their live assignments stay, unless declared.
             role.assignments.retain(|a| {
                 a.kind != kind
                     || (view.is_protected(&a.principal)
-                        && !declared_keys.contains(&a.principal.key()))
+                        && !declared_keys.contains(&a.principal.key_str()))
             });
+            drop(declared_keys);
             role.assignments.extend(declared);
         }
         match live_key {
@@ -589,15 +599,19 @@ fn live_azure(
     let mut out: BTreeMap<TargetKey, RoleView> = BTreeMap::new();
     let blank = |target: &TargetKey| {
         let d = desired.targets.get(target);
-        let role = crate::azure_catalog::lookup(&target.role.0)
-            .map_or_else(|| target.role.0.clone(), |b| b.display_name.clone());
-        let scope = target
-            .arm_scope()
-            .map_or_else(|| target.scope.clone(), |s| s.path());
+        // An undeclared target is named from the catalogue and its scope (most of the tenant's are undeclared).
+        let named = || {
+            let role = crate::azure_catalog::lookup(&target.role.0)
+                .map_or_else(|| target.role.0.clone(), |b| b.display_name.clone());
+            let scope = target
+                .arm_scope()
+                .map_or_else(|| target.scope.clone(), |s| s.path());
+            format!("{role} @ {scope}")
+        };
         RoleView {
             key: target.role.clone(),
             target: target.clone(),
-            name: d.map_or_else(|| format!("{role} @ {scope}"), |d| d.target.describe()),
+            name: d.map_or_else(named, |d| d.target.describe()),
             template_id: d.and_then(|d| d.target.role().and_then(template_id)),
             privileged: azure_privileged(&target.role),
             declared: d.is_some(),

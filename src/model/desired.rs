@@ -8,13 +8,69 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
+/// Where each setting of one target was written, by setting path (`activation.max_duration`).
+pub type SettingOrigins = std::sync::Arc<BTreeMap<String, Origin>>;
+
 /// Where something was declared: file, YAML path, line and column (1-based).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 pub struct Origin {
     pub file: PathBuf,
     pub path: String,
     pub line: u32,
     pub column: u32,
+}
+
+thread_local! {
+    /// Set on this thread while [`without_origins`] runs.
+    static WITHOUT_ORIGINS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (a serialization of a declaration) with every [`Origin`] serialized blank (no file, no path, line and
+/// column 0) and [`DesiredState::files`] empty, as they would be in a copy of the declaration with its origins
+/// blanked: what the declaration's digest reads (`plan::fingerprint::desired`), without copying the declaration.
+pub fn without_origins<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            WITHOUT_ORIGINS.with(|w| w.set(self.0));
+        }
+    }
+    let _restore = Restore(WITHOUT_ORIGINS.with(|w| w.replace(true)));
+    f()
+}
+
+fn origins_blank() -> bool {
+    WITHOUT_ORIGINS.with(std::cell::Cell::get)
+}
+
+/// As `#[derive(Serialize)]` would, field for field, unless [`without_origins`] blanks it.
+impl Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let blank = origins_blank();
+        let mut st = s.serialize_struct("Origin", 4)?;
+        if blank {
+            st.serialize_field("file", "")?;
+            st.serialize_field("path", "")?;
+            st.serialize_field("line", &0u32)?;
+            st.serialize_field("column", &0u32)?;
+        } else {
+            st.serialize_field("file", &self.file)?;
+            st.serialize_field("path", &self.path)?;
+            st.serialize_field("line", &self.line)?;
+            st.serialize_field("column", &self.column)?;
+        }
+        st.end()
+    }
+}
+
+/// [`DesiredState::files`], empty under [`without_origins`].
+fn serialize_files<S: serde::Serializer>(files: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    if origins_blank() {
+        <[PathBuf]>::serialize(&[], s)
+    } else {
+        files.serialize(s)
+    }
 }
 
 impl fmt::Display for Origin {
@@ -391,6 +447,7 @@ pub struct DesiredState {
     #[serde(with = "super::target::by_target")]
     pub targets: BTreeMap<TargetKey, DesiredTarget>,
     /// The files read, in the order they were merged.
+    #[serde(serialize_with = "serialize_files")]
     pub files: Vec<PathBuf>,
     /// The `lint:` block (empty when no file has one).
     #[serde(default, skip_serializing_if = "LintConfig::is_empty")]
@@ -398,8 +455,9 @@ pub struct DesiredState {
     /// Where each role's settings were written, by role and setting path (`activation.max_duration`): the role's
     /// own key, else the nearest template in a user's file that set it. Settings from the built-in templates have
     /// none (the role's `template` key stands for them). Metadata for messages: not part of the state's digest.
+    /// Shared, not copied, by the lint views that carry a target's origins (one per target and view).
     #[serde(skip)]
-    pub setting_origins: BTreeMap<TargetKey, BTreeMap<String, Origin>>,
+    pub setting_origins: BTreeMap<TargetKey, SettingOrigins>,
     /// Azure roles declared with `below:` (fan-out, docs/language.md §7b.1), by target: what they reach below their
     /// scope.
     #[serde(

@@ -25,33 +25,6 @@ pub fn of<T: Serialize + ?Sized>(value: &T) -> String {
 /// absolute path, and whatever their comments and layout; any change to what they declare changes it. Streamed
 /// into the hash: a declaration of 100,000 assignments is never held as JSON.
 pub fn desired(state: &crate::model::DesiredState) -> String {
-    use crate::model::Origin;
-    let blank = || Origin {
-        file: Default::default(),
-        path: String::new(),
-        line: 0,
-        column: 0,
-    };
-    let mut s = state.clone();
-    s.files.clear();
-    s.protected.iter_mut().for_each(|p| p.origin = blank());
-    for r in s.targets.values_mut() {
-        r.origin = blank();
-        for list in [&mut r.eligible, &mut r.active].into_iter().flatten() {
-            list.iter_mut().for_each(|a| a.origin = blank());
-        }
-        if let Some(review) = &mut r.access_review {
-            review.origin = blank();
-        }
-        if let Some(none) = &mut r.no_access_review {
-            *none = blank();
-        }
-    }
-    s.fan_outs.values_mut().for_each(|f| f.origin = blank());
-    let lint = &mut s.lint;
-    for w in lint.disable.iter_mut().chain(lint.exceptions.iter_mut()) {
-        w.origin = blank();
-    }
     struct Hashing(Sha256);
     impl std::io::Write for Hashing {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -63,7 +36,8 @@ pub fn desired(state: &crate::model::DesiredState) -> String {
         }
     }
     let mut h = Hashing(Sha256::new());
-    match serde_json::to_writer(&mut h, &s) {
+    // Every origin and the files serialized blank: the digest of a copy with its origins blanked, without the copy.
+    match crate::model::without_origins(|| serde_json::to_writer(&mut h, state)) {
         Ok(()) => format!("sha256:{:x}", h.0.finalize()),
         Err(e) => format!("unserializable:{e}"),
     }
@@ -292,6 +266,65 @@ mod tests {
         let mut other = loaded.state.clone();
         other.targets.values_mut().for_each(|t| t.eligible = None);
         assert_ne!(desired(&other), digest);
+    }
+
+    /// The digest is that of a copy of the declaration with every origin blanked and no files (how it was computed
+    /// before the origins were blanked as they are serialized): the same bytes, so saved plans stay valid.
+    #[test]
+    fn the_digest_is_that_of_a_copy_with_its_origins_blanked() {
+        use crate::model::Origin;
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/contoso");
+        let loaded = crate::language::load(&dir, &crate::language::LoadOptions { now });
+        let state = loaded.state;
+        assert!(!state.targets.is_empty() && !state.files.is_empty());
+        assert!(!state.lint.is_empty() && !state.protected.is_empty());
+        let blank = || Origin {
+            file: Default::default(),
+            path: String::new(),
+            line: 0,
+            column: 0,
+        };
+        let mut s = state.clone();
+        s.files.clear();
+        s.protected.iter_mut().for_each(|p| p.origin = blank());
+        for r in s.targets.values_mut() {
+            r.origin = blank();
+            for list in [&mut r.eligible, &mut r.active].into_iter().flatten() {
+                list.iter_mut().for_each(|a| a.origin = blank());
+            }
+            if let Some(review) = &mut r.access_review {
+                review.origin = blank();
+            }
+            if let Some(none) = &mut r.no_access_review {
+                *none = blank();
+            }
+        }
+        s.fan_outs.values_mut().for_each(|f| f.origin = blank());
+        let lint = &mut s.lint;
+        for w in lint.disable.iter_mut().chain(lint.exceptions.iter_mut()) {
+            w.origin = blank();
+        }
+        assert!(s.targets.values().any(|t| t.access_review.is_some()));
+        assert_eq!(desired(&state), of(&s));
+        // Outside the digest, origins and files serialize as they are.
+        let json = serde_json::to_value(&state).unwrap();
+        assert_eq!(
+            json["files"].as_array().map(Vec::len),
+            Some(state.files.len())
+        );
+        let first = state.protected[0].origin.clone();
+        assert_eq!(
+            serde_json::to_value(&first).unwrap(),
+            serde_json::json!({
+                "file": first.file.to_str().unwrap(),
+                "path": first.path,
+                "line": first.line,
+                "column": first.column,
+            })
+        );
     }
 
     #[test]

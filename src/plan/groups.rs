@@ -6,8 +6,8 @@
 
 use super::{Context, Found, PlanError, PlanErrorCode};
 use crate::model::{
-    DesiredState, GroupAccess, GroupResolution, LiveState, PrincipalKind, RoleKey, Surface,
-    TargetKey,
+    AssignmentKind, DesiredState, GroupAccess, GroupResolution, LiveState, PrincipalKind, RoleKey,
+    Surface, TargetKey,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,16 +44,23 @@ pub(crate) fn roles_of_groups(
 }
 
 /// The (group id, directory role) pairs the declaration asks for: groups declared eligible or active in a role.
+/// Read from the directory roles' lists alone (not [`DesiredState::assignments`], which keys and sorts every
+/// declared assignment): the caller collects them into sets.
 fn declared_holdings(desired: &DesiredState, live: &LiveState) -> Vec<(String, RoleKey)> {
     desired
-        .assignments()
-        .into_iter()
-        .filter(|(k, a)| {
-            k.target.surface == Surface::DirectoryRole && a.principal.kind == PrincipalKind::Group
+        .targets
+        .iter()
+        .filter(|(target, _)| target.surface == Surface::DirectoryRole)
+        .flat_map(|(target, d)| {
+            [AssignmentKind::Eligible, AssignmentKind::Active]
+                .into_iter()
+                .flat_map(|kind| d.assignments(kind).unwrap_or_default())
+                .map(move |a| (target, a))
         })
-        .filter_map(|(k, a)| {
+        .filter(|(_, a)| a.principal.kind == PrincipalKind::Group)
+        .filter_map(|(target, a)| {
             let id = live.id_of(&a.principal)?.to_lowercase();
-            Some((id, k.target.role.clone()))
+            Some((id, target.role.clone()))
         })
         .collect()
 }

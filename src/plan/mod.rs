@@ -852,8 +852,15 @@ impl Context<'_> {
         for p in &self.desired.protected {
             origins.entry(&p.principal).or_insert(&p.origin);
         }
-        for (_, a) in self.desired.assignments() {
-            origins.entry(&a.principal).or_insert(&a.origin);
+        // Each principal's first assignment in `DesiredState::assignments`' order (target, principal, kind): targets
+        // in key order, and in a target the eligible list before the active one, each in its order (the sort
+        // was stable). Without keying and sorting every assignment.
+        for target in self.desired.targets.values() {
+            for kind in [AssignmentKind::Eligible, AssignmentKind::Active] {
+                for a in target.assignments(kind).unwrap_or_default() {
+                    origins.entry(&a.principal).or_insert(&a.origin);
+                }
+            }
         }
         for role in self.desired.targets.values() {
             if let Some(rv) = &role.access_review {

@@ -68,7 +68,9 @@ impl Lowerer {
         let r = self.lower_target(f, target, at, decl, templates, resolved, state);
         let origins = setting_origins(f, &at.path, &r.templates, templates);
         let key = r.target.key();
-        state.setting_origins.insert(key.clone(), origins);
+        state
+            .setting_origins
+            .insert(key.clone(), std::sync::Arc::new(origins));
         state.targets.insert(key, r);
     }
 
