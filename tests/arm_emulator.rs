@@ -908,3 +908,137 @@ async fn seed_mistakes_name_the_entry() {
         assert!(err.contains(want), "{text}: {err}");
     }
 }
+
+/// The text of every page of a list, following `nextLink`, as the emulator sent it.
+async fn pages_text(e: &Emu, path: &str) -> Vec<String> {
+    let mut url = format!("{}{path}?{V}", host(e));
+    let mut pages = vec![];
+    loop {
+        let r = e
+            .client
+            .get(&url)
+            .header("Authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+        let text = r.text().await.unwrap();
+        let next = serde_json::from_str::<Value>(&text).unwrap()["nextLink"]
+            .as_str()
+            .map(str::to_string);
+        pages.push(text);
+        match next {
+            Some(n) => url = n,
+            None => return pages,
+        }
+        assert!(pages.len() < 100);
+    }
+}
+
+/// ARM's policy lists are answered from renderings kept between requests (`emulator::cache`): the same bytes as
+/// the policies written afresh (each through its JSON tree, as before they were kept), page by page, and every
+/// write (ARM's PATCH, the resource-group lifecycle of `/_emulator/azure`, a change made in-process) shows in the
+/// next read.
+#[tokio::test]
+async fn kept_policy_renderings_are_the_same_bytes_and_follow_every_write() {
+    use pimctl::graph::arm::ArmScope;
+    for page_size in [None, Some(7)] {
+        let e = emu(page_size).await;
+        let list = format!("{}{AUTHZ}/roleManagementPolicies", rg_scope());
+        // Afresh, as before renderings were kept: each item through its JSON tree.
+        let scope = ArmScope::parse(&rg_scope()).unwrap();
+        let fresh: Vec<Value> = e.running.with_state(|st| {
+            st.arm
+                .roles_at(&scope)
+                .iter()
+                .map(|r| pimctl::emulator::arm::routes::policy_json(st, &scope, &r.guid))
+                .collect()
+        });
+        let cold = pages_text(&e, &list).await;
+        assert!(e.running.renderings().0 > 0, "the renderings are kept");
+        let warm = pages_text(&e, &list).await;
+        assert_eq!(cold, warm, "a kept rendering is the same bytes");
+        let size = page_size.unwrap_or(pimctl::emulator::DEFAULT_PAGE_SIZE);
+        assert_eq!(cold.len(), fresh.len().div_ceil(size));
+        for (i, text) in cold.iter().enumerate() {
+            let items: Vec<String> = fresh
+                .iter()
+                .skip(i * size)
+                .take(size)
+                .map(|v| serde_json::to_string(v).unwrap())
+                .collect();
+            let page: Value = serde_json::from_str(text).unwrap();
+            let link = match page["nextLink"].as_str() {
+                Some(n) => format!(",\"nextLink\":{}", serde_json::to_string(n).unwrap()),
+                None => String::new(),
+            };
+            assert_eq!(
+                *text,
+                format!("{{\"value\":[{}]{link}}}", items.join(",")),
+                "page {i}: the bytes of the JSON tree, field for field"
+            );
+        }
+
+        let maximum = |items: &[Value], name: &Value| {
+            items.iter().find(|p| p["name"] == *name).unwrap()["properties"]["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == "Expiration_EndUser_Assignment")
+                .unwrap()["maximumDuration"]
+                .clone()
+        };
+        let owner = fresh
+            .iter()
+            .find(|p| {
+                p["properties"]["rules"].as_array().is_some()
+                    && p["id"].as_str().unwrap().contains("app-rg")
+            })
+            .unwrap()
+            .clone();
+        let name = owner["name"].clone();
+        // A PATCH over ARM: the next list shows it.
+        let target = json!({"caller": "EndUser", "operations": ["All"], "level": "Assignment"});
+        let patch = json!({"properties": {"rules": [{"isExpirationRequired": true, "maximumDuration": "PT3H",
+            "id": "Expiration_EndUser_Assignment", "ruleType": "RoleManagementPolicyExpirationRule", "target": target}]}});
+        let policy = owner["id"].as_str().unwrap().to_string();
+        assert_eq!(arm(&e, "PATCH", &policy, Some(patch)).await.status, 200);
+        let (after, _) = all(&e, &list).await;
+        assert_eq!(
+            maximum(&after, &name),
+            "PT3H",
+            "a PATCH shows in the next list"
+        );
+        // The resource group deleted and re-created (/_emulator/azure): back to Microsoft's defaults.
+        let rg = format!(
+            "{}/azure/subscriptions/{SUB}/resourceGroups/app-rg",
+            e.running.control_url()
+        );
+        assert_eq!(e.client.delete(&rg).send().await.unwrap().status(), 204);
+        assert_eq!(e.client.put(&rg).send().await.unwrap().status(), 201);
+        let (after, _) = all(&e, &list).await;
+        assert_ne!(
+            maximum(&after, &name),
+            "PT3H",
+            "a redeploy shows in the next list"
+        );
+        // A change made in-process: the subscription's display name, which every policy names.
+        let sub_list = format!("{}{AUTHZ}/roleManagementPolicies", sub_scope());
+        assert!(
+            all(&e, &sub_list)
+                .await
+                .0
+                .iter()
+                .all(|p| p["properties"]["policyProperties"]["scope"]["displayName"] == "Prod")
+        );
+        e.running
+            .with_state(|st| st.arm.subscriptions[0].display_name = "Renamed".into());
+        let (after, _) = all(&e, &sub_list).await;
+        assert!(
+            after
+                .iter()
+                .all(|p| p["properties"]["policyProperties"]["scope"]["displayName"] == "Renamed"),
+            "a change through with_state shows in the next list"
+        );
+    }
+}

@@ -50,7 +50,7 @@ fn handle_inner(
     raw: &[u8],
 ) -> ApiResult<(GraphResponse, bool)> {
     let segs: Vec<&str> = path.trim_matches('/').split('/').skip(1).collect();
-    let st = || shared.state.lock().unwrap_or_else(|p| p.into_inner());
+    let st = || shared.lock_state(method != "GET");
     if let ["azure", rest @ ..] = segs.as_slice() {
         return super::arm::control::handle(shared, method, rest, raw);
     }

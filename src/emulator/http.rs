@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 pub struct GraphResponse {
     pub status: u16,
     pub body: Option<Value>,
+    /// A body already written as JSON text (from kept renderings, [`super::cache`]), sent as it is, in place of
+    /// `body`.
+    pub text: Option<axum::body::Bytes>,
     pub headers: Vec<(String, String)>,
 }
 
@@ -23,6 +26,16 @@ impl GraphResponse {
         Self {
             status,
             body: Some(body),
+            text: None,
+            headers: vec![],
+        }
+    }
+    /// 200 with a body already written as JSON text.
+    pub fn ok_text(text: axum::body::Bytes) -> Self {
+        Self {
+            status: 200,
+            body: None,
+            text: Some(text),
             headers: vec![],
         }
     }
@@ -30,6 +43,7 @@ impl GraphResponse {
         Self {
             status: 204,
             body: None,
+            text: None,
             headers: vec![],
         }
     }

@@ -9,6 +9,7 @@
 //! private `routes` (one file per group of resources).
 
 pub mod arm;
+pub mod cache;
 pub mod control;
 pub mod enforce;
 pub mod faults;
@@ -120,13 +121,28 @@ pub struct Stats {
 
 /// What the request handlers share.
 pub struct Shared {
-    pub state: Mutex<State>,
+    /// Locked through [`Shared::lock_state`], which keeps [`Shared::renderings`] true.
+    state: Mutex<State>,
     pub stats: Mutex<Stats>,
     pub faults: Mutex<Faults>,
     /// `http://127.0.0.1:PORT/v1.0`.
     pub root: String,
     pub page_size: Option<usize>,
     pub state_file: Option<PathBuf>,
+    /// The JSON text of objects that only a write changes ([`cache`]).
+    pub renderings: cache::Renderings,
+}
+
+impl Shared {
+    /// The tenant, locked. To change it (`write`), every kept rendering is dropped first, under the same lock, so
+    /// no read after the change is answered from a rendering the change made stale ([`cache`]).
+    pub fn lock_state(&self, write: bool) -> std::sync::MutexGuard<'_, State> {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if write {
+            self.renderings.clear();
+        }
+        st
+    }
 }
 
 /// The emulator.
@@ -208,6 +224,7 @@ impl Emulator {
             root: format!("http://{addr}/v1.0"),
             page_size: config.page_size.filter(|p| *p > 0),
             state_file: config.state_file.clone(),
+            renderings: cache::Renderings::default(),
         });
         let app = axum::Router::new()
             .fallback(serve)
@@ -276,6 +293,10 @@ impl RunningEmulator {
     pub fn reset_stats(&self) {
         *self.shared.stats.lock().unwrap_or_else(|p| p.into_inner()) = Stats::default();
     }
+    /// How many renderings the emulator keeps ([`cache`]), and their bytes.
+    pub fn renderings(&self) -> (usize, usize) {
+        self.shared.renderings.size()
+    }
     pub fn set_faults(&self, f: FaultConfig) {
         self.shared
             .faults
@@ -285,7 +306,7 @@ impl RunningEmulator {
     }
     /// Reads or changes the tenant directly (the clock too: `s.clock.advance(...)`).
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        let mut st = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = self.shared.lock_state(true);
         f(&mut st)
     }
     /// Stops serving, waits for the server to finish, and saves the state file if there is one.
@@ -399,16 +420,24 @@ fn finish(mut r: GraphResponse, rid: &str, crid: &str) -> Response {
     for (k, v) in &r.headers {
         b = b.header(k.as_str(), v.as_str());
     }
-    let body = match r.body.as_mut() {
-        Some(v) => {
+    let json = |b: axum::http::response::Builder| {
+        b.header(
+            "Content-Type",
+            "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+        )
+    };
+    // A body written as text holds no id to fill in: only error bodies do.
+    let body = match (r.text.take(), r.body.as_mut()) {
+        (Some(text), _) => {
+            b = json(b);
+            Body::from(text)
+        }
+        (None, Some(v)) => {
             fill_ids(v, rid, crid);
-            b = b.header(
-                "Content-Type",
-                "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
-            );
+            b = json(b);
             Body::from(serde_json::to_vec(v).unwrap_or_default())
         }
-        None => Body::empty(),
+        (None, None) => Body::empty(),
     };
     b.body(body)
         .unwrap_or_else(|_| Response::new(Body::empty()))

@@ -19,7 +19,7 @@ pub fn handle(
     segs: &[&str],
     body: &[u8],
 ) -> ApiResult<(GraphResponse, bool)> {
-    let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+    let mut st = shared.lock_state(method != "GET");
     match (method, segs) {
         ("POST", ["drop-rule"]) => {
             #[derive(serde::Deserialize)]

@@ -10,6 +10,7 @@ use super::super::http::{ApiError, ApiResult, GraphResponse};
 use super::super::state::{Caller, Level, State};
 use super::super::{DEFAULT_PAGE_SIZE, Shared, Stats};
 use super::*;
+use axum::body::Bytes;
 use serde_json::{Value, json};
 
 /// The api-version of the PIM resources, and those also served for role definitions (whose published example is
@@ -462,7 +463,7 @@ pub fn dispatch(
     body: &[u8],
     caller: &Caller,
 ) -> GraphResponse {
-    let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+    let mut st = shared.lock_state(method != "GET");
     // The scopes below a scope (Microsoft.Resources, Microsoft.Management), for fan-out declarations.
     if let Some(r) = super::hierarchy::handle(&st, shared, method, path, query) {
         return r.unwrap_or_else(|e| cloud_error(&e));
@@ -533,12 +534,9 @@ fn handle(
         Coll::Policies => {
             let roles = st.arm.roles_at(&scope);
             match &t.name {
-                None => Ok(page(
-                    roles
-                        .iter()
-                        .map(|r| policy_json(st, &scope, &r.guid))
-                        .collect(),
-                )),
+                None => Ok(page_text(shared, path, &q, roles.len(), |i| {
+                    policy_text(shared, st, &scope, &roles[i].guid)
+                })),
                 Some(name) => {
                     let role = roles
                         .iter()
@@ -769,12 +767,64 @@ pub(super) fn page(shared: &Shared, path: &str, q: &Query, items: Vec<Value>) ->
 
 /// A page of `items`, the link to the next one under `link` (`nextLink`; Microsoft.Management's `@nextLink`).
 fn page_as(shared: &Shared, path: &str, q: &Query, items: Vec<Value>, link: &str) -> GraphResponse {
-    let size = shared.page_size.unwrap_or(DEFAULT_PAGE_SIZE).max(1);
     let total = items.len();
-    let value: Vec<Value> = items.into_iter().skip(q.skip).take(size).collect();
+    let value: Vec<Value> = items
+        .into_iter()
+        .skip(q.skip)
+        .take(page_size(shared))
+        .collect();
     let mut body = serde_json::Map::new();
     body.insert("value".into(), Value::Array(value));
-    if q.skip + size < total {
+    match next_link(shared, path, q, total) {
+        Some(next) => {
+            body.insert(link.into(), next.into());
+        }
+        // Microsoft.Management writes the last page's link as null (ListManagementGroups.json).
+        None if link == "@nextLink" => {
+            body.insert(link.into(), Value::Null);
+        }
+        None => {}
+    }
+    GraphResponse::ok(Value::Object(body))
+}
+
+/// The page of a list of `total` items written as JSON text, `item(i)` the text of the `i`th: the bytes
+/// [`page`] writes of the same items, rendering only those on the page.
+fn page_text(
+    shared: &Shared,
+    path: &str,
+    q: &Query,
+    total: usize,
+    item: impl Fn(usize) -> Bytes,
+) -> GraphResponse {
+    let on_page = q.skip.min(total)..(q.skip.saturating_add(page_size(shared))).min(total);
+    let items: Vec<Bytes> = on_page.map(item).collect();
+    let mut body =
+        Vec::with_capacity(items.iter().map(Bytes::len).sum::<usize>() + items.len() + 256);
+    body.extend_from_slice(b"{\"value\":[");
+    for (i, text) in items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(text);
+    }
+    body.push(b']');
+    if let Some(next) = next_link(shared, path, q, total) {
+        body.extend_from_slice(b",\"nextLink\":");
+        body.extend_from_slice(&serde_json::to_vec(&next).unwrap_or_default());
+    }
+    body.push(b'}');
+    GraphResponse::ok_text(Bytes::from(body))
+}
+
+fn page_size(shared: &Shared) -> usize {
+    shared.page_size.unwrap_or(DEFAULT_PAGE_SIZE).max(1)
+}
+
+/// The link to the page after `q`'s of a list of `total` items, if there is one.
+fn next_link(shared: &Shared, path: &str, q: &Query, total: usize) -> Option<String> {
+    let size = page_size(shared);
+    (q.skip + size < total).then(|| {
         let host = shared.root.trim_end_matches("/v1.0");
         let mut next = reqwest::Url::parse(&format!("{host}{path}"))
             .unwrap_or_else(|_| reqwest::Url::parse("http://127.0.0.1/").expect("a valid URL"));
@@ -789,21 +839,21 @@ fn page_as(shared: &Shared, path: &str, q: &Query, items: Vec<Value>, link: &str
             }
             pairs.append_pair("$skipToken", &(q.skip + size).to_string());
         }
-        body.insert(link.into(), next.to_string().into());
-    } else if link == "@nextLink" {
-        // Microsoft.Management writes the last page's link as null (ListManagementGroups.json).
-        body.insert(link.into(), Value::Null);
-    }
-    GraphResponse::ok(Value::Object(body))
+        next.to_string()
+    })
 }
 
 fn envelope<P: serde::Serialize>(properties: P, name: String, id: String, kind: String) -> Value {
-    json!(ArmResource {
+    json!(resource(properties, name, id, kind))
+}
+
+fn resource<P>(properties: P, name: String, id: String, kind: String) -> ArmResource<P> {
+    ArmResource {
         properties,
         name,
         id,
-        kind
-    })
+        kind,
+    }
 }
 
 fn role_definitions(
@@ -913,10 +963,27 @@ fn modified_by(st: &State, rec: Option<&ArmPolicyRec>) -> Option<ArmPrincipal> {
 
 /// A policy as ARM answers it: all 17 rules and `effectiveRules` (the same: ARM does not inherit settings).
 pub fn policy_json(st: &State, scope: &ArmScope, role: &str) -> Value {
+    json!(policy_resource(st, scope, role))
+}
+
+/// [`policy_json`]'s bytes, from the renderings kept until the next write ([`crate::emulator::cache`]): written
+/// straight from the wire types, which give the same text as their JSON tree.
+fn policy_text(shared: &Shared, st: &State, scope: &ArmScope, role: &str) -> Bytes {
+    let key = crate::emulator::cache::Key::arm_policy(&scope.path(), role);
+    shared.renderings.get_or_render(key, || {
+        serde_json::to_vec(&policy_resource(st, scope, role)).unwrap_or_default()
+    })
+}
+
+fn policy_resource(
+    st: &State,
+    scope: &ArmScope,
+    role: &str,
+) -> ArmResource<RoleManagementPolicyProperties> {
     let rec = st.arm.policy_rec(scope, role);
     let rules = st.arm.rules(scope, role);
     let name = policy_name(st, scope, role);
-    envelope(
+    resource(
         RoleManagementPolicyProperties {
             scope: Some(scope.path()),
             display_name: None,

@@ -376,7 +376,7 @@ pub fn dispatch(shared: &Shared, req: &Req) -> GraphResponse {
         return batch(shared, req);
     }
     let result = {
-        let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = shared.lock_state(req.method != "GET");
         let now = st.now();
         st.tick(now);
         let cx = Cx {
