@@ -955,7 +955,13 @@ async fn kept_policy_renderings_are_the_same_bytes_and_follow_every_write() {
                 .collect()
         });
         let cold = pages_text(&e, &list).await;
-        assert!(e.running.renderings().0 > 0, "the renderings are kept");
+        let (kept, bytes) = e.running.renderings();
+        let sent: usize = cold.iter().map(String::len).sum();
+        assert!(kept > 0, "the renderings are kept");
+        assert!(
+            bytes * 4 < sent,
+            "the rules are kept once, not twice a policy: {bytes} bytes kept for {sent} sent"
+        );
         let warm = pages_text(&e, &list).await;
         assert_eq!(cold, warm, "a kept rendering is the same bytes");
         let size = page_size.unwrap_or(pimctl::emulator::DEFAULT_PAGE_SIZE);

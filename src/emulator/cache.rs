@@ -11,7 +11,7 @@
 //! reads (`State::tick` purges old requests only).
 
 use axum::body::Bytes;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 /// What a rendering is of: its kind, and the exact scope path and role it was rendered for (a scope spelled in
@@ -39,35 +39,70 @@ impl Key {
     }
 }
 
+/// A rendering: its text is its parts, one after the other. A part that many renderings repeat (a policy's rules,
+/// the same at most scopes) is kept once ([`Renderings::shared`]) and referred to by each.
+pub type Rendering = Vec<Bytes>;
+
 /// The renderings kept, until the next write.
 #[derive(Debug, Default)]
 pub struct Renderings {
-    items: Mutex<HashMap<Key, Bytes>>,
+    kept: Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    items: HashMap<Key, Rendering>,
+    /// The parts several renderings share, by their text.
+    parts: HashSet<Bytes>,
 }
 
 impl Renderings {
     /// The rendering kept under `key`, else `render`'s, kept.
-    pub fn get_or_render(&self, key: Key, render: impl FnOnce() -> Vec<u8>) -> Bytes {
-        if let Some(b) = self.lock().get(&key) {
+    pub fn get_or_render(&self, key: Key, render: impl FnOnce() -> Rendering) -> Rendering {
+        if let Some(r) = self.lock().items.get(&key) {
+            return r.clone();
+        }
+        let r = render();
+        self.lock().items.insert(key, r.clone());
+        r
+    }
+
+    /// A part of the same text as `text` that is already kept, else `text`, kept: one copy however many
+    /// renderings hold it.
+    pub fn shared(&self, text: Vec<u8>) -> Bytes {
+        let mut kept = self.lock();
+        if let Some(b) = kept.parts.get(text.as_slice()) {
             return b.clone();
         }
-        let b = Bytes::from(render());
-        self.lock().insert(key, b.clone());
+        let b = Bytes::from(text);
+        kept.parts.insert(b.clone());
         b
     }
 
     /// Drops every rendering.
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut kept = self.lock();
+        kept.items.clear();
+        kept.parts.clear();
     }
 
-    /// How many renderings are kept, and their bytes.
+    /// How many renderings are kept, and the bytes kept for them (a shared part counted once).
     pub fn size(&self) -> (usize, usize) {
-        let items = self.lock();
-        (items.len(), items.values().map(Bytes::len).sum())
+        let kept = self.lock();
+        let own: usize = kept
+            .items
+            .values()
+            .flatten()
+            .filter(|p| !kept.parts.contains(*p))
+            .map(Bytes::len)
+            .sum();
+        (
+            kept.items.len(),
+            own + kept.parts.iter().map(Bytes::len).sum::<usize>(),
+        )
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Bytes>> {
-        self.items.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.kept.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

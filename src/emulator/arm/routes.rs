@@ -10,6 +10,7 @@ use super::super::http::{ApiError, ApiResult, GraphResponse};
 use super::super::state::{Caller, Level, State};
 use super::super::{DEFAULT_PAGE_SIZE, Shared, Stats};
 use super::*;
+use crate::emulator::cache::Rendering;
 use axum::body::Bytes;
 use serde_json::{Value, json};
 
@@ -795,18 +796,18 @@ fn page_text(
     path: &str,
     q: &Query,
     total: usize,
-    item: impl Fn(usize) -> Bytes,
+    item: impl Fn(usize) -> Rendering,
 ) -> GraphResponse {
     let on_page = q.skip.min(total)..(q.skip.saturating_add(page_size(shared))).min(total);
-    let items: Vec<Bytes> = on_page.map(item).collect();
-    let mut body =
-        Vec::with_capacity(items.iter().map(Bytes::len).sum::<usize>() + items.len() + 256);
+    let items: Vec<Rendering> = on_page.map(item).collect();
+    let len: usize = items.iter().flatten().map(Bytes::len).sum();
+    let mut body = Vec::with_capacity(len + items.len() + 256);
     body.extend_from_slice(b"{\"value\":[");
-    for (i, text) in items.iter().enumerate() {
+    for (i, parts) in items.iter().enumerate() {
         if i > 0 {
             body.push(b',');
         }
-        body.extend_from_slice(text);
+        parts.iter().for_each(|p| body.extend_from_slice(p));
     }
     body.push(b']');
     if let Some(next) = next_link(shared, path, q, total) {
@@ -966,12 +967,34 @@ pub fn policy_json(st: &State, scope: &ArmScope, role: &str) -> Value {
     json!(policy_resource(st, scope, role))
 }
 
-/// [`policy_json`]'s bytes, from the renderings kept until the next write ([`crate::emulator::cache`]): written
-/// straight from the wire types, which give the same text as their JSON tree.
-fn policy_text(shared: &Shared, st: &State, scope: &ArmScope, role: &str) -> Bytes {
+/// [`policy_json`]'s text, from the renderings kept until the next write ([`crate::emulator::cache`]): written
+/// straight from the wire types, which give the same text as their JSON tree. Its rules, written twice (`rules`
+/// and `effectiveRules`) and the same at most scopes, are one part kept once.
+fn policy_text(shared: &Shared, st: &State, scope: &ArmScope, role: &str) -> Rendering {
+    const RULES: &[u8] = br#""rules":[],"effectiveRules":[]"#;
     let key = crate::emulator::cache::Key::arm_policy(&scope.path(), role);
     shared.renderings.get_or_render(key, || {
-        serde_json::to_vec(&policy_resource(st, scope, role)).unwrap_or_default()
+        let mut policy = policy_resource(st, scope, role);
+        let rules = policy.properties.rules.replace(vec![]).unwrap_or_default();
+        policy.properties.effective_rules = Some(vec![]);
+        let skeleton = serde_json::to_vec(&policy).unwrap_or_default();
+        // Only the properties' keys can read so: a string's quotes are escaped.
+        let Some(at) = skeleton.windows(RULES.len()).position(|w| w == RULES) else {
+            return vec![Bytes::from(
+                serde_json::to_vec(&policy_json(st, scope, role)).unwrap_or_default(),
+            )];
+        };
+        let rules = shared
+            .renderings
+            .shared(serde_json::to_vec(&rules).unwrap_or_default());
+        let head = br#""rules":"#.len();
+        vec![
+            Bytes::copy_from_slice(&skeleton[..at + head]),
+            rules.clone(),
+            Bytes::from_static(br#","effectiveRules":"#),
+            rules,
+            Bytes::copy_from_slice(&skeleton[at + RULES.len()..]),
+        ]
     })
 }
 
