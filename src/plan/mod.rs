@@ -556,7 +556,14 @@ pub fn build(desired: &DesiredState, live: &LiveState, options: &PlanOptions) ->
         fingerprints: BTreeMap::new(),
         early: std::collections::BTreeSet::new(),
         group_roles: groups::roles_of_groups(desired, live),
+        found: BTreeMap::new(),
     };
+    // Every pass asks how each declared target was found: once each (a pure function of the state).
+    cx.found = desired
+        .targets
+        .keys()
+        .map(|k| (k.clone(), cx.find(k)))
+        .collect();
     cx.check_targets();
     cx.check_groups();
     cx.check_azure_scopes();
@@ -719,6 +726,8 @@ pub(crate) struct Context<'a> {
     /// The directory roles each group (by lower-cased id) holds or is declared to hold (only when groups are
     /// declared): a group target is as privileged as the roles its members get.
     pub group_roles: BTreeMap<String, std::collections::BTreeSet<RoleKey>>,
+    /// [`Context::found`] of each declared target, computed once.
+    found: BTreeMap<TargetKey, Option<Found>>,
 }
 
 /// A declared target as found in the tenant: what the engine needs to know of it, whatever its surface.
@@ -745,6 +754,13 @@ impl Context<'_> {
 
     /// A declared target as found in the tenant.
     pub fn found(&self, key: &TargetKey) -> Option<Found> {
+        match self.found.get(key) {
+            Some(found) => found.clone(),
+            None => self.find(key),
+        }
+    }
+
+    fn find(&self, key: &TargetKey) -> Option<Found> {
         match key.surface {
             crate::model::Surface::DirectoryRole => {
                 let r = self.live_role(&key.role)?;
