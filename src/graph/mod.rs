@@ -28,7 +28,10 @@ pub mod review;
 pub mod role;
 pub mod rule_id;
 
-pub use batch::{BatchRequest, BatchRequestItem, BatchResponse, BatchResponseItem};
+pub use batch::{
+    BatchRequest, BatchRequestItem, BatchResponse, BatchResponseItem, RawBatchResponse,
+    RawBatchResponseItem,
+};
 pub use common::{
     ExpirationPattern, ExpirationPatternType, Identity, IdentitySet, RequestSchedule, TicketInfo,
 };

@@ -16,7 +16,7 @@ use super::principals::{all_pages, encode_query, in_filter_url};
 use super::read::{add_policies, record, schedule};
 use crate::graph::client::{ClientError, GraphClient};
 use crate::graph::{
-    AccessId, AssignmentType, BatchRequestItem, BatchResponseItem, Group, GroupAssignmentSchedule,
+    AccessId, AssignmentType, BatchRequestItem, Group, GroupAssignmentSchedule,
     GroupAssignmentScheduleInstance, GroupEligibilitySchedule, MAX_FILTER_IN_VALUES,
 };
 use crate::model::{
@@ -209,7 +209,7 @@ async fn take(
     live: &mut LiveState,
     list: List,
     request: &BatchRequestItem,
-    answer: &BatchResponseItem,
+    answer: &crate::graph::RawBatchResponseItem,
 ) -> Result<(), ClientError> {
     match list {
         List::Policies => {

@@ -301,7 +301,7 @@ impl<'a> Names<'a> {
 pub(crate) async fn all_pages<T: serde::de::DeserializeOwned>(
     client: &GraphClient,
     request: &BatchRequestItem,
-    answer: &crate::graph::BatchResponseItem,
+    answer: &crate::graph::RawBatchResponseItem,
 ) -> Result<Vec<T>, ClientError> {
     let page: Page<T> = decode_batch_item(request, answer)?;
     let mut items = page.value;
@@ -315,7 +315,7 @@ async fn found(
     client: &GraphClient,
     lookup: Lookup,
     request: &BatchRequestItem,
-    answer: &crate::graph::BatchResponseItem,
+    answer: &crate::graph::RawBatchResponseItem,
 ) -> Result<Vec<LivePrincipal>, ClientError> {
     Ok(match lookup {
         Lookup::UserId | Lookup::UserUpn => all_pages::<User>(client, request, answer)

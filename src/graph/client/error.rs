@@ -480,6 +480,21 @@ pub(crate) fn from_answer(
     from_answer_in(super::Dialect::Graph, req, status, body, attempts)
 }
 
+/// A decoding error's message without the line and column serde_json adds when it reads text: where the text is one
+/// item cut from a larger answer (a `$batch` sub-response, a list item), its position says nothing to the reader,
+/// and the message stays the one a decoded tree gave.
+pub(crate) fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if e.line() == 0 {
+        return text;
+    }
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(message) => message.to_string(),
+        None => text,
+    }
+}
+
 /// At most `max` characters.
 pub(crate) fn clip(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
