@@ -53,3 +53,21 @@ macro_rules! graph_enum {
         }
     };
 }
+
+/// Reads a policy rule of a [`crate::model::RuleKind`] from a deserializer into the variant of that kind: Graph's and
+/// ARM's rule enums name their variants alike.
+macro_rules! rule_of_kind {
+    ($enum:ident, $kind:expr, $d:expr) => {{
+        use crate::model::RuleKind as K;
+        let d = $d;
+        Ok(match $kind {
+            K::Expiration => $enum::Expiration(serde::Deserialize::deserialize(d)?),
+            K::Enablement => $enum::Enablement(serde::Deserialize::deserialize(d)?),
+            K::AuthenticationContext => {
+                $enum::AuthenticationContext(serde::Deserialize::deserialize(d)?)
+            }
+            K::Approval => $enum::Approval(serde::Deserialize::deserialize(d)?),
+            K::Notification => $enum::Notification(serde::Deserialize::deserialize(d)?),
+        })
+    }};
+}

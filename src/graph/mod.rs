@@ -24,6 +24,7 @@ pub mod license;
 pub mod organization;
 pub mod pim_group;
 pub mod policy;
+pub(crate) mod polymorphic;
 pub mod review;
 pub mod role;
 pub mod rule_id;

@@ -2,6 +2,7 @@
 //! `/policies/roleManagementPolicyAssignments`).
 
 use super::common::Identity;
+use super::polymorphic::Polymorphic;
 use super::rule_id::{RuleId, RuleKind};
 use super::{read_tagged, serialize_tagged};
 use crate::duration::Duration;
@@ -381,15 +382,30 @@ impl PolicyRule {
 
     /// Reads a rule from JSON whose `@odata.type` names `kind`.
     pub fn from_value(kind: RuleKind, v: serde_json::Value) -> Result<Self, serde_json::Error> {
-        Ok(match kind {
-            RuleKind::Expiration => PolicyRule::Expiration(serde_json::from_value(v)?),
-            RuleKind::Enablement => PolicyRule::Enablement(serde_json::from_value(v)?),
-            RuleKind::AuthenticationContext => {
-                PolicyRule::AuthenticationContext(serde_json::from_value(v)?)
+        <Self as Polymorphic>::of_kind(kind, v)
+    }
+}
+
+/// Polymorphic on `@odata.type`, which Graph writes first: a rule is read in one pass, straight into its kind's
+/// type, with no `serde_json::Value` built of it.
+impl Polymorphic for PolicyRule {
+    const TAG: &'static str = "@odata.type";
+    type Kind = RuleKind;
+
+    fn kind_of(tag: Option<&serde_json::Value>) -> Result<RuleKind, String> {
+        let tag = match tag {
+            None | Some(serde_json::Value::Null) => {
+                return Err("a policy rule needs its derived `@odata.type`, for example #microsoft.graph.unifiedRoleManagementPolicyExpirationRule".into());
             }
-            RuleKind::Approval => PolicyRule::Approval(serde_json::from_value(v)?),
-            RuleKind::Notification => PolicyRule::Notification(serde_json::from_value(v)?),
-        })
+            Some(serde_json::Value::String(s)) => super::odata_type_name(s),
+            Some(_) => return Err("`@odata.type` must be a string".into()),
+        };
+        Self::kind_of_type(tag)
+            .ok_or_else(|| format!("`{tag}` is not a unifiedRoleManagementPolicyRule type"))
+    }
+
+    fn of_kind<'de, D: Deserializer<'de>>(kind: RuleKind, d: D) -> Result<Self, D::Error> {
+        rule_of_kind!(PolicyRule, kind, d)
     }
 }
 
@@ -408,17 +424,7 @@ impl Serialize for PolicyRule {
 
 impl<'de> Deserialize<'de> for PolicyRule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let (tag, v) = read_tagged(d)?;
-        let tag = tag.ok_or_else(|| {
-            D::Error::custom("a policy rule needs its derived `@odata.type`, for example #microsoft.graph.unifiedRoleManagementPolicyExpirationRule")
-        })?;
-        let kind = Self::kind_of_type(&tag).ok_or_else(|| {
-            D::Error::custom(format!(
-                "`{tag}` is not a unifiedRoleManagementPolicyRule type"
-            ))
-        })?;
-        Self::from_value(kind, v).map_err(D::Error::custom)
+        super::polymorphic::deserialize(d)
     }
 }
 

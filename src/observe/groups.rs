@@ -213,7 +213,8 @@ async fn take(
 ) -> Result<(), ClientError> {
     match list {
         List::Policies => {
-            let items = all_pages::<serde_json::Value>(client, request, answer).await?;
+            let items =
+                all_pages::<Box<serde_json::value::RawValue>>(client, request, answer).await?;
             add_policies(live, items);
         }
         List::Eligible => {

@@ -29,6 +29,7 @@ use crate::model::{
     LivePrincipal, LiveRole, LiveState, PrincipalKind, RoleKey, TargetKey,
 };
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 
 pub(crate) const ROLE_DEFINITIONS: &str =
     "/roleManagement/directory/roleDefinitions?$select=id,displayName,isBuiltIn,templateId";
@@ -94,7 +95,7 @@ pub async fn read_with_azure(
         client.list_all::<UnifiedRoleDefinition>(ROLE_DEFINITIONS),
         in_order(
             // Read item by item: one policy pimctl cannot read degrades its own target, not the whole read.
-            client.list_all::<serde_json::Value>(POLICY_ASSIGNMENTS),
+            client.list_all::<Box<RawValue>>(POLICY_ASSIGNMENTS),
             in_order(
                 client.list_all::<UnifiedRoleEligibilitySchedule>(ELIGIBILITY_SCHEDULES),
                 in_order(
@@ -200,7 +201,7 @@ pub async fn read_with_azure(
 
 /// Decodes policy assignments (with their policy and rules) into `live.policies`, or `live.unreadable` for one that
 /// does not decode: whatever the surface, keyed by the target each names.
-pub(crate) fn add_policies(live: &mut LiveState, items: Vec<serde_json::Value>) {
+pub(crate) fn add_policies(live: &mut LiveState, items: Vec<Box<RawValue>>) {
     let (read, unreadable) = decode_policies(items);
     live.unreadable.extend(unreadable);
     for (target, a) in read {
@@ -219,37 +220,92 @@ pub(crate) fn add_policies(live: &mut LiveState, items: Vec<serde_json::Value>) 
 
 /// The target a policy assignment governs: a directory role (`roleDefinitionId` at `/`), or a group's members or
 /// owners (`scopeType` `Group`: `scopeId` is the group, `roleDefinitionId` is `member` or `owner`).
-fn policy_target(item: &serde_json::Value) -> Option<TargetKey> {
-    let field = |k: &str| item.get(k).and_then(serde_json::Value::as_str);
-    let role = field("roleDefinitionId")?.to_lowercase();
-    if field("scopeType").is_some_and(|t| t.eq_ignore_ascii_case("Group")) {
+fn policy_target(
+    role: Option<&str>,
+    scope_type: Option<&str>,
+    scope_id: Option<&str>,
+) -> Option<TargetKey> {
+    let role = role?.to_lowercase();
+    if scope_type.is_some_and(|t| t.eq_ignore_ascii_case("Group")) {
         let access = [GroupAccess::Member, GroupAccess::Owner]
             .into_iter()
             .find(|a| a.as_str() == role)?;
-        return Some(TargetKey::group(field("scopeId")?, access));
+        return Some(TargetKey::group(scope_id?, access));
     }
     Some(TargetKey::directory_role(RoleKey(role)))
 }
 
-/// Decodes the policy assignments one by one: one that does not decode (a rule type pimctl does not know, a
-/// duration it cannot read) makes its target unreadable, with the reason, and the others are read.
+/// Decodes the policy assignments one by one, each from its own JSON text, once, straight into its type (its rules
+/// too: no `serde_json::Value` is built): one that does not decode (a rule type pimctl does not know, a duration it
+/// cannot read) makes its target unreadable, with the reason, and the others are read. Only the item that does not
+/// decode is read again, for the fields that name its target.
 pub(crate) fn decode_policies(
-    items: Vec<serde_json::Value>,
+    items: Vec<Box<RawValue>>,
 ) -> (
     Vec<(TargetKey, UnifiedRoleManagementPolicyAssignment)>,
     std::collections::BTreeMap<TargetKey, String>,
 ) {
+    /// The fields that name an assignment's target, whatever they hold (the others skipped).
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct TargetFields {
+        #[serde(default)]
+        role_definition_id: Option<serde_json::Value>,
+        #[serde(default)]
+        scope_type: Option<serde_json::Value>,
+        #[serde(default)]
+        scope_id: Option<serde_json::Value>,
+    }
     let mut read = vec![];
     let mut unreadable = std::collections::BTreeMap::new();
     for item in items {
-        let Some(target) = policy_target(&item) else {
+        let (target, decoded) =
+            match serde_json::from_str::<UnifiedRoleManagementPolicyAssignment>(item.get()) {
+                Ok(a) => {
+                    let target = policy_target(
+                        a.role_definition_id.as_deref(),
+                        Some(&a.scope_type),
+                        Some(&a.scope_id),
+                    );
+                    (target, Ok(a))
+                }
+                Err(e) => {
+                    let target = serde_json::from_str::<TargetFields>(item.get())
+                        .ok()
+                        .and_then(|f| {
+                            let field = |v: &Option<serde_json::Value>| {
+                                v.as_ref()
+                                    .and_then(serde_json::Value::as_str)
+                                    .map(str::to_string)
+                            };
+                            let (role, scope_type, scope_id) = (
+                                field(&f.role_definition_id),
+                                field(&f.scope_type),
+                                field(&f.scope_id),
+                            );
+                            policy_target(
+                                role.as_deref(),
+                                scope_type.as_deref(),
+                                scope_id.as_deref(),
+                            )
+                        });
+                    (target, Err(e))
+                }
+            };
+        let Some(target) = target else {
             tracing::warn!("a policy assignment that names no role pimctl knows was skipped");
             continue;
         };
-        match serde_json::from_value::<UnifiedRoleManagementPolicyAssignment>(item) {
+        match decoded {
             Ok(a) => read.push((target, a)),
             Err(e) => {
-                unreadable.insert(target, format!("its policy could not be read: {e}"));
+                unreadable.insert(
+                    target,
+                    format!(
+                        "its policy could not be read: {}",
+                        crate::graph::client::without_position(&e)
+                    ),
+                );
             }
         }
     }
@@ -395,6 +451,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Items as a list gives them: each its JSON text.
+    fn texts(items: Vec<serde_json::Value>) -> Vec<Box<RawValue>> {
+        items
+            .iter()
+            .map(|v| RawValue::from_string(v.to_string()).unwrap())
+            .collect()
+    }
+
     fn assignment(role: &str, rules: serde_json::Value) -> serde_json::Value {
         json!({
             "id": format!("p-{role}_{role}"), "policyId": format!("p-{role}"), "scopeId": "/",
@@ -417,11 +481,11 @@ mod tests {
             "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyFutureRule",
             "id": "Future_EndUser_Assignment"
         }]);
-        let (read, unreadable) = decode_policies(vec![
+        let (read, unreadable) = decode_policies(texts(vec![
             group("member", defaults),
             group("owner", unknown_rule),
             group("guest", json!([])),
-        ]);
+        ]));
         let keys: Vec<&TargetKey> = read.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, [&TargetKey::group("g1", GroupAccess::Member)]);
         assert_eq!(
@@ -444,11 +508,11 @@ mod tests {
                 r["maximumDuration"] = json!("P1Y");
             }
         }
-        let (read, unreadable) = decode_policies(vec![
+        let (read, unreadable) = decode_policies(texts(vec![
             assignment("R-OK", defaults),
             assignment("R-UNKNOWN", unknown_rule),
             assignment("R-DURATION", bad_duration),
-        ]);
+        ]));
         assert_eq!(read.len(), 1);
         assert_eq!(read[0].1.role_definition_id.as_deref(), Some("R-OK"));
         assert_eq!(read[0].0, TargetKey::directory_role(RoleKey("r-ok".into())));

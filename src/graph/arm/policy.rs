@@ -9,10 +9,10 @@
 use super::{ArmObjectRef, ArmPrincipal, nullable};
 use crate::duration::Duration;
 use crate::graph::policy as g;
+use crate::graph::polymorphic::Polymorphic;
 use crate::model::{RuleId, RuleKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::value::RawValue;
 
 graph_enum! {
     /// `target.operations` on ARM: written `All`.
@@ -374,20 +374,7 @@ impl ArmPolicyRule {
 
     /// Reads a rule of `kind` from JSON (its `ruleType` already checked).
     pub fn from_value(kind: RuleKind, v: serde_json::Value) -> Result<Self, serde_json::Error> {
-        Self::of_kind(kind, v)
-    }
-
-    /// Reads a rule of `kind` from any deserializer (its `ruleType` already checked).
-    fn of_kind<'de, D: Deserializer<'de>>(kind: RuleKind, d: D) -> Result<Self, D::Error> {
-        Ok(match kind {
-            RuleKind::Expiration => ArmPolicyRule::Expiration(Deserialize::deserialize(d)?),
-            RuleKind::Enablement => ArmPolicyRule::Enablement(Deserialize::deserialize(d)?),
-            RuleKind::AuthenticationContext => {
-                ArmPolicyRule::AuthenticationContext(Deserialize::deserialize(d)?)
-            }
-            RuleKind::Approval => ArmPolicyRule::Approval(Deserialize::deserialize(d)?),
-            RuleKind::Notification => ArmPolicyRule::Notification(Deserialize::deserialize(d)?),
-        })
+        <Self as Polymorphic>::of_kind(kind, v)
     }
 
     /// The same rule as Graph writes it (`@odata.type`, approvers as `singleUser` / `groupMembers`). Drops what
@@ -677,41 +664,31 @@ impl Serialize for ArmPolicyRule {
     }
 }
 
-/// Read from JSON in two passes over the rule's text, with no `serde_json::Value` built: its `ruleType` (the other
-/// fields skipped), then the rule of that kind. ARM writes `ruleType` after the rule's settings, so it cannot be read
-/// first from a stream; the text is kept instead ([`RawValue`]: serde_json's readers, and a `serde_json::Value`,
-/// give it).
+/// Polymorphic on `ruleType`, which ARM writes after a rule's settings: a rule is read in one pass, only its settings
+/// kept (as `serde_json::Value`s) until `ruleType` names its kind, the rest (`target`) read straight into its type.
+impl Polymorphic for ArmPolicyRule {
+    const TAG: &'static str = "ruleType";
+    type Kind = RuleKind;
+
+    fn kind_of(tag: Option<&serde_json::Value>) -> Result<RuleKind, String> {
+        let Some(serde_json::Value::String(rule_type)) = tag else {
+            return Err(
+                "a policy rule needs its `ruleType`, for example RoleManagementPolicyExpirationRule"
+                    .into(),
+            );
+        };
+        Self::kind_of_rule_type(rule_type)
+            .ok_or_else(|| format!("`{rule_type}` is not a role management policy rule type"))
+    }
+
+    fn of_kind<'de, D: Deserializer<'de>>(kind: RuleKind, d: D) -> Result<Self, D::Error> {
+        rule_of_kind!(ArmPolicyRule, kind, d)
+    }
+}
+
 impl<'de> Deserialize<'de> for ArmPolicyRule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        /// `ruleType` alone (any other field is skipped, not built).
-        #[derive(Deserialize)]
-        struct Tag {
-            #[serde(rename = "ruleType", default)]
-            rule_type: Option<serde_json::Value>,
-        }
-        let raw = Box::<RawValue>::deserialize(d)?;
-        let text = raw.get();
-        let rule_type = match serde_json::from_str::<Tag>(text)
-            .map_err(D::Error::custom)?
-            .rule_type
-        {
-            Some(serde_json::Value::String(s)) => s,
-            _ => {
-                return Err(D::Error::custom(
-                    "a policy rule needs its `ruleType`, for example RoleManagementPolicyExpirationRule",
-                ));
-            }
-        };
-        let kind = Self::kind_of_rule_type(&rule_type).ok_or_else(|| {
-            D::Error::custom(format!(
-                "`{rule_type}` is not a role management policy rule type"
-            ))
-        })?;
-        let mut de = serde_json::Deserializer::from_str(text);
-        Self::of_kind(kind, &mut de)
-            .and_then(|r| de.end().map(|()| r))
-            .map_err(D::Error::custom)
+        crate::graph::polymorphic::deserialize(d)
     }
 }
 

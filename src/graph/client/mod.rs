@@ -27,6 +27,7 @@ pub use auth::{
 };
 pub use batch::decode_batch_item;
 pub use claims::TokenClaims;
+pub(crate) use error::without_position;
 pub use error::{
     APPLY_PERMISSIONS, ARM_APPLY_ACTIONS, ARM_FANOUT_ACTIONS, ARM_NAME_ACTIONS, ARM_PLAN_ACTIONS,
     ClientError, PLAN_PERMISSIONS, RequestInfo, arm_action_for, permission_for,
