@@ -1,6 +1,7 @@
 //! Directory objects as PIM needs them: users, groups and service principals.
 
-use super::{read_tagged, serialize_tagged};
+use super::polymorphic::Polymorphic;
+use super::{odata_tag, serialize_tagged};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// `user`, with the properties Graph returns by default plus those PIM reads (`userType`,
@@ -140,24 +141,87 @@ impl Serialize for DirectoryObject {
     }
 }
 
+/// A directory object's kind, as its `@odata.type` names it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DirectoryObjectKind {
+    User,
+    Group,
+    ServicePrincipal,
+}
+
+/// Polymorphic on `@odata.type` (any case), which Graph writes first: an expanded principal is read in one pass,
+/// straight into its type.
+impl Polymorphic for DirectoryObject {
+    const TAG: &'static str = "@odata.type";
+    type Kind = DirectoryObjectKind;
+
+    fn kind_of(tag: Option<&serde_json::Value>) -> Result<DirectoryObjectKind, String> {
+        let tag = odata_tag(tag)?.map(str::to_ascii_lowercase);
+        match tag.as_deref() {
+            Some("user") => Ok(DirectoryObjectKind::User),
+            Some("group") => Ok(DirectoryObjectKind::Group),
+            Some("serviceprincipal") => Ok(DirectoryObjectKind::ServicePrincipal),
+            other => Err(format!("unsupported directoryObject type {other:?}")),
+        }
+    }
+
+    fn of_kind<'de, D: Deserializer<'de>>(
+        kind: DirectoryObjectKind,
+        d: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match kind {
+            DirectoryObjectKind::User => DirectoryObject::User(Deserialize::deserialize(d)?),
+            DirectoryObjectKind::Group => DirectoryObject::Group(Deserialize::deserialize(d)?),
+            DirectoryObjectKind::ServicePrincipal => {
+                DirectoryObject::ServicePrincipal(Deserialize::deserialize(d)?)
+            }
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DirectoryObject {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let (tag, v) = read_tagged(d)?;
-        let e = D::Error::custom;
-        match tag.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            Some("user") => serde_json::from_value(v)
-                .map(DirectoryObject::User)
-                .map_err(e),
-            Some("group") => serde_json::from_value(v)
-                .map(DirectoryObject::Group)
-                .map_err(e),
-            Some("serviceprincipal") => serde_json::from_value(v)
-                .map(DirectoryObject::ServicePrincipal)
-                .map_err(e),
-            other => Err(D::Error::custom(format!(
-                "unsupported directoryObject type {other:?}"
-            ))),
-        }
+        super::polymorphic::deserialize(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An expanded principal reads by its `@odata.type` wherever it stands and in any case; an object of another
+    /// type, or with no type, is an error that names what it found.
+    #[test]
+    fn directory_objects_read_by_their_type() {
+        let user: DirectoryObject = serde_json::from_str(
+            r##"{"@odata.type":"#microsoft.graph.user","id":"u1","userPrincipalName":"a@contoso.com"}"##,
+        )
+        .unwrap();
+        assert!(
+            matches!(&user, DirectoryObject::User(u) if u.id == "u1" && u.user_principal_name.as_deref() == Some("a@contoso.com"))
+        );
+        let group: DirectoryObject = serde_json::from_str(
+            r##"{"id":"g1","displayName":"PIM admins","@odata.type":"#microsoft.graph.GROUP"}"##,
+        )
+        .unwrap();
+        assert!(
+            matches!(&group, DirectoryObject::Group(g) if g.id == "g1" && g.display_name.as_deref() == Some("PIM admins"))
+        );
+        let sp: DirectoryObject = serde_json::from_value(serde_json::json!({
+            "@odata.type": "#microsoft.graph.servicePrincipal", "id": "s1", "appId": "a1"
+        }))
+        .unwrap();
+        assert!(matches!(&sp, DirectoryObject::ServicePrincipal(p) if p.id == "s1"));
+        let err = |text: &str| {
+            serde_json::from_str::<DirectoryObject>(text)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            err(r##"{"@odata.type":"#microsoft.graph.Device","id":"d1"}"##)
+                .contains(r#"unsupported directoryObject type Some("device")"#)
+        );
+        assert!(err(r#"{"id":"x"}"#).contains("unsupported directoryObject type None"));
+        assert!(err(r#"{"@odata.type":7,"id":"x"}"#).contains("`@odata.type` must be a string"));
     }
 }

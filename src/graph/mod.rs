@@ -125,12 +125,20 @@ where
     let serde_json::Value::Object(ref m) = v else {
         return Err(D::Error::custom("expected a JSON object"));
     };
-    let tag = match m.get("@odata.type") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(odata_type_name(s).to_string()),
-        Some(_) => return Err(D::Error::custom("`@odata.type` must be a string")),
-    };
+    let tag = odata_tag(m.get("@odata.type"))
+        .map_err(D::Error::custom)?
+        .map(str::to_string);
     Ok((tag, v))
+}
+
+/// The type name (without `#` and namespace) that an `@odata.type` value gives: none when it is absent or null, an
+/// error when it is not a string. What every polymorphic Graph type reads its kind from.
+pub(crate) fn odata_tag(v: Option<&serde_json::Value>) -> Result<Option<&str>, &'static str> {
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(odata_type_name(s))),
+        Some(_) => Err("`@odata.type` must be a string"),
+    }
 }
 
 #[cfg(test)]

@@ -393,12 +393,8 @@ impl Polymorphic for PolicyRule {
     type Kind = RuleKind;
 
     fn kind_of(tag: Option<&serde_json::Value>) -> Result<RuleKind, String> {
-        let tag = match tag {
-            None | Some(serde_json::Value::Null) => {
-                return Err("a policy rule needs its derived `@odata.type`, for example #microsoft.graph.unifiedRoleManagementPolicyExpirationRule".into());
-            }
-            Some(serde_json::Value::String(s)) => super::odata_type_name(s),
-            Some(_) => return Err("`@odata.type` must be a string".into()),
+        let Some(tag) = super::odata_tag(tag)? else {
+            return Err("a policy rule needs its derived `@odata.type`, for example #microsoft.graph.unifiedRoleManagementPolicyExpirationRule".into());
         };
         Self::kind_of_type(tag)
             .ok_or_else(|| format!("`{tag}` is not a unifiedRoleManagementPolicyRule type"))

@@ -1,5 +1,5 @@
-//! Reading a JSON object polymorphic on one of its fields, in one pass: Graph's policy rules on `@odata.type`,
-//! ARM's on `ruleType`.
+//! Reading a JSON object polymorphic on one of its fields, in one pass: Graph's policy rules and directory objects
+//! on `@odata.type`, ARM's policy rules on `ruleType`.
 //!
 //! The object is read field by field. The fields before the one that names its kind are kept (as
 //! `serde_json::Value`s: any deserializer gives them); once the kind is known, the object of that kind is read from
